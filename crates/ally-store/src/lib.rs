@@ -1,1 +1,140 @@
+//! Ally's storage layer: one [`Store`] over SQLite (embedded, the default) or PostgreSQL,
+//! with encryption at rest, the tamper-evident audit log, and the access layer through which
+//! every read and write of organisation data passes.
+//!
+//! API boundary: the web layer and the binary see [`Store`], [`Access`] (operations on behalf
+//! of a signed-in principal, authorised by `ally_core::authz`), the sign-in and session
+//! operations, and operator commands. Raw SQL and the database pool stay private to this crate,
+//! so no caller can skip authorisation or audit.
 
+mod access;
+mod admin;
+mod audit;
+mod auth;
+pub mod backup;
+pub mod crypto;
+mod db;
+mod jobs;
+pub mod testing;
+
+use std::sync::Arc;
+
+pub use access::{Access, AuditFilter, NewUser, OrgSummary, Page, Person, PersonPage, PersonSummary, UserSummary};
+pub use admin::OperatorOrg;
+pub use auth::{ApiTokenInfo, SessionInfo, SessionStage, SignInError, SignInStep, TotpEnrolment};
+pub use crypto::{CryptoError, MasterKey};
+pub use db::Backend;
+pub use jobs::JobRunner;
+
+use ally_core::audit::ChainBroken;
+use ally_core::authz::Denied;
+use ally_core::person::FieldError;
+
+/// Errors of the storage layer. Messages never contain personal data.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error("not found")]
+    NotFound,
+    #[error("access denied: {0}")]
+    Denied(#[from] Denied),
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("the audit log is broken: {0}")]
+    AuditBroken(#[from] ChainBroken),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+    #[error("{0}")]
+    Backup(String),
+    #[error("the audit writer has stopped")]
+    AuditWriterGone,
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(&'static str),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Durations that govern sessions and sign-in throttling.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// A session unused for this long ends.
+    pub session_idle_ms: i64,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute_ms: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy { session_idle_ms: 30 * 60 * 1000, session_absolute_ms: 10 * 60 * 60 * 1000 }
+    }
+}
+
+/// The store: a database, the key ring, and the audit writer.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: db::Db,
+    keys: crypto::KeyRing,
+    audit: audit::AuditWriter,
+    policy: Policy,
+}
+
+impl Store {
+    /// Connects, applies pending migrations, checks the master key against the database (or
+    /// sets the database up on first start) and starts the audit writer. Must run inside a
+    /// Tokio runtime.
+    pub async fn open(url: &str, master: MasterKey, policy: Policy) -> Result<Store> {
+        let db = db::Db::connect(url).await?;
+        db.migrate().await?;
+        let keys = crypto::KeyRing::new(master);
+        admin::bootstrap_keys(&db, &keys).await?;
+        let audit = audit::AuditWriter::start(db.clone(), &keys)?;
+        Ok(Store { inner: Arc::new(Inner { db, keys, audit, policy }) })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.db.backend
+    }
+
+    /// Readiness: the database answers and every migration is applied.
+    pub async fn ready(&self) -> Result<()> {
+        self.inner.db.check_ready().await
+    }
+
+    pub(crate) fn db(&self) -> &db::Db {
+        &self.inner.db
+    }
+    pub(crate) fn keys(&self) -> &crypto::KeyRing {
+        &self.inner.keys
+    }
+    pub(crate) fn policy(&self) -> &Policy {
+        &self.inner.policy
+    }
+    pub(crate) fn audit_writer(&self) -> &audit::AuditWriter {
+        &self.inner.audit
+    }
+
+    /// Closes the pool (after the audit writer has flushed).
+    pub async fn close(&self) {
+        self.inner.audit.flush().await;
+        self.inner.db.pool.close().await;
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}

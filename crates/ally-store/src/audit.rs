@@ -1,0 +1,218 @@
+//! Appending to and reading the audit log. The chaining rules are `ally_core::audit`'s.
+//!
+//! Two ways in:
+//! - a write of organisation data appends its event inside its own transaction
+//!   ([`append_in_tx`]), so the record and its audit event commit together or not at all;
+//! - everything else (reads, sign-ins, denials) goes through the [`AuditWriter`], a task that
+//!   appends events in batches (one transaction, one disk sync per batch) and acknowledges each
+//!   event only once it is committed. A read returns its data only after its event is durable.
+
+use ally_core::audit::{AuditEvent, AuditOutcome, ChainVerifier, ChainedEvent, chain_mac, head_mac};
+use sqlx::{Any, Row, Transaction};
+use tokio::sync::{mpsc, oneshot};
+use zeroize::Zeroizing;
+
+use crate::crypto::KeyRing;
+use crate::db::Db;
+use crate::{Result, StoreError};
+
+const BATCH_MAX: usize = 256;
+
+/// Appends events in the caller's transaction (which must be a write transaction).
+pub(crate) async fn append_in_tx(
+    tx: &mut Transaction<'static, Any>,
+    db: &Db,
+    key: &[u8],
+    events: &[AuditEvent],
+) -> Result<()> {
+    let sql = format!("SELECT seq, last_mac FROM audit_head WHERE id = 1{}", db.backend.for_update());
+    let head = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(&mut **tx).await?;
+    let mut seq: i64 = head.try_get("seq")?;
+    let mut prev: Vec<u8> = head.try_get("last_mac")?;
+    for e in events {
+        seq += 1;
+        let mac = chain_mac(key, &prev, seq, e);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at_ms, actor_user, org_id, action, target_kind, target_id, outcome, detail, client, mac) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(seq)
+        .bind(e.at_ms)
+        .bind(e.actor_user.clone())
+        .bind(e.org.clone())
+        .bind(e.action.clone())
+        .bind(e.target_kind.clone())
+        .bind(e.target_id.clone())
+        .bind(e.outcome.as_str())
+        .bind(e.detail.clone())
+        .bind(e.client.clone())
+        .bind(mac.clone())
+        .execute(&mut **tx)
+        .await?;
+        prev = mac;
+    }
+    let seal = head_mac(key, seq, &prev);
+    sqlx::query("UPDATE audit_head SET seq = $1, last_mac = $2, seal = $3 WHERE id = 1")
+        .bind(seq)
+        .bind(prev)
+        .bind(seal)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+enum Msg {
+    Event(AuditEvent, oneshot::Sender<Result<(), String>>),
+    Barrier(oneshot::Sender<Result<(), String>>),
+}
+
+/// Group-commit writer for events that are not part of a data write.
+pub(crate) struct AuditWriter {
+    tx: mpsc::Sender<Msg>,
+}
+
+impl AuditWriter {
+    pub(crate) fn start(db: Db, keys: &KeyRing) -> Result<AuditWriter> {
+        let key = keys.audit_key().ok_or(StoreError::Corrupt("audit key not loaded"))?;
+        let (tx, mut rx) = mpsc::channel::<Msg>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < BATCH_MAX {
+                    match rx.try_recv() {
+                        Ok(m) => batch.push(m),
+                        Err(_) => break,
+                    }
+                }
+                let events: Vec<AuditEvent> = batch
+                    .iter()
+                    .filter_map(|m| match m {
+                        Msg::Event(e, _) => Some(e.clone()),
+                        Msg::Barrier(_) => None,
+                    })
+                    .collect();
+                let outcome = write_batch(&db, &key, &events).await.map_err(|e| {
+                    tracing::error!(error = %e, "audit batch failed");
+                    e.to_string()
+                });
+                for m in batch {
+                    let ack = match m {
+                        Msg::Event(_, ack) | Msg::Barrier(ack) => ack,
+                    };
+                    let _ = ack.send(outcome.clone());
+                }
+            }
+        });
+        Ok(AuditWriter { tx })
+    }
+
+    /// Appends one event and waits until it is committed.
+    pub(crate) async fn record(&self, event: AuditEvent) -> Result<()> {
+        let (ack, done) = oneshot::channel();
+        self.tx.send(Msg::Event(event, ack)).await.map_err(|_| StoreError::AuditWriterGone)?;
+        match done.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(StoreError::AuditWriterGone),
+        }
+    }
+
+    /// Waits until every event sent before this call is committed.
+    pub(crate) async fn flush(&self) {
+        let (ack, done) = oneshot::channel();
+        if self.tx.send(Msg::Barrier(ack)).await.is_ok() {
+            let _ = done.await;
+        }
+    }
+}
+
+async fn write_batch(db: &Db, key: &Zeroizing<[u8; 32]>, events: &[AuditEvent]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin_write().await?;
+    append_in_tx(&mut tx, db, key.as_slice(), events).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn event_from_row(row: &sqlx::any::AnyRow) -> Result<ChainedEvent> {
+    let outcome: String = row.try_get("outcome")?;
+    Ok(ChainedEvent {
+        seq: row.try_get("seq")?,
+        mac: row.try_get("mac")?,
+        event: AuditEvent {
+            at_ms: row.try_get("at_ms")?,
+            actor_user: row.try_get("actor_user")?,
+            org: row.try_get("org_id")?,
+            action: row.try_get("action")?,
+            target_kind: row.try_get("target_kind")?,
+            target_id: row.try_get("target_id")?,
+            outcome: AuditOutcome::parse(&outcome).ok_or(StoreError::Corrupt("unknown audit outcome"))?,
+            detail: row.try_get("detail")?,
+            client: row.try_get("client")?,
+        },
+    })
+}
+
+const EVENT_COLUMNS: &str =
+    "seq, at_ms, actor_user, org_id, action, target_kind, target_id, outcome, detail, client, mac";
+
+/// Verifies the whole chain and its head. Returns the number of events.
+pub(crate) async fn verify(db: &Db, key: &[u8]) -> Result<i64> {
+    let mut verifier = ChainVerifier::new(key);
+    let mut tx = db.begin_snapshot().await?;
+    let mut after = 0i64;
+    loop {
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 10000");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after).fetch_all(&mut *tx).await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in &rows {
+            let e = event_from_row(row)?;
+            after = e.seq;
+            verifier.push(&e)?;
+        }
+    }
+    let head = sqlx::query("SELECT seq, last_mac, seal FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *tx)
+        .await?;
+    let n = verifier.finish(
+        head.try_get("seq")?,
+        &head.try_get::<Vec<u8>, _>("last_mac")?,
+        &head.try_get::<Vec<u8>, _>("seal")?,
+    )?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Filter for the audit view; the organisation is always set by the access layer.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub org: String,
+    pub actor_user: Option<String>,
+    pub target_id: Option<String>,
+    pub action: Option<String>,
+    pub before_seq: Option<i64>,
+    pub limit: i64,
+}
+
+pub(crate) async fn query(db: &Db, q: &AuditQuery) -> Result<Vec<ChainedEvent>> {
+    // Optional filters as "($n IS NULL OR col = $n)" keep one statement text for every
+    // combination; placeholders still appear in ascending order.
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM audit_log WHERE org_id = $1 \
+         AND ($2 IS NULL OR actor_user = $2) AND ($3 IS NULL OR target_id = $3) \
+         AND ($4 IS NULL OR action = $4) AND seq < $5 ORDER BY seq DESC LIMIT $6"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(q.org.clone())
+        .bind(q.actor_user.clone())
+        .bind(q.target_id.clone())
+        .bind(q.action.clone())
+        .bind(q.before_seq.unwrap_or(i64::MAX))
+        .bind(q.limit)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(event_from_row).collect()
+}

@@ -1,0 +1,87 @@
+//! Scheduled jobs shared by every server process. A run is claimed with one conditional
+//! UPDATE (`... WHERE next_run_at <= now`): the database serialises concurrent claims on the
+//! row, so when several `ally serve` share one PostgreSQL exactly one of them runs each due job.
+
+use sqlx::Row;
+
+use crate::{Result, Store, now_ms};
+
+/// Runs the housekeeping jobs of this process.
+pub struct JobRunner {
+    store: Store,
+    worker: String,
+}
+
+impl JobRunner {
+    pub fn new(store: Store, worker: impl Into<String>) -> Self {
+        JobRunner { store, worker: worker.into() }
+    }
+
+    /// Tries to claim job `name`, due every `interval_ms`. True if this worker must run it now.
+    pub async fn claim(&self, name: &str, interval_ms: i64) -> Result<bool> {
+        let now = now_ms();
+        let pool = &self.store.db().pool;
+        sqlx::query("INSERT INTO jobs (name, next_run_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name.to_owned())
+            .bind(now)
+            .execute(pool)
+            .await?;
+        let claimed = sqlx::query(
+            "UPDATE jobs SET next_run_at = $1, last_run_at = $2, last_run_by = $3 WHERE name = $4 AND next_run_at <= $2",
+        )
+        .bind(now + interval_ms)
+        .bind(now)
+        .bind(self.worker.clone())
+        .bind(name.to_owned())
+        .execute(pool)
+        .await?;
+        Ok(claimed.rows_affected() == 1)
+    }
+
+    /// Deletes expired sessions and forgotten throttling counters. Returns rows removed.
+    pub async fn sweep(&self) -> Result<u64> {
+        let now = now_ms();
+        let policy = self.store.policy();
+        let pool = &self.store.db().pool;
+        let a = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+            .bind(now - policy.session_idle_ms)
+            .bind(now - policy.session_absolute_ms)
+            .execute(pool)
+            .await?;
+        let b = sqlx::query("DELETE FROM signin_throttle WHERE last_failure_at < $1 AND blocked_until < $2")
+            .bind(now - 24 * 60 * 60 * 1000)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        Ok(a.rows_affected() + b.rows_affected())
+    }
+
+    /// Who ran `name` last (for tests and the operator).
+    pub async fn last_run_by(&self, name: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT last_run_by FROM jobs WHERE name = $1")
+            .bind(name.to_owned())
+            .fetch_optional(&self.store.db().pool)
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get("last_run_by")?,
+            None => None,
+        })
+    }
+
+    /// Loops forever: every minute, claims and runs the sweeper.
+    pub async fn run_forever(self) {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match self.claim("sweep", 5 * 60 * 1000).await {
+                Ok(true) => {
+                    if let Err(e) = self.sweep().await {
+                        tracing::warn!(error = %e, "sweep failed");
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "job claim failed"),
+            }
+        }
+    }
+}
