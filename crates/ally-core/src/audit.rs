@@ -138,7 +138,9 @@ pub enum ChainBroken {
     Gap { seq: i64, found: i64 },
     #[error("audit event {seq} was altered, inserted or moved (its MAC does not match)")]
     BadMac { seq: i64 },
-    #[error("the audit head does not match the last event: the log was truncated or extended (head says {head_seq}, log ends at {last_seq})")]
+    #[error(
+        "the audit head does not match the last event: the log was truncated or extended (head says {head_seq}, log ends at {last_seq})"
+    )]
     HeadMismatch { head_seq: i64, last_seq: i64 },
     #[error("the audit head's seal is invalid: it was forged or edited")]
     HeadForged,
@@ -153,12 +155,19 @@ pub struct ChainVerifier<'k> {
 
 impl<'k> ChainVerifier<'k> {
     pub fn new(key: &'k [u8]) -> Self {
-        ChainVerifier { key, expected_seq: 1, prev_mac: Vec::new() }
+        ChainVerifier {
+            key,
+            expected_seq: 1,
+            prev_mac: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, e: &ChainedEvent) -> Result<(), ChainBroken> {
         if e.seq != self.expected_seq {
-            return Err(ChainBroken::Gap { seq: self.expected_seq, found: e.seq });
+            return Err(ChainBroken::Gap {
+                seq: self.expected_seq,
+                found: e.seq,
+            });
         }
         let want = chain_mac(self.key, &self.prev_mac, e.seq, &e.event);
         if !macs_equal(&want, &e.mac) {
@@ -170,7 +179,12 @@ impl<'k> ChainVerifier<'k> {
     }
 
     /// Checks the stored head against the events seen. Returns the number of events verified.
-    pub fn finish(self, head_seq: i64, head_last_mac: &[u8], head_seal: &[u8]) -> Result<i64, ChainBroken> {
+    pub fn finish(
+        self,
+        head_seq: i64,
+        head_last_mac: &[u8],
+        head_seal: &[u8],
+    ) -> Result<i64, ChainBroken> {
         if !macs_equal(&head_mac(self.key, head_seq, head_last_mac), head_seal) {
             return Err(ChainBroken::HeadForged);
         }
@@ -209,13 +223,22 @@ mod tests {
             let e = event(seq);
             let m = chain_mac(KEY, &prev, seq, &e);
             prev = m.clone();
-            out.push(ChainedEvent { seq, event: e, mac: m });
+            out.push(ChainedEvent {
+                seq,
+                event: e,
+                mac: m,
+            });
         }
         let seal = head_mac(KEY, n, &prev);
         (out, n, prev, seal)
     }
 
-    fn verify(events: &[ChainedEvent], head: i64, last: &[u8], seal: &[u8]) -> Result<i64, ChainBroken> {
+    fn verify(
+        events: &[ChainedEvent],
+        head: i64,
+        last: &[u8],
+        seal: &[u8],
+    ) -> Result<i64, ChainBroken> {
         let mut v = ChainVerifier::new(KEY);
         for e in events {
             v.push(e)?;
@@ -237,33 +260,55 @@ mod tests {
         // Edit a field.
         let mut edited = ev.clone();
         edited[7].event.target_id = Some("p-other".into());
-        assert_eq!(verify(&edited, h, &last, &seal), Err(ChainBroken::BadMac { seq: 8 }));
+        assert_eq!(
+            verify(&edited, h, &last, &seal),
+            Err(ChainBroken::BadMac { seq: 8 })
+        );
         // Delete a row.
         let mut deleted = ev.clone();
         deleted.remove(4);
-        assert_eq!(verify(&deleted, h, &last, &seal), Err(ChainBroken::Gap { seq: 5, found: 6 }));
+        assert_eq!(
+            verify(&deleted, h, &last, &seal),
+            Err(ChainBroken::Gap { seq: 5, found: 6 })
+        );
         // Reorder two rows, renumbering them so that sequence numbers still look right.
         let mut reordered = ev.clone();
         reordered.swap(3, 4);
         reordered[3].seq = 4;
         reordered[4].seq = 5;
-        assert!(matches!(verify(&reordered, h, &last, &seal), Err(ChainBroken::BadMac { .. })));
+        assert!(matches!(
+            verify(&reordered, h, &last, &seal),
+            Err(ChainBroken::BadMac { .. })
+        ));
         // Insert a forged row (with a MAC made under the wrong key) and renumber the rest.
         let mut inserted = ev.clone();
-        let forged = ChainedEvent { seq: 3, event: event(99), mac: chain_mac(b"wrong", &ev[1].mac, 3, &event(99)) };
+        let forged = ChainedEvent {
+            seq: 3,
+            event: event(99),
+            mac: chain_mac(b"wrong", &ev[1].mac, 3, &event(99)),
+        };
         inserted.insert(2, forged);
         for (i, e) in inserted.iter_mut().enumerate() {
             e.seq = i as i64 + 1;
         }
-        assert!(matches!(verify(&inserted, h, &last, &seal), Err(ChainBroken::BadMac { seq: 3 })));
+        assert!(matches!(
+            verify(&inserted, h, &last, &seal),
+            Err(ChainBroken::BadMac { seq: 3 })
+        ));
         // Truncate the tail.
         assert_eq!(
             verify(&ev[..15], h, &last, &seal),
-            Err(ChainBroken::HeadMismatch { head_seq: 20, last_seq: 15 })
+            Err(ChainBroken::HeadMismatch {
+                head_seq: 20,
+                last_seq: 15
+            })
         );
         // Truncate and rewrite the head without the key.
         let fake_seal = head_mac(b"guess", 15, &ev[14].mac);
-        assert_eq!(verify(&ev[..15], 15, &ev[14].mac, &fake_seal), Err(ChainBroken::HeadForged));
+        assert_eq!(
+            verify(&ev[..15], 15, &ev[14].mac, &fake_seal),
+            Err(ChainBroken::HeadForged)
+        );
     }
 
     #[test]
@@ -274,10 +319,16 @@ mod tests {
         for e in &ev {
             let m = chain_mac(b"attacker key", &prev, e.seq, &e.event);
             prev = m.clone();
-            rebuilt.push(ChainedEvent { mac: m, ..e.clone() });
+            rebuilt.push(ChainedEvent {
+                mac: m,
+                ..e.clone()
+            });
         }
         let seal = head_mac(b"attacker key", 5, &prev);
-        assert_eq!(verify(&rebuilt, 5, &prev, &seal), Err(ChainBroken::HeadForged));
+        assert_eq!(
+            verify(&rebuilt, 5, &prev, &seal),
+            Err(ChainBroken::HeadForged)
+        );
         let mut v = ChainVerifier::new(KEY);
         assert_eq!(v.push(&rebuilt[0]), Err(ChainBroken::BadMac { seq: 1 }));
     }

@@ -125,7 +125,14 @@ use Role as R;
 pub const PERMISSIONS: &[(Role, &[Action])] = &[
     (
         R::Admin,
-        &[A::OrgRead, A::OrgManage, A::UserList, A::UserManage, A::AuditRead, A::OwnAccount],
+        &[
+            A::OrgRead,
+            A::OrgManage,
+            A::UserList,
+            A::UserManage,
+            A::AuditRead,
+            A::OwnAccount,
+        ],
     ),
     (
         R::Coordinator,
@@ -141,17 +148,49 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
     ),
     (
         R::Caseworker,
-        &[A::PersonList, A::PersonRead, A::PersonCreate, A::PersonUpdate, A::OrgRead, A::OwnAccount],
+        &[
+            A::PersonList,
+            A::PersonRead,
+            A::PersonCreate,
+            A::PersonUpdate,
+            A::OrgRead,
+            A::OwnAccount,
+        ],
     ),
-    (R::Interviewer, &[A::PersonList, A::PersonRead, A::PersonCreate, A::OrgRead, A::OwnAccount]),
+    (
+        R::Interviewer,
+        &[
+            A::PersonList,
+            A::PersonRead,
+            A::PersonCreate,
+            A::OrgRead,
+            A::OwnAccount,
+        ],
+    ),
     (
         R::UnionRepresentative,
-        &[A::PersonList, A::PersonRead, A::PersonCreate, A::OrgRead, A::OwnAccount],
+        &[
+            A::PersonList,
+            A::PersonRead,
+            A::PersonCreate,
+            A::OrgRead,
+            A::OwnAccount,
+        ],
     ),
-    (R::CommunityFocalPoint, &[A::PersonCreate, A::OrgRead, A::OwnAccount]),
+    (
+        R::CommunityFocalPoint,
+        &[A::PersonCreate, A::OrgRead, A::OwnAccount],
+    ),
     (
         R::LawEnforcementLiaison,
-        &[A::PersonList, A::PersonRead, A::PersonCreate, A::PersonUpdate, A::OrgRead, A::OwnAccount],
+        &[
+            A::PersonList,
+            A::PersonRead,
+            A::PersonCreate,
+            A::PersonUpdate,
+            A::OrgRead,
+            A::OwnAccount,
+        ],
     ),
     (R::Auditor, &[A::AuditRead, A::OrgRead, A::OwnAccount]),
 ];
@@ -255,10 +294,17 @@ mod tests {
     #[test]
     fn every_role_has_exactly_one_row_and_every_action_is_held_by_someone() {
         for r in Role::ALL {
-            assert_eq!(PERMISSIONS.iter().filter(|(x, _)| *x == r).count(), 1, "{r:?}");
+            assert_eq!(
+                PERMISSIONS.iter().filter(|(x, _)| *x == r).count(),
+                1,
+                "{r:?}"
+            );
         }
         for a in Action::ALL {
-            assert!(Role::ALL.iter().any(|r| role_allows(*r, a)), "{a:?} unreachable");
+            assert!(
+                Role::ALL.iter().any(|r| role_allows(*r, a)),
+                "{a:?} unreachable"
+            );
         }
     }
 
@@ -284,15 +330,24 @@ mod tests {
             authorize(&p, Action::PersonRead, other, &[]),
             Err(Denied::OtherOrganisation)
         );
-        let grant = Grant { to_org: p.org_id, action: Action::PersonRead };
-        assert_eq!(authorize(&p, Action::PersonRead, other, &[grant.clone()]), Ok(()));
+        let grant = Grant {
+            to_org: p.org_id,
+            action: Action::PersonRead,
+        };
+        assert_eq!(
+            authorize(&p, Action::PersonRead, other, &[grant.clone()]),
+            Ok(())
+        );
         // A grant for reading does not allow writing.
         assert_eq!(
             authorize(&p, Action::PersonUpdate, other, &[grant]),
             Err(Denied::OtherOrganisation)
         );
         // A grant to a third organisation does not help.
-        let stray = Grant { to_org: OrgId::new(), action: Action::PersonRead };
+        let stray = Grant {
+            to_org: OrgId::new(),
+            action: Action::PersonRead,
+        };
         assert_eq!(
             authorize(&p, Action::PersonRead, other, &[stray]),
             Err(Denied::OtherOrganisation)
@@ -302,7 +357,10 @@ mod tests {
     #[test]
     fn role_check_comes_before_tenancy_and_grants_do_not_widen_roles() {
         let p = principal(&[Role::Auditor]);
-        let grant = Grant { to_org: p.org_id, action: Action::PersonRead };
+        let grant = Grant {
+            to_org: p.org_id,
+            action: Action::PersonRead,
+        };
         assert_eq!(
             authorize(&p, Action::PersonRead, OrgId::new(), &[grant]),
             Err(Denied::RoleLacksPermission(Action::PersonRead))

@@ -87,7 +87,10 @@ pub fn query_tokens(q: &str) -> Vec<(TokenKind, String)> {
         }
     }
     if let Some(d) = document_token(q) {
-        if !q.contains(char::is_whitespace) && q.chars().any(|c| c.is_ascii_digit()) && !looks_like_phone {
+        if !q.contains(char::is_whitespace)
+            && q.chars().any(|c| c.is_ascii_digit())
+            && !looks_like_phone
+        {
             out.retain(|(k, _)| *k != TokenKind::Name);
             out.push((TokenKind::Document, d));
         }
@@ -101,7 +104,10 @@ mod tests {
 
     #[test]
     fn names_in_other_scripts_meet_their_latin_spelling() {
-        assert_eq!(name_tokens("Олена Коваленко"), name_tokens("olena kovalenko"));
+        assert_eq!(
+            name_tokens("Олена Коваленко"),
+            name_tokens("olena kovalenko")
+        );
         assert_eq!(name_tokens("Müller"), vec!["muller"]);
         assert_eq!(name_tokens("ＡＭＩＮＡ"), vec!["amina"]); // full-width letters, NFKC
     }
@@ -122,12 +128,18 @@ mod tests {
 
     #[test]
     fn queries_are_classified() {
-        assert_eq!(query_tokens("Amina"), vec![(TokenKind::Name, "amina".to_owned())]);
+        assert_eq!(
+            query_tokens("Amina"),
+            vec![(TokenKind::Name, "amina".to_owned())]
+        );
         assert_eq!(
             query_tokens("+40 721 000 111"),
             vec![(TokenKind::Phone, "721000111".to_owned())]
         );
-        assert_eq!(query_tokens("AB123456"), vec![(TokenKind::Document, "AB123456".to_owned())]);
+        assert_eq!(
+            query_tokens("AB123456"),
+            vec![(TokenKind::Document, "AB123456".to_owned())]
+        );
     }
 
     #[test]

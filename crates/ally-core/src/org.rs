@@ -95,7 +95,10 @@ mod tests {
 
     #[test]
     fn org_names_are_trimmed_and_bounded() {
-        assert_eq!(validate_org_name("  La Strada "), Ok("La Strada".to_owned()));
+        assert_eq!(
+            validate_org_name("  La Strada "),
+            Ok("La Strada".to_owned())
+        );
         assert_eq!(validate_org_name("   "), Err("required"));
         assert_eq!(validate_org_name(&"x".repeat(201)), Err("too_long"));
         assert_eq!(validate_org_name("a\u{0}b"), Err("invalid_characters"));

@@ -63,8 +63,14 @@ mod tests {
 
     #[test]
     fn length_bounds() {
-        assert_eq!(check("short pass", "a@b.org"), Err(PasswordRejected::TooShort));
-        assert_eq!(check(&"x".repeat(257), "a@b.org"), Err(PasswordRejected::TooLong));
+        assert_eq!(
+            check("short pass", "a@b.org"),
+            Err(PasswordRejected::TooShort)
+        );
+        assert_eq!(
+            check(&"x".repeat(257), "a@b.org"),
+            Err(PasswordRejected::TooLong)
+        );
         assert_eq!(check("correct horse battery", "a@b.org"), Ok(()));
         // Length counts characters, not bytes: 12 Arabic letters are enough.
         assert_eq!(check("كلمةسرطويلةجد", "a@b.org"), Ok(()));
@@ -74,7 +80,10 @@ mod tests {
     fn common_passwords_are_rejected_whatever_their_case() {
         let sample = COMMON.lines().next().expect("list is not empty");
         assert_eq!(check(sample, "a@b.org"), Err(PasswordRejected::Common));
-        assert_eq!(check(&sample.to_uppercase(), "a@b.org"), Err(PasswordRejected::Common));
+        assert_eq!(
+            check(&sample.to_uppercase(), "a@b.org"),
+            Err(PasswordRejected::Common)
+        );
         assert!(COMMON.lines().count() > 40_000);
     }
 

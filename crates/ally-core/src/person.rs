@@ -63,7 +63,9 @@ impl Sex {
         }
     }
     pub fn parse(s: &str) -> Option<Sex> {
-        [Sex::Female, Sex::Male, Sex::Other].into_iter().find(|x| x.as_str() == s)
+        [Sex::Female, Sex::Male, Sex::Other]
+            .into_iter()
+            .find(|x| x.as_str() == s)
     }
 }
 
@@ -71,11 +73,23 @@ impl Sex {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "precision", rename_all = "snake_case")]
 pub enum BirthDate {
-    Exact { year: i32, month: u8, day: u8 },
-    Month { year: i32, month: u8 },
-    Year { year: i32 },
+    Exact {
+        year: i32,
+        month: u8,
+        day: u8,
+    },
+    Month {
+        year: i32,
+        month: u8,
+    },
+    Year {
+        year: i32,
+    },
     /// Age in years as estimated on `as_of_year` (the year the estimate was made).
-    EstimatedAge { age: u8, as_of_year: i32 },
+    EstimatedAge {
+        age: u8,
+        as_of_year: i32,
+    },
 }
 
 impl BirthDate {
@@ -88,7 +102,10 @@ impl BirthDate {
             if age > 120 {
                 return Err("invalid_age");
             }
-            return Ok(BirthDate::EstimatedAge { age, as_of_year: this_year });
+            return Ok(BirthDate::EstimatedAge {
+                age,
+                as_of_year: this_year,
+            });
         }
         let parts: Vec<&str> = s.split('-').collect();
         let year = |p: &str| -> Result<i32, &'static str> {
@@ -107,7 +124,10 @@ impl BirthDate {
         };
         match parts.as_slice() {
             [y] => Ok(BirthDate::Year { year: year(y)? }),
-            [y, m] => Ok(BirthDate::Month { year: year(y)?, month: month(m)? }),
+            [y, m] => Ok(BirthDate::Month {
+                year: year(y)?,
+                month: month(m)?,
+            }),
             [y, m, d] => {
                 let (year, month) = (year(y)?, month(m)?);
                 let day: u8 = d.parse().map_err(|_| "invalid_date")?;
@@ -133,7 +153,9 @@ impl BirthDate {
     /// child-protection rules in later modules. Uncertain cases count as children.
     pub fn may_be_child(&self, this_year: i32) -> bool {
         let birth_year = match self {
-            BirthDate::Exact { year, .. } | BirthDate::Month { year, .. } | BirthDate::Year { year } => *year,
+            BirthDate::Exact { year, .. }
+            | BirthDate::Month { year, .. }
+            | BirthDate::Year { year } => *year,
             BirthDate::EstimatedAge { age, as_of_year } => as_of_year - i32::from(*age),
         };
         this_year - birth_year <= 18
@@ -198,10 +220,18 @@ impl PersonIdentity {
             .chain(std::iter::once(&self.family_names))
             .chain(self.aliases.iter())
         {
-            out.extend(normalize::name_tokens(n).into_iter().map(|t| (TokenKind::Name, t)));
+            out.extend(
+                normalize::name_tokens(n)
+                    .into_iter()
+                    .map(|t| (TokenKind::Name, t)),
+            );
         }
         for p in &self.phones {
-            out.extend(normalize::phone_tokens(p).into_iter().map(|t| (TokenKind::Phone, t)));
+            out.extend(
+                normalize::phone_tokens(p)
+                    .into_iter()
+                    .map(|t| (TokenKind::Phone, t)),
+            );
         }
         for d in &self.documents {
             if let Some(t) = normalize::document_token(&d.number) {
@@ -282,7 +312,8 @@ impl PersonForm {
     /// Validates the form. All errors are returned at once so the form can show them together.
     pub fn validate(&self, this_year: i32) -> Result<ValidPerson, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let mut err = |field: &'static str, code: &'static str| errors.push(FieldError { field, code });
+        let mut err =
+            |field: &'static str, code: &'static str| errors.push(FieldError { field, code });
 
         let role = match PersonRole::parse(self.role.trim()) {
             Some(r) => Some(r),
@@ -339,13 +370,15 @@ impl PersonForm {
         {
             err("nationalities", "invalid_country");
         }
-        if languages.iter().any(|l| {
-            l.len() < 2 || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        }) {
+        if languages
+            .iter()
+            .any(|l| l.len() < 2 || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        {
             err("languages", "invalid_language");
         }
         if phones.iter().any(|p| {
-            !p.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+            !p.chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
                 || p.chars().filter(char::is_ascii_digit).count() < 5
         }) {
             err("phones", "invalid_phone");
@@ -415,14 +448,23 @@ impl PersonForm {
             given_names: p.given_names.clone(),
             family_names: p.family_names.clone(),
             aliases: p.aliases.join("\n"),
-            birth: p.birth.as_ref().map(BirthDate::to_input).unwrap_or_default(),
+            birth: p
+                .birth
+                .as_ref()
+                .map(BirthDate::to_input)
+                .unwrap_or_default(),
             sex: p.sex.map(|s| s.as_str().to_owned()).unwrap_or_default(),
             gender: p.gender.clone().unwrap_or_default(),
             nationalities: p.nationalities.join("\n"),
             languages: p.languages.join("\n"),
             phones: p.phones.join("\n"),
             addresses: p.addresses.join("\n"),
-            documents: p.documents.iter().map(format_document).collect::<Vec<_>>().join("\n"),
+            documents: p
+                .documents
+                .iter()
+                .map(format_document)
+                .collect::<Vec<_>>()
+                .join("\n"),
             notes: p.notes.clone(),
         }
     }
@@ -446,7 +488,11 @@ fn parse_document_line(l: &str) -> Option<IdentityDocument> {
     if kind.is_empty() || number.is_empty() {
         return None;
     }
-    Some(IdentityDocument { kind: kind.to_owned(), number: number.to_owned(), country })
+    Some(IdentityDocument {
+        kind: kind.to_owned(),
+        number: number.to_owned(),
+        country,
+    })
 }
 
 pub fn format_document(d: &IdentityDocument) -> String {
@@ -484,10 +530,18 @@ mod tests {
         assert_eq!(v.role, PersonRole::PresumedVictim);
         assert_eq!(v.identity.aliases, vec!["Lena", "Helen"]);
         assert_eq!(v.identity.nationalities, vec!["UA"]);
-        assert_eq!(v.identity.birth, Some(BirthDate::Month { year: 1999, month: 2 }));
+        assert_eq!(
+            v.identity.birth,
+            Some(BirthDate::Month {
+                year: 1999,
+                month: 2
+            })
+        );
         assert_eq!(v.identity.documents[0].country.as_deref(), Some("UA"));
         assert_eq!(v.identity.display_name(), "Олена Коваленко");
-        let round = PersonForm::from_record(v.role, &v.identity).validate(2026).expect("valid");
+        let round = PersonForm::from_record(v.role, &v.identity)
+            .validate(2026)
+            .expect("valid");
         assert_eq!(round, v);
     }
 
@@ -514,7 +568,10 @@ mod tests {
         f.aliases.clear();
         assert_eq!(
             f.validate(2026).expect_err("invalid"),
-            vec![FieldError { field: "given_names", code: "name_required" }]
+            vec![FieldError {
+                field: "given_names",
+                code: "name_required"
+            }]
         );
         let mut f = form();
         f.given_names = "A\u{1b}[31mB".into();
@@ -523,12 +580,32 @@ mod tests {
 
     #[test]
     fn birth_dates_of_every_precision() {
-        assert_eq!(BirthDate::parse("2001-02-28", 2026), Ok(BirthDate::Exact { year: 2001, month: 2, day: 28 }));
+        assert_eq!(
+            BirthDate::parse("2001-02-28", 2026),
+            Ok(BirthDate::Exact {
+                year: 2001,
+                month: 2,
+                day: 28
+            })
+        );
         assert_eq!(BirthDate::parse("2001-02-30", 2026), Err("invalid_date"));
-        assert_eq!(BirthDate::parse("2001", 2026), Ok(BirthDate::Year { year: 2001 }));
-        assert_eq!(BirthDate::parse("~16", 2026), Ok(BirthDate::EstimatedAge { age: 16, as_of_year: 2026 }));
+        assert_eq!(
+            BirthDate::parse("2001", 2026),
+            Ok(BirthDate::Year { year: 2001 })
+        );
+        assert_eq!(
+            BirthDate::parse("~16", 2026),
+            Ok(BirthDate::EstimatedAge {
+                age: 16,
+                as_of_year: 2026
+            })
+        );
         assert_eq!(BirthDate::parse("2030", 2026), Err("invalid_date"));
-        assert!(BirthDate::parse("~16", 2026).expect("ok").may_be_child(2026));
+        assert!(
+            BirthDate::parse("~16", 2026)
+                .expect("ok")
+                .may_be_child(2026)
+        );
         assert!(!BirthDate::Year { year: 1990 }.may_be_child(2026));
     }
 

@@ -26,7 +26,10 @@ pub struct Page {
 
 impl Page {
     pub fn new(offset: i64, limit: i64) -> Page {
-        Page { offset: offset.max(0), limit: limit.clamp(1, 100) }
+        Page {
+            offset: offset.max(0),
+            limit: limit.clamp(1, 100),
+        }
     }
 }
 
@@ -93,7 +96,9 @@ pub struct NewUser {
 
 impl std::fmt::Debug for NewUser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewUser").field("roles", &self.roles).finish_non_exhaustive()
+        f.debug_struct("NewUser")
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
     }
 }
 
@@ -111,7 +116,11 @@ pub(crate) fn person_aad(org: OrgId, id: PersonId) -> String {
 }
 
 pub(crate) fn roles_to_text(roles: &[Role]) -> String {
-    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub(crate) fn roles_from_text(s: &str) -> Vec<Role> {
@@ -127,7 +136,11 @@ pub struct Access<'a> {
 
 impl Store {
     pub fn access<'a>(&'a self, principal: &'a Principal, client: Option<&str>) -> Access<'a> {
-        Access { store: self, principal, client: client.map(str::to_owned) }
+        Access {
+            store: self,
+            principal,
+            client: client.map(str::to_owned),
+        }
     }
 
     pub(crate) async fn org_keys(&self, org: OrgId) -> Result<std::sync::Arc<OrgKeys>> {
@@ -144,12 +157,15 @@ impl Store {
     }
 
     pub(crate) fn audit_key(&self) -> Result<std::sync::Arc<zeroize::Zeroizing<[u8; 32]>>> {
-        self.keys().audit_key().ok_or(StoreError::Corrupt("audit key not loaded"))
+        self.keys()
+            .audit_key()
+            .ok_or(StoreError::Corrupt("audit key not loaded"))
     }
 }
 
 fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
-    s.parse().map_err(|_| StoreError::Corrupt("malformed id in database"))
+    s.parse()
+        .map_err(|_| StoreError::Corrupt("malformed id in database"))
 }
 
 impl Access<'_> {
@@ -157,7 +173,13 @@ impl Access<'_> {
         self.principal
     }
 
-    fn event(&self, action: &str, target: Option<(&str, String)>, outcome: AuditOutcome, detail: String) -> AuditEvent {
+    fn event(
+        &self,
+        action: &str,
+        target: Option<(&str, String)>,
+        outcome: AuditOutcome,
+        detail: String,
+    ) -> AuditEvent {
         AuditEvent {
             at_ms: now_ms(),
             actor_user: Some(self.principal.user_id.to_string()),
@@ -172,7 +194,12 @@ impl Access<'_> {
     }
 
     /// The single authorisation gate: decides, and audits a denial.
-    async fn authorize(&self, action: Action, owner: OrgId, target: Option<(&str, String)>) -> Result<()> {
+    async fn authorize(
+        &self,
+        action: Action,
+        owner: OrgId,
+        target: Option<(&str, String)>,
+    ) -> Result<()> {
         match authz::authorize(self.principal, action, owner, &[]) {
             Ok(()) => Ok(()),
             Err(denied) => {
@@ -182,11 +209,22 @@ impl Access<'_> {
                 };
                 self.store
                     .audit_writer()
-                    .record(self.event(action.as_str(), target, AuditOutcome::Denied, detail.to_owned()))
+                    .record(self.event(
+                        action.as_str(),
+                        target,
+                        AuditOutcome::Denied,
+                        detail.to_owned(),
+                    ))
                     .await?;
                 Err(StoreError::Denied(denied))
             }
         }
+    }
+
+    /// Checks that the principal may perform `action` in their own organisation, without doing
+    /// it (for pages that show a form before anything is written). Denials are audited.
+    pub async fn require(&self, action: Action) -> Result<()> {
+        self.authorize(action, self.principal.org_id, None).await
     }
 
     async fn record(&self, e: AuditEvent) -> Result<()> {
@@ -200,7 +238,9 @@ impl Access<'_> {
         self.authorize(Action::PersonCreate, org, None).await?;
         let id = PersonId::new();
         let keys = self.store.org_keys(org).await?;
-        let json = zeroize::Zeroizing::new(serde_json::to_vec(&person.identity).map_err(|_| StoreError::Corrupt("identity"))?);
+        let json = zeroize::Zeroizing::new(
+            serde_json::to_vec(&person.identity).map_err(|_| StoreError::Corrupt("identity"))?,
+        );
         let sealed = keys.seal(&person_aad(org, id), &json)?;
         let now = now_ms();
         let db = self.store.db();
@@ -219,10 +259,61 @@ impl Access<'_> {
         .execute(&mut *tx)
         .await?;
         insert_tokens(&mut tx, org, id, &keys, &person.identity).await?;
-        let ev = self.event("person.create", Some(("person", id.to_string())), AuditOutcome::Success, String::new());
+        let ev = self.event(
+            "person.create",
+            Some(("person", id.to_string())),
+            AuditOutcome::Success,
+            String::new(),
+        );
         audit::append_in_tx(&mut tx, db, self.store.audit_key()?.as_slice(), &[ev]).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Imports many persons at once (data migration, the demo, benchmarks): one transaction
+    /// and one audit event (`person.import`, with the count) per chunk of 1,000.
+    pub async fn import_persons(&self, persons: Vec<ValidPerson>) -> Result<Vec<PersonId>> {
+        let org = self.principal.org_id;
+        self.authorize(Action::PersonCreate, org, None).await?;
+        let keys = self.store.org_keys(org).await?;
+        let db = self.store.db();
+        let mut ids = Vec::with_capacity(persons.len());
+        for chunk in persons.chunks(1000) {
+            let mut tx = db.begin_write().await?;
+            let now = now_ms();
+            for person in chunk {
+                let id = PersonId::new();
+                let json = zeroize::Zeroizing::new(
+                    serde_json::to_vec(&person.identity)
+                        .map_err(|_| StoreError::Corrupt("identity"))?,
+                );
+                let sealed = keys.seal(&person_aad(org, id), &json)?;
+                sqlx::query(
+                    "INSERT INTO persons (id, org_id, role, sealed, created_by, created_at, updated_at, version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 1)",
+                )
+                .bind(id.to_string())
+                .bind(org.to_string())
+                .bind(person.role.as_str())
+                .bind(sealed)
+                .bind(self.principal.user_id.to_string())
+                .bind(now)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                insert_tokens(&mut tx, org, id, &keys, &person.identity).await?;
+                ids.push(id);
+            }
+            let ev = self.event(
+                "person.import",
+                None,
+                AuditOutcome::Success,
+                format!("count={}", chunk.len()),
+            );
+            audit::append_in_tx(&mut tx, db, self.store.audit_key()?.as_slice(), &[ev]).await?;
+            tx.commit().await?;
+        }
+        Ok(ids)
     }
 
     /// Loads and decrypts a person, without authorising or auditing (callers do both).
@@ -258,22 +349,32 @@ impl Access<'_> {
         let target = Some(("person", id.to_string()));
         // Existence in another organisation and non-existence give the same answer.
         let Some(person) = self.load_person(id).await? else {
-            self.authorize(Action::PersonRead, self.principal.org_id, target.clone()).await?;
+            self.authorize(Action::PersonRead, self.principal.org_id, target.clone())
+                .await?;
             return Err(StoreError::NotFound);
         };
-        self.authorize(Action::PersonRead, person.org_id, target.clone()).await?;
-        self.record(self.event("person.read", target, AuditOutcome::Success, String::new())).await?;
+        self.authorize(Action::PersonRead, person.org_id, target.clone())
+            .await?;
+        self.record(self.event("person.read", target, AuditOutcome::Success, String::new()))
+            .await?;
         Ok(person)
     }
 
-    pub async fn update_person(&self, id: PersonId, expected_version: i64, person: ValidPerson) -> Result<()> {
+    pub async fn update_person(
+        &self,
+        id: PersonId,
+        expected_version: i64,
+        person: ValidPerson,
+    ) -> Result<()> {
         let target = Some(("person", id.to_string()));
         let Some(existing) = self.load_person(id).await? else {
-            self.authorize(Action::PersonUpdate, self.principal.org_id, target).await?;
+            self.authorize(Action::PersonUpdate, self.principal.org_id, target)
+                .await?;
             return Err(StoreError::NotFound);
         };
         let org = existing.org_id;
-        self.authorize(Action::PersonUpdate, org, target.clone()).await?;
+        self.authorize(Action::PersonUpdate, org, target.clone())
+            .await?;
         let keys = self.store.org_keys(org).await?;
         let json = zeroize::Zeroizing::new(
             serde_json::to_vec(&person.identity).map_err(|_| StoreError::Corrupt("identity"))?,
@@ -300,7 +401,12 @@ impl Access<'_> {
             .execute(&mut *tx)
             .await?;
         insert_tokens(&mut tx, org, id, &keys, &person.identity).await?;
-        let ev = self.event("person.update", target, AuditOutcome::Success, String::new());
+        let ev = self.event(
+            "person.update",
+            target,
+            AuditOutcome::Success,
+            String::new(),
+        );
         audit::append_in_tx(&mut tx, db, self.store.audit_key()?.as_slice(), &[ev]).await?;
         tx.commit().await?;
         Ok(())
@@ -320,7 +426,8 @@ impl Access<'_> {
         .await?;
         let result = self.summaries(org, rows, page).await?;
         let detail = format!("offset={} count={}", page.offset, result.items.len());
-        self.record(self.event("person.list", None, AuditOutcome::Success, detail)).await?;
+        self.record(self.event("person.list", None, AuditOutcome::Success, detail))
+            .await?;
         Ok(result)
     }
 
@@ -332,7 +439,12 @@ impl Access<'_> {
         let mut tokens = normalize::query_tokens(query);
         tokens.truncate(8);
         if tokens.is_empty() {
-            return Ok(PersonPage { items: Vec::new(), offset: 0, limit: page.limit, has_more: false });
+            return Ok(PersonPage {
+                items: Vec::new(),
+                offset: 0,
+                limit: page.limit,
+                has_more: false,
+            });
         }
         let keys = self.store.org_keys(org).await?;
         let blinded: Vec<Vec<u8>> = tokens.iter().map(|(k, t)| keys.blind(*k, t)).collect();
@@ -351,14 +463,24 @@ impl Access<'_> {
         for b in blinded {
             q = q.bind(b);
         }
-        let rows = q.bind(page.limit + 1).bind(page.offset).fetch_all(&self.store.db().pool).await?;
+        let rows = q
+            .bind(page.limit + 1)
+            .bind(page.offset)
+            .fetch_all(&self.store.db().pool)
+            .await?;
         let result = self.summaries(org, rows, page).await?;
         let detail = format!("tokens={} count={}", n, result.items.len());
-        self.record(self.event("person.search", None, AuditOutcome::Success, detail)).await?;
+        self.record(self.event("person.search", None, AuditOutcome::Success, detail))
+            .await?;
         Ok(result)
     }
 
-    async fn summaries(&self, org: OrgId, rows: Vec<sqlx::any::AnyRow>, page: Page) -> Result<PersonPage> {
+    async fn summaries(
+        &self,
+        org: OrgId,
+        rows: Vec<sqlx::any::AnyRow>,
+        page: Page,
+    ) -> Result<PersonPage> {
         let keys = self.store.org_keys(org).await?;
         let has_more = rows.len() as i64 > page.limit;
         let mut items = Vec::with_capacity(rows.len());
@@ -374,7 +496,12 @@ impl Access<'_> {
                 created_at_ms: row.try_get("created_at")?,
             });
         }
-        Ok(PersonPage { items, offset: page.offset, limit: page.limit, has_more })
+        Ok(PersonPage {
+            items,
+            offset: page.offset,
+            limit: page.limit,
+            has_more,
+        })
     }
 
     // ----- organisations -----
@@ -414,7 +541,12 @@ impl Access<'_> {
     /// Turns the second-factor requirement on or off for the principal's organisation.
     pub async fn set_second_factor_required(&self, required: bool) -> Result<()> {
         let org = self.principal.org_id;
-        self.authorize(Action::OrgManage, org, Some(("organisation", org.to_string()))).await?;
+        self.authorize(
+            Action::OrgManage,
+            org,
+            Some(("organisation", org.to_string())),
+        )
+        .await?;
         let db = self.store.db();
         let mut tx = db.begin_write().await?;
         sqlx::query("UPDATE organisations SET require_second_factor = $1 WHERE id = $2")
@@ -461,7 +593,14 @@ impl Access<'_> {
     pub async fn create_user(&self, user: NewUser) -> Result<UserId> {
         let org = self.principal.org_id;
         self.authorize(Action::UserManage, org, None).await?;
-        crate::admin::insert_user(self.store, org, user, Some(self.principal.user_id), self.client.clone()).await
+        crate::admin::insert_user(
+            self.store,
+            org,
+            user,
+            Some(self.principal.user_id),
+            self.client.clone(),
+        )
+        .await
     }
 
     /// Disables or re-enables a user of the principal's organisation; disabling ends their
@@ -469,14 +608,22 @@ impl Access<'_> {
     pub async fn set_user_disabled(&self, user: UserId, disabled: bool) -> Result<()> {
         let target = Some(("user", user.to_string()));
         let owner = self.user_org(user).await?.unwrap_or(OrgId::new());
-        self.authorize(Action::UserManage, owner, target.clone()).await?;
+        self.authorize(Action::UserManage, owner, target.clone())
+            .await?;
         if user == self.principal.user_id && disabled {
-            return Err(StoreError::Invalid(vec![FieldError { field: "user", code: "cannot_disable_self" }]));
+            return Err(StoreError::Invalid(vec![FieldError {
+                field: "user",
+                code: "cannot_disable_self",
+            }]));
         }
         let db = self.store.db();
         let mut tx = db.begin_write().await?;
         crate::admin::set_disabled_in_tx(&mut tx, user, disabled).await?;
-        let action = if disabled { "user.disable" } else { "user.enable" };
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
         let ev = self.event(action, target, AuditOutcome::Success, String::new());
         audit::append_in_tx(&mut tx, db, self.store.audit_key()?.as_slice(), &[ev]).await?;
         tx.commit().await?;
@@ -486,13 +633,20 @@ impl Access<'_> {
     pub async fn set_user_roles(&self, user: UserId, roles: Vec<Role>) -> Result<()> {
         let target = Some(("user", user.to_string()));
         let owner = self.user_org(user).await?.unwrap_or(OrgId::new());
-        self.authorize(Action::UserManage, owner, target.clone()).await?;
+        self.authorize(Action::UserManage, owner, target.clone())
+            .await?;
         if roles.is_empty() {
-            return Err(StoreError::Invalid(vec![FieldError { field: "roles", code: "required" }]));
+            return Err(StoreError::Invalid(vec![FieldError {
+                field: "roles",
+                code: "required",
+            }]));
         }
         if user == self.principal.user_id && !roles.contains(&Role::Admin) {
             // An admin removing their own admin role could leave the organisation without one.
-            return Err(StoreError::Invalid(vec![FieldError { field: "roles", code: "cannot_drop_own_admin" }]));
+            return Err(StoreError::Invalid(vec![FieldError {
+                field: "roles",
+                code: "cannot_drop_own_admin",
+            }]));
         }
         let db = self.store.db();
         let mut tx = db.begin_write().await?;
@@ -506,7 +660,12 @@ impl Access<'_> {
             .bind(user.to_string())
             .execute(&mut *tx)
             .await?;
-        let ev = self.event("user.roles", target, AuditOutcome::Success, roles_to_text(&roles));
+        let ev = self.event(
+            "user.roles",
+            target,
+            AuditOutcome::Success,
+            roles_to_text(&roles),
+        );
         audit::append_in_tx(&mut tx, db, self.store.audit_key()?.as_slice(), &[ev]).await?;
         tx.commit().await?;
         Ok(())
@@ -538,12 +697,46 @@ impl Access<'_> {
         };
         let events = audit::query(self.store.db(), &q).await?;
         let detail = format!("count={}", events.len());
-        self.record(self.event("audit.read", None, AuditOutcome::Success, detail)).await?;
+        self.record(self.event("audit.read", None, AuditOutcome::Success, detail))
+            .await?;
         Ok(events)
     }
 }
 
-fn open_identity(keys: &OrgKeys, org: OrgId, id: PersonId, sealed: &[u8]) -> Result<PersonIdentity> {
+impl Access<'_> {
+    /// Audit events with the display names of the organisation's users (for the audit view:
+    /// an auditor needs to know who acted, without the user-management permission).
+    pub async fn audit_events_with_names(
+        &self,
+        filter: AuditFilter,
+        limit: i64,
+    ) -> Result<(Vec<ChainedEvent>, Vec<(String, String)>)> {
+        let events = self.audit_events(filter, limit).await?;
+        let rows = sqlx::query(
+            "SELECT id, display_name FROM users WHERE org_id = $1 ORDER BY display_name",
+        )
+        .bind(self.principal.org_id.to_string())
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        let names = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("id")?,
+                    r.try_get::<String, _>("display_name")?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((events, names))
+    }
+}
+
+fn open_identity(
+    keys: &OrgKeys,
+    org: OrgId,
+    id: PersonId,
+    sealed: &[u8],
+) -> Result<PersonIdentity> {
     let plain = zeroize::Zeroizing::new(keys.open(&person_aad(org, id), sealed)?);
     serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt("identity"))
 }
@@ -555,7 +748,11 @@ async fn insert_tokens(
     keys: &OrgKeys,
     identity: &PersonIdentity,
 ) -> Result<()> {
-    let mut blinded: Vec<Vec<u8>> = identity.index_tokens().iter().map(|(k, t)| keys.blind(*k, t)).collect();
+    let mut blinded: Vec<Vec<u8>> = identity
+        .index_tokens()
+        .iter()
+        .map(|(k, t)| keys.blind(*k, t))
+        .collect();
     blinded.sort();
     blinded.dedup();
     for b in blinded {

@@ -40,7 +40,8 @@ pub(crate) async fn bootstrap_keys(db: &Db, keys: &KeyRing) -> Result<()> {
                 .bind(AUDIT_PURPOSE)
                 .fetch_one(&mut *tx)
                 .await?;
-            let audit_key = master.unwrap_key(AUDIT_PURPOSE, &r.try_get::<Vec<u8>, _>("wrapped")?)?;
+            let audit_key =
+                master.unwrap_key(AUDIT_PURPOSE, &r.try_get::<Vec<u8>, _>("wrapped")?)?;
             keys.set_audit_key(audit_key);
             tx.commit().await?;
         }
@@ -48,12 +49,14 @@ pub(crate) async fn bootstrap_keys(db: &Db, keys: &KeyRing) -> Result<()> {
             let now = now_ms();
             let audit_key = zeroize::Zeroizing::new(crypto::random_bytes::<32>()?);
             for (purpose, key) in [(CHECK_PURPOSE, &CHECK_VALUE), (AUDIT_PURPOSE, &*audit_key)] {
-                sqlx::query("INSERT INTO instance_keys (purpose, wrapped, created_at) VALUES ($1, $2, $3)")
-                    .bind(purpose)
-                    .bind(master.wrap(purpose, key)?)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO instance_keys (purpose, wrapped, created_at) VALUES ($1, $2, $3)",
+                )
+                .bind(purpose)
+                .bind(master.wrap(purpose, key)?)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             }
             sqlx::query("INSERT INTO audit_head (id, seq, last_mac, seal) VALUES (1, 0, $1, $2)")
                 .bind(Vec::<u8>::new())
@@ -68,17 +71,23 @@ pub(crate) async fn bootstrap_keys(db: &Db, keys: &KeyRing) -> Result<()> {
 }
 
 pub(crate) async fn load_organisation(db: &Db, org: OrgId) -> Result<Organisation> {
-    let r = sqlx::query("SELECT id, name, kind, require_second_factor FROM organisations WHERE id = $1")
-        .bind(org.to_string())
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let r = sqlx::query(
+        "SELECT id, name, kind, require_second_factor FROM organisations WHERE id = $1",
+    )
+    .bind(org.to_string())
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
     let networks = sqlx::query("SELECT network_id FROM network_members WHERE member_id = $1")
         .bind(org.to_string())
         .fetch_all(&db.pool)
         .await?
         .iter()
-        .map(|r| r.try_get::<String, _>("network_id").map_err(StoreError::from).and_then(|s| s.parse().map_err(|_| StoreError::Corrupt("org id"))))
+        .map(|r| {
+            r.try_get::<String, _>("network_id")
+                .map_err(StoreError::from)
+                .and_then(|s| s.parse().map_err(|_| StoreError::Corrupt("org id")))
+        })
         .collect::<Result<Vec<OrgId>>>()?;
     let kind: String = r.try_get("kind")?;
     Ok(Organisation {
@@ -90,7 +99,12 @@ pub(crate) async fn load_organisation(db: &Db, org: OrgId) -> Result<Organisatio
     })
 }
 
-fn operator_event(action: &str, org: Option<OrgId>, target: Option<(&str, String)>, detail: &str) -> AuditEvent {
+fn operator_event(
+    action: &str,
+    org: Option<OrgId>,
+    target: Option<(&str, String)>,
+    detail: &str,
+) -> AuditEvent {
     AuditEvent {
         at_ms: now_ms(),
         actor_user: None,
@@ -110,23 +124,50 @@ fn check_new_user(u: &NewUser) -> Result<()> {
     let email = u.email.trim();
     let valid_email = email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'));
+        && email.split_once('@').is_some_and(|(l, d)| {
+            !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
+        });
     if !valid_email {
-        errs.push(FieldError { field: "email", code: "invalid_email" });
+        errs.push(FieldError {
+            field: "email",
+            code: "invalid_email",
+        });
     }
-    if u.display_name.trim().is_empty() || u.display_name.chars().count() > 100 || u.display_name.chars().any(char::is_control) {
-        errs.push(FieldError { field: "display_name", code: "invalid" });
+    if u.display_name.trim().is_empty()
+        || u.display_name.chars().count() > 100
+        || u.display_name.chars().any(char::is_control)
+    {
+        errs.push(FieldError {
+            field: "display_name",
+            code: "invalid",
+        });
     }
     if u.roles.is_empty() {
-        errs.push(FieldError { field: "roles", code: "required" });
+        errs.push(FieldError {
+            field: "roles",
+            code: "required",
+        });
     }
     if let Err(r) = ally_core::password::check(&u.password, email) {
-        errs.push(FieldError { field: "password", code: r.code() });
+        errs.push(FieldError {
+            field: "password",
+            code: r.code(),
+        });
     }
-    if errs.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errs)) }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(errs))
+    }
 }
 
-pub(crate) async fn insert_user(store: &Store, org: OrgId, u: NewUser, actor: Option<UserId>, client: Option<String>) -> Result<UserId> {
+pub(crate) async fn insert_user(
+    store: &Store,
+    org: OrgId,
+    u: NewUser,
+    actor: Option<UserId>,
+    client: Option<String>,
+) -> Result<UserId> {
     check_new_user(&u)?;
     let pw = zeroize::Zeroizing::new(u.password.clone());
     let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&pw))
@@ -156,7 +197,12 @@ pub(crate) async fn insert_user(store: &Store, org: OrgId, u: NewUser, actor: Op
     .bind(now_ms())
     .execute(&mut *tx)
     .await?;
-    let mut ev = operator_event("user.create", Some(org), Some(("user", id.to_string())), &roles_to_text(&u.roles));
+    let mut ev = operator_event(
+        "user.create",
+        Some(org),
+        Some(("user", id.to_string())),
+        &roles_to_text(&u.roles),
+    );
     if let Some(a) = actor {
         ev.actor_user = Some(a.to_string());
         ev.detail = roles_to_text(&u.roles);
@@ -167,7 +213,11 @@ pub(crate) async fn insert_user(store: &Store, org: OrgId, u: NewUser, actor: Op
     Ok(id)
 }
 
-pub(crate) async fn set_disabled_in_tx(tx: &mut Transaction<'static, Any>, user: UserId, disabled: bool) -> Result<()> {
+pub(crate) async fn set_disabled_in_tx(
+    tx: &mut Transaction<'static, Any>,
+    user: UserId,
+    disabled: bool,
+) -> Result<()> {
     let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
         .bind(i64::from(disabled))
         .bind(user.to_string())
@@ -177,12 +227,17 @@ pub(crate) async fn set_disabled_in_tx(tx: &mut Transaction<'static, Any>, user:
         return Err(StoreError::NotFound);
     }
     if disabled {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.to_string()).execute(&mut **tx).await?;
-        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-            .bind(now_ms())
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user.to_string())
             .execute(&mut **tx)
             .await?;
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(user.to_string())
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
@@ -197,8 +252,18 @@ pub struct OperatorOrg {
 
 impl Store {
     /// Creates an organisation with its own data key.
-    pub async fn create_organisation(&self, name: &str, kind: OrgKind, require_second_factor: bool) -> Result<OrgId> {
-        let name = validate_org_name(name).map_err(|code| StoreError::Invalid(vec![FieldError { field: "name", code }]))?;
+    pub async fn create_organisation(
+        &self,
+        name: &str,
+        kind: OrgKind,
+        require_second_factor: bool,
+    ) -> Result<OrgId> {
+        let name = validate_org_name(name).map_err(|code| {
+            StoreError::Invalid(vec![FieldError {
+                field: "name",
+                code,
+            }])
+        })?;
         let id = OrgId::new();
         let wrapped = self.keys().new_org_key(id)?;
         let db = self.db();
@@ -214,19 +279,29 @@ impl Store {
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
-        let ev = operator_event("org.create", Some(id), Some(("organisation", id.to_string())), kind.as_str());
+        let ev = operator_event(
+            "org.create",
+            Some(id),
+            Some(("organisation", id.to_string())),
+            kind.as_str(),
+        );
         audit::append_in_tx(&mut tx, db, self.audit_key()?.as_slice(), &[ev]).await?;
         tx.commit().await?;
         Ok(id)
     }
 
     pub async fn list_organisations_operator(&self) -> Result<Vec<OperatorOrg>> {
-        let rows = sqlx::query("SELECT id, name, kind FROM organisations ORDER BY name").fetch_all(&self.db().pool).await?;
+        let rows = sqlx::query("SELECT id, name, kind FROM organisations ORDER BY name")
+            .fetch_all(&self.db().pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 let kind: String = r.try_get("kind")?;
                 Ok(OperatorOrg {
-                    id: r.try_get::<String, _>("id")?.parse().map_err(|_| StoreError::Corrupt("org id"))?,
+                    id: r
+                        .try_get::<String, _>("id")?
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt("org id"))?,
                     name: r.try_get("name")?,
                     kind: OrgKind::parse(&kind).ok_or(StoreError::Corrupt("organisation kind"))?,
                 })
@@ -240,7 +315,11 @@ impl Store {
             .fetch_optional(&self.db().pool)
             .await?;
         match row {
-            Some(r) => Ok(Some(r.try_get::<String, _>("id")?.parse().map_err(|_| StoreError::Corrupt("org id"))?)),
+            Some(r) => Ok(Some(
+                r.try_get::<String, _>("id")?
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt("org id"))?,
+            )),
             None => Ok(None),
         }
     }
@@ -248,7 +327,10 @@ impl Store {
     pub async fn add_network_member(&self, network: OrgId, member: OrgId) -> Result<()> {
         let net = load_organisation(self.db(), network).await?;
         if net.kind != OrgKind::Network || network == member {
-            return Err(StoreError::Invalid(vec![FieldError { field: "network", code: "not_a_network" }]));
+            return Err(StoreError::Invalid(vec![FieldError {
+                field: "network",
+                code: "not_a_network",
+            }]));
         }
         let db = self.db();
         let mut tx = db.begin_write().await?;
@@ -257,7 +339,12 @@ impl Store {
             .bind(member.to_string())
             .execute(&mut *tx)
             .await?;
-        let ev = operator_event("org.network_member", Some(network), Some(("organisation", member.to_string())), "");
+        let ev = operator_event(
+            "org.network_member",
+            Some(network),
+            Some(("organisation", member.to_string())),
+            "",
+        );
         audit::append_in_tx(&mut tx, db, self.audit_key()?.as_slice(), &[ev]).await?;
         tx.commit().await?;
         Ok(())
@@ -275,8 +362,12 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         Ok((
-            r.try_get::<String, _>("id")?.parse().map_err(|_| StoreError::Corrupt("user id"))?,
-            r.try_get::<String, _>("org_id")?.parse().map_err(|_| StoreError::Corrupt("org id"))?,
+            r.try_get::<String, _>("id")?
+                .parse()
+                .map_err(|_| StoreError::Corrupt("user id"))?,
+            r.try_get::<String, _>("org_id")?
+                .parse()
+                .map_err(|_| StoreError::Corrupt("org id"))?,
         ))
     }
 
@@ -286,7 +377,12 @@ impl Store {
         let db = self.db();
         let mut tx = db.begin_write().await?;
         set_disabled_in_tx(&mut tx, id, true).await?;
-        let ev = operator_event("user.disable", Some(org), Some(("user", id.to_string())), "");
+        let ev = operator_event(
+            "user.disable",
+            Some(org),
+            Some(("user", id.to_string())),
+            "",
+        );
         audit::append_in_tx(&mut tx, db, self.audit_key()?.as_slice(), &[ev]).await?;
         tx.commit().await?;
         Ok(())
@@ -297,7 +393,10 @@ impl Store {
     pub async fn reset_password_operator(&self, email: &str, password: &str) -> Result<()> {
         let (id, org) = self.user_id_by_email(email).await?;
         if let Err(r) = ally_core::password::check(password, email) {
-            return Err(StoreError::Invalid(vec![FieldError { field: "password", code: r.code() }]));
+            return Err(StoreError::Invalid(vec![FieldError {
+                field: "password",
+                code: r.code(),
+            }]));
         }
         let pw = zeroize::Zeroizing::new(password.to_owned());
         let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&pw))
@@ -310,8 +409,16 @@ impl Store {
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
-        let ev = operator_event("user.reset_password", Some(org), Some(("user", id.to_string())), "");
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let ev = operator_event(
+            "user.reset_password",
+            Some(org),
+            Some(("user", id.to_string())),
+            "",
+        );
         audit::append_in_tx(&mut tx, db, self.audit_key()?.as_slice(), &[ev]).await?;
         tx.commit().await?;
         Ok(())
@@ -352,7 +459,9 @@ impl Store {
         let old = self.keys().master();
         let db = self.db();
         let mut tx = db.begin_write().await?;
-        let orgs = sqlx::query("SELECT id, wrapped_key FROM organisations").fetch_all(&mut *tx).await?;
+        let orgs = sqlx::query("SELECT id, wrapped_key FROM organisations")
+            .fetch_all(&mut *tx)
+            .await?;
         for r in &orgs {
             let id: String = r.try_get("id")?;
             let purpose = format!("org:{id}");
@@ -363,7 +472,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let inst = sqlx::query("SELECT purpose, wrapped FROM instance_keys").fetch_all(&mut *tx).await?;
+        let inst = sqlx::query("SELECT purpose, wrapped FROM instance_keys")
+            .fetch_all(&mut *tx)
+            .await?;
         for r in &inst {
             let purpose: String = r.try_get("purpose")?;
             let k = old.unwrap_key(&purpose, &r.try_get::<Vec<u8>, _>("wrapped")?)?;
@@ -373,11 +484,20 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let ev = operator_event("keys.rotate", None, None, &format!("organisations={}", orgs.len()));
+        let ev = operator_event(
+            "keys.rotate",
+            None,
+            None,
+            &format!("organisations={}", orgs.len()),
+        );
         audit::append_in_tx(&mut tx, db, self.audit_key()?.as_slice(), &[ev]).await?;
         tx.commit().await?;
-        std::fs::rename(&pending, key_file)
-            .map_err(|source| crypto::CryptoError::KeyFileWrite { path: key_file.to_owned(), source })?;
+        std::fs::rename(&pending, key_file).map_err(|source| {
+            crypto::CryptoError::KeyFileWrite {
+                path: key_file.to_owned(),
+                source,
+            }
+        })?;
         self.keys().replace_master(new);
         Ok(())
     }
@@ -389,7 +509,9 @@ impl Store {
             .fetch_optional(&self.db().pool)
             .await?
             .ok_or(StoreError::NotFound)?;
-        Ok(crate::access::roles_from_text(&r.try_get::<String, _>("roles")?))
+        Ok(crate::access::roles_from_text(
+            &r.try_get::<String, _>("roles")?,
+        ))
     }
 }
 

@@ -7,7 +7,9 @@
 //!   appends events in batches (one transaction, one disk sync per batch) and acknowledges each
 //!   event only once it is committed. A read returns its data only after its event is durable.
 
-use ally_core::audit::{AuditEvent, AuditOutcome, ChainVerifier, ChainedEvent, chain_mac, head_mac};
+use ally_core::audit::{
+    AuditEvent, AuditOutcome, ChainVerifier, ChainedEvent, chain_mac, head_mac,
+};
 use sqlx::{Any, Row, Transaction};
 use tokio::sync::{mpsc, oneshot};
 use zeroize::Zeroizing;
@@ -25,8 +27,13 @@ pub(crate) async fn append_in_tx(
     key: &[u8],
     events: &[AuditEvent],
 ) -> Result<()> {
-    let sql = format!("SELECT seq, last_mac FROM audit_head WHERE id = 1{}", db.backend.for_update());
-    let head = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(&mut **tx).await?;
+    let sql = format!(
+        "SELECT seq, last_mac FROM audit_head WHERE id = 1{}",
+        db.backend.for_update()
+    );
+    let head = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_one(&mut **tx)
+        .await?;
     let mut seq: i64 = head.try_get("seq")?;
     let mut prev: Vec<u8> = head.try_get("last_mac")?;
     for e in events {
@@ -73,7 +80,9 @@ pub(crate) struct AuditWriter {
 
 impl AuditWriter {
     pub(crate) fn start(db: Db, keys: &KeyRing) -> Result<AuditWriter> {
-        let key = keys.audit_key().ok_or(StoreError::Corrupt("audit key not loaded"))?;
+        let key = keys
+            .audit_key()
+            .ok_or(StoreError::Corrupt("audit key not loaded"))?;
         let (tx, mut rx) = mpsc::channel::<Msg>(4096);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
@@ -109,7 +118,10 @@ impl AuditWriter {
     /// Appends one event and waits until it is committed.
     pub(crate) async fn record(&self, event: AuditEvent) -> Result<()> {
         let (ack, done) = oneshot::channel();
-        self.tx.send(Msg::Event(event, ack)).await.map_err(|_| StoreError::AuditWriterGone)?;
+        self.tx
+            .send(Msg::Event(event, ack))
+            .await
+            .map_err(|_| StoreError::AuditWriterGone)?;
         match done.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) | Err(_) => Err(StoreError::AuditWriterGone),
@@ -147,7 +159,8 @@ fn event_from_row(row: &sqlx::any::AnyRow) -> Result<ChainedEvent> {
             action: row.try_get("action")?,
             target_kind: row.try_get("target_kind")?,
             target_id: row.try_get("target_id")?,
-            outcome: AuditOutcome::parse(&outcome).ok_or(StoreError::Corrupt("unknown audit outcome"))?,
+            outcome: AuditOutcome::parse(&outcome)
+                .ok_or(StoreError::Corrupt("unknown audit outcome"))?,
             detail: row.try_get("detail")?,
             client: row.try_get("client")?,
         },
@@ -163,8 +176,13 @@ pub(crate) async fn verify(db: &Db, key: &[u8]) -> Result<i64> {
     let mut tx = db.begin_snapshot().await?;
     let mut after = 0i64;
     loop {
-        let sql = format!("SELECT {EVENT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 10000");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after).fetch_all(&mut *tx).await?;
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 10000"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after)
+            .fetch_all(&mut *tx)
+            .await?;
         if rows.is_empty() {
             break;
         }

@@ -78,7 +78,9 @@ pub struct SignInStep {
 
 impl std::fmt::Debug for SignInStep {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignInStep").field("stage", &self.stage).finish_non_exhaustive()
+        f.debug_struct("SignInStep")
+            .field("stage", &self.stage)
+            .finish_non_exhaustive()
     }
 }
 
@@ -100,7 +102,11 @@ pub struct SessionInfo {
 
 impl SessionInfo {
     pub fn principal(&self) -> Principal {
-        Principal { user_id: self.user_id, org_id: self.org_id, roles: self.roles.clone() }
+        Principal {
+            user_id: self.user_id,
+            org_id: self.org_id,
+            roles: self.roles.clone(),
+        }
     }
 }
 
@@ -118,7 +124,10 @@ pub struct ApiTokenInfo {
 }
 
 fn throttle_key_account(email: &str) -> String {
-    format!("acct:{}", hex::encode(Sha256::digest(email.trim().to_lowercase().as_bytes())))
+    format!(
+        "acct:{}",
+        hex::encode(Sha256::digest(email.trim().to_lowercase().as_bytes()))
+    )
 }
 
 fn throttle_key_client(client: &str) -> String {
@@ -167,7 +176,14 @@ struct UserRow {
 }
 
 impl Store {
-    fn auth_event(&self, user: Option<&UserRow>, action: &str, outcome: AuditOutcome, detail: &str, client: Option<&str>) -> AuditEvent {
+    fn auth_event(
+        &self,
+        user: Option<&UserRow>,
+        action: &str,
+        outcome: AuditOutcome,
+        detail: &str,
+        client: Option<&str>,
+    ) -> AuditEvent {
         AuditEvent {
             at_ms: now_ms(),
             actor_user: user.map(|u| u.id.to_string()),
@@ -186,11 +202,20 @@ impl Store {
             "SELECT u.id, u.org_id, u.email, u.password_hash, u.roles, u.totp_sealed, u.totp_last_step, u.disabled, \
              o.require_second_factor FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.{column} = $1"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(value.to_owned()).fetch_optional(&self.db().pool).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(value.to_owned())
+            .fetch_optional(&self.db().pool)
+            .await?;
         let Some(r) = row else { return Ok(None) };
         Ok(Some(UserRow {
-            id: r.try_get::<String, _>("id")?.parse().map_err(|_| StoreError::Corrupt("user id"))?,
-            org_id: r.try_get::<String, _>("org_id")?.parse().map_err(|_| StoreError::Corrupt("org id"))?,
+            id: r
+                .try_get::<String, _>("id")?
+                .parse()
+                .map_err(|_| StoreError::Corrupt("user id"))?,
+            org_id: r
+                .try_get::<String, _>("org_id")?
+                .parse()
+                .map_err(|_| StoreError::Corrupt("org id"))?,
             email: r.try_get("email")?,
             password_hash: r.try_get("password_hash")?,
             roles: roles_from_text(&r.try_get::<String, _>("roles")?),
@@ -222,8 +247,14 @@ impl Store {
         for (key, free) in std::iter::once((account_key, ACCOUNT_FREE_FAILURES))
             .chain(client_key.map(|k| (k, CLIENT_FREE_FAILURES)))
         {
-            let sql = format!("SELECT failures, last_failure_at FROM signin_throttle WHERE key = $1{}", self.backend().for_update());
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(key.to_owned()).fetch_optional(&mut *tx).await?;
+            let sql = format!(
+                "SELECT failures, last_failure_at FROM signin_throttle WHERE key = $1{}",
+                self.backend().for_update()
+            );
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(key.to_owned())
+                .fetch_optional(&mut *tx)
+                .await?;
             let failures = match &row {
                 Some(r) if now - r.try_get::<i64, _>("last_failure_at")? < FAILURE_MEMORY_MS => {
                     r.try_get::<i64, _>("failures")? + 1
@@ -266,25 +297,44 @@ impl Store {
     }
 
     /// First step of sign-in: e-mail and password.
-    pub async fn sign_in(&self, email: &str, password: &str, client: Option<&str>) -> Result<SignInStep, SignInError> {
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client: Option<&str>,
+    ) -> Result<SignInStep, SignInError> {
         let email = email.trim().to_lowercase();
         let account_key = throttle_key_account(&email);
         let client_key = client.map(throttle_key_client);
-        let keys: Vec<String> = std::iter::once(account_key.clone()).chain(client_key.clone()).collect();
+        let keys: Vec<String> = std::iter::once(account_key.clone())
+            .chain(client_key.clone())
+            .collect();
         let wait = self.throttle_wait(&keys).await?;
         if wait > 0 {
             self.audit_writer()
-                .record(self.auth_event(None, "auth.sign_in", AuditOutcome::Denied, "throttled", client))
+                .record(self.auth_event(
+                    None,
+                    "auth.sign_in",
+                    AuditOutcome::Denied,
+                    "throttled",
+                    client,
+                ))
                 .await?;
-            return Err(SignInError::Throttled { retry_after_s: (wait + 999) / 1000 });
+            return Err(SignInError::Throttled {
+                retry_after_s: (wait + 999) / 1000,
+            });
         }
-        let user = if email.len() <= 254 && password.chars().count() <= ally_core::password::MAX_LENGTH {
-            self.user_by("email", &email).await?
-        } else {
-            None
-        };
+        let user =
+            if email.len() <= 254 && password.chars().count() <= ally_core::password::MAX_LENGTH {
+                self.user_by("email", &email).await?
+            } else {
+                None
+            };
         // Always run one Argon2 verification, so that timing does not reveal whether the e-mail exists.
-        let phc = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| crypto::dummy_password_hash().to_owned());
+        let phc = user
+            .as_ref()
+            .map(|u| u.password_hash.clone())
+            .unwrap_or_else(|| crypto::dummy_password_hash().to_owned());
         let pw = zeroize::Zeroizing::new(password.to_owned());
         let ok = tokio::task::spawn_blocking(move || crypto::verify_password(&pw, &phc))
             .await
@@ -292,16 +342,30 @@ impl Store {
         let user = match user {
             Some(u) if ok && !u.disabled => u,
             other => {
-                self.throttle_fail(&account_key, client_key.as_deref()).await?;
-                let detail = if other.as_ref().is_some_and(|u| u.disabled) { "disabled" } else { "bad_credentials" };
+                self.throttle_fail(&account_key, client_key.as_deref())
+                    .await?;
+                let detail = if other.as_ref().is_some_and(|u| u.disabled) {
+                    "disabled"
+                } else {
+                    "bad_credentials"
+                };
                 self.audit_writer()
-                    .record(self.auth_event(other.as_ref(), "auth.sign_in", AuditOutcome::Failure, detail, client))
+                    .record(self.auth_event(
+                        other.as_ref(),
+                        "auth.sign_in",
+                        AuditOutcome::Failure,
+                        detail,
+                        client,
+                    ))
                     .await?;
                 return Err(SignInError::Invalid);
             }
         };
         let needs_factor = user.org_requires_second_factor
-            && user.roles.iter().any(|r| *r == Role::Admin || r.sees_identities());
+            && user
+                .roles
+                .iter()
+                .any(|r| *r == Role::Admin || r.sees_identities());
         let stage = if user.totp_sealed.is_some() {
             SessionStage::SecondFactor
         } else if needs_factor {
@@ -317,12 +381,23 @@ impl Store {
             SessionStage::Enrol => "password_ok_enrolment_required",
         };
         self.audit_writer()
-            .record(self.auth_event(Some(&user), "auth.sign_in", AuditOutcome::Success, detail, client))
+            .record(self.auth_event(
+                Some(&user),
+                "auth.sign_in",
+                AuditOutcome::Success,
+                detail,
+                client,
+            ))
             .await?;
         Ok(SignInStep { token, stage })
     }
 
-    async fn create_session(&self, user: UserId, stage: SessionStage, client: Option<&str>) -> Result<String> {
+    async fn create_session(
+        &self,
+        user: UserId,
+        stage: SessionStage,
+        client: Option<&str>,
+    ) -> Result<String> {
         let token = crypto::random_token()?;
         let csrf = crypto::random_token()?;
         let now = now_ms();
@@ -343,7 +418,12 @@ impl Store {
     }
 
     /// Replaces a session by a new one at a higher stage (new id: no session fixation).
-    async fn promote_session(&self, old_token: &str, user: UserId, client: Option<&str>) -> Result<String> {
+    async fn promote_session(
+        &self,
+        old_token: &str,
+        user: UserId,
+        client: Option<&str>,
+    ) -> Result<String> {
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
             .bind(token_hash(old_token))
             .execute(&self.db().pool)
@@ -352,41 +432,73 @@ impl Store {
     }
 
     /// Second step: a one-time code from the user's authenticator.
-    pub async fn sign_in_code(&self, token: &str, code: &str, client: Option<&str>) -> Result<String, SignInError> {
-        let Some(info) = self.session(token).await? else { return Err(SignInError::Invalid) };
+    pub async fn sign_in_code(
+        &self,
+        token: &str,
+        code: &str,
+        client: Option<&str>,
+    ) -> Result<String, SignInError> {
+        let Some(info) = self.session(token).await? else {
+            return Err(SignInError::Invalid);
+        };
         if info.stage != SessionStage::SecondFactor {
             return Err(SignInError::Invalid);
         }
-        let user = self.user_by("id", &info.user_id.to_string()).await?.ok_or(SignInError::Invalid)?;
+        let user = self
+            .user_by("id", &info.user_id.to_string())
+            .await?
+            .ok_or(SignInError::Invalid)?;
         let account_key = throttle_key_account(&user.email);
-        let wait = self.throttle_wait(std::slice::from_ref(&account_key)).await?;
+        let wait = self
+            .throttle_wait(std::slice::from_ref(&account_key))
+            .await?;
         if wait > 0 {
-            return Err(SignInError::Throttled { retry_after_s: (wait + 999) / 1000 });
+            return Err(SignInError::Throttled {
+                retry_after_s: (wait + 999) / 1000,
+            });
         }
         let sealed = user.totp_sealed.as_ref().ok_or(SignInError::Invalid)?;
         let keys = self.org_keys(user.org_id).await?;
-        let secret = zeroize::Zeroizing::new(keys.open(&totp_aad(user.id), sealed).map_err(StoreError::from)?);
+        let secret = zeroize::Zeroizing::new(
+            keys.open(&totp_aad(user.id), sealed)
+                .map_err(StoreError::from)?,
+        );
         let totp = totp_for(&secret, &user.email)?;
         let Some(step) = current_step_ok(&totp, code, user.totp_last_step) else {
-            self.throttle_fail(&account_key, client.map(throttle_key_client).as_deref()).await?;
+            self.throttle_fail(&account_key, client.map(throttle_key_client).as_deref())
+                .await?;
             self.audit_writer()
-                .record(self.auth_event(Some(&user), "auth.second_factor", AuditOutcome::Failure, "bad_code", client))
+                .record(self.auth_event(
+                    Some(&user),
+                    "auth.second_factor",
+                    AuditOutcome::Failure,
+                    "bad_code",
+                    client,
+                ))
                 .await?;
             return Err(SignInError::Invalid);
         };
         // Conditional update: of two concurrent uses of one code, only one succeeds.
-        let used = sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
-            .bind(step)
-            .bind(user.id.to_string())
-            .execute(&self.db().pool)
-            .await?;
+        let used = sqlx::query(
+            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
+        )
+        .bind(step)
+        .bind(user.id.to_string())
+        .execute(&self.db().pool)
+        .await?;
         if used.rows_affected() != 1 {
             return Err(SignInError::Invalid);
         }
         self.throttle_clear(&account_key).await?;
         let new_token = self.promote_session(token, user.id, client).await?;
         self.audit_writer()
-            .record(self.auth_event(Some(&user), "auth.second_factor", AuditOutcome::Success, "totp", client))
+            .record(self.auth_event(
+                Some(&user),
+                "auth.second_factor",
+                AuditOutcome::Success,
+                "totp",
+                client,
+            ))
             .await?;
         Ok(new_token)
     }
@@ -399,7 +511,10 @@ impl Store {
         }
         let secret = zeroize::Zeroizing::new(crypto::random_bytes::<20>()?);
         let keys = self.org_keys(info.org_id).await?;
-        let sealed = keys.seal(&format!("pending-{}", totp_aad(info.user_id)), secret.as_slice())?;
+        let sealed = keys.seal(
+            &format!("pending-{}", totp_aad(info.user_id)),
+            secret.as_slice(),
+        )?;
         sqlx::query("UPDATE sessions SET pending_totp_sealed = $1 WHERE id_hash = $2")
             .bind(sealed)
             .bind(token_hash(token))
@@ -408,12 +523,19 @@ impl Store {
         let totp = totp_for(secret.as_slice(), &info.email)?;
         Ok(TotpEnrolment {
             secret_base32: totp.secret().to_base32(),
-            otpauth_url: totp.to_url().map_err(|_| StoreError::Corrupt("otpauth url"))?,
+            otpauth_url: totp
+                .to_url()
+                .map_err(|_| StoreError::Corrupt("otpauth url"))?,
         })
     }
 
     /// Confirms enrolment with a first code. Returns the new session token (stage full).
-    pub async fn confirm_totp_enrolment(&self, token: &str, code: &str, client: Option<&str>) -> Result<String, SignInError> {
+    pub async fn confirm_totp_enrolment(
+        &self,
+        token: &str,
+        code: &str,
+        client: Option<&str>,
+    ) -> Result<String, SignInError> {
         let info = self.session(token).await?.ok_or(SignInError::Invalid)?;
         let row = sqlx::query("SELECT pending_totp_sealed FROM sessions WHERE id_hash = $1")
             .bind(token_hash(token))
@@ -423,13 +545,16 @@ impl Store {
         let pending = pending.ok_or(SignInError::Invalid)?;
         let keys = self.org_keys(info.org_id).await?;
         let secret = zeroize::Zeroizing::new(
-            keys.open(&format!("pending-{}", totp_aad(info.user_id)), &pending).map_err(StoreError::from)?,
+            keys.open(&format!("pending-{}", totp_aad(info.user_id)), &pending)
+                .map_err(StoreError::from)?,
         );
         let totp = totp_for(&secret, &info.email)?;
         let Some(step) = current_step_ok(&totp, code, 0) else {
             return Err(SignInError::Invalid);
         };
-        let sealed = keys.seal(&totp_aad(info.user_id), &secret).map_err(StoreError::from)?;
+        let sealed = keys
+            .seal(&totp_aad(info.user_id), &secret)
+            .map_err(StoreError::from)?;
         let db = self.db();
         let mut tx = db.begin_write().await?;
         sqlx::query("UPDATE users SET totp_sealed = $1, totp_last_step = $2 WHERE id = $3")
@@ -456,7 +581,9 @@ impl Store {
         };
         audit::append_in_tx(&mut tx, db, self.audit_key()?.as_slice(), &[ev]).await?;
         tx.commit().await?;
-        Ok(self.create_session(info.user_id, SessionStage::Full, client).await?)
+        Ok(self
+            .create_session(info.user_id, SessionStage::Full, client)
+            .await?)
     }
 
     /// Looks a session up and enforces idle and absolute timeouts. `None` means: sign in again.
@@ -476,9 +603,13 @@ impl Store {
         let created: i64 = r.try_get("created_at")?;
         let last_seen: i64 = r.try_get("last_seen_at")?;
         let policy = self.policy();
-        let expired = now - last_seen > policy.session_idle_ms || now - created > policy.session_absolute_ms;
+        let expired =
+            now - last_seen > policy.session_idle_ms || now - created > policy.session_absolute_ms;
         if expired || r.try_get::<i64, _>("disabled")? != 0 {
-            sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(hash).execute(&self.db().pool).await?;
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                .bind(hash)
+                .execute(&self.db().pool)
+                .await?;
             return Ok(None);
         }
         if now - last_seen > TOUCH_EVERY_MS {
@@ -490,8 +621,14 @@ impl Store {
         }
         let stage: String = r.try_get("stage")?;
         Ok(Some(SessionInfo {
-            user_id: r.try_get::<String, _>("id")?.parse().map_err(|_| StoreError::Corrupt("user id"))?,
-            org_id: r.try_get::<String, _>("org_id")?.parse().map_err(|_| StoreError::Corrupt("org id"))?,
+            user_id: r
+                .try_get::<String, _>("id")?
+                .parse()
+                .map_err(|_| StoreError::Corrupt("user id"))?,
+            org_id: r
+                .try_get::<String, _>("org_id")?
+                .parse()
+                .map_err(|_| StoreError::Corrupt("org id"))?,
             roles: roles_from_text(&r.try_get::<String, _>("roles")?),
             stage: SessionStage::parse(&stage).ok_or(StoreError::Corrupt("session stage"))?,
             csrf_token: r.try_get("csrf_token")?,
@@ -506,23 +643,40 @@ impl Store {
 
     pub async fn sign_out(&self, token: &str, client: Option<&str>) -> Result<()> {
         let info = self.session(token).await?;
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(token_hash(token)).execute(&self.db().pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(token_hash(token))
+            .execute(&self.db().pool)
+            .await?;
         if let Some(info) = info {
-            self.audit_writer().record(self.own_event(&info, "auth.sign_out", "", client)).await?;
+            self.audit_writer()
+                .record(self.own_event(&info, "auth.sign_out", "", client))
+                .await?;
         }
         Ok(())
     }
 
     /// Ends every session of the user (all devices).
-    pub async fn sign_out_everywhere(&self, info: &SessionInfo, client: Option<&str>) -> Result<()> {
+    pub async fn sign_out_everywhere(
+        &self,
+        info: &SessionInfo,
+        client: Option<&str>,
+    ) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(info.user_id.to_string())
             .execute(&self.db().pool)
             .await?;
-        self.audit_writer().record(self.own_event(info, "auth.sign_out_everywhere", "", client)).await
+        self.audit_writer()
+            .record(self.own_event(info, "auth.sign_out_everywhere", "", client))
+            .await
     }
 
-    fn own_event(&self, info: &SessionInfo, action: &str, detail: &str, client: Option<&str>) -> AuditEvent {
+    fn own_event(
+        &self,
+        info: &SessionInfo,
+        action: &str,
+        detail: &str,
+        client: Option<&str>,
+    ) -> AuditEvent {
         AuditEvent {
             at_ms: now_ms(),
             actor_user: Some(info.user_id.to_string()),
@@ -538,18 +692,36 @@ impl Store {
 
     /// Changes the signed-in user's password after checking the current one; ends every other
     /// session of the user.
-    pub async fn change_password(&self, info: &SessionInfo, token: &str, current: &str, new: &str, client: Option<&str>) -> Result<(), SignInError> {
+    pub async fn change_password(
+        &self,
+        info: &SessionInfo,
+        token: &str,
+        current: &str,
+        new: &str,
+        client: Option<&str>,
+    ) -> Result<(), SignInError> {
         if let Err(rejected) = ally_core::password::check(new, &info.email) {
-            return Err(SignInError::Store(StoreError::Invalid(vec![ally_core::person::FieldError {
-                field: "new_password",
-                code: rejected.code(),
-            }])));
+            return Err(SignInError::Store(StoreError::Invalid(vec![
+                ally_core::person::FieldError {
+                    field: "new_password",
+                    code: rejected.code(),
+                },
+            ])));
         }
-        let user = self.user_by("id", &info.user_id.to_string()).await?.ok_or(SignInError::Invalid)?;
-        let (cur, phc) = (zeroize::Zeroizing::new(current.to_owned()), user.password_hash.clone());
-        let ok = tokio::task::spawn_blocking(move || crypto::verify_password(&cur, &phc)).await.unwrap_or(false);
+        let user = self
+            .user_by("id", &info.user_id.to_string())
+            .await?
+            .ok_or(SignInError::Invalid)?;
+        let (cur, phc) = (
+            zeroize::Zeroizing::new(current.to_owned()),
+            user.password_hash.clone(),
+        );
+        let ok = tokio::task::spawn_blocking(move || crypto::verify_password(&cur, &phc))
+            .await
+            .unwrap_or(false);
         if !ok {
-            self.throttle_fail(&throttle_key_account(&info.email), None).await?;
+            self.throttle_fail(&throttle_key_account(&info.email), None)
+                .await?;
             return Err(SignInError::Invalid);
         }
         let newpw = zeroize::Zeroizing::new(new.to_owned());
@@ -569,7 +741,13 @@ impl Store {
             .bind(token_hash(token))
             .execute(&mut *tx)
             .await?;
-        audit::append_in_tx(&mut tx, db, self.audit_key()?.as_slice(), &[self.own_event(info, "auth.password_change", "", client)]).await?;
+        audit::append_in_tx(
+            &mut tx,
+            db,
+            self.audit_key()?.as_slice(),
+            &[self.own_event(info, "auth.password_change", "", client)],
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -584,12 +762,23 @@ impl Store {
     }
 
     /// A new API token for the user; the token is shown once and stored hashed.
-    pub async fn create_api_token(&self, user: UserId, name: &str, client: Option<&str>) -> Result<String> {
+    pub async fn create_api_token(
+        &self,
+        user: UserId,
+        name: &str,
+        client: Option<&str>,
+    ) -> Result<String> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-            return Err(StoreError::Invalid(vec![ally_core::person::FieldError { field: "name", code: "invalid" }]));
+            return Err(StoreError::Invalid(vec![ally_core::person::FieldError {
+                field: "name",
+                code: "invalid",
+            }]));
         }
-        let row = self.user_by("id", &user.to_string()).await?.ok_or(StoreError::NotFound)?;
+        let row = self
+            .user_by("id", &user.to_string())
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let token = format!("ally_{}", crypto::random_token()?);
         let id = uuid::Uuid::now_v7().to_string();
         let db = self.db();
@@ -602,7 +791,13 @@ impl Store {
             .bind(now_ms())
             .execute(&mut *tx)
             .await?;
-        let mut ev = self.auth_event(Some(&row), "token.create", AuditOutcome::Success, "", client);
+        let mut ev = self.auth_event(
+            Some(&row),
+            "token.create",
+            AuditOutcome::Success,
+            "",
+            client,
+        );
         ev.target_kind = Some("api_token".into());
         ev.target_id = Some(id);
         audit::append_in_tx(&mut tx, db, self.audit_key()?.as_slice(), &[ev]).await?;
@@ -627,7 +822,12 @@ impl Store {
             .collect()
     }
 
-    pub async fn revoke_api_token(&self, info: &SessionInfo, token_id: &str, client: Option<&str>) -> Result<()> {
+    pub async fn revoke_api_token(
+        &self,
+        info: &SessionInfo,
+        token_id: &str,
+        client: Option<&str>,
+    ) -> Result<()> {
         let db = self.db();
         let mut tx = db.begin_write().await?;
         let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
@@ -648,7 +848,10 @@ impl Store {
     }
 
     /// The principal behind a bearer token, if the token is valid and its user active.
-    pub async fn principal_for_api_token(&self, token: &str) -> Result<Option<(Principal, String)>> {
+    pub async fn principal_for_api_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<(Principal, String)>> {
         let row = sqlx::query(
             "SELECT u.id, u.org_id, u.roles, u.locale FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0",
@@ -659,8 +862,14 @@ impl Store {
         let Some(r) = row else { return Ok(None) };
         Ok(Some((
             Principal {
-                user_id: r.try_get::<String, _>("id")?.parse().map_err(|_| StoreError::Corrupt("user id"))?,
-                org_id: r.try_get::<String, _>("org_id")?.parse().map_err(|_| StoreError::Corrupt("org id"))?,
+                user_id: r
+                    .try_get::<String, _>("id")?
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt("user id"))?,
+                org_id: r
+                    .try_get::<String, _>("org_id")?
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt("org id"))?,
                 roles: roles_from_text(&r.try_get::<String, _>("roles")?),
             },
             r.try_get("locale")?,

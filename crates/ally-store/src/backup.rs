@@ -31,10 +31,20 @@ use Col::{Blob as B, Int as I, Text as T};
 
 /// Durable tables in foreign-key order, with their columns.
 const TABLES: &[(&str, &[(&str, Col)])] = &[
-    ("instance_keys", &[("purpose", T), ("wrapped", B), ("created_at", I)]),
+    (
+        "instance_keys",
+        &[("purpose", T), ("wrapped", B), ("created_at", I)],
+    ),
     (
         "organisations",
-        &[("id", T), ("name", T), ("kind", T), ("require_second_factor", I), ("wrapped_key", B), ("created_at", I)],
+        &[
+            ("id", T),
+            ("name", T),
+            ("kind", T),
+            ("require_second_factor", I),
+            ("wrapped_key", B),
+            ("created_at", I),
+        ],
     ),
     ("network_members", &[("network_id", T), ("member_id", T)]),
     (
@@ -53,7 +63,17 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("created_at", I),
         ],
     ),
-    ("api_tokens", &[("id", T), ("user_id", T), ("name", T), ("token_hash", B), ("created_at", I), ("revoked_at", I)]),
+    (
+        "api_tokens",
+        &[
+            ("id", T),
+            ("user_id", T),
+            ("name", T),
+            ("token_hash", B),
+            ("created_at", I),
+            ("revoked_at", I),
+        ],
+    ),
     (
         "persons",
         &[
@@ -67,7 +87,10 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("version", I),
         ],
     ),
-    ("person_tokens", &[("org_id", T), ("token", B), ("person_id", T)]),
+    (
+        "person_tokens",
+        &[("org_id", T), ("token", B), ("person_id", T)],
+    ),
     (
         "audit_log",
         &[
@@ -84,7 +107,10 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("mac", B),
         ],
     ),
-    ("audit_head", &[("id", I), ("seq", I), ("last_mac", B), ("seal", B)]),
+    (
+        "audit_head",
+        &[("id", I), ("seq", I), ("last_mac", B), ("seal", B)],
+    ),
 ];
 
 /// Tables deliberately left out of backups (see the module documentation).
@@ -103,9 +129,15 @@ fn b64() -> base64::engine::GeneralPurpose {
 
 fn cell(row: &sqlx::any::AnyRow, name: &str, col: Col) -> Result<Value> {
     Ok(match col {
-        Col::Text => row.try_get::<Option<String>, _>(name)?.map_or(Value::Null, Value::String),
-        Col::Int => row.try_get::<Option<i64>, _>(name)?.map_or(Value::Null, |i| json!(i)),
-        Col::Blob => row.try_get::<Option<Vec<u8>>, _>(name)?.map_or(Value::Null, |b| json!({ "b64": b64().encode(b) })),
+        Col::Text => row
+            .try_get::<Option<String>, _>(name)?
+            .map_or(Value::Null, Value::String),
+        Col::Int => row
+            .try_get::<Option<i64>, _>(name)?
+            .map_or(Value::Null, |i| json!(i)),
+        Col::Blob => row
+            .try_get::<Option<Vec<u8>>, _>(name)?
+            .map_or(Value::Null, |b| json!({ "b64": b64().encode(b) })),
     })
 }
 
@@ -113,7 +145,8 @@ impl Store {
     /// Writes a consistent backup to `path` (atomically: a temporary file renamed at the end).
     /// Returns the number of rows written.
     pub async fn backup_to(&self, path: &Path) -> Result<u64> {
-        let io = |e: std::io::Error| StoreError::Backup(format!("cannot write {}: {e}", path.display()));
+        let io =
+            |e: std::io::Error| StoreError::Backup(format!("cannot write {}: {e}", path.display()));
         let tmp = path.with_extension("partial");
         let file = std::fs::File::create(&tmp).map_err(io)?;
         let mut out = BufWriter::new(file);
@@ -133,13 +166,25 @@ impl Store {
         for (table, cols) in TABLES {
             let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
             let order = names[0];
-            let order = if *table == "network_members" || *table == "person_tokens" { names.join(", ") } else { order.to_owned() };
+            let order = if *table == "network_members" || *table == "person_tokens" {
+                names.join(", ")
+            } else {
+                order.to_owned()
+            };
             let mut offset = 0i64;
             loop {
-                let sql = format!("SELECT {} FROM {table} ORDER BY {order} LIMIT {CHUNK} OFFSET {offset}", names.join(", "));
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *tx).await?;
+                let sql = format!(
+                    "SELECT {} FROM {table} ORDER BY {order} LIMIT {CHUNK} OFFSET {offset}",
+                    names.join(", ")
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&mut *tx)
+                    .await?;
                 for row in &rows {
-                    let values = cols.iter().map(|(n, c)| cell(row, n, *c)).collect::<Result<Vec<Value>>>()?;
+                    let values = cols
+                        .iter()
+                        .map(|(n, c)| cell(row, n, *c))
+                        .collect::<Result<Vec<Value>>>()?;
                     write_line(&mut out, &json!({ "t": table, "r": values }))?;
                     rows_written += 1;
                 }
@@ -152,7 +197,8 @@ impl Store {
         tx.commit().await?;
         let digest = hex::encode(hasher.finalize());
         let trailer = json!({ "end": true, "rows": rows_written, "sha256": digest });
-        let mut line = serde_json::to_vec(&trailer).map_err(|e| StoreError::Backup(e.to_string()))?;
+        let mut line =
+            serde_json::to_vec(&trailer).map_err(|e| StoreError::Backup(e.to_string()))?;
         line.push(b'\n');
         out.write_all(&line).map_err(io)?;
         let file = out.into_inner().map_err(|e| io(e.into_error()))?;
@@ -167,52 +213,81 @@ impl Store {
 /// one transaction.
 pub async fn restore(url: &str, path: &Path) -> Result<u64> {
     let bad = |msg: String| StoreError::Backup(msg);
-    let file = std::fs::File::open(path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
     let mut lines: Vec<String> = Vec::new();
     for l in std::io::BufReader::new(file).lines() {
         lines.push(l.map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?);
     }
-    let (trailer, body) = lines.split_last().ok_or_else(|| bad("the backup file is empty".into()))?;
-    let trailer: Value = serde_json::from_str(trailer).map_err(|_| bad("the backup file is truncated (no trailer)".into()))?;
+    let (trailer, body) = lines
+        .split_last()
+        .ok_or_else(|| bad("the backup file is empty".into()))?;
+    let trailer: Value = serde_json::from_str(trailer)
+        .map_err(|_| bad("the backup file is truncated (no trailer)".into()))?;
     let mut hasher = Sha256::new();
     for l in body {
         hasher.update(l.as_bytes());
         hasher.update(b"\n");
     }
     if trailer.get("end") != Some(&Value::Bool(true))
-        || trailer.get("sha256").and_then(Value::as_str) != Some(hex::encode(hasher.finalize()).as_str())
+        || trailer.get("sha256").and_then(Value::as_str)
+            != Some(hex::encode(hasher.finalize()).as_str())
     {
-        return Err(bad("the backup file is damaged or truncated (checksum mismatch)".into()));
+        return Err(bad(
+            "the backup file is damaged or truncated (checksum mismatch)".into(),
+        ));
     }
     let header: Value = body
         .first()
         .and_then(|l| serde_json::from_str(l).ok())
         .ok_or_else(|| bad("the backup file has no header".into()))?;
-    if header.get("format").and_then(Value::as_str) != Some("ally-backup") || header.get("version") != Some(&json!(1)) {
+    if header.get("format").and_then(Value::as_str) != Some("ally-backup")
+        || header.get("version") != Some(&json!(1))
+    {
         return Err(bad("not an Ally backup of a supported version".into()));
     }
     let db = Db::connect(url).await?;
     db.migrate().await?;
-    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM instance_keys").fetch_one(&db.pool).await?;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM instance_keys")
+        .fetch_one(&db.pool)
+        .await?;
     if existing != 0 {
-        return Err(bad("the target database is not empty; restore into a new data directory or database".into()));
+        return Err(bad(
+            "the target database is not empty; restore into a new data directory or database"
+                .into(),
+        ));
     }
     let mut tx = db.begin_write().await?;
     let mut n = 0u64;
     for (i, l) in body.iter().enumerate().skip(1) {
-        let v: Value = serde_json::from_str(l).map_err(|_| bad(format!("line {} is not valid JSON", i + 1)))?;
-        let table = v.get("t").and_then(Value::as_str).ok_or_else(|| bad(format!("line {}: no table", i + 1)))?;
+        let v: Value = serde_json::from_str(l)
+            .map_err(|_| bad(format!("line {} is not valid JSON", i + 1)))?;
+        let table = v
+            .get("t")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad(format!("line {}: no table", i + 1)))?;
         let (_, cols) = TABLES
             .iter()
             .find(|(t, _)| *t == table)
             .ok_or_else(|| bad(format!("line {}: unknown table {table:?}", i + 1)))?;
-        let values = v.get("r").and_then(Value::as_array).ok_or_else(|| bad(format!("line {}: no row", i + 1)))?;
+        let values = v
+            .get("r")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad(format!("line {}: no row", i + 1)))?;
         if values.len() != cols.len() {
-            return Err(bad(format!("line {}: expected {} values", i + 1, cols.len())));
+            return Err(bad(format!(
+                "line {}: expected {} values",
+                i + 1,
+                cols.len()
+            )));
         }
         let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
         let ph: Vec<String> = (1..=cols.len()).map(|k| format!("${k}")).collect();
-        let sql = format!("INSERT INTO {table} ({}) VALUES ({})", names.join(", "), ph.join(", "));
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES ({})",
+            names.join(", "),
+            ph.join(", ")
+        );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for ((_, col), val) in cols.iter().zip(values) {
             let err = || bad(format!("line {}: a value does not match its column", i + 1));

@@ -30,9 +30,15 @@ const NONCE_LEN: usize = 24;
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
     #[error("cannot read the master key file {path}: {source}")]
-    KeyFileRead { path: PathBuf, source: std::io::Error },
+    KeyFileRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write the master key file {path}: {source}")]
-    KeyFileWrite { path: PathBuf, source: std::io::Error },
+    KeyFileWrite {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the master key file {0} is malformed (expected 64 hexadecimal characters)")]
     KeyFileMalformed(PathBuf),
     #[error("the master key does not open this database's keys (wrong key file?)")]
@@ -67,7 +73,13 @@ fn seal_with(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Cr
     let nonce_bytes = random_bytes::<NONCE_LEN>()?;
     let nonce = XNonce::from(nonce_bytes);
     let ct = cipher
-        .encrypt(&nonce, Payload { msg: plaintext, aad })
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .map_err(|_| CryptoError::Unseal)?;
     let mut out = Vec::with_capacity(1 + NONCE_LEN + ct.len());
     out.push(FORMAT_V1);
@@ -83,7 +95,13 @@ fn open_with(key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, Crypt
     let cipher = XChaCha20Poly1305::new_from_slice(key).map_err(|_| CryptoError::Unseal)?;
     let nonce = XNonce::try_from(&sealed[1..1 + NONCE_LEN]).map_err(|_| CryptoError::Unseal)?;
     cipher
-        .decrypt(&nonce, Payload { msg: &sealed[1 + NONCE_LEN..], aad })
+        .decrypt(
+            &nonce,
+            Payload {
+                msg: &sealed[1 + NONCE_LEN..],
+                aad,
+            },
+        )
         .map_err(|_| CryptoError::Unseal)
 }
 
@@ -108,7 +126,10 @@ impl MasterKey {
     /// Reads a key file (64 hex characters, whitespace ignored).
     pub fn load(path: &Path) -> Result<Self, CryptoError> {
         let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|source| {
-            CryptoError::KeyFileRead { path: path.to_owned(), source }
+            CryptoError::KeyFileRead {
+                path: path.to_owned(),
+                source,
+            }
         })?);
         let mut bytes = [0u8; 32];
         hex::decode_to_slice(text.trim(), &mut bytes)
@@ -120,7 +141,10 @@ impl MasterKey {
 
     /// Writes the key file atomically with owner-only permissions.
     pub fn save(&self, path: &Path) -> Result<(), CryptoError> {
-        let err = |source| CryptoError::KeyFileWrite { path: path.to_owned(), source };
+        let err = |source| CryptoError::KeyFileWrite {
+            path: path.to_owned(),
+            source,
+        };
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir).map_err(err)?;
@@ -137,7 +161,11 @@ impl MasterKey {
         seal_with(&self.0, format!("ally-wrap:{purpose}").as_bytes(), key)
     }
 
-    pub(crate) fn unwrap_key(&self, purpose: &str, wrapped: &[u8]) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
+    pub(crate) fn unwrap_key(
+        &self,
+        purpose: &str,
+        wrapped: &[u8],
+    ) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
         let plain = Zeroizing::new(
             open_with(&self.0, format!("ally-wrap:{purpose}").as_bytes(), wrapped)
                 .map_err(|_| CryptoError::WrongMasterKey)?,
@@ -342,7 +370,12 @@ mod tests {
         // Another organisation's key does not open it.
         let other = OrgId::new();
         ring.new_org_key(other).unwrap();
-        assert!(ring.cached_org(other).unwrap().open("person:1", &sealed).is_err());
+        assert!(
+            ring.cached_org(other)
+                .unwrap()
+                .open("person:1", &sealed)
+                .is_err()
+        );
     }
 
     #[test]
@@ -350,12 +383,21 @@ mod tests {
         let ring = KeyRing::new(MasterKey::generate().unwrap());
         let org = OrgId::new();
         let wrapped = ring.new_org_key(org).unwrap();
-        let before = ring.cached_org(org).unwrap().blind(TokenKind::Name, "amina");
+        let before = ring
+            .cached_org(org)
+            .unwrap()
+            .blind(TokenKind::Name, "amina");
         let fresh = KeyRing::new(MasterKey::from_bytes(*ring.master().0));
-        let after = fresh.load_org(org, &wrapped).unwrap().blind(TokenKind::Name, "amina");
+        let after = fresh
+            .load_org(org, &wrapped)
+            .unwrap()
+            .blind(TokenKind::Name, "amina");
         assert_eq!(before, after);
         let wrong = KeyRing::new(MasterKey::generate().unwrap());
-        assert!(matches!(wrong.load_org(org, &wrapped), Err(CryptoError::WrongMasterKey)));
+        assert!(matches!(
+            wrong.load_org(org, &wrapped),
+            Err(CryptoError::WrongMasterKey)
+        ));
         // Wrapped for one organisation, it cannot be claimed by another.
         assert!(fresh.load_org(OrgId::new(), &wrapped).is_err());
     }
@@ -368,9 +410,18 @@ mod tests {
         ring.new_org_key(b).unwrap();
         let ka = ring.cached_org(a).unwrap();
         let kb = ring.cached_org(b).unwrap();
-        assert_ne!(ka.blind(TokenKind::Name, "12345"), ka.blind(TokenKind::Phone, "12345"));
-        assert_ne!(ka.blind(TokenKind::Name, "amina"), kb.blind(TokenKind::Name, "amina"));
-        assert_eq!(ka.blind(TokenKind::Name, "amina"), ka.blind(TokenKind::Name, "amina"));
+        assert_ne!(
+            ka.blind(TokenKind::Name, "12345"),
+            ka.blind(TokenKind::Phone, "12345")
+        );
+        assert_ne!(
+            ka.blind(TokenKind::Name, "amina"),
+            kb.blind(TokenKind::Name, "amina")
+        );
+        assert_eq!(
+            ka.blind(TokenKind::Name, "amina"),
+            ka.blind(TokenKind::Name, "amina")
+        );
     }
 
     #[test]
@@ -383,10 +434,16 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         std::fs::write(&p, "not hex").unwrap();
-        assert!(matches!(MasterKey::load(&p), Err(CryptoError::KeyFileMalformed(_))));
+        assert!(matches!(
+            MasterKey::load(&p),
+            Err(CryptoError::KeyFileMalformed(_))
+        ));
     }
 
     #[test]

@@ -66,11 +66,16 @@ pub(crate) struct Db {
 impl Db {
     pub(crate) async fn connect(url: &str) -> Result<Db> {
         install_default_drivers();
-        let backend = Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(redact_url(url)))?;
+        let backend =
+            Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(redact_url(url)))?;
         let pool = match backend {
             Backend::Sqlite => {
                 // Creates the file if missing; refuses URLs sqlx cannot parse instead of guessing.
-                let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
+                let url = if url.contains('?') {
+                    url.to_owned()
+                } else {
+                    format!("{url}?mode=rwc")
+                };
                 sqlx::sqlite::SqliteConnectOptions::from_str(&url)
                     .map_err(|_| StoreError::UnsupportedUrl(redact_url(&url)))?;
                 AnyPoolOptions::new()
@@ -176,10 +181,19 @@ mod tests {
 
     #[test]
     fn urls_pick_backends_and_hide_passwords() {
-        assert_eq!(Backend::from_url("sqlite:///tmp/a.db"), Some(Backend::Sqlite));
-        assert_eq!(Backend::from_url("postgres://h/db"), Some(Backend::Postgres));
+        assert_eq!(
+            Backend::from_url("sqlite:///tmp/a.db"),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::from_url("postgres://h/db"),
+            Some(Backend::Postgres)
+        );
         assert_eq!(Backend::from_url("mysql://h/db"), None);
-        assert_eq!(redact_url("postgres://ally:s3cret@db/ally"), "postgres://ally:***@db/ally");
+        assert_eq!(
+            redact_url("postgres://ally:s3cret@db/ally"),
+            "postgres://ally:***@db/ally"
+        );
         assert_eq!(redact_url("postgres://db/ally"), "postgres://db/ally");
     }
 }

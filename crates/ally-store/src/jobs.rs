@@ -14,18 +14,23 @@ pub struct JobRunner {
 
 impl JobRunner {
     pub fn new(store: Store, worker: impl Into<String>) -> Self {
-        JobRunner { store, worker: worker.into() }
+        JobRunner {
+            store,
+            worker: worker.into(),
+        }
     }
 
     /// Tries to claim job `name`, due every `interval_ms`. True if this worker must run it now.
     pub async fn claim(&self, name: &str, interval_ms: i64) -> Result<bool> {
         let now = now_ms();
         let pool = &self.store.db().pool;
-        sqlx::query("INSERT INTO jobs (name, next_run_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-            .bind(name.to_owned())
-            .bind(now)
-            .execute(pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO jobs (name, next_run_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name.to_owned())
+        .bind(now)
+        .execute(pool)
+        .await?;
         let claimed = sqlx::query(
             "UPDATE jobs SET next_run_at = $1, last_run_at = $2, last_run_by = $3 WHERE name = $4 AND next_run_at <= $2",
         )
@@ -48,11 +53,13 @@ impl JobRunner {
             .bind(now - policy.session_absolute_ms)
             .execute(pool)
             .await?;
-        let b = sqlx::query("DELETE FROM signin_throttle WHERE last_failure_at < $1 AND blocked_until < $2")
-            .bind(now - 24 * 60 * 60 * 1000)
-            .bind(now)
-            .execute(pool)
-            .await?;
+        let b = sqlx::query(
+            "DELETE FROM signin_throttle WHERE last_failure_at < $1 AND blocked_until < $2",
+        )
+        .bind(now - 24 * 60 * 60 * 1000)
+        .bind(now)
+        .execute(pool)
+        .await?;
         Ok(a.rows_affected() + b.rows_affected())
     }
 

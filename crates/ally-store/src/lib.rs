@@ -19,8 +19,10 @@ pub mod testing;
 
 use std::sync::Arc;
 
-pub use access::{Access, AuditFilter, NewUser, OrgSummary, Page, Person, PersonPage, PersonSummary, UserSummary};
-pub use admin::OperatorOrg;
+pub use access::{
+    Access, AuditFilter, NewUser, OrgSummary, Page, Person, PersonPage, PersonSummary, UserSummary,
+};
+pub use admin::{OperatorOrg, pending_key_path as admin_pending_key_path};
 pub use auth::{ApiTokenInfo, SessionInfo, SessionStage, SignInError, SignInStep, TotpEnrolment};
 pub use crypto::{CryptoError, MasterKey};
 pub use db::Backend;
@@ -72,7 +74,10 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy { session_idle_ms: 30 * 60 * 1000, session_absolute_ms: 10 * 60 * 60 * 1000 }
+        Policy {
+            session_idle_ms: 30 * 60 * 1000,
+            session_absolute_ms: 10 * 60 * 60 * 1000,
+        }
     }
 }
 
@@ -99,7 +104,14 @@ impl Store {
         let keys = crypto::KeyRing::new(master);
         admin::bootstrap_keys(&db, &keys).await?;
         let audit = audit::AuditWriter::start(db.clone(), &keys)?;
-        Ok(Store { inner: Arc::new(Inner { db, keys, audit, policy }) })
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db,
+                keys,
+                audit,
+                policy,
+            }),
+        })
     }
 
     pub fn backend(&self) -> Backend {

@@ -32,9 +32,11 @@ impl TestDb {
     pub async fn cleanup(self) {
         if let (Some(admin), Some(name)) = (&self.admin_url, &self.name) {
             if let Ok(mut c) = sqlx::AnyConnection::connect(admin).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                    .execute(&mut c)
-                    .await;
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut c)
+                .await;
             }
         }
     }
@@ -49,7 +51,13 @@ pub fn postgres_required() -> bool {
 pub fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temporary directory: {e}"));
     let url = format!("sqlite://{}", dir.path().join("ally.db").display());
-    TestDb { backend: Backend::Sqlite, url, dir: Some(dir), admin_url: None, name: None }
+    TestDb {
+        backend: Backend::Sqlite,
+        url,
+        dir: Some(dir),
+        admin_url: None,
+        name: None,
+    }
 }
 
 /// A fresh PostgreSQL database, or `None` when none is configured (and none is required).
@@ -72,12 +80,21 @@ pub async fn postgres() -> Option<TestDb> {
         Err(e) => panic!("cannot reach the PostgreSQL test server at ALLY_TEST_DATABASE_URL: {e}"),
     };
     let name = format!("ally_t_{}", uuid::Uuid::new_v4().simple());
-    if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await {
+    if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+    {
         panic!("cannot create a test database: {e}");
     }
     let _ = conn.close().await;
     let url = replace_db_name(&base, &name);
-    Some(TestDb { backend: Backend::Postgres, url, dir: None, admin_url: Some(base), name: Some(name) })
+    Some(TestDb {
+        backend: Backend::Postgres,
+        url,
+        dir: None,
+        admin_url: Some(base),
+        name: Some(name),
+    })
 }
 
 fn replace_db_name(url: &str, name: &str) -> String {
@@ -111,8 +128,14 @@ mod tests {
 
     #[test]
     fn database_names_are_replaced() {
-        assert_eq!(replace_db_name("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
-        assert_eq!(replace_db_name("postgres://h/test?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
+        assert_eq!(
+            replace_db_name("postgres://u@h:5432/test", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            replace_db_name("postgres://h/test?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
         assert_eq!(replace_db_name("postgres://h", "x"), "postgres://h/x");
     }
 }

@@ -5,11 +5,15 @@ use ally_core::authz::{Denied, Principal, Role};
 use ally_core::org::OrgKind;
 use ally_core::person::{PersonForm, ValidPerson};
 use ally_store::testing::{self, TestDb};
-use ally_store::{AuditFilter, JobRunner, MasterKey, NewUser, Page, Policy, SignInError, Store, StoreError};
+use ally_store::{
+    AuditFilter, JobRunner, MasterKey, NewUser, Page, Policy, SignInError, Store, StoreError,
+};
 use sqlx::Connection;
 
 async fn open(db: &TestDb) -> Store {
-    Store::open(&db.url, MasterKey::from_bytes([7; 32]), Policy::default()).await.unwrap()
+    Store::open(&db.url, MasterKey::from_bytes([7; 32]), Policy::default())
+        .await
+        .unwrap()
 }
 
 async fn raw(db: &TestDb) -> sqlx::AnyConnection {
@@ -41,9 +45,19 @@ struct World {
 
 async fn world(db: &TestDb) -> World {
     let store = open(db).await;
-    let ngo = store.create_organisation("NGO A", OrgKind::Ngo, true).await.unwrap();
-    let shelter = store.create_organisation("Shelter B", OrgKind::Shelter, true).await.unwrap();
-    let mk = |org, roles: &[Role]| Principal { user_id: ally_core::UserId::new(), org_id: org, roles: roles.to_vec() };
+    let ngo = store
+        .create_organisation("NGO A", OrgKind::Ngo, true)
+        .await
+        .unwrap();
+    let shelter = store
+        .create_organisation("Shelter B", OrgKind::Shelter, true)
+        .await
+        .unwrap();
+    let mk = |org, roles: &[Role]| Principal {
+        user_id: ally_core::UserId::new(),
+        org_id: org,
+        roles: roles.to_vec(),
+    };
     World {
         caseworker: mk(ngo, &[Role::Caseworker]),
         other_caseworker: mk(shelter, &[Role::Caseworker]),
@@ -59,8 +73,13 @@ async fn persons_are_created_read_updated_listed_and_found() {
     for db in testing::all().await {
         let w = world(&db).await;
         let a = w.store.access(&w.caseworker, None);
-        let id = a.create_person(person("Amina", "Haddad", "+33 6 12 34 56 78")).await.unwrap();
-        a.create_person(person("Олена", "Коваленко", "+380 44 123 4567")).await.unwrap();
+        let id = a
+            .create_person(person("Amina", "Haddad", "+33 6 12 34 56 78"))
+            .await
+            .unwrap();
+        a.create_person(person("Олена", "Коваленко", "+380 44 123 4567"))
+            .await
+            .unwrap();
 
         let p = a.get_person(id).await.unwrap();
         assert_eq!(p.identity.display_name(), "Amina Haddad");
@@ -71,24 +90,79 @@ async fn persons_are_created_read_updated_listed_and_found() {
         assert!(!page.has_more);
 
         // Search by name, by transliteration, by phone in national form, by document.
-        let names = |pg: ally_store::PersonPage| pg.items.into_iter().map(|i| i.display_name).collect::<Vec<_>>();
-        assert_eq!(names(a.search_persons("amina", Page::default()).await.unwrap()), vec!["Amina Haddad"]);
-        assert_eq!(names(a.search_persons("Olena", Page::default()).await.unwrap()), vec!["Олена Коваленко"]);
-        assert_eq!(names(a.search_persons("06 12 34 56 78", Page::default()).await.unwrap()), vec!["Amina Haddad"]);
-        assert_eq!(a.search_persons("ZX998877", Page::default()).await.unwrap().items.len(), 2);
-        assert!(a.search_persons("amina kovalenko", Page::default()).await.unwrap().items.is_empty());
+        let names = |pg: ally_store::PersonPage| {
+            pg.items
+                .into_iter()
+                .map(|i| i.display_name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(a.search_persons("amina", Page::default()).await.unwrap()),
+            vec!["Amina Haddad"]
+        );
+        assert_eq!(
+            names(a.search_persons("Olena", Page::default()).await.unwrap()),
+            vec!["Олена Коваленко"]
+        );
+        assert_eq!(
+            names(
+                a.search_persons("06 12 34 56 78", Page::default())
+                    .await
+                    .unwrap()
+            ),
+            vec!["Amina Haddad"]
+        );
+        assert_eq!(
+            a.search_persons("ZX998877", Page::default())
+                .await
+                .unwrap()
+                .items
+                .len(),
+            2
+        );
+        assert!(
+            a.search_persons("amina kovalenko", Page::default())
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
 
         // Update with optimistic concurrency.
-        a.update_person(id, 1, person("Amina", "Haddad-Ali", "")).await.unwrap();
-        assert_eq!(a.get_person(id).await.unwrap().identity.family_names, "Haddad-Ali");
-        assert!(matches!(a.update_person(id, 1, person("X", "Y", "")).await, Err(StoreError::Conflict(_))));
-        assert!(a.search_persons("06 12 34 56 78", Page::default()).await.unwrap().items.is_empty());
-        assert_eq!(a.search_persons("ali", Page::default()).await.unwrap().items.len(), 1);
+        a.update_person(id, 1, person("Amina", "Haddad-Ali", ""))
+            .await
+            .unwrap();
+        assert_eq!(
+            a.get_person(id).await.unwrap().identity.family_names,
+            "Haddad-Ali"
+        );
+        assert!(matches!(
+            a.update_person(id, 1, person("X", "Y", "")).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(
+            a.search_persons("06 12 34 56 78", Page::default())
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
+        assert_eq!(
+            a.search_persons("ali", Page::default())
+                .await
+                .unwrap()
+                .items
+                .len(),
+            1
+        );
 
         // Paging.
         let first = a.list_persons(Page::new(0, 1)).await.unwrap();
         assert!(first.has_more);
-        assert_eq!(a.list_persons(Page::new(1, 1)).await.unwrap().items.len(), 1);
+        assert_eq!(
+            a.list_persons(Page::new(1, 1)).await.unwrap().items.len(),
+            1
+        );
         w.store.close().await;
         db.cleanup().await;
     }
@@ -98,40 +172,104 @@ async fn persons_are_created_read_updated_listed_and_found() {
 async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let id = w.store.access(&w.caseworker, None).create_person(person("Amina", "Haddad", "")).await.unwrap();
+        let id = w
+            .store
+            .access(&w.caseworker, None)
+            .create_person(person("Amina", "Haddad", ""))
+            .await
+            .unwrap();
 
         let other = w.store.access(&w.other_caseworker, Some("10.0.0.9"));
-        assert!(matches!(other.get_person(id).await, Err(StoreError::Denied(Denied::OtherOrganisation))));
+        assert!(matches!(
+            other.get_person(id).await,
+            Err(StoreError::Denied(Denied::OtherOrganisation))
+        ));
         assert!(matches!(
             other.update_person(id, 1, person("X", "Y", "")).await,
             Err(StoreError::Denied(Denied::OtherOrganisation))
         ));
-        assert!(other.list_persons(Page::default()).await.unwrap().items.is_empty());
-        assert!(other.search_persons("amina", Page::default()).await.unwrap().items.is_empty());
+        assert!(
+            other
+                .list_persons(Page::default())
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
+        assert!(
+            other
+                .search_persons("amina", Page::default())
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
         // A missing id looks the same as another organisation's.
         let missing = other.get_person(ally_core::PersonId::new()).await;
         assert!(matches!(missing, Err(StoreError::NotFound)));
 
         let auditor = w.store.access(&w.auditor, None);
-        assert!(matches!(auditor.get_person(id).await, Err(StoreError::Denied(Denied::RoleLacksPermission(_)))));
+        assert!(matches!(
+            auditor.get_person(id).await,
+            Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
+        ));
 
         // The auditor sees, in the NGO's log, the creation, the tenancy denials are in the
         // shelter's log, and the role denial is in the NGO's.
-        let events = auditor.audit_events(AuditFilter::default(), 100).await.unwrap();
-        let actions: Vec<(String, String)> =
-            events.iter().map(|e| (e.event.action.clone(), e.event.outcome.as_str().to_owned())).collect();
-        assert!(actions.contains(&("person.create".into(), "success".into())), "{actions:?}");
-        assert!(actions.contains(&("person.read".into(), "denied".into())), "{actions:?}");
-        let by_target = auditor
-            .audit_events(AuditFilter { target_id: Some(id.to_string()), ..Default::default() }, 100)
+        let events = auditor
+            .audit_events(AuditFilter::default(), 100)
             .await
             .unwrap();
-        assert!(by_target.iter().all(|e| e.event.target_id.as_deref() == Some(&id.to_string())));
+        let actions: Vec<(String, String)> = events
+            .iter()
+            .map(|e| (e.event.action.clone(), e.event.outcome.as_str().to_owned()))
+            .collect();
+        assert!(
+            actions.contains(&("person.create".into(), "success".into())),
+            "{actions:?}"
+        );
+        assert!(
+            actions.contains(&("person.read".into(), "denied".into())),
+            "{actions:?}"
+        );
+        let by_target = auditor
+            .audit_events(
+                AuditFilter {
+                    target_id: Some(id.to_string()),
+                    ..Default::default()
+                },
+                100,
+            )
+            .await
+            .unwrap();
+        assert!(
+            by_target
+                .iter()
+                .all(|e| e.event.target_id.as_deref() == Some(&id.to_string()))
+        );
         // Nothing of the NGO's log is visible to the shelter's auditor.
-        let shelter_auditor = Principal { user_id: ally_core::UserId::new(), org_id: w.shelter, roles: vec![Role::Auditor] };
-        let shelter_events = w.store.access(&shelter_auditor, None).audit_events(AuditFilter::default(), 100).await.unwrap();
-        assert!(shelter_events.iter().all(|e| e.event.org.as_deref() == Some(&w.shelter.to_string())));
-        assert!(shelter_events.iter().any(|e| e.event.action == "person.read" && e.event.client.as_deref() == Some("10.0.0.9")));
+        let shelter_auditor = Principal {
+            user_id: ally_core::UserId::new(),
+            org_id: w.shelter,
+            roles: vec![Role::Auditor],
+        };
+        let shelter_events = w
+            .store
+            .access(&shelter_auditor, None)
+            .audit_events(AuditFilter::default(), 100)
+            .await
+            .unwrap();
+        assert!(
+            shelter_events
+                .iter()
+                .all(|e| e.event.org.as_deref() == Some(&w.shelter.to_string()))
+        );
+        assert!(
+            shelter_events
+                .iter()
+                .any(|e| e.event.action == "person.read"
+                    && e.event.client.as_deref() == Some("10.0.0.9"))
+        );
         assert_eq!(w.ngo, w.caseworker.org_id);
         w.store.close().await;
         db.cleanup().await;
@@ -143,10 +281,19 @@ async fn identity_data_is_not_stored_in_clear() {
     for db in testing::all().await {
         let w = world(&db).await;
         let a = w.store.access(&w.caseworker, None);
-        a.create_person(person("Canarygivenname", "Canaryfamilyname", "+40 721 555 019")).await.unwrap();
+        a.create_person(person(
+            "Canarygivenname",
+            "Canaryfamilyname",
+            "+40 721 555 019",
+        ))
+        .await
+        .unwrap();
         w.store.close().await;
         let mut c = raw(&db).await;
-        let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT sealed FROM persons").fetch_all(&mut c).await.unwrap();
+        let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT sealed FROM persons")
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
         for r in rows {
             assert!(!String::from_utf8_lossy(&r).contains("Canary"));
         }
@@ -154,7 +301,11 @@ async fn identity_data_is_not_stored_in_clear() {
             for p in [path.clone(), path.with_extension("db-wal")] {
                 if let Ok(bytes) = std::fs::read(&p) {
                     let text = String::from_utf8_lossy(&bytes).to_lowercase();
-                    assert!(!text.contains("canary") && !text.contains("721555019"), "{} leaks", p.display());
+                    assert!(
+                        !text.contains("canary") && !text.contains("721555019"),
+                        "{} leaks",
+                        p.display()
+                    );
                 }
             }
         }
@@ -165,9 +316,15 @@ async fn identity_data_is_not_stored_in_clear() {
 async fn tamper_and_expect_failure(db: &TestDb, sql: &str) {
     let store = open(db).await;
     let mut c = raw(db).await;
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut c).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut c)
+        .await
+        .unwrap();
     let res = store.verify_audit().await;
-    assert!(matches!(res, Err(StoreError::AuditBroken(_))), "{sql}: {res:?}");
+    assert!(
+        matches!(res, Err(StoreError::AuditBroken(_))),
+        "{sql}: {res:?}"
+    );
     store.close().await;
 }
 
@@ -186,7 +343,10 @@ async fn audit_chain_detects_edits_deletions_insertions_reordering_and_truncatio
             let w = world(&db).await;
             let a = w.store.access(&w.caseworker, None);
             for i in 0..3 {
-                let id = a.create_person(person(&format!("Name{i}"), "X", "")).await.unwrap();
+                let id = a
+                    .create_person(person(&format!("Name{i}"), "X", ""))
+                    .await
+                    .unwrap();
                 a.get_person(id).await.unwrap();
             }
             let n = w.store.verify_audit().await.unwrap();
@@ -195,9 +355,16 @@ async fn audit_chain_detects_edits_deletions_insertions_reordering_and_truncatio
             if sql.contains("seq = -seq") {
                 // Reorder: swap events 2 and 3 by renumbering them.
                 let mut c = raw(&db).await;
-                sqlx::query("UPDATE audit_log SET seq = 1000 WHERE seq = 2").execute(&mut c).await.unwrap();
-                sqlx::query("UPDATE audit_log SET seq = 2 WHERE seq = 3").execute(&mut c).await.unwrap();
-                tamper_and_expect_failure(&db, "UPDATE audit_log SET seq = 3 WHERE seq = 1000").await;
+                sqlx::query("UPDATE audit_log SET seq = 1000 WHERE seq = 2")
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                sqlx::query("UPDATE audit_log SET seq = 2 WHERE seq = 3")
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                tamper_and_expect_failure(&db, "UPDATE audit_log SET seq = 3 WHERE seq = 1000")
+                    .await;
             } else {
                 tamper_and_expect_failure(&db, sql).await;
             }
@@ -217,33 +384,78 @@ async fn sign_in_second_factor_throttling_and_sessions() {
             password: "a long and private passphrase".into(),
             locale: "fr".into(),
         };
-        w.store.add_user_operator(w.ngo, user.clone()).await.unwrap();
-        assert!(matches!(w.store.add_user_operator(w.ngo, user).await, Err(StoreError::Conflict("email_taken"))));
+        w.store
+            .add_user_operator(w.ngo, user.clone())
+            .await
+            .unwrap();
+        assert!(matches!(
+            w.store.add_user_operator(w.ngo, user).await,
+            Err(StoreError::Conflict("email_taken"))
+        ));
 
         // Wrong password and unknown e-mail give the same error.
-        assert!(matches!(w.store.sign_in("case.worker@ngo.example", "wrong password!!", None).await, Err(SignInError::Invalid)));
-        assert!(matches!(w.store.sign_in("nobody@ngo.example", "wrong password!!", None).await, Err(SignInError::Invalid)));
+        assert!(matches!(
+            w.store
+                .sign_in("case.worker@ngo.example", "wrong password!!", None)
+                .await,
+            Err(SignInError::Invalid)
+        ));
+        assert!(matches!(
+            w.store
+                .sign_in("nobody@ngo.example", "wrong password!!", None)
+                .await,
+            Err(SignInError::Invalid)
+        ));
 
         // The NGO requires a second factor for roles that see identities: enrolment first.
-        let step = w.store.sign_in("case.worker@ngo.example", "a long and private passphrase", Some("127.0.0.1")).await.unwrap();
+        let step = w
+            .store
+            .sign_in(
+                "case.worker@ngo.example",
+                "a long and private passphrase",
+                Some("127.0.0.1"),
+            )
+            .await
+            .unwrap();
         assert_eq!(step.stage, ally_store::SessionStage::Enrol);
         let enrol = w.store.begin_totp_enrolment(&step.token).await.unwrap();
         assert!(enrol.otpauth_url.starts_with("otpauth://totp/"));
         let secret = totp_rs::Secret::try_from_base32(&enrol.secret_base32).unwrap();
         let totp = totp_rs::Builder::new().with_secret(secret).build().unwrap();
         let code = totp.generate_current().to_string();
-        let full = w.store.confirm_totp_enrolment(&step.token, &code, None).await.unwrap();
+        let full = w
+            .store
+            .confirm_totp_enrolment(&step.token, &code, None)
+            .await
+            .unwrap();
         let info = w.store.session(&full).await.unwrap().unwrap();
         assert_eq!(info.stage, ally_store::SessionStage::Full);
         assert_eq!(info.locale, "fr");
-        assert!(w.store.session(&step.token).await.unwrap().is_none(), "the pre-enrolment session is gone");
+        assert!(
+            w.store.session(&step.token).await.unwrap().is_none(),
+            "the pre-enrolment session is gone"
+        );
 
         // Next sign-in asks for the code; the code just used is a replay and is refused.
-        let step = w.store.sign_in("case.worker@ngo.example", "a long and private passphrase", None).await.unwrap();
+        let step = w
+            .store
+            .sign_in(
+                "case.worker@ngo.example",
+                "a long and private passphrase",
+                None,
+            )
+            .await
+            .unwrap();
         assert_eq!(step.stage, ally_store::SessionStage::SecondFactor);
         assert!(w.store.session(&step.token).await.unwrap().is_some());
-        assert!(matches!(w.store.sign_in_code(&step.token, &code, None).await, Err(SignInError::Invalid)));
-        assert!(matches!(w.store.sign_in_code(&step.token, "000000x", None).await, Err(SignInError::Invalid)));
+        assert!(matches!(
+            w.store.sign_in_code(&step.token, &code, None).await,
+            Err(SignInError::Invalid)
+        ));
+        assert!(matches!(
+            w.store.sign_in_code(&step.token, "000000x", None).await,
+            Err(SignInError::Invalid)
+        ));
 
         // Sign out everywhere ends every session.
         w.store.sign_out_everywhere(&info, None).await.unwrap();
@@ -251,14 +463,28 @@ async fn sign_in_second_factor_throttling_and_sessions() {
 
         // Throttling: after 5 failures the account waits, whatever the password.
         for _ in 0..6 {
-            let _ = w.store.sign_in("case.worker@ngo.example", "not the password", None).await;
+            let _ = w
+                .store
+                .sign_in("case.worker@ngo.example", "not the password", None)
+                .await;
         }
         assert!(matches!(
-            w.store.sign_in("case.worker@ngo.example", "a long and private passphrase", None).await,
+            w.store
+                .sign_in(
+                    "case.worker@ngo.example",
+                    "a long and private passphrase",
+                    None
+                )
+                .await,
             Err(SignInError::Throttled { .. })
         ));
         // Another account is not affected by this account's counter.
-        assert!(matches!(w.store.sign_in("other@ngo.example", "not the password", None).await, Err(SignInError::Invalid)));
+        assert!(matches!(
+            w.store
+                .sign_in("other@ngo.example", "not the password", None)
+                .await,
+            Err(SignInError::Invalid)
+        ));
         w.store.close().await;
         db.cleanup().await;
     }
@@ -267,10 +493,20 @@ async fn sign_in_second_factor_throttling_and_sessions() {
 #[tokio::test]
 async fn idle_sessions_expire_and_disabled_users_lose_sessions_and_tokens() {
     for db in testing::all().await {
-        let store = Store::open(&db.url, MasterKey::from_bytes([7; 32]), Policy { session_idle_ms: 300, session_absolute_ms: 10_000 })
+        let store = Store::open(
+            &db.url,
+            MasterKey::from_bytes([7; 32]),
+            Policy {
+                session_idle_ms: 300,
+                session_absolute_ms: 10_000,
+            },
+        )
+        .await
+        .unwrap();
+        let org = store
+            .create_organisation("Community", OrgKind::CommunityGroup, true)
             .await
             .unwrap();
-        let org = store.create_organisation("Community", OrgKind::CommunityGroup, true).await.unwrap();
         let u = NewUser {
             email: "v@community.example".into(),
             display_name: "Volunteer".into(),
@@ -280,19 +516,51 @@ async fn idle_sessions_expire_and_disabled_users_lose_sessions_and_tokens() {
         };
         store.add_user_operator(org, u).await.unwrap();
         // A focal point does not see identities: no second factor is demanded.
-        let step = store.sign_in("v@community.example", "volunteer passphrase 2026", None).await.unwrap();
+        let step = store
+            .sign_in("v@community.example", "volunteer passphrase 2026", None)
+            .await
+            .unwrap();
         assert_eq!(step.stage, ally_store::SessionStage::Full);
         assert!(store.session(&step.token).await.unwrap().is_some());
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-        assert!(store.session(&step.token).await.unwrap().is_none(), "idle timeout");
+        assert!(
+            store.session(&step.token).await.unwrap().is_none(),
+            "idle timeout"
+        );
 
-        let token = store.create_api_token_operator("v@community.example", "integration").await.unwrap();
-        assert!(store.principal_for_api_token(&token).await.unwrap().is_some());
-        let step = store.sign_in("v@community.example", "volunteer passphrase 2026", None).await.unwrap();
-        store.disable_user_operator("v@community.example").await.unwrap();
+        let token = store
+            .create_api_token_operator("v@community.example", "integration")
+            .await
+            .unwrap();
+        assert!(
+            store
+                .principal_for_api_token(&token)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        let step = store
+            .sign_in("v@community.example", "volunteer passphrase 2026", None)
+            .await
+            .unwrap();
+        store
+            .disable_user_operator("v@community.example")
+            .await
+            .unwrap();
         assert!(store.session(&step.token).await.unwrap().is_none());
-        assert!(store.principal_for_api_token(&token).await.unwrap().is_none());
-        assert!(matches!(store.sign_in("v@community.example", "volunteer passphrase 2026", None).await, Err(SignInError::Invalid)));
+        assert!(
+            store
+                .principal_for_api_token(&token)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(matches!(
+            store
+                .sign_in("v@community.example", "volunteer passphrase 2026", None)
+                .await,
+            Err(SignInError::Invalid)
+        ));
         store.close().await;
         db.cleanup().await;
     }
@@ -304,7 +572,10 @@ async fn backup_restores_into_a_fresh_database_of_either_backend() {
     for src in sources {
         let w = world(&src).await;
         let a = w.store.access(&w.caseworker, None);
-        let id = a.create_person(person("Amina", "Haddad", "+33 6 12 34 56 78")).await.unwrap();
+        let id = a
+            .create_person(person("Amina", "Haddad", "+33 6 12 34 56 78"))
+            .await
+            .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("backup.jsonl");
         let rows = w.store.backup_to(&file).await.unwrap();
@@ -314,14 +585,24 @@ async fn backup_restores_into_a_fresh_database_of_either_backend() {
         w.store.close().await;
 
         for target in testing::all().await {
-            let restored = ally_store::backup::restore(&target.url, &file).await.unwrap();
+            let restored = ally_store::backup::restore(&target.url, &file)
+                .await
+                .unwrap();
             assert_eq!(restored, rows);
             let store = open(&target).await;
             assert!(store.verify_audit().await.unwrap() > 0);
-            let p = store.access(&w.caseworker, None).get_person(id).await.unwrap();
+            let p = store
+                .access(&w.caseworker, None)
+                .get_person(id)
+                .await
+                .unwrap();
             assert_eq!(p.identity.display_name(), "Amina Haddad");
             // Restoring twice is refused: the target is no longer empty.
-            assert!(ally_store::backup::restore(&target.url, &file).await.is_err());
+            assert!(
+                ally_store::backup::restore(&target.url, &file)
+                    .await
+                    .is_err()
+            );
             store.close().await;
             target.cleanup().await;
         }
@@ -330,7 +611,11 @@ async fn backup_restores_into_a_fresh_database_of_either_backend() {
         damaged.replace_range(10..11, "X");
         std::fs::write(&file, damaged).unwrap();
         let empty = testing::sqlite();
-        assert!(ally_store::backup::restore(&empty.url, &file).await.is_err());
+        assert!(
+            ally_store::backup::restore(&empty.url, &file)
+                .await
+                .is_err()
+        );
         src.cleanup().await;
     }
 }
@@ -340,10 +625,16 @@ async fn jobs_are_claimed_by_exactly_one_worker() {
     for db in testing::all().await {
         let s1 = open(&db).await;
         let s2 = open(&db).await;
-        let (a, b) = (JobRunner::new(s1.clone(), "one"), JobRunner::new(s2.clone(), "two"));
+        let (a, b) = (
+            JobRunner::new(s1.clone(), "one"),
+            JobRunner::new(s2.clone(), "two"),
+        );
         let (ra, rb) = tokio::join!(a.claim("sweep", 60_000), b.claim("sweep", 60_000));
         assert!(ra.unwrap() ^ rb.unwrap(), "exactly one claim succeeds");
-        assert!(!a.claim("sweep", 60_000).await.unwrap(), "not due again yet");
+        assert!(
+            !a.claim("sweep", 60_000).await.unwrap(),
+            "not due again yet"
+        );
         assert!(a.last_run_by("sweep").await.unwrap().is_some());
         s1.close().await;
         s2.close().await;
@@ -358,19 +649,63 @@ async fn master_key_rotation_rewraps_and_old_key_stops_working() {
         let key_file = dir.path().join("master.key");
         let first = MasterKey::generate().unwrap();
         first.save(&key_file).unwrap();
-        let store = Store::open(&db.url, MasterKey::load(&key_file).unwrap(), Policy::default()).await.unwrap();
-        let org = store.create_organisation("NGO", OrgKind::Ngo, true).await.unwrap();
-        let p = Principal { user_id: ally_core::UserId::new(), org_id: org, roles: vec![Role::Caseworker] };
-        let id = store.access(&p, None).create_person(person("Amina", "H", "")).await.unwrap();
+        let store = Store::open(
+            &db.url,
+            MasterKey::load(&key_file).unwrap(),
+            Policy::default(),
+        )
+        .await
+        .unwrap();
+        let org = store
+            .create_organisation("NGO", OrgKind::Ngo, true)
+            .await
+            .unwrap();
+        let p = Principal {
+            user_id: ally_core::UserId::new(),
+            org_id: org,
+            roles: vec![Role::Caseworker],
+        };
+        let id = store
+            .access(&p, None)
+            .create_person(person("Amina", "H", ""))
+            .await
+            .unwrap();
         store.rotate_master_key(&key_file).await.unwrap();
         // The running store keeps working after rotation.
-        assert_eq!(store.access(&p, None).get_person(id).await.unwrap().identity.given_names, "Amina");
+        assert_eq!(
+            store
+                .access(&p, None)
+                .get_person(id)
+                .await
+                .unwrap()
+                .identity
+                .given_names,
+            "Amina"
+        );
         store.close().await;
 
         let old = Store::open(&db.url, first, Policy::default()).await;
-        assert!(matches!(old, Err(StoreError::Crypto(ally_store::CryptoError::WrongMasterKey))));
-        let store = Store::open(&db.url, MasterKey::load(&key_file).unwrap(), Policy::default()).await.unwrap();
-        assert_eq!(store.access(&p, None).get_person(id).await.unwrap().identity.given_names, "Amina");
+        assert!(matches!(
+            old,
+            Err(StoreError::Crypto(ally_store::CryptoError::WrongMasterKey))
+        ));
+        let store = Store::open(
+            &db.url,
+            MasterKey::load(&key_file).unwrap(),
+            Policy::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            store
+                .access(&p, None)
+                .get_person(id)
+                .await
+                .unwrap()
+                .identity
+                .given_names,
+            "Amina"
+        );
         assert!(store.verify_audit().await.is_ok());
         store.close().await;
         db.cleanup().await;
@@ -382,14 +717,17 @@ async fn backups_cover_every_durable_table() {
     let db = testing::sqlite();
     let store = open(&db).await;
     let mut c = raw(&db).await;
-    let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-        .fetch_all(&mut c)
-        .await
-        .unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
     let covered = ally_store::backup::backed_up_tables();
     for t in tables {
         assert!(
-            covered.contains(&t.as_str()) || ally_store::backup::NOT_BACKED_UP.contains(&t.as_str()),
+            covered.contains(&t.as_str())
+                || ally_store::backup::NOT_BACKED_UP.contains(&t.as_str()),
             "table {t} is neither backed up nor listed as excluded"
         );
     }

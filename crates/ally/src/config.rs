@@ -1,0 +1,232 @@
+//! One layered configuration: built-in defaults < `ally.toml` in the data directory <
+//! `ALLY_*` environment variables < command-line flags. An unknown key or a bad value stops the
+//! start with a message that names the key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Keys that may appear in `ally.toml` or as `ALLY_<KEY>` environment variables.
+pub const KEYS: &[&str] = &[
+    "data_dir",
+    "listen",
+    "database_url",
+    "key_file",
+    "secure_cookies",
+    "trust_proxy",
+    "log",
+    "session_idle_minutes",
+    "session_absolute_hours",
+];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the SQLite database and `ally.toml` live.
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    pub listen: String,
+    /// `sqlite://PATH` or `postgres://...`; empty means SQLite in the data directory.
+    pub database_url: String,
+    /// The master key file; empty means `<data_dir>.key`, beside (not inside) the data directory,
+    /// so that a copy of the data directory alone does not carry the key.
+    pub key_file: String,
+    /// Serving over TLS (directly or behind a TLS-terminating proxy): Secure cookies and HSTS.
+    pub secure_cookies: bool,
+    /// Behind a reverse proxy: take the client address from X-Forwarded-For.
+    pub trust_proxy: bool,
+    /// Log filter (tracing syntax), e.g. `info` or `ally=debug,info`.
+    pub log: String,
+    pub session_idle_minutes: u32,
+    pub session_absolute_hours: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("ally-data"),
+            listen: "127.0.0.1:8080".into(),
+            database_url: String::new(),
+            key_file: String::new(),
+            secure_cookies: false,
+            trust_proxy: false,
+            log: "info".into(),
+            session_idle_minutes: 30,
+            session_absolute_hours: 10,
+        }
+    }
+}
+
+/// Values given on the command line (highest precedence).
+#[derive(Debug, Default, Serialize)]
+pub struct Flags {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+impl Config {
+    /// Loads the layers. `default_data_dir` differs between `serve` and `demo`.
+    pub fn load(flags: &Flags, default_data_dir: &Path) -> anyhow::Result<Config> {
+        let defaults = Config {
+            data_dir: default_data_dir.to_owned(),
+            ..Config::default()
+        };
+        // The data directory decides where ally.toml is, so it is resolved first.
+        let env = Env::prefixed("ALLY_").only(KEYS);
+        let data_dir: PathBuf = match &flags.data_dir {
+            Some(d) => d.clone(),
+            None => Figment::from(Serialized::defaults(&defaults))
+                .merge(env.clone())
+                .extract_inner("data_dir")
+                .context("configuration key data_dir")?,
+        };
+        let toml = data_dir.join("ally.toml");
+        let mut figment = Figment::from(Serialized::defaults(&defaults));
+        if toml.exists() {
+            figment = figment.merge(Toml::file_exact(&toml));
+        }
+        let config: Config = figment
+            .merge(env)
+            .merge(Serialized::defaults(flags))
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.listen.parse::<SocketAddr>().is_err() {
+            bail!(
+                "invalid configuration: listen = {:?} is not an address such as 127.0.0.1:8080",
+                self.listen
+            );
+        }
+        let url = &self.database_url;
+        if !url.is_empty() && ally_store::Backend::from_url(url).is_none() {
+            bail!("invalid configuration: database_url must start with sqlite:// or postgres://");
+        }
+        if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
+            bail!(
+                "invalid configuration: session_idle_minutes and session_absolute_hours must be positive"
+            );
+        }
+        if self.log.parse::<tracing_subscriber::EnvFilter>().is_err() {
+            bail!(
+                "invalid configuration: log = {:?} is not a valid filter",
+                self.log
+            );
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("ally.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    pub fn key_file(&self) -> PathBuf {
+        if self.key_file.is_empty() {
+            let dir = self.data_dir.to_string_lossy();
+            PathBuf::from(format!("{}.key", dir.trim_end_matches('/')))
+        } else {
+            PathBuf::from(&self.key_file)
+        }
+    }
+
+    pub fn policy(&self) -> ally_store::Policy {
+        ally_store::Policy {
+            session_idle_ms: i64::from(self.session_idle_minutes) * 60_000,
+            session_absolute_ms: i64::from(self.session_absolute_hours) * 3_600_000,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order_and_bad_keys_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_owned();
+        std::fs::write(
+            d.join("ally.toml"),
+            "listen = \"127.0.0.1:9000\"\nlog = \"debug\"\n",
+        )
+        .unwrap();
+        let flags = Flags {
+            data_dir: Some(d.clone()),
+            ..Default::default()
+        };
+        let c = Config::load(&flags, Path::new("unused")).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:9000");
+        assert_eq!(c.log, "debug");
+        assert_eq!(
+            c.database_url(),
+            format!("sqlite://{}", d.join("ally.db").display())
+        );
+        assert!(c.key_file().to_string_lossy().ends_with(".key"));
+        assert!(
+            !c.key_file().starts_with(&d),
+            "the key file is outside the data directory"
+        );
+
+        let flags = Flags {
+            data_dir: Some(d.clone()),
+            listen: Some("127.0.0.1:9100".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::load(&flags, Path::new("unused")).unwrap().listen,
+            "127.0.0.1:9100"
+        );
+
+        std::fs::write(d.join("ally.toml"), "listn = \"x\"\n").unwrap();
+        let err = Config::load(
+            &Flags {
+                data_dir: Some(d.clone()),
+                ..Default::default()
+            },
+            Path::new("x"),
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("listn"), "{err:#}");
+
+        std::fs::write(d.join("ally.toml"), "session_idle_minutes = \"soon\"\n").unwrap();
+        let err = Config::load(
+            &Flags {
+                data_dir: Some(d.clone()),
+                ..Default::default()
+            },
+            Path::new("x"),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("session_idle_minutes"),
+            "{err:#}"
+        );
+
+        std::fs::write(d.join("ally.toml"), "listen = \"nowhere\"\n").unwrap();
+        let err = Config::load(
+            &Flags {
+                data_dir: Some(d),
+                ..Default::default()
+            },
+            Path::new("x"),
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("listen"), "{err:#}");
+    }
+}
