@@ -182,7 +182,7 @@ impl Clause {
         counts.strong >= self.strong
             && counts.medium >= self.medium
             && counts.weak >= self.weak
-            && counts.medium + counts.weak >= self.medium_or_weak
+            && counts.medium.saturating_add(counts.weak) >= self.medium_or_weak
     }
 
     /// Human-readable form, used in explanations.
@@ -537,7 +537,10 @@ impl Catalogue {
                     "clause can be met by weak indicators alone (it needs a strong or medium minimum)",
                 ));
             }
-            let min_total = c.strong + (c.medium + c.weak).max(c.medium_or_weak);
+            // Saturating: the numbers come from a file.
+            let min_total = c
+                .strong
+                .saturating_add(c.medium.saturating_add(c.weak).max(c.medium_or_weak));
             if min_total < 2 {
                 return Err(invalid(entry, "clause can be met by a single indicator"));
             }

@@ -324,6 +324,17 @@ fn a_clause_met_by_one_indicator_is_refused() {
 }
 
 #[test]
+fn huge_clause_numbers_do_not_overflow() {
+    let text = DELPHI_2009_TOML.replacen(
+        "strong = 2\nmedium = 0\nweak = 0\nmedium_or_weak = 0",
+        "strong = 4294967295\nmedium = 4294967295\nweak = 4294967295\nmedium_or_weak = 0",
+        1,
+    );
+    let c = Catalogue::from_toml_str(&text).unwrap();
+    assert!(!c.dimension_rule.clauses[0].holds(counts(9, 9, 9)));
+}
+
+#[test]
 fn rule_part_with_a_dimension_of_another_part_is_refused() {
     let err = broken(
         "part = \"exploitation\"\nany_of = [\"exploitative_conditions\"]",
