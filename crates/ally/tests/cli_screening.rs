@@ -203,6 +203,7 @@ fn evaluate_without_set_reports_applicable_sets_and_ilo11() {
     );
     assert_eq!(code, 0);
     assert_eq!(v["both_elements"], "yes");
+    assert_eq!(v["outcome"], "indicators_only");
 }
 
 #[test]

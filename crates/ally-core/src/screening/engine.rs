@@ -211,6 +211,17 @@ impl Screening {
         }
     }
 
+    /// The answer recorded for an indicator id (Delphi or ILO 11); `None` for an unknown id.
+    pub fn answer(&self, interview: &Interview, id: &str) -> Option<Answer> {
+        match self.catalogue.locate(id) {
+            Some((s, i)) => Some(interview.delphi_answer(s, i)),
+            None => self
+                .forced_labour
+                .position(id)
+                .map(|i| interview.forced_labour.get(i).copied().unwrap_or_default()),
+        }
+    }
+
     /// Record a yes/no fact such as `act_of_trafficking_established`.
     pub fn set_fact(
         &self,

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::catalogue::SCHEMA_VERSION;
+use super::engine::Outcome;
 use super::error::CatalogueError;
 use super::interview::Answer;
 
@@ -241,6 +242,7 @@ impl ForcedLabourCatalogue {
         };
         ForcedLabourEvaluation {
             set: FORCED_LABOUR_SET_ID,
+            outcome: Outcome::IndicatorsOnly,
             indicators_present: present,
             unknown,
             involuntariness,
@@ -256,6 +258,8 @@ impl ForcedLabourCatalogue {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ForcedLabourEvaluation<'a> {
     pub set: &'static str,
+    /// Always `indicators_only`: the ILO 11 list has no threshold to classify with.
+    pub outcome: Outcome,
     pub indicators_present: Vec<&'a str>,
     /// Indicators not asked or not answered.
     pub unknown: Vec<&'a str>,

@@ -865,6 +865,10 @@ fn child_strict_rule_needs_recruitment_and_exploitation() {
     assert_eq!(e.outcome, Outcome::NotIdentified);
     assert_eq!(e.failing_parts, vec!["exploitation"]);
 
+    let e = eval_strict("child_labour", &child_interview(Answer::Yes, &[]));
+    assert_eq!(e.outcome, Outcome::NotIdentified);
+    assert_eq!(e.failing_parts, vec!["exploitation", "recruitment"]);
+
     let adult = eval("adult_labour", &interview("adult_labour", Answer::No, &rec));
     assert_eq!(present(&adult, "deceptive_recruitment"), Some(false));
     let child = eval("child_labour", &child_interview(Answer::No, &rec));
@@ -944,6 +948,7 @@ fn forced(yes: &[&str], rest: Answer) -> ForcedLabourEvaluation<'static> {
 #[test]
 fn forced_labour_needs_involuntariness_and_menace_of_penalty() {
     let e = forced(&["deception"], Answer::No);
+    assert_eq!(e.outcome, Outcome::IndicatorsOnly);
     assert_eq!(e.indicators_present, vec!["ilo11.deception"]);
     assert_eq!(
         (e.involuntariness, e.menace_of_penalty, e.both_elements),
@@ -979,6 +984,16 @@ fn json_input_is_parsed_and_checked() {
         )
         .unwrap();
     assert_eq!(iv.age(), Some(30));
+    assert_eq!(s.answer(&iv, "ilo11.deception"), Some(Answer::No));
+    assert_eq!(s.answer(&iv, "ilo11.isolation"), Some(Answer::Unknown));
+    assert_eq!(
+        s.answer(
+            &iv,
+            "adult_labour.deceptive_recruitment.deceived_about_wages"
+        ),
+        Some(Answer::Yes)
+    );
+    assert_eq!(s.answer(&iv, "nope"), None);
     let e = eval("adult_labour", &iv);
     assert_eq!(
         e.indicators_present,
