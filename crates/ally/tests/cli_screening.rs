@@ -259,6 +259,16 @@ fn catalogue_check_accepts_the_project_files() {
         let stdout = String::from_utf8(out.stdout).unwrap();
         assert_eq!(out.status.code(), Some(0), "{file}: {stdout}");
         assert!(stdout.contains("ok:"), "{stdout}");
+        assert!(
+            stdout.contains("verified against primary: false"),
+            "{stdout}"
+        );
+        if file.contains("delphi") {
+            assert!(
+                stdout.contains("disputed: 2, placeholders: 128"),
+                "{stdout}"
+            );
+        }
     }
 }
 

@@ -74,13 +74,23 @@ impl CheckedCatalogue {
                         )
                     })
                     .collect();
+                let count = |p: Provenance| {
+                    c.sets
+                        .iter()
+                        .flat_map(|s| &s.indicators)
+                        .filter(|i| i.provenance == p)
+                        .count()
+                };
                 format!(
-                    "ok: Delphi catalogue, {} dimensions, {} rules, {} indicators in sets {}; verified against primary: {}",
+                    "ok: Delphi catalogue, {} dimensions, {} rules, {} indicators in sets {}; verified against primary: {}; grades from primary source: {}, disputed: {}, placeholders: {}",
                     c.dimensions.len(),
                     c.rules.len(),
                     c.indicator_count(),
                     sets.join(", "),
-                    c.verified_against_primary
+                    c.verified_against_primary,
+                    count(Provenance::PrimarySource),
+                    count(Provenance::SecondaryCrosswalkDisputed),
+                    count(Provenance::PlaceholderMirroredFromLabourSet),
                 )
             }
             CheckedCatalogue::ForcedLabour(f) => format!(

@@ -206,6 +206,22 @@ fn forced_labour_catalogue_has_the_eleven_indicators_in_booklet_order() {
     assert_eq!(numbers, (1..=11).collect::<Vec<_>>());
 }
 
+#[test]
+fn every_published_indicator_id_still_exists() {
+    let s = screening();
+    let listed: Vec<&str> = include_str!("../../../../data/indicators/stable-ids.txt")
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    assert_eq!(listed.len(), 264 + 11);
+    for id in &listed {
+        assert!(
+            s.answer(&s.new_interview(), id).is_some(),
+            "id disappeared: {id}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Catalogue validation: each broken file gives an error naming the entry.
 // ---------------------------------------------------------------------------
