@@ -652,7 +652,8 @@ impl Catalogue {
         let mut facts: Vec<String> = Vec::new();
         for rule in &mut rules {
             if let Some(fact) = &rule.requires_fact {
-                if fact == AGE_FACT || fact.is_empty() {
+                // A fact is reported next to the parts, so it must not share a part's name.
+                if fact == AGE_FACT || fact.is_empty() || Part::parse(fact).is_some() {
                     return Err(invalid(
                         format!("rules.presumed_victim.{}", rule.name),
                         format!("requires_fact \"{fact}\" is not a yes/no fact"),

@@ -364,6 +364,20 @@ fn rule_part_with_a_dimension_of_another_part_is_refused() {
 }
 
 #[test]
+fn a_required_fact_named_like_a_part_or_age_is_refused() {
+    for name in ["recruitment", "age"] {
+        let err = broken(
+            "requires_fact = \"act_of_trafficking_established\"",
+            &format!("requires_fact = \"{name}\""),
+        );
+        assert!(
+            err.to_string().starts_with("rules.presumed_victim.child:"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn typo_in_a_field_name_and_bad_toml_are_refused() {
     let err = broken("grade = \"strong\"", "grde = \"strong\"");
     assert!(matches!(err, CatalogueError::Parse(_)), "{err:?}");
