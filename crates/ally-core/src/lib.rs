@@ -11,5 +11,6 @@ pub mod normalize;
 pub mod org;
 pub mod password;
 pub mod person;
+pub mod screening;
 
 pub use ids::{OrgId, PersonId, UserId};

@@ -1,5 +1,7 @@
 //! `ally`: the command line. Errors end here as `anyhow` messages and an exit code.
 
+mod cmd_screening;
+
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -126,6 +128,12 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Identification screening against the ILO indicator sets.
+    #[command(subcommand)]
+    Screening(cmd_screening::ScreeningCommand),
+    /// Indicator catalogue files.
+    #[command(subcommand)]
+    Catalogue(cmd_screening::CatalogueCommand),
 }
 
 #[derive(Subcommand)]
@@ -353,6 +361,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::DemoCode => println!("{}", ally::demo::current_code()?),
+        Command::Screening(c) => return cmd_screening::run_screening(c),
+        Command::Catalogue(c) => return cmd_screening::run_catalogue(c),
         Command::Init {
             common,
             org_name,
