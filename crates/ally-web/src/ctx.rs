@@ -218,6 +218,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Posted<T> {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|e| PageError::new(Failure::from_status(e.status())))?;
+        if !is_strict_utf8_form(&bytes) {
+            return Err(PageError::new(Failure::BadRequest));
+        }
         let data: T = serde_urlencoded::from_bytes(&bytes)
             .map_err(|_| PageError::new(Failure::BadRequest))?;
         let csrf: CsrfOnly = serde_urlencoded::from_bytes(&bytes)
@@ -227,6 +230,22 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Posted<T> {
             csrf: csrf.csrf,
         })
     }
+}
+
+/// The urlencoded parser replaces invalid UTF-8 with U+FFFD; we refuse it instead, so that a
+/// name is never stored silently altered.
+fn is_strict_utf8_form(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    text.split('&')
+        .flat_map(|pair| pair.split('='))
+        .all(|part| {
+            let spaced = part.replace('+', " ");
+            percent_encoding::percent_decode_str(&spaced)
+                .decode_utf8()
+                .is_ok()
+        })
 }
 
 /// A caller of the JSON API, authenticated by `Authorization: Bearer <token>`.

@@ -225,6 +225,14 @@ pub async fn render_error_pages(
     if res.extensions().get::<ApiRendered>().is_some() {
         return res;
     }
+    // A page that is itself the answer (a form shown again with its errors) stays as it is.
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_html && res.extensions().get::<Failure>().is_none() {
+        return res;
+    }
     let failure = res
         .extensions()
         .get::<Failure>()

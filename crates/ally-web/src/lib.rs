@@ -62,11 +62,11 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(assets::router())
         .fallback(not_found)
+        .layer(middleware::from_fn(route_guard))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             error::render_error_pages,
         ))
-        .layer(middleware::from_fn(route_guard))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,
@@ -85,6 +85,9 @@ async fn not_found() -> error::PageError {
 async fn route_guard(req: Request, next: Next) -> Response {
     if let Some(path) = req.extensions().get::<MatchedPath>() {
         if routes::find(req.method(), path.as_str()).is_none() {
+            if routes::ROUTES.iter().any(|r| r.path == path.as_str()) {
+                return error::PageError::new(error::Failure::MethodNotAllowed).into_response();
+            }
             tracing::error!(method = %req.method(), route = path.as_str(), "route missing from the route table");
             return error::PageError::new(error::Failure::NotFound).into_response();
         }
