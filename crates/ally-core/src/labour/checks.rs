@@ -131,6 +131,8 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    // One argument per field of `Finding` reads better at the call sites than a builder.
+    #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
         kind: FindingKind,
@@ -200,8 +202,8 @@ impl Ctx<'_> {
             (None, Some(m)) => {
                 // Monthly → hourly over weeks × 52 / 12, truncated to 4 decimals so the
                 // derived rate never exceeds the agreed one.
-                let monthly_hours = c.weekly_hours * Decimal::from(52) / Decimal::from(12);
-                let h = (m / monthly_hours).round_dp_with_strategy(4, RoundingStrategy::ToZero);
+                let h = (m / monthly_hours(c.weekly_hours))
+                    .round_dp_with_strategy(4, RoundingStrategy::ToZero);
                 Some((
                     h,
                     format!(
@@ -325,8 +327,35 @@ fn documents(cx: &mut Ctx<'_>) {
     }
 }
 
+/// Monthly hours for a weekly schedule: weekly × 52 ÷ 12, exact.
+fn monthly_hours(weekly: Decimal) -> Decimal {
+    weekly * Decimal::from(52) / Decimal::from(12)
+}
+
+/// The hours to multiply by the rate. Payslips print a monthly schedule rounded
+/// (35 h/week → 151.67 h) while the monthly minimum is computed on the exact figure
+/// (11.88 × 35 × 52 ÷ 12 = 1801.80, not 151.67 × 11.88 = 1801.84). When the hours paid are
+/// that rounded figure for the contract's or the legal weekly hours, use the exact one, so
+/// that paying the official monthly minimum is never reported as a shortfall.
+fn hours_basis(cx: &Ctx<'_>, hours_paid: Decimal) -> (Decimal, String) {
+    for weekly in [
+        cx.w.contract.weekly_hours,
+        cx.rules.overtime.weekly_threshold_hours,
+    ] {
+        let exact = monthly_hours(weekly);
+        if hrs(exact) == hrs(hours_paid) && exact != hours_paid {
+            return (
+                exact,
+                format!("{} h ({} h/week × 52 ÷ 12)", hrs(hours_paid), fig(weekly)),
+            );
+        }
+    }
+    (hours_paid, format!("{} h", hrs(hours_paid)))
+}
+
 fn underpayment(cx: &mut Ctx<'_>, p: &Payslip, rate: &Rate) {
-    let due = cents(p.hours_paid * rate.hourly);
+    let (basis, basis_text) = hours_basis(cx, p.hours_paid);
+    let due = cents(basis * rate.hourly);
     let base_paid = p.gross - p.overtime_premium_paid;
     if base_paid >= due {
         return;
@@ -334,8 +363,7 @@ fn underpayment(cx: &mut Ctx<'_>, p: &Payslip, rate: &Rate) {
     let cur = cx.cur;
     let shortfall = cents(due - base_paid);
     let arithmetic = format!(
-        "{} h × {} {cur}/h ({}) = {} {cur} due; {} {cur} paid (gross {} − overtime premium {}); shortfall {} {cur}",
-        hrs(p.hours_paid),
+        "{basis_text} × {} {cur}/h ({}) = {} {cur} due; {} {cur} paid (gross {} − overtime premium {}); shortfall {} {cur}",
         fig(rate.hourly),
         rate.label,
         due,

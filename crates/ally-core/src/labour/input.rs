@@ -428,6 +428,33 @@ impl WorkerRecord {
                 ));
             }
         }
+        // A shift that starts before the previous day's shift ended is a typing error.
+        let mut timed: Vec<(usize, time::PrimitiveDateTime, time::PrimitiveDateTime)> = self
+            .timesheets
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| {
+                let (s, e) = (t.start?, t.end?);
+                let start = time::PrimitiveDateTime::new(t.date, s);
+                let mut end = time::PrimitiveDateTime::new(t.date, e);
+                if end <= start {
+                    end += time::Duration::days(1);
+                }
+                Some((i, start, end))
+            })
+            .collect();
+        timed.sort_by_key(|(_, s, _)| *s);
+        for w in timed.windows(2) {
+            let ((i, _, end), (j, start, _)) = (w[0], w[1]);
+            if start < end {
+                return Err(field_err(
+                    format!("timesheets[{j}].start"),
+                    format!(
+                        "shift starts at {start}, before the shift of timesheets[{i}] ends ({end})"
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
 

@@ -136,3 +136,6 @@ pub(crate) fn parse_date(text: &str) -> Option<Date> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(text.trim(), &fmt).ok()
 }
+
+#[cfg(test)]
+mod tests;
