@@ -122,6 +122,13 @@ fn nonneg(field: &str, text: &str) -> Result<Decimal, InputError> {
     if v.is_sign_negative() && !v.is_zero() {
         return Err(field_err(field, format!("{text} is negative")));
     }
+    // A bound far above any wage keeps every product and sum well inside Decimal's range.
+    if v > MAX_VALUE {
+        return Err(field_err(
+            field,
+            format!("{text} is too large (over {MAX_VALUE})"),
+        ));
+    }
     Ok(v)
 }
 
@@ -237,6 +244,9 @@ impl<'a> Obj<'a> {
         }
     }
 }
+
+/// Largest amount accepted in input: 1 000 000 000 000.
+const MAX_VALUE: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
 
 /// The most hours one day can hold; more is a typing error, not overtime.
 const DAY_HOURS: Decimal = Decimal::from_parts(24, 0, 0, false, 0);

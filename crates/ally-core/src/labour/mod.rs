@@ -131,10 +131,13 @@ impl DeductionKind {
     }
 }
 
-/// Parse an ISO date `YYYY-MM-DD`.
+/// Parse an ISO date `YYYY-MM-DD` between 1900 and 2200; wider dates are typing errors,
+/// and refusing them keeps week arithmetic far from the calendar's limits.
 pub(crate) fn parse_date(text: &str) -> Option<Date> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text.trim(), &fmt).ok()
+    Date::parse(text.trim(), &fmt)
+        .ok()
+        .filter(|d| (1900..=2200).contains(&d.year()))
 }
 
 #[cfg(test)]

@@ -268,6 +268,9 @@ fn dec(entry: &str, field: &str, text: &str) -> Result<Decimal, RuleSetError> {
     if value.is_sign_negative() {
         return Err(invalid(entry, format!("`{field}` = {text} is negative")));
     }
+    if value > Decimal::from(1_000_000_000) {
+        return Err(invalid(entry, format!("`{field}` = {text} is too large")));
+    }
     Ok(value)
 }
 

@@ -752,6 +752,16 @@ fn bad_input_names_the_field() {
     assert_eq!(field_of(&input_err(d)), "contract.written_contract");
 
     let mut d = base_doc();
+    d["payslips"][0]["gross"] = json!("99999999999999999999");
+    let e = input_err(d);
+    assert_eq!(field_of(&e), "payslips[0].gross");
+    assert!(e.to_string().contains("too large"));
+
+    let mut d = base_doc();
+    d["timesheets"][0]["date"] = json!("9999-12-31");
+    assert_eq!(field_of(&input_err(d)), "timesheets[0].date");
+
+    let mut d = base_doc();
     d["timesheets"][0]["start"] = json!("7am");
     assert_eq!(field_of(&input_err(d)), "timesheets[0].start");
 }
