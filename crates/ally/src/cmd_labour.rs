@@ -8,6 +8,7 @@
 //! Invalid input (unreadable file, malformed JSON or CSV, a bad field, an unknown rule set)
 //! exits with status 2 and a message on stderr naming the file and field.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -88,18 +89,26 @@ fn run_check(args: &CheckArgs) -> Result<String, Invalid> {
     serde_json::to_string_pretty(&report).map_err(|e| Invalid(e.to_string()))
 }
 
+/// Write to stdout; a closed pipe (e.g. `| head`) is an error, not a panic.
+fn print(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    out.flush()?;
+    Ok(())
+}
+
 /// Run a `labour` subcommand. Invalid input is reported on stderr with exit status 2;
 /// `Err` is left for failures that are not the user's (e.g. a broken shipped file).
 pub fn run(cmd: LabourCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         LabourCommand::Rules => {
             let list = shipped_summaries()?;
-            println!("{}", serde_json::to_string_pretty(&list)?);
+            print(&serde_json::to_string_pretty(&list)?)?;
             Ok(ExitCode::SUCCESS)
         }
         LabourCommand::Check(args) => match run_check(&args) {
             Ok(json) => {
-                println!("{json}");
+                print(&json)?;
                 Ok(ExitCode::SUCCESS)
             }
             Err(Invalid(message)) => {

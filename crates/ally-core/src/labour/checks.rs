@@ -457,15 +457,23 @@ fn unpaid_overtime(cx: &mut Ctx<'_>, p: &Payslip, rate: &Rate) {
     if amount.is_zero() {
         return;
     }
-    let mut arithmetic = format!(
-        "worked {} h (timesheets), paid {} h: {} h unpaid × {} {cur}/h ({}) = {} {cur}",
-        hrs(worked),
-        hrs(p.hours_paid),
-        hrs(unpaid_hours),
-        fig(rate.hourly),
-        rate.label,
-        base_unpaid
-    );
+    let mut arithmetic = if unpaid_hours.is_zero() {
+        format!(
+            "worked {} h (timesheets), paid {} h: no unpaid hours",
+            hrs(worked),
+            hrs(p.hours_paid)
+        )
+    } else {
+        format!(
+            "worked {} h (timesheets), paid {} h: {} h unpaid × {} {cur}/h ({}) = {} {cur}",
+            hrs(worked),
+            hrs(p.hours_paid),
+            hrs(unpaid_hours),
+            fig(rate.hourly),
+            rate.label,
+            base_unpaid
+        )
+    };
     if parts.is_empty() {
         arithmetic.push_str("; no overtime premium due");
     } else {
@@ -541,7 +549,7 @@ fn deductions(cx: &mut Ctx<'_>, p: &Payslip) {
                 cents(total),
                 Some(cur),
                 format!(
-                    "{} deducted as `{}`; this kind of deduction is not allowed, so all {} {cur} is owed",
+                    "{} {cur} deducted as `{}`; this kind of deduction is not allowed, so all {} {cur} is owed",
                     cents(total),
                     kind.name(),
                     cents(total)
