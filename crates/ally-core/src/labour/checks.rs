@@ -255,6 +255,7 @@ pub fn check(rules: &RuleSet, worker: &WorkerRecord) -> CheckReport {
         withheld(&mut cx, p);
     }
     debt_growth(&mut cx, &slips);
+    uncovered_days(&mut cx, &slips);
     let mut days: Vec<&TimesheetEntry> = worker.timesheets.iter().collect();
     days.sort_by_key(|t| t.date);
     daily_hours(&mut cx, &days);
@@ -821,5 +822,33 @@ fn days_per_week(cx: &mut Ctx<'_>, days: &[&TimesheetEntry]) {
             rule.clone(),
             &[ind::EXCESSIVE_OVERTIME],
         );
+    }
+}
+
+/// Days worked that no payslip covers. Whether they were paid cannot be told from the
+/// documents, so this is a note for the caseworker, not a finding.
+fn uncovered_days(cx: &mut Ctx<'_>, slips: &[&Payslip]) {
+    if slips.is_empty() {
+        return;
+    }
+    let w: &WorkerRecord = cx.w;
+    let mut per_month: BTreeMap<(i32, u8), (usize, Decimal)> = BTreeMap::new();
+    for t in &w.timesheets {
+        let covered = slips
+            .iter()
+            .any(|p| t.date >= p.period_start && t.date <= p.period_end);
+        if !covered && !t.hours.is_zero() {
+            let e = per_month
+                .entry((t.date.year(), u8::from(t.date.month())))
+                .or_default();
+            e.0 += 1;
+            e.1 += t.hours;
+        }
+    }
+    for ((y, m), (days, hours)) in per_month {
+        cx.notes.push(format!(
+            "{y}-{m:02}: {days} day(s), {} h worked with no payslip covering them: ask whether they were paid",
+            hrs(hours)
+        ));
     }
 }

@@ -28,7 +28,7 @@
 //! ```
 //!
 //! Amounts and hours are decimal strings (numbers are accepted and read from their text).
-//! `monthly_wage` may replace `hourly_wage`; `grade`, `amount_received`, `debt_balance`,
+//! `monthly_wage` may replace `hourly_wage` (if both are given, the hourly wage is used); `grade`, `amount_received`, `debt_balance`,
 //! `overtime_premium_paid`, `start`/`end` are optional. Unknown fields are refused.
 //!
 //! # Arithmetic conventions

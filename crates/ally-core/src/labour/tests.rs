@@ -178,6 +178,53 @@ fn loader_rejects_bad_entries() {
     ));
 }
 
+#[test]
+fn every_unverified_figure_says_why() {
+    for id in RuleSet::shipped_ids() {
+        let r = RuleSet::shipped(id).unwrap();
+        for s in r.sources() {
+            assert!(!s.citation.trim().is_empty(), "{id}: empty citation");
+            if !s.verified {
+                assert!(
+                    s.note.as_deref().is_some_and(|n| !n.trim().is_empty()),
+                    "{id}: unverified source without a note: {}",
+                    s.citation
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn indicator_ids_are_ilo_11_ids() {
+    // The ids of shared/data/indicators/ilo-forced-labour-11.toml, copied by hand.
+    const ILO_11: [&str; 11] = [
+        "ilo11.abuse_of_vulnerability",
+        "ilo11.deception",
+        "ilo11.restriction_of_movement",
+        "ilo11.isolation",
+        "ilo11.physical_and_sexual_violence",
+        "ilo11.intimidation_and_threats",
+        "ilo11.retention_of_identity_documents",
+        "ilo11.withholding_of_wages",
+        "ilo11.debt_bondage",
+        "ilo11.abusive_working_and_living_conditions",
+        "ilo11.excessive_overtime",
+    ];
+    for id in [
+        indicators::ABUSE_OF_VULNERABILITY,
+        indicators::DECEPTION,
+        indicators::INTIMIDATION_AND_THREATS,
+        indicators::RETENTION_OF_IDENTITY_DOCUMENTS,
+        indicators::WITHHOLDING_OF_WAGES,
+        indicators::DEBT_BONDAGE,
+        indicators::ABUSIVE_WORKING_AND_LIVING_CONDITIONS,
+        indicators::EXCESSIVE_OVERTIME,
+    ] {
+        assert!(ILO_11.contains(&id), "{id}");
+    }
+}
+
 // ---- underpayment --------------------------------------------------------------------
 
 #[test]
@@ -410,6 +457,28 @@ fn premium_paid_reduces_unpaid_overtime() {
     s["overtime_premium_paid"] = json!("53.46");
     let w = worker(json!([s]), week_of_48h());
     assert!(of_kind(&check(&fr(), &w), FindingKind::UnpaidOvertime).is_empty());
+}
+
+#[test]
+fn days_without_a_payslip_are_noted() {
+    // March is covered; the two April days (8 + 6 = 14 h) are not.
+    let w = worker(
+        json!([slip("2025-03-01", "2025-03-31", "8", "95.04")]),
+        json!([
+            {"date": "2025-03-31", "hours": "8"},
+            {"date": "2025-04-01", "hours": "8"},
+            {"date": "2025-04-02", "hours": "6"}
+        ]),
+    );
+    let r = check(&fr(), &w);
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.starts_with("2025-04: 2 day(s), 14.00 h worked with no payslip")),
+        "{:?}",
+        r.notes
+    );
+    assert!(!r.notes.iter().any(|n| n.starts_with("2025-03:")));
 }
 
 #[test]
