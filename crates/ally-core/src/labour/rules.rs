@@ -129,6 +129,8 @@ pub struct RuleSet {
     pub title: String,
     pub currency: String,
     pub version: String,
+    /// Caveats for the whole file (e.g. figures applied as lower bounds).
+    pub notes: Option<String>,
     pub minimum_wage: Vec<RatePeriod>,
     pub max_daily_hours: Limit,
     pub max_weekly_hours: Limit,
@@ -152,6 +154,7 @@ pub struct RuleSetSummary {
     pub sector: String,
     pub title: String,
     pub version: String,
+    pub notes: Option<String>,
     /// Number of figures marked `verified = false` in the file.
     pub unverified_figures: usize,
 }
@@ -169,7 +172,6 @@ struct RawRuleSet {
     currency: String,
     version: String,
     #[serde(default)]
-    #[allow(dead_code)]
     notes: Option<String>,
     minimum_wage: Vec<RawRate>,
     max_daily_hours: RawLimit,
@@ -480,6 +482,7 @@ impl RuleSet {
             title: raw.title,
             currency: raw.currency,
             version: raw.version,
+            notes: raw.notes.map(|n| n.trim().to_owned()),
             minimum_wage,
             max_daily_hours: limit("max_daily_hours", raw.max_daily_hours)?,
             max_weekly_hours: limit("max_weekly_hours", raw.max_weekly_hours)?,
@@ -541,6 +544,7 @@ impl RuleSet {
             sector: self.sector.clone(),
             title: self.title.clone(),
             version: self.version.clone(),
+            notes: self.notes.clone(),
             unverified_figures: self.sources().filter(|s| !s.verified).count(),
         }
     }
