@@ -557,6 +557,32 @@ fn illegal_and_excessive_deductions() {
 }
 
 #[test]
+fn be_fine_above_one_fifth() {
+    // BE: fines capped at 20 % of gross (encoded): 20 % × 2500.00 = 500.00; a 600.00 fine
+    // exceeds it by 100.00.
+    let s = json!({
+        "period_start": "2025-02-01", "period_end": "2025-02-28",
+        "hours_paid": "140", "gross": "2500.00",
+        "deductions": [{"kind": "fine", "amount": "600.00"}],
+        "net_paid": "1900.00"
+    });
+    let r = check(&be(), &worker(json!([s]), json!([])));
+    let f = of_kind(&r, FindingKind::ExcessiveDeduction);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].amount, dec!(100.00));
+    assert_eq!(
+        f[0].indicators,
+        [
+            "ilo11.withholding_of_wages",
+            "ilo11.intimidation_and_threats"
+        ]
+    );
+    assert!(!f[0].rule.verified);
+    // 140 h × 17.849 = 2498.86 ≤ 2500.00: no underpayment.
+    assert!(of_kind(&r, FindingKind::Underpayment).is_empty());
+}
+
+#[test]
 fn withheld_wages_received_less() {
     // Gross 1801.80 − deductions (400.00 + 300.00) = 1101.80 net due; received 800.00;
     // withheld 301.80.
@@ -1045,6 +1071,23 @@ mod props {
             let f = of_kind(&r, FindingKind::IllegalDeduction);
             prop_assert_eq!(f.len(), 1);
             prop_assert_eq!(f[0].amount, fee);
+        }
+
+        #[test]
+        fn deductions_within_the_cap_are_never_flagged(gross in money(), permille in 0i64..=100) {
+            // FR advance repayments: cap 10 % of gross. Any amount up to the cap passes;
+            // one cent above it is flagged for exactly one cent.
+            let cap = (gross * dec!(0.10)).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            let amount = (cap * Decimal::new(permille, 2)).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero);
+            let mut p = payslip(date!(2025 - 03 - 01), Decimal::ZERO, gross);
+            p.deductions.push(Deduction { kind: DeductionKind::AdvanceRepayment, amount });
+            let r = check(&fr(), &record(vec![p.clone()], vec![]));
+            prop_assert!(of_kind(&r, FindingKind::ExcessiveDeduction).is_empty());
+            p.deductions[0].amount = cap + dec!(0.01);
+            let r = check(&fr(), &record(vec![p], vec![]));
+            let f = of_kind(&r, FindingKind::ExcessiveDeduction);
+            prop_assert_eq!(f.len(), 1);
+            prop_assert_eq!(f[0].amount, dec!(0.01));
         }
 
         #[test]
