@@ -1,5 +1,6 @@
 //! `ally`: the command line. Errors end here as `anyhow` messages and an exit code.
 
+mod cmd_labour;
 mod cmd_screening;
 
 use std::io::{BufRead, IsTerminal};
@@ -134,6 +135,9 @@ enum Command {
     /// Indicator catalogue files.
     #[command(subcommand)]
     Catalogue(cmd_screening::CatalogueCommand),
+    /// Labour document checks: contracts, payslips and timesheets against a rule set.
+    #[command(subcommand)]
+    Labour(cmd_labour::LabourCommand),
 }
 
 #[derive(Subcommand)]
@@ -363,6 +367,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::DemoCode => println!("{}", ally::demo::current_code()?),
         Command::Screening(c) => return cmd_screening::run_screening(c),
         Command::Catalogue(c) => return cmd_screening::run_catalogue(c),
+        Command::Labour(c) => return cmd_labour::run(c),
         Command::Init {
             common,
             org_name,

@@ -1,0 +1,582 @@
+//! End-to-end test of the foundation in a real browser: headless Chromium driven through
+//! ChromeDriver (WebDriver) against the real server started in-process on the demo data set,
+//! in a phone-sized window.
+//!
+//! Scenario: a caseworker signs in with password and one-time code, switches the interface to
+//! Arabic (right-to-left) and back, registers a person, finds the person by search and opens
+//! the record, signs out; the auditor signs in and sees the creation and the reads of that
+//! record in the audit log. Along the way: the quick-exit link, and that no page loads anything
+//! from another origin. Screenshots land in `target/screenshots/` for review.
+//!
+//! Needs `chromedriver` on PATH and Chromium (or Chrome). Without them the test is skipped
+//! with a loud message, unless `ALLY_REQUIRE_BROWSER=1` (as in CI), which makes it fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::error::Error;
+use std::fs::File;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+type TestResult<T = ()> = Result<T, Box<dyn Error>>;
+
+const SCREENSHOTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/screenshots");
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// A marker that appears in no demo record, so that a search for it finds only our person.
+const MARKER: &str = "Browsertest";
+const FAMILY: &str = "Nakamura-Lindqvist";
+const PHONE: &str = "+40 712 345 678";
+
+/// Fails the scenario (with a screenshot, see `browser_foundation`) instead of panicking.
+macro_rules! check {
+    ($cond:expr, $($fmt:tt)+) => {
+        if !$cond {
+            return Err(format!($($fmt)+).into());
+        }
+    };
+}
+
+// ----- finding the browser -----
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+fn find_chromium() -> Option<PathBuf> {
+    let fixed = Path::new("/usr/bin/chromium");
+    if fixed.is_file() {
+        return Some(fixed.to_owned());
+    }
+    [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .iter()
+    .find_map(|n| on_path(n))
+}
+
+/// The ChromeDriver process, killed when dropped (also when the test panics).
+struct Driver {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start_driver(chromedriver: &Path, log: PathBuf) -> Driver {
+    let port = free_port();
+    let out = File::create(&log).unwrap();
+    let child = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {}: {e}", chromedriver.display()));
+    let mut driver = Driver { child, port, log };
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return driver;
+        }
+        if let Ok(Some(status)) = driver.child.try_wait() {
+            panic!(
+                "chromedriver exited ({status}) before listening on port {port}:\n{}",
+                std::fs::read_to_string(&driver.log).unwrap_or_default()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not listen on port {port} within {TIMEOUT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+// ----- page helpers -----
+
+struct Browser {
+    client: Client,
+    origin: String,
+}
+
+impl Browser {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.origin)
+    }
+
+    async fn goto(&self, path: &str) -> TestResult {
+        self.client.goto(&self.url(path)).await?;
+        Ok(())
+    }
+
+    /// Waits (at most [`TIMEOUT`]) until an element matching `css` is in the page.
+    async fn wait_for(&self, css: &str) -> TestResult<Element> {
+        self.client
+            .wait()
+            .at_most(TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await
+            .map_err(|e| format!("waiting for `{css}`: {e}").into())
+    }
+
+    /// Waits until the page is at `path` (path and query of the current URL).
+    async fn wait_for_path(&self, pred: impl Fn(&str) -> bool, what: &str) -> TestResult<String> {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let url = self.client.current_url().await?;
+            let path = match url.query() {
+                Some(q) => format!("{}?{q}", url.path()),
+                None => url.path().to_owned(),
+            };
+            if pred(&path) {
+                return Ok(path);
+            }
+            check!(
+                Instant::now() < deadline,
+                "waited {TIMEOUT:?} for {what}; still at {url}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn fill(&self, id: &str, value: &str) -> TestResult {
+        let el = self.wait_for(&format!("#{id}")).await?;
+        el.clear().await?;
+        el.send_keys(value).await?;
+        let now = el.prop("value").await?.unwrap_or_default();
+        check!(now == value, "field #{id} holds {now:?}, expected {value:?}");
+        Ok(())
+    }
+
+    async fn click(&self, css: &str) -> TestResult {
+        self.wait_for(css).await?.click().await?;
+        Ok(())
+    }
+
+    async fn text(&self, css: &str) -> TestResult<String> {
+        Ok(self.wait_for(css).await?.text().await?)
+    }
+
+    async fn js(&self, script: &str) -> TestResult<Value> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
+    async fn screenshot(&self, name: &str) -> TestResult {
+        let png = self.client.screenshot().await?;
+        std::fs::create_dir_all(SCREENSHOTS)?;
+        std::fs::write(Path::new(SCREENSHOTS).join(name), png)?;
+        Ok(())
+    }
+
+    /// The `<html>` element's language and direction.
+    async fn lang_dir(&self) -> TestResult<(String, String)> {
+        let v = self
+            .js("return [document.documentElement.lang, document.documentElement.dir];")
+            .await?;
+        let s = |i: usize| v[i].as_str().unwrap_or_default().to_owned();
+        Ok((s(0), s(1)))
+    }
+
+    /// Every resource this page loaded (stylesheets, scripts, images, fetches) came from the
+    /// application's own origin. Returns how many there were.
+    async fn assert_same_origin_resources(&self, page: &str) -> TestResult<usize> {
+        let v = self
+            .js("return performance.getEntriesByType('resource').map(function (e) { return e.name; });")
+            .await?;
+        let names: Vec<String> = v
+            .as_array()
+            .ok_or("resource entries are not an array")?
+            .iter()
+            .map(|n| n.as_str().unwrap_or_default().to_owned())
+            .collect();
+        let own = format!("{}/", self.origin);
+        let foreign: Vec<&String> = names.iter().filter(|n| !n.starts_with(&own)).collect();
+        check!(
+            foreign.is_empty(),
+            "the {page} page loaded resources from another origin: {foreign:?}"
+        );
+        Ok(names.len())
+    }
+
+    /// Signs in with password and the current one-time code; ends on the dashboard.
+    async fn sign_in(&self, email: &str, name: &str) -> TestResult {
+        self.goto("/sign-in").await?;
+        self.wait_for("#email").await?;
+        let h1 = self.text("main h1").await?;
+        check!(h1 == "Sign in", "sign-in page heading is {h1:?}");
+        self.fill("email", email).await?;
+        self.fill("password", ally::demo::DEMO_PASSWORD).await?;
+        self.click("form[action='/sign-in'] button[type='submit']")
+            .await?;
+
+        self.wait_for("#code").await?;
+        self.wait_for_path(|p| p == "/sign-in/code", "the one-time-code page")
+            .await?;
+        let h1 = self.text("main h1").await?;
+        check!(
+            h1 == "Enter your one-time code",
+            "code page heading is {h1:?}"
+        );
+        let totp = totp_rs::Builder::new()
+            .with_secret(ally::demo::DEMO_TOTP_SECRET.to_vec())
+            .build()?;
+        // Leave margin so the code does not expire between typing and checking.
+        if totp.ttl() < 3 {
+            tokio::time::sleep(Duration::from_secs(totp.ttl() + 1)).await;
+        }
+        self.fill("code", &totp.generate_current().to_string())
+            .await?;
+        self.click("form[action='/sign-in/code'] button[type='submit']")
+            .await?;
+
+        self.wait_for("ul.cards").await?;
+        self.wait_for_path(|p| p == "/dashboard", "the dashboard")
+            .await?;
+        let h1 = self.text("main h1").await?;
+        check!(h1 == "Home", "dashboard heading is {h1:?}");
+        let greeting = self.text("main h1 + p").await?;
+        check!(
+            greeting.contains("Welcome") && greeting.contains(name),
+            "dashboard greeting is {greeting:?}, expected a welcome for {name}"
+        );
+        let who = self.text("p.who").await?;
+        check!(who.contains(name), "the signed-in line shows {who:?}");
+        Ok(())
+    }
+
+    /// Picks a language in the footer picker and waits for the page to be in it.
+    async fn switch_language(&self, code: &str) -> TestResult {
+        let form = "footer form.lang-picker";
+        let action = self
+            .wait_for(form)
+            .await?
+            .attr("action")
+            .await?
+            .unwrap_or_default();
+        check!(
+            action == "/account/language",
+            "a signed-in user's language picker posts to {action:?}"
+        );
+        self.wait_for("#lang-select")
+            .await?
+            .select_by_value(code)
+            .await?;
+        self.click(&format!("{form} button[type='submit']")).await?;
+        self.wait_for(&format!("html[lang='{code}']")).await?;
+        Ok(())
+    }
+}
+
+// ----- the scenario -----
+
+async fn scenario(b: &Browser) -> TestResult {
+    // f. The sign-in page: quick exit to a neutral external site; nothing from elsewhere.
+    b.goto("/").await?;
+    b.wait_for("#email").await?;
+    b.wait_for_path(|p| p == "/sign-in", "the redirect to the sign-in page")
+        .await?;
+    let exit = b.wait_for("#quick-exit").await?;
+    let href = exit.attr("href").await?.unwrap_or_default();
+    check!(
+        href.starts_with("https://") && !href.starts_with(&b.origin),
+        "quick exit points to {href:?}, expected an external https site"
+    );
+    check!(
+        href == "https://www.wikipedia.org/",
+        "quick exit points to {href:?}, expected the neutral https://www.wikipedia.org/"
+    );
+    let rel = exit.attr("rel").await?.unwrap_or_default();
+    check!(
+        rel.contains("noreferrer"),
+        "quick exit must not send a referrer (rel={rel:?})"
+    );
+    check!(exit.is_displayed().await?, "quick exit is not visible");
+    let exit_text = exit.text().await?;
+    check!(exit_text == "Quick exit", "quick exit reads {exit_text:?}");
+    let n = b.assert_same_origin_resources("sign-in").await?;
+    check!(
+        n >= 2,
+        "the sign-in page should load its stylesheet and script, saw {n} resources"
+    );
+    b.screenshot("sign-in.png").await?;
+
+    // a. The caseworker signs in: password, one-time code, dashboard.
+    b.sign_in("caseworker@ngo.demo", "Karim Caseworker").await?;
+    b.assert_same_origin_resources("dashboard").await?;
+    b.screenshot("dashboard.png").await?;
+
+    // b. Arabic: right to left; then back to English.
+    b.switch_language("ar").await?;
+    b.goto("/dashboard").await?;
+    b.wait_for("ul.cards").await?;
+    let (lang, dir) = b.lang_dir().await?;
+    check!(
+        lang == "ar" && dir == "rtl",
+        "after choosing Arabic the dashboard has lang={lang:?} dir={dir:?}"
+    );
+    let h1 = b.text("main h1").await?;
+    check!(h1 == "الرئيسية", "Arabic dashboard heading is {h1:?}");
+    let greeting = b.text("main h1 + p").await?;
+    check!(
+        greeting.contains("مرحب") && greeting.contains("Karim Caseworker"),
+        "Arabic greeting is {greeting:?}"
+    );
+    b.screenshot("arabic-dashboard.png").await?;
+    b.switch_language("en").await?;
+    let (lang, dir) = b.lang_dir().await?;
+    check!(
+        lang == "en" && dir == "ltr",
+        "after choosing English the page has lang={lang:?} dir={dir:?}"
+    );
+    b.goto("/dashboard").await?;
+    let h1 = b.text("main h1").await?;
+    check!(h1 == "Home", "dashboard heading back in English is {h1:?}");
+
+    // c. Register a person.
+    b.click("ul.cards a[href='/persons/new']").await?;
+    b.wait_for("#given_names").await?;
+    let h1 = b.text("main h1").await?;
+    check!(h1 == "Register a person", "new-person page heading is {h1:?}");
+    b.fill("given_names", MARKER).await?;
+    b.fill("family_names", FAMILY).await?;
+    b.fill("phones", PHONE).await?;
+    b.click("form.person-form button[type='submit']").await?;
+    b.wait_for("dl.fields").await?;
+    let path = b
+        .wait_for_path(
+            |p| p.starts_with("/persons/") && p != "/persons/new",
+            "the new person's page",
+        )
+        .await?;
+    let id = path.trim_start_matches("/persons/").to_owned();
+    check!(
+        !id.is_empty() && !id.contains('/'),
+        "unexpected person URL {path}"
+    );
+    let name = b.text("main h1").await?;
+    check!(
+        name == format!("{MARKER} {FAMILY}"),
+        "person page heading is {name:?}"
+    );
+    let fields = b.text("dl.fields").await?;
+    check!(
+        fields.contains(MARKER) && fields.contains(FAMILY),
+        "person fields do not show the names: {fields:?}"
+    );
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    check!(
+        digits(&fields).contains(&digits(PHONE)),
+        "person fields do not show the phone {PHONE}: {fields:?}"
+    );
+    b.assert_same_origin_resources("person").await?;
+    b.screenshot("person.png").await?;
+
+    // d. Find the person by searching the list, open the record.
+    b.click("nav.main-nav a[href='/persons']").await?;
+    b.fill("q", MARKER).await?;
+    b.click("form.search button[type='submit']").await?;
+    b.wait_for_path(|p| p.starts_with("/persons?"), "the search results")
+        .await?;
+    let list = b.wait_for("#person-list").await?;
+    let items = list.find_all(Locator::Css("li")).await?;
+    check!(
+        items.len() == 1,
+        "a search for {MARKER} should find exactly our person, found {} item(s): {:?}",
+        items.len(),
+        list.text().await?
+    );
+    let item = items[0].text().await?;
+    check!(
+        item.contains(&format!("{MARKER} {FAMILY}")),
+        "search result reads {item:?}"
+    );
+    b.screenshot("search.png").await?;
+    b.click(&format!("#person-list a[href='/persons/{id}']"))
+        .await?;
+    b.wait_for_path(|p| p == format!("/persons/{id}"), "the opened record")
+        .await?;
+    b.wait_for("dl.fields").await?;
+    let name = b.text("main h1").await?;
+    check!(
+        name == format!("{MARKER} {FAMILY}"),
+        "opened record heading is {name:?}"
+    );
+
+    // e. Sign out; the auditor signs in and reads the record's history.
+    b.click("nav.main-nav form[action='/sign-out'] button[type='submit']")
+        .await?;
+    b.wait_for("#email").await?;
+    b.wait_for_path(|p| p == "/sign-in", "the sign-in page after signing out")
+        .await?;
+    b.goto("/dashboard").await?;
+    b.wait_for("#email").await?;
+    b.wait_for_path(
+        |p| p == "/sign-in",
+        "the sign-in page (the old session must be gone)",
+    )
+    .await?;
+
+    b.sign_in("auditor@ngo.demo", "Aurelio Auditor").await?;
+    b.click("ul.cards a[href='/audit']").await?;
+    b.wait_for("#audit-table").await?;
+    let h1 = b.text("main h1").await?;
+    check!(h1 == "Audit log", "audit page heading is {h1:?}");
+    b.fill("f-record", &id).await?;
+    b.click("form.filters button[type='submit']").await?;
+    b.wait_for_path(|p| p.contains("record="), "the filtered audit log")
+        .await?;
+    b.wait_for("#audit-table").await?;
+    let rows = b
+        .client
+        .find_all(Locator::Css("#audit-table tbody tr"))
+        .await?;
+    let mut seen = Vec::new();
+    for row in rows {
+        let cells = row.find_all(Locator::Css("td")).await?;
+        check!(cells.len() == 7, "an audit row has {} cells", cells.len());
+        let actor = cells[2].text().await?;
+        let action = cells[3].text().await?;
+        let target = cells[4].text().await?;
+        check!(
+            target.contains(&id),
+            "filtered by record {id}, the audit log shows a row for {target:?}"
+        );
+        seen.push((action, actor));
+    }
+    let count = |a: &str| seen.iter().filter(|(x, _)| x == a).count();
+    check!(
+        count("person.create") == 1,
+        "expected one person.create for {id}, saw {seen:?}"
+    );
+    // Opened once after creation, once from the search results.
+    check!(
+        count("person.read") >= 2,
+        "expected two person.read for {id}, saw {seen:?}"
+    );
+    check!(
+        seen.iter()
+            .filter(|(a, _)| a.starts_with("person."))
+            .all(|(_, who)| who == "Karim Caseworker"),
+        "the person events should name the caseworker: {seen:?}"
+    );
+    b.assert_same_origin_resources("audit").await?;
+    b.screenshot("audit.png").await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_foundation() {
+    let required = std::env::var("ALLY_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+    let chromedriver = on_path("chromedriver");
+    let chromium = find_chromium();
+    let (chromedriver, chromium) = match (chromedriver, chromium) {
+        (Some(d), Some(c)) => (d, c),
+        (d, c) => {
+            let missing = [
+                d.is_none().then_some("chromedriver (on PATH)"),
+                c.is_none().then_some("chromium (/usr/bin/chromium or on PATH)"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" and ");
+            assert!(
+                !required,
+                "ALLY_REQUIRE_BROWSER=1 but {missing} not found: install them (Debian: apt-get install chromium chromium-driver)"
+            );
+            eprintln!(
+                "\n*** SKIPPING browser tests: {missing} not found. \
+                 Install chromium and chromium-driver, and set ALLY_REQUIRE_BROWSER=1 to make this a failure. ***\n"
+            );
+            return;
+        }
+    };
+
+    let started = Instant::now();
+    let tmp = tempfile::tempdir().unwrap();
+    let config = ally::config::Config {
+        data_dir: tmp.path().join("data"),
+        listen: "127.0.0.1:0".into(),
+        ..Default::default()
+    };
+    let store = ally::open_store(&config).await.unwrap();
+    assert!(ally::demo::seed(&store, 0).await.unwrap(), "demo seeded");
+    let running = ally::start(&config, store, true).await.unwrap();
+    let origin = format!("http://{}", running.addr);
+
+    let driver = start_driver(&chromedriver, tmp.path().join("chromedriver.log")).await;
+    let profile = tmp.path().join("chromium-profile");
+    std::fs::create_dir_all(&profile).unwrap();
+    let mut options = json!({
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            format!("--user-data-dir={}", profile.display()),
+            "--window-size=412,915",
+        ],
+        // The sign-in page follows Accept-Language: pin it so the texts checked are English.
+        "prefs": { "intl.accept_languages": "en-GB,en" },
+    });
+    options["binary"] = json!(chromium.display().to_string());
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), options);
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "connecting to chromedriver: {e}\n{}",
+                std::fs::read_to_string(&driver.log).unwrap_or_default()
+            )
+        });
+
+    let b = Browser { client, origin };
+    let result = scenario(&b).await;
+    if result.is_err() {
+        let _ = b.screenshot("failure.png").await;
+    }
+    let closed = b.client.close().await;
+    running.stop().await;
+    drop(driver);
+    if let Err(e) = result {
+        panic!(
+            "browser scenario failed: {e}\n(screenshot: {SCREENSHOTS}/failure.png)"
+        );
+    }
+    closed.unwrap();
+    eprintln!(
+        "browser scenario passed in {:.1?}; screenshots in {SCREENSHOTS}",
+        started.elapsed()
+    );
+}
