@@ -63,6 +63,16 @@ now_ns() { date +%s%N; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 # CPU time (user+system, in clock ticks) a process has used so far.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU ticks of all PostgreSQL server processes (the database's share of the work).
+pg_ticks() {
+    local t=0 p
+    for p in $(pgrep -x postgres || true); do
+        t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$t"
+}
+# Busy and total ticks of the whole machine (all cores): "busy total".
+machine_ticks() { awk '/^cpu /{b=$2+$3+$4+$7+$8+$9; print b, b+$5+$6}' /proc/stat; }
 rss_kib() { ps -o rss= -p "$1" | tr -d ' '; }
 
 # Polls URL until it answers 200; prints nothing, fails after ~30 s.
@@ -148,15 +158,19 @@ wait_200 "http://$HELLO_ADDR/"
 wrk_run() {
     local label=$1 pid=$2 url=$3
     shift 3
-    local c0 c1 out line n
+    local c0 c1 out line n g0 g1 m0 m1
     c0=$(cpu_ticks "$pid")
+    g0=$(pg_ticks)
+    m0=$(machine_ticks)
     out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$HERE/wrk.lua" "$@" "$url")
     c1=$(cpu_ticks "$pid")
+    g1=$(pg_ticks)
+    m1=$(machine_ticks)
     echo "$out" >"$WORK/logs/wrk-$label.txt"
     line=$(echo "$out" | grep '^WRKRESULT' | sed 's/^WRKRESULT //')
     n=$(echo "$line" | sed 's/.*\bn=\([0-9]*\).*/\1/')
     # server CPU microseconds per request (clock ticks are 1/100 s here: getconf CLK_TCK)
-    record "WRK case=$label conns=$CONNS $line server_cpu_us_per_req=$(awk -v a="$c0" -v b="$c1" -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", (b-a)/hz*1e6/(n>0?n:1)}') load=\"$(loadavg)\""
+    record "WRK case=$label conns=$CONNS $line server_cpu_us_per_req=$(awk -v a="$c0" -v b="$c1" -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", (b-a)/hz*1e6/(n>0?n:1)}') pg_cpu_us_per_req=$(awk -v a="$g0" -v b="$g1" -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", (b-a)/hz*1e6/(n>0?n:1)}') machine_busy_pct=$(echo "$m0 $m1" | awk '{printf "%.0f", 100*($3-$1)/(($4-$2)>0?($4-$2):1)}') load=\"$(loadavg)\""
 }
 
 # ---------------------------------------------------------------- per backend
@@ -261,5 +275,5 @@ log "raw results in $RESULTS"
 awk '
 /^WRK / {
     for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-    printf "| %-24s | %8s | %7s | %7s | %8s | %6s |\n", v["case"], v["rps"], v["p50_ms"], v["p99_ms"], v["server_cpu_us_per_req"], v["non2xx3xx"]
-}' "$RESULTS" | sed '1i | case | req/s | p50 ms | p99 ms | server CPU µs/req | non-2xx/3xx |\n|---|---|---|---|---|---|'
+    printf "| %-24s | %8s | %7s | %7s | %8s | %6s |\n", v["case"], v["rps"], v["p50_ms"], v["p99_ms"], v["server_cpu_us_per_req"], v["non2xx3xx"] + v["unexpected"] + v["sockerr"]
+}' "$RESULTS" | sed '1i | case | req/s | p50 ms | p99 ms | server CPU µs/req | failed |\n|---|---|---|---|---|---|'

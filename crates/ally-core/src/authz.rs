@@ -335,7 +335,7 @@ mod tests {
             action: Action::PersonRead,
         };
         assert_eq!(
-            authorize(&p, Action::PersonRead, other, &[grant.clone()]),
+            authorize(&p, Action::PersonRead, other, std::slice::from_ref(&grant)),
             Ok(())
         );
         // A grant for reading does not allow writing.

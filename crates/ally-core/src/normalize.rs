@@ -86,14 +86,13 @@ pub fn query_tokens(q: &str) -> Vec<(TokenKind, String)> {
             out.push((TokenKind::Phone, last));
         }
     }
-    if let Some(d) = document_token(q) {
-        if !q.contains(char::is_whitespace)
-            && q.chars().any(|c| c.is_ascii_digit())
-            && !looks_like_phone
-        {
-            out.retain(|(k, _)| *k != TokenKind::Name);
-            out.push((TokenKind::Document, d));
-        }
+    // A single word with digits that is not a phone number is taken as a document number.
+    let looks_like_document = !q.contains(char::is_whitespace)
+        && q.chars().any(|c| c.is_ascii_digit())
+        && !looks_like_phone;
+    if let Some(d) = document_token(q).filter(|_| looks_like_document) {
+        out.retain(|(k, _)| *k != TokenKind::Name);
+        out.push((TokenKind::Document, d));
     }
     out
 }

@@ -145,10 +145,10 @@ impl MasterKey {
             path: path.to_owned(),
             source,
         };
-        if let Some(dir) = path.parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(err)?;
-            }
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(err)?;
         }
         let tmp = path.with_extension("tmp");
         let text = Zeroizing::new(format!("{}\n", hex::encode(*self.0)));

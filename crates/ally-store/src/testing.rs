@@ -30,14 +30,14 @@ impl TestDb {
 
     /// Drops the PostgreSQL database (SQLite files go with the temporary directory).
     pub async fn cleanup(self) {
-        if let (Some(admin), Some(name)) = (&self.admin_url, &self.name) {
-            if let Ok(mut c) = sqlx::AnyConnection::connect(admin).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&mut c)
-                .await;
-            }
+        if let (Some(admin), Some(name)) = (&self.admin_url, &self.name)
+            && let Ok(mut c) = sqlx::AnyConnection::connect(admin).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut c)
+            .await;
         }
     }
 }

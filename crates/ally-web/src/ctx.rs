@@ -34,10 +34,10 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 /// The language of a request that has no signed-in user: the language cookie, else the
 /// browser's Accept-Language.
 pub fn locale_from_headers(headers: &HeaderMap) -> &'static str {
-    if let Some(l) = cookie_value(headers, LANG_COOKIE) {
-        if let Some((code, _, _)) = LOCALES.iter().find(|(c, _, _)| *c == l) {
-            return code;
-        }
+    if let Some(l) = cookie_value(headers, LANG_COOKIE)
+        && let Some((code, _, _)) = LOCALES.iter().find(|(c, _, _)| *c == l)
+    {
+        return code;
     }
     headers
         .get(header::ACCEPT_LANGUAGE)
@@ -99,17 +99,16 @@ pub struct Ctx {
 }
 
 fn client_addr(parts: &Parts, trust_proxy: bool) -> Option<String> {
-    if trust_proxy {
-        if let Some(first) = parts
+    if trust_proxy
+        && let Some(first) = parts
             .headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
-        {
-            let first = first.trim();
-            if first.parse::<std::net::IpAddr>().is_ok() {
-                return Some(first.to_owned());
-            }
+    {
+        let first = first.trim();
+        if first.parse::<std::net::IpAddr>().is_ok() {
+            return Some(first.to_owned());
         }
     }
     parts

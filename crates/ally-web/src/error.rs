@@ -244,10 +244,10 @@ pub async fn render_error_pages(
     let tr = state.i18n.tr(locale);
     let mut page = Html(error_page(&tr, failure)).into_response();
     *page.status_mut() = failure.status();
-    if let Failure::TooManyAttempts(s) = failure {
-        if let Ok(v) = s.to_string().parse() {
-            page.headers_mut().insert(header::RETRY_AFTER, v);
-        }
+    if let Failure::TooManyAttempts(s) = failure
+        && let Ok(v) = s.to_string().parse()
+    {
+        page.headers_mut().insert(header::RETRY_AFTER, v);
     }
     page
 }

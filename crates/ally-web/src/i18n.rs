@@ -109,10 +109,10 @@ pub fn negotiate(accept_language: &str) -> &'static str {
             })
             .unwrap_or(1.0);
         let primary = tag.split('-').next().unwrap_or("");
-        if let Some((code, _, _)) = LOCALES.iter().find(|(c, _, _)| *c == primary) {
-            if best.is_none_or(|(_, bq)| q > bq) {
-                best = Some((code, q));
-            }
+        if let Some((code, _, _)) = LOCALES.iter().find(|(c, _, _)| *c == primary)
+            && best.is_none_or(|(_, bq)| q > bq)
+        {
+            best = Some((code, q));
         }
     }
     best.map_or("en", |(c, _)| c)

@@ -83,14 +83,14 @@ async fn not_found() -> error::PageError {
 /// added without declaring who may use it (and without the authorisation matrix test covering
 /// it); and refuses cross-site state changes (CSRF defence in depth, before the token check).
 async fn route_guard(req: Request, next: Next) -> Response {
-    if let Some(path) = req.extensions().get::<MatchedPath>() {
-        if routes::find(req.method(), path.as_str()).is_none() {
-            if routes::ROUTES.iter().any(|r| r.path == path.as_str()) {
-                return error::PageError::new(error::Failure::MethodNotAllowed).into_response();
-            }
-            tracing::error!(method = %req.method(), route = path.as_str(), "route missing from the route table");
-            return error::PageError::new(error::Failure::NotFound).into_response();
+    if let Some(path) = req.extensions().get::<MatchedPath>()
+        && routes::find(req.method(), path.as_str()).is_none()
+    {
+        if routes::ROUTES.iter().any(|r| r.path == path.as_str()) {
+            return error::PageError::new(error::Failure::MethodNotAllowed).into_response();
         }
+        tracing::error!(method = %req.method(), route = path.as_str(), "route missing from the route table");
+        return error::PageError::new(error::Failure::NotFound).into_response();
     }
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         let h = req.headers();

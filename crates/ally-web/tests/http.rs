@@ -254,9 +254,9 @@ async fn run_matrix(f: &Fixture) -> (usize, Vec<String>) {
                 } else if expected_ok {
                     status.is_success()
                         || status.is_redirection()
-                            && !headers
+                            && headers
                                 .get(header::LOCATION)
-                                .is_some_and(|l| l == "/sign-in")
+                                .is_none_or(|l| l != "/sign-in")
                 } else if allowed {
                     status == StatusCode::NOT_FOUND
                 } else {

@@ -360,7 +360,7 @@ async fn spawn_server(dir: &Path, envs: &[(&str, &str)], log: Option<&Path>) -> 
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let child = cmd.spawn().unwrap();
+    let mut child = cmd.spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     for _ in 0..200 {
@@ -374,6 +374,8 @@ async fn spawn_server(dir: &Path, envs: &[(&str, &str)], log: Option<&Path>) -> 
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("server did not become ready");
 }
 
