@@ -205,3 +205,5 @@ account-token-revoked = ملغى
 account-token-name-invalid = يُرجى إعطاء الرمز اسمًا قصيرًا.
 account-sessions = الجلسات
 account-sign-out-everywhere = تسجيل الخروج من جميع الأجهزة
+users-change-roles = تغيير الأدوار
+users-save-roles = حفظ الأدوار

@@ -205,3 +205,5 @@ account-token-revoked = revoked
 account-token-name-invalid = Give the token a short name.
 account-sessions = Sessions
 account-sign-out-everywhere = Sign out on every device
+users-change-roles = Change roles
+users-save-roles = Save roles

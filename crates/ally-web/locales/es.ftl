@@ -205,3 +205,5 @@ account-token-revoked = revocado
 account-token-name-invalid = Asigne un nombre corto al token.
 account-sessions = Sesiones
 account-sign-out-everywhere = Cerrar sesión en todos los dispositivos
+users-change-roles = Cambiar los roles
+users-save-roles = Guardar los roles

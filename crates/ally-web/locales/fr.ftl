@@ -205,3 +205,5 @@ account-token-revoked = révoqué
 account-token-name-invalid = Donnez au jeton un nom court.
 account-sessions = Sessions
 account-sign-out-everywhere = Se déconnecter de tous les appareils
+users-change-roles = Modifier les rôles
+users-save-roles = Enregistrer les rôles

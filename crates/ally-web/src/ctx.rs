@@ -96,6 +96,9 @@ pub struct Ctx {
     pub client: Option<String>,
     pub token: Option<String>,
     pub session: Option<SessionInfo>,
+    /// Served over TLS: configured so, or a trusted proxy says `X-Forwarded-Proto: https`.
+    /// Decides the cookies' `Secure` attribute.
+    pub secure: bool,
 }
 
 fn client_addr(parts: &Parts, trust_proxy: bool) -> Option<String> {
@@ -135,7 +138,13 @@ impl FromRequestParts<AppState> for Ctx {
             Some(s) => s.locale.clone(),
             None => locale_from_headers(&parts.headers).to_owned(),
         };
+        let forwarded_https = state.config.trust_proxy
+            && parts
+                .headers
+                .get("x-forwarded-proto")
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
         Ok(Ctx {
+            secure: state.config.secure_cookies || forwarded_https,
             tr: state.i18n.tr(&locale),
             client: client_addr(parts, state.config.trust_proxy),
             token,

@@ -9,7 +9,7 @@ use ally_core::{PersonId, UserId};
 use ally_store::{AuditFilter, NewUser, Page, SessionStage, StoreError};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -195,20 +195,15 @@ struct LangForm {
     lang: String,
 }
 
-async fn set_public_language(
-    State(state): State<AppState>,
-    Posted { data, .. }: Posted<LangForm>,
-) -> PageResult {
+async fn set_public_language(ctx: Ctx, Posted { data, .. }: Posted<LangForm>) -> PageResult {
     let code = LOCALES
         .iter()
         .find(|(c, _, _)| *c == data.lang)
         .map(|(c, _, _)| *c)
         .ok_or(PageError::new(Failure::BadRequest))?;
     let mut res = see_other("/sign-in");
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        lang_cookie(code, state.config.secure_cookies),
-    );
+    res.headers_mut()
+        .append(header::SET_COOKIE, lang_cookie(code, ctx.secure));
     Ok(res)
 }
 
@@ -256,10 +251,8 @@ async fn sign_in(ctx: Ctx, Posted { data, .. }: Posted<SignInForm>) -> PageResul
                 SessionStage::Enrol => "/second-factor",
             };
             let mut res = see_other(to);
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                session_cookie(&step.token, ctx.state.config.secure_cookies),
-            );
+            res.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&step.token, ctx.secure));
             Ok(res)
         }
         Err(ally_store::SignInError::Store(e)) => Err(e.into()),
@@ -337,10 +330,8 @@ async fn code_submit(ctx: Ctx, Posted { data, csrf }: Posted<CodeForm>) -> PageR
     {
         Ok(new_token) => {
             let mut res = see_other("/dashboard");
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                session_cookie(&new_token, ctx.state.config.secure_cookies),
-            );
+            res.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&new_token, ctx.secure));
             Ok(res)
         }
         Err(ally_store::SignInError::Store(e)) => Err(e.into()),
@@ -412,10 +403,8 @@ async fn enrol_submit(ctx: Ctx, Posted { data, csrf }: Posted<CodeForm>) -> Page
     {
         Ok(new_token) => {
             let mut res = see_other("/dashboard");
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                session_cookie(&new_token, ctx.state.config.secure_cookies),
-            );
+            res.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&new_token, ctx.secure));
             Ok(res)
         }
         Err(ally_store::SignInError::Store(e)) => Err(e.into()),
@@ -442,10 +431,8 @@ async fn sign_out(ctx: Ctx, Posted { csrf, .. }: Posted<Empty>) -> PageResult {
         ctx.state.store.sign_out(t, ctx.client.as_deref()).await?;
     }
     let mut res = see_other("/sign-in");
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        clear_session_cookie(ctx.state.config.secure_cookies),
-    );
+    res.headers_mut()
+        .append(header::SET_COOKIE, clear_session_cookie(ctx.secure));
     res.headers_mut().insert(
         "clear-site-data",
         axum::http::HeaderValue::from_static("\"cache\", \"storage\""),
@@ -461,10 +448,8 @@ async fn sign_out_everywhere(v: Viewer, Posted { csrf, .. }: Posted<Empty>) -> P
         .sign_out_everywhere(&v.session, v.ctx.client.as_deref())
         .await?;
     let mut res = see_other("/sign-in");
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        clear_session_cookie(v.ctx.state.config.secure_cookies),
-    );
+    res.headers_mut()
+        .append(header::SET_COOKIE, clear_session_cookie(v.ctx.secure));
     Ok(res)
 }
 
@@ -895,6 +880,7 @@ pub struct UserRow {
     roles: String,
     status: String,
     disabled: bool,
+    role_codes: Vec<&'static str>,
 }
 
 #[derive(Template)]
@@ -944,6 +930,7 @@ async fn users_page(v: &Viewer, errors: Vec<String>, message: Option<String>) ->
             ]
             .join(" · "),
             disabled: u.disabled,
+            role_codes: u.roles.iter().map(|r| r.as_str()).collect(),
         })
         .collect();
     html(&UsersPage {
@@ -1289,10 +1276,8 @@ async fn account_language(v: Viewer, Posted { data, csrf }: Posted<LangForm>) ->
         .ok_or(PageError::new(Failure::BadRequest))?;
     v.ctx.state.store.set_locale(&v.session, code).await?;
     let mut res = see_other("/account");
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        lang_cookie(code, v.ctx.state.config.secure_cookies),
-    );
+    res.headers_mut()
+        .append(header::SET_COOKIE, lang_cookie(code, v.ctx.secure));
     Ok(res)
 }
 

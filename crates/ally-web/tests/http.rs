@@ -691,3 +691,59 @@ async fn pages_carry_security_headers_language_and_quick_exit() {
     assert_eq!(status, StatusCode::OK);
     f.store.close().await;
 }
+
+#[tokio::test]
+async fn cookies_are_secure_behind_a_trusted_tls_proxy() {
+    let db = testing::sqlite();
+    let f = fixture(&db).await;
+    let app = router(
+        AppState::new(
+            f.store.clone(),
+            WebConfig {
+                trust_proxy: true,
+                ..Default::default()
+            },
+        )
+        .unwrap(),
+    );
+    let sign_in = |proto: &'static str| {
+        Request::post("/sign-in")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("x-forwarded-proto", proto)
+            .header("x-forwarded-for", "203.0.113.7")
+            .body(Body::from(form_body(&[
+                ("email", "caseworker@own.test"),
+                ("password", PASSWORD),
+            ])))
+            .unwrap()
+    };
+    let (_, headers, _) = send(&app, sign_in("https")).await;
+    let cookie = headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    assert!(
+        cookie.starts_with("__Host-ally_session=") && cookie.contains("Secure"),
+        "{cookie}"
+    );
+    let (_, headers, _) = send(&app, sign_in("http")).await;
+    let cookie = headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    assert!(
+        cookie.starts_with("ally_session=") && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+    // The forwarded client address is what the audit log records.
+    let auditor = Principal {
+        user_id: UserId::new(),
+        org_id: f.own.id,
+        roles: vec![Role::Auditor],
+    };
+    let events = f
+        .store
+        .access(&auditor, None)
+        .audit_events(ally_store::AuditFilter::default(), 50)
+        .await
+        .unwrap();
+    assert!(
+        events.iter().any(|e| e.event.action == "auth.sign_in"
+            && e.event.client.as_deref() == Some("203.0.113.7"))
+    );
+    f.store.close().await;
+}
