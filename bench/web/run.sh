@@ -15,7 +15,9 @@
 # BENCH_DIR=/tmp/ally-bench-web (data dirs, logs, raw results), PERSONS=100000,
 # BACKENDS="sqlite postgres", DURATION=10s, THREADS=2, CONNS=32, LOW_CONNS=4, READY_RUNS=5,
 # PG_BASE=postgres://postgres@127.0.0.1:5432, PG_DB=ally_bench, REUSE=0 (1: keep a data set
-# seeded by an earlier run instead of seeding anew; creation runs add persons to it).
+# seeded by an earlier run instead of seeding anew; creation runs add persons to it),
+# COMMIT (recorded commit; default: HEAD of this work tree, wrong if the binaries come from
+# elsewhere).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -110,7 +112,7 @@ if [ "$BUILD" = 1 ]; then
 fi
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 1; }
 
-record "MACHINE date=$(date -u +%Y-%m-%dT%H:%M:%SZ) commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown) nproc=$(nproc) cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')\" mem_kib=$(awk '/MemTotal/{print $2}' /proc/meminfo) load=\"$(loadavg)\""
+record "MACHINE date=$(date -u +%Y-%m-%dT%H:%M:%SZ) commit=${COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)} nproc=$(nproc) cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')\" mem_kib=$(awk '/MemTotal/{print $2}' /proc/meminfo) load=\"$(loadavg)\""
 record "TOOLS wrk=\"$(wrk -v 2>&1 | head -1)\" rustc=\"$(rustc --version 2>/dev/null || echo unknown)\" postgres=\"$(psql -h 127.0.0.1 -U postgres -d postgres -Atc 'show server_version' 2>/dev/null || echo none)\""
 log "busiest processes at start:"
 ps -eo pcpu=,comm= --sort=-pcpu | head -5 | tee -a "$WORK/logs/busy.txt" >&2
@@ -244,6 +246,10 @@ for backend in $BACKENDS; do
 
     # The ceiling, measured again next to each backend (same machine state).
     wrk_run "$backend-hello" "$HELLO_PID" "http://$HELLO_ADDR/"
+    # Where the time goes: the same stack without the database (/healthz), with one query
+    # (/dashboard: the session lookup only, nothing audited), then the pages themselves.
+    wrk_run "$backend-healthz" "$pid" "$base/healthz"
+    wrk_run "$backend-dashboard" "$pid" "$base/dashboard" -H "$cookie"
     wrk_run "$backend-list" "$pid" "$base/persons" -H "$cookie"
     wrk_run "$backend-view" "$pid" "$base$person" -H "$cookie"
     view_rps=$(grep "case=$backend-view " "$RESULTS" | tail -1 | sed 's/.*rps=\([0-9.]*\).*/\1/')
@@ -257,6 +263,10 @@ for backend in $BACKENDS; do
         --conns "$CONNS" --header "$cookie")
     c1=$(cpu_ticks "$pid")
     record "HALF case=$backend-view-openloop target_rps=$half ${ol#OPENLOOP } server_cpu_s=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.1f", (b-a)/hz}') load=\"$(loadavg)\""
+    # Calibration: the same client at the same rate against the bare hello server. Its p99 is
+    # the floor this client and this machine (its load) can show at all.
+    ol=$(python3 "$HERE/openloop.py" --url "http://$HELLO_ADDR/" --rate "$half" --duration 10 --warmup 1 --conns "$CONNS")
+    record "HALF case=$backend-hello-openloop target_rps=$half ${ol#OPENLOOP } load=\"$(loadavg)\""
     saved=$CONNS
     CONNS=$LOW_CONNS wrk_run "$backend-view-lowconc" "$pid" "$base$person" -H "$cookie"
     CONNS=$saved

@@ -207,3 +207,4 @@ account-sessions = الجلسات
 account-sign-out-everywhere = تسجيل الخروج من جميع الأجهزة
 users-change-roles = تغيير الأدوار
 users-save-roles = حفظ الأدوار
+error-csrf = هذا النموذج لم يعد صالحًا أو أُرسل من موقع آخر. يُرجى إعادة تحميل الصفحة والمحاولة مجددًا.

@@ -207,3 +207,4 @@ account-sessions = Sessions
 account-sign-out-everywhere = Sign out on every device
 users-change-roles = Change roles
 users-save-roles = Save roles
+error-csrf = This form is out of date or was sent from another site. Reload the page and try again.

@@ -207,3 +207,4 @@ account-sessions = Sessions
 account-sign-out-everywhere = Se déconnecter de tous les appareils
 users-change-roles = Modifier les rôles
 users-save-roles = Enregistrer les rôles
+error-csrf = Ce formulaire n’est plus valide ou a été envoyé depuis un autre site. Rechargez la page et réessayez.

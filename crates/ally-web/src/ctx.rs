@@ -193,7 +193,7 @@ impl Viewer {
         if ally_core::audit::macs_equal(submitted.as_bytes(), self.session.csrf_token.as_bytes()) {
             Ok(())
         } else {
-            Err(PageError::new(Failure::Forbidden))
+            Err(PageError::new(Failure::CrossSite))
         }
     }
 }

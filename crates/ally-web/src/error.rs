@@ -17,6 +17,8 @@ pub enum Failure {
     BadRequest,
     Unauthorized,
     Forbidden,
+    /// A form from another site, or with a missing or stale CSRF token.
+    CrossSite,
     NotFound,
     Conflict,
     TooLarge,
@@ -32,7 +34,7 @@ impl Failure {
         match self {
             Failure::BadRequest => StatusCode::BAD_REQUEST,
             Failure::Unauthorized => StatusCode::UNAUTHORIZED,
-            Failure::Forbidden => StatusCode::FORBIDDEN,
+            Failure::Forbidden | Failure::CrossSite => StatusCode::FORBIDDEN,
             Failure::NotFound => StatusCode::NOT_FOUND,
             Failure::Conflict => StatusCode::CONFLICT,
             Failure::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -50,6 +52,7 @@ impl Failure {
             Failure::BadRequest => "bad_request",
             Failure::Unauthorized => "unauthorized",
             Failure::Forbidden => "forbidden",
+            Failure::CrossSite => "csrf",
             Failure::NotFound => "not_found",
             Failure::Conflict => "conflict",
             Failure::TooLarge => "too_large",
@@ -181,6 +184,7 @@ pub fn default_message(f: Failure) -> &'static str {
         Failure::BadRequest => "the request is malformed or invalid",
         Failure::Unauthorized => "a valid API token is required (Authorization: Bearer ...)",
         Failure::Forbidden => "your role does not allow this",
+        Failure::CrossSite => "the request came from another site or carried a stale form token",
         Failure::NotFound => "no such resource",
         Failure::Conflict => "the resource was changed meanwhile or already exists",
         Failure::TooLarge => "the request body is too large",

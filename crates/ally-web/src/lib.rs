@@ -94,19 +94,24 @@ async fn route_guard(req: Request, next: Next) -> Response {
     }
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         let h = req.headers();
-        let cross_site = h
-            .get("sec-fetch-site")
-            .is_some_and(|v| v.as_bytes() == b"cross-site");
+        let fetch_site = h.get("sec-fetch-site").map(|v| v.as_bytes());
+        let cross_site = fetch_site.is_some_and(|v| v == b"cross-site" || v == b"same-site");
         let foreign_origin = match (h.get(header::ORIGIN), h.get(header::HOST)) {
             (Some(origin), Some(host)) => {
                 let origin = origin.to_str().unwrap_or("");
                 let origin_host = origin.split("://").nth(1).unwrap_or(origin);
-                origin == "null" || origin_host != host.to_str().unwrap_or("")
+                // "null" comes from privacy settings and sandboxed frames; trust it only when
+                // the browser itself vouches that the request is same-origin.
+                if origin == "null" {
+                    fetch_site != Some(b"same-origin")
+                } else {
+                    origin_host != host.to_str().unwrap_or("")
+                }
             }
             _ => false,
         };
         if cross_site || foreign_origin {
-            return error::PageError::new(error::Failure::Forbidden).into_response();
+            return error::PageError::new(error::Failure::CrossSite).into_response();
         }
     }
     next.run(req).await
@@ -127,7 +132,9 @@ async fn security_headers(State(state): State<AppState>, req: Request, next: Nex
          connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
     );
     set(h, "x-content-type-options", "nosniff");
-    set(h, "referrer-policy", "no-referrer");
+    // same-origin: other sites never get a referrer (the quick exit leaks nothing), while the
+    // browser still sends a real Origin on our own forms (no-referrer makes it "null").
+    set(h, "referrer-policy", "same-origin");
     set(h, "cross-origin-opener-policy", "same-origin");
     set(h, "cross-origin-resource-policy", "same-origin");
     set(

@@ -315,7 +315,7 @@ fn csrf_ok(session: &ally_store::SessionInfo, submitted: &str) -> Result<(), Pag
     if ally_core::audit::macs_equal(submitted.as_bytes(), session.csrf_token.as_bytes()) {
         Ok(())
     } else {
-        Err(PageError::new(Failure::Forbidden))
+        Err(PageError::new(Failure::CrossSite))
     }
 }
 

@@ -200,9 +200,6 @@ impl Browser {
 
     async fn click(&self, css: &str) -> TestResult {
         let el = self.wait_for(css).await?;
-        if std::env::var_os("TMP_ORIGIN_WORKAROUND").is_some() {
-            self.js("var m = document.createElement('meta'); m.name = 'referrer'; m.content = 'same-origin'; document.head.appendChild(m); return 1;").await?;
-        }
         el.click().await?;
         Ok(())
     }
@@ -219,6 +216,19 @@ impl Browser {
         let png = self.client.screenshot().await?;
         std::fs::create_dir_all(SCREENSHOTS)?;
         std::fs::write(Path::new(SCREENSHOTS).join(name), png)?;
+        Ok(())
+    }
+
+    /// Nothing makes the page scroll sideways on the phone.
+    async fn assert_fits_phone(&self, page: &str) -> TestResult {
+        let v = self
+            .js("return [document.documentElement.scrollWidth, window.innerWidth];")
+            .await?;
+        let (content, screen) = (v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0));
+        check!(
+            content <= screen,
+            "the {page} page is {content} pixels wide, wider than the phone's {screen}"
+        );
         Ok(())
     }
 
@@ -263,7 +273,13 @@ impl Browser {
         self.click("form[action='/sign-in'] button[type='submit']")
             .await?;
 
-        self.wait_for("#code").await?;
+        // Either the code page or an error page: fail at once on the latter.
+        self.wait_for("#code, main .error").await?;
+        check!(
+            self.client.find(Locator::Css("main .error")).await.is_err(),
+            "signing in as {email} failed: {}",
+            self.where_am_i().await
+        );
         self.wait_for_path(|p| p == "/sign-in/code", "the one-time-code page")
             .await?;
         let h1 = self.text("main h1").await?;
@@ -353,14 +369,17 @@ async fn scenario(b: &Browser) -> TestResult {
         "the sign-in page should load its stylesheet and script, saw {n} resources"
     );
     b.screenshot("sign-in.png").await?;
-    let viewport = b
-        .js("return [window.innerWidth, window.innerHeight];")
-        .await?;
-    eprintln!("viewport: {viewport}");
+    let width = b.js("return window.innerWidth;").await?;
+    check!(
+        width == json!(412),
+        "the window should be phone-sized (412 pixels wide), is {width}"
+    );
+    b.assert_fits_phone("sign-in").await?;
 
     // a. The caseworker signs in: password, one-time code, dashboard.
     b.sign_in("caseworker@ngo.demo", "Karim Caseworker").await?;
     b.assert_same_origin_resources("dashboard").await?;
+    b.assert_fits_phone("dashboard").await?;
     b.screenshot("dashboard.png").await?;
 
     // b. Arabic: right to left; then back to English.
@@ -379,6 +398,7 @@ async fn scenario(b: &Browser) -> TestResult {
         greeting.contains("مرحب") && greeting.contains("Karim Caseworker"),
         "Arabic greeting is {greeting:?}"
     );
+    b.assert_fits_phone("Arabic dashboard").await?;
     b.screenshot("arabic-dashboard.png").await?;
     b.switch_language("en").await?;
     let (lang, dir) = b.lang_dir().await?;
@@ -430,6 +450,7 @@ async fn scenario(b: &Browser) -> TestResult {
         "person fields do not show the phone {PHONE}: {fields:?}"
     );
     b.assert_same_origin_resources("person").await?;
+    b.assert_fits_phone("person").await?;
     b.screenshot("person.png").await?;
 
     // d. Find the person by searching the list, open the record.
@@ -451,6 +472,7 @@ async fn scenario(b: &Browser) -> TestResult {
         item.contains(&format!("{MARKER} {FAMILY}")),
         "search result reads {item:?}"
     );
+    b.assert_fits_phone("search results").await?;
     b.screenshot("search.png").await?;
     b.click(&format!("#person-list a[href='/persons/{id}']"))
         .await?;
@@ -521,6 +543,7 @@ async fn scenario(b: &Browser) -> TestResult {
         "the person events should name the caseworker: {seen:?}"
     );
     b.assert_same_origin_resources("audit").await?;
+    b.assert_fits_phone("audit").await?;
     b.screenshot("audit.png").await?;
     Ok(())
 }
@@ -584,6 +607,9 @@ async fn browser_foundation() {
         ],
         // The sign-in page follows Accept-Language: pin it so the texts checked are English.
         "prefs": { "intl.accept_languages": "en-GB,en" },
+        // Headless Chromium keeps windows at least 500 pixels wide whatever `--window-size`
+        // says; emulate the phone's viewport so that pages are laid out at 412 pixels.
+        "mobileEmulation": { "deviceMetrics": { "width": 412, "height": 915, "pixelRatio": 1.0 } },
     });
     options["binary"] = json!(chromium.display().to_string());
     let mut caps = serde_json::Map::new();
