@@ -61,6 +61,12 @@ pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
     HeaderValue::from_str(&c.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// A local path to return to: only paths of this site ("/x", never "//host" or "http:").
+pub fn local_path(back: &str) -> Option<&str> {
+    (back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') && back.len() <= 512)
+        .then_some(back)
+}
+
 /// A `Set-Cookie` value that removes the session cookie.
 pub fn clear_session_cookie(secure: bool) -> HeaderValue {
     let name = if secure {
@@ -96,6 +102,8 @@ pub struct Ctx {
     pub client: Option<String>,
     pub token: Option<String>,
     pub session: Option<SessionInfo>,
+    /// The path and query of this request (to come back to after changing the language).
+    pub path: String,
     /// Served over TLS: configured so, or a trusted proxy says `X-Forwarded-Proto: https`.
     /// Decides the cookies' `Secure` attribute.
     pub secure: bool,
@@ -144,6 +152,10 @@ impl FromRequestParts<AppState> for Ctx {
                 .get("x-forwarded-proto")
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
         Ok(Ctx {
+            path: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
             secure: state.config.secure_cookies || forwarded_https,
             tr: state.i18n.tr(&locale),
             client: client_addr(parts, state.config.trust_proxy),
@@ -292,5 +304,19 @@ impl FromRequestParts<AppState> for ApiCaller {
             principal,
             client: client_addr(parts, state.config.trust_proxy),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_paths_are_followed_back() {
+        assert_eq!(local_path("/persons?q=a"), Some("/persons?q=a"));
+        assert_eq!(local_path("//evil.example/x"), None);
+        assert_eq!(local_path("https://evil.example/"), None);
+        assert_eq!(local_path("/\\evil.example"), None);
+        assert_eq!(local_path(""), None);
     }
 }

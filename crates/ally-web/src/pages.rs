@@ -75,6 +75,8 @@ pub struct NavItem {
 /// What every page's frame needs.
 pub struct Layout {
     pub tr: Tr,
+    /// This page's path, for the language picker to come back to.
+    pub back: String,
     pub lang: &'static str,
     pub dir: &'static str,
     pub title: String,
@@ -124,6 +126,7 @@ fn layout(ctx: &Ctx, title: String, current: &str) -> Layout {
         add("/account", "nav-account", true);
     }
     Layout {
+        back: ctx.path.clone(),
         lang: tr.locale(),
         dir: tr.dir(),
         title,
@@ -193,6 +196,8 @@ async fn home(ctx: Ctx) -> Response {
 #[derive(Deserialize)]
 struct LangForm {
     lang: String,
+    #[serde(default)]
+    back: String,
 }
 
 async fn set_public_language(ctx: Ctx, Posted { data, .. }: Posted<LangForm>) -> PageResult {
@@ -201,7 +206,7 @@ async fn set_public_language(ctx: Ctx, Posted { data, .. }: Posted<LangForm>) ->
         .find(|(c, _, _)| *c == data.lang)
         .map(|(c, _, _)| *c)
         .ok_or(PageError::new(Failure::BadRequest))?;
-    let mut res = see_other("/sign-in");
+    let mut res = see_other(crate::ctx::local_path(&data.back).unwrap_or("/sign-in"));
     res.headers_mut()
         .append(header::SET_COOKIE, lang_cookie(code, ctx.secure));
     Ok(res)
@@ -1275,7 +1280,7 @@ async fn account_language(v: Viewer, Posted { data, csrf }: Posted<LangForm>) ->
         .map(|(c, _, _)| *c)
         .ok_or(PageError::new(Failure::BadRequest))?;
     v.ctx.state.store.set_locale(&v.session, code).await?;
-    let mut res = see_other("/account");
+    let mut res = see_other(crate::ctx::local_path(&data.back).unwrap_or("/account"));
     res.headers_mut()
         .append(header::SET_COOKIE, lang_cookie(code, v.ctx.secure));
     Ok(res)
