@@ -265,8 +265,7 @@ impl Access<'_> {
             AuditOutcome::Success,
             String::new(),
         );
-        audit::append_in_tx(&mut tx, db, self.store.audit_key()?.as_slice(), &[ev]).await?;
-        tx.commit().await?;
+        self.store.commit_audited(tx, &[ev]).await?;
         Ok(id)
     }
 
@@ -310,8 +309,7 @@ impl Access<'_> {
                 AuditOutcome::Success,
                 format!("count={}", chunk.len()),
             );
-            audit::append_in_tx(&mut tx, db, self.store.audit_key()?.as_slice(), &[ev]).await?;
-            tx.commit().await?;
+            self.store.commit_audited(tx, &[ev]).await?;
         }
         Ok(ids)
     }
@@ -407,8 +405,7 @@ impl Access<'_> {
             AuditOutcome::Success,
             String::new(),
         );
-        audit::append_in_tx(&mut tx, db, self.store.audit_key()?.as_slice(), &[ev]).await?;
-        tx.commit().await?;
+        self.store.commit_audited(tx, &[ev]).await?;
         Ok(())
     }
 
@@ -560,8 +557,7 @@ impl Access<'_> {
             AuditOutcome::Success,
             format!("required={required}"),
         );
-        audit::append_in_tx(&mut tx, db, self.store.audit_key()?.as_slice(), &[ev]).await?;
-        tx.commit().await?;
+        self.store.commit_audited(tx, &[ev]).await?;
         Ok(())
     }
 
@@ -625,8 +621,7 @@ impl Access<'_> {
             "user.enable"
         };
         let ev = self.event(action, target, AuditOutcome::Success, String::new());
-        audit::append_in_tx(&mut tx, db, self.store.audit_key()?.as_slice(), &[ev]).await?;
-        tx.commit().await?;
+        self.store.commit_audited(tx, &[ev]).await?;
         Ok(())
     }
 
@@ -666,8 +661,7 @@ impl Access<'_> {
             AuditOutcome::Success,
             roles_to_text(&roles),
         );
-        audit::append_in_tx(&mut tx, db, self.store.audit_key()?.as_slice(), &[ev]).await?;
-        tx.commit().await?;
+        self.store.commit_audited(tx, &[ev]).await?;
         Ok(())
     }
 

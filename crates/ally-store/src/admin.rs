@@ -208,8 +208,7 @@ pub(crate) async fn insert_user(
         ev.detail = roles_to_text(&u.roles);
         ev.client = client;
     }
-    audit::append_in_tx(&mut tx, db, store.audit_key()?.as_slice(), &[ev]).await?;
-    tx.commit().await?;
+    store.commit_audited(tx, &[ev]).await?;
     Ok(id)
 }
 
@@ -285,8 +284,7 @@ impl Store {
             Some(("organisation", id.to_string())),
             kind.as_str(),
         );
-        audit::append_in_tx(&mut tx, db, self.audit_key()?.as_slice(), &[ev]).await?;
-        tx.commit().await?;
+        self.commit_audited(tx, &[ev]).await?;
         Ok(id)
     }
 
@@ -345,8 +343,7 @@ impl Store {
             Some(("organisation", member.to_string())),
             "",
         );
-        audit::append_in_tx(&mut tx, db, self.audit_key()?.as_slice(), &[ev]).await?;
-        tx.commit().await?;
+        self.commit_audited(tx, &[ev]).await?;
         Ok(())
     }
 
@@ -383,8 +380,7 @@ impl Store {
             Some(("user", id.to_string())),
             "",
         );
-        audit::append_in_tx(&mut tx, db, self.audit_key()?.as_slice(), &[ev]).await?;
-        tx.commit().await?;
+        self.commit_audited(tx, &[ev]).await?;
         Ok(())
     }
 
@@ -419,8 +415,7 @@ impl Store {
             Some(("user", id.to_string())),
             "",
         );
-        audit::append_in_tx(&mut tx, db, self.audit_key()?.as_slice(), &[ev]).await?;
-        tx.commit().await?;
+        self.commit_audited(tx, &[ev]).await?;
         Ok(())
     }
 
@@ -490,8 +485,7 @@ impl Store {
             None,
             &format!("organisations={}", orgs.len()),
         );
-        audit::append_in_tx(&mut tx, db, self.audit_key()?.as_slice(), &[ev]).await?;
-        tx.commit().await?;
+        self.commit_audited(tx, &[ev]).await?;
         std::fs::rename(&pending, key_file).map_err(|source| {
             crypto::CryptoError::KeyFileWrite {
                 path: key_file.to_owned(),

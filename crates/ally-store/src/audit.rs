@@ -68,6 +68,20 @@ pub(crate) async fn append_in_tx(
     Ok(())
 }
 
+impl crate::Store {
+    /// Appends the events of a write to the chain in the write's own transaction and commits:
+    /// the record and its audit trail are durable together or not at all.
+    pub(crate) async fn commit_audited(
+        &self,
+        mut tx: Transaction<'static, Any>,
+        events: &[AuditEvent],
+    ) -> Result<()> {
+        append_in_tx(&mut tx, self.db(), self.audit_key()?.as_slice(), events).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 enum Msg {
     Event(AuditEvent, oneshot::Sender<Result<(), String>>),
     Barrier(oneshot::Sender<Result<(), String>>),

@@ -11,7 +11,6 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::access::roles_from_text;
-use crate::audit;
 use crate::crypto::{self, token_hash};
 use crate::{Result, Store, StoreError, now_ms};
 
@@ -579,8 +578,7 @@ impl Store {
             detail: "totp".into(),
             client: client.map(str::to_owned),
         };
-        audit::append_in_tx(&mut tx, db, self.audit_key()?.as_slice(), &[ev]).await?;
-        tx.commit().await?;
+        self.commit_audited(tx, &[ev]).await?;
         Ok(self
             .create_session(info.user_id, SessionStage::Full, client)
             .await?)
@@ -741,14 +739,11 @@ impl Store {
             .bind(token_hash(token))
             .execute(&mut *tx)
             .await?;
-        audit::append_in_tx(
-            &mut tx,
-            db,
-            self.audit_key()?.as_slice(),
+        self.commit_audited(
+            tx,
             &[self.own_event(info, "auth.password_change", "", client)],
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -800,8 +795,7 @@ impl Store {
         );
         ev.target_kind = Some("api_token".into());
         ev.target_id = Some(id);
-        audit::append_in_tx(&mut tx, db, self.audit_key()?.as_slice(), &[ev]).await?;
-        tx.commit().await?;
+        self.commit_audited(tx, &[ev]).await?;
         Ok(token)
     }
 
@@ -842,8 +836,7 @@ impl Store {
         let mut ev = self.own_event(info, "token.revoke", "", client);
         ev.target_kind = Some("api_token".into());
         ev.target_id = Some(token_id.to_owned());
-        audit::append_in_tx(&mut tx, db, self.audit_key()?.as_slice(), &[ev]).await?;
-        tx.commit().await?;
+        self.commit_audited(tx, &[ev]).await?;
         Ok(())
     }
 

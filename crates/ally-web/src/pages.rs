@@ -1022,23 +1022,14 @@ async fn user_set_disabled(v: Viewer, id: String, csrf: String, disabled: bool) 
     v.check_csrf(&csrf)?;
     let id = parse_user_id(&id)?;
     let p = v.session.principal();
-    match v
+    let result = v
         .ctx
         .state
         .store
         .access(&p, v.ctx.client.as_deref())
         .set_user_disabled(id, disabled)
-        .await
-    {
-        Ok(()) => Ok(see_other("/users")),
-        Err(StoreError::Invalid(errors)) => {
-            let msgs = field_messages(&v.ctx.tr, &errors);
-            users_page(&v, msgs, None)
-                .await
-                .map(|r| (axum::http::StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    after_user_change(&v, result).await
 }
 
 async fn user_disable(
@@ -1070,18 +1061,23 @@ async fn user_roles(
         .filter_map(|(_, r)| Role::parse(r))
         .collect();
     let p = v.session.principal();
-    match v
+    let result = v
         .ctx
         .state
         .store
         .access(&p, v.ctx.client.as_deref())
         .set_user_roles(id, roles)
-        .await
-    {
+        .await;
+    after_user_change(&v, result).await
+}
+
+/// Back to the users page, or the page again with the reasons a change was refused.
+async fn after_user_change(v: &Viewer, result: Result<(), StoreError>) -> PageResult {
+    match result {
         Ok(()) => Ok(see_other("/users")),
         Err(StoreError::Invalid(errors)) => {
             let msgs = field_messages(&v.ctx.tr, &errors);
-            users_page(&v, msgs, None)
+            users_page(v, msgs, None)
                 .await
                 .map(|r| (axum::http::StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
         }
