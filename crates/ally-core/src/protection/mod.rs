@@ -124,11 +124,23 @@ macro_rules! protection_id {
 }
 
 pub mod case;
+pub mod consent;
 pub mod htcds;
+pub mod referral;
 
 pub use case::{
     CaseAction, CaseActionKind, CaseFacts, CaseLifecycle, CaseLifecycleParts, CaseState, Closure,
     PolicyError, ReflectionPeriod, ReflectionPolicy, Reopening, TransitionError, apply,
+};
+pub use consent::{
+    ConsentError, ConsentGiver, ConsentPurpose, ConsentRecord, ConsentStatus, Coverage, LegalBasis,
+    LegalBasisRecord, RecipientKind, SharingGrant, SharingRefused, SharingRequest, Withdrawal,
+    grants_no_longer_permitted, htcds_con_consent, sharing_permitted, withdraw,
+};
+pub use referral::{
+    FieldSelection, LeadTransfer, LeadTransferStatus, NewReferral, Party, Referral, ReferralAction,
+    ReferralActionKind, ReferralError, ReferralEvent, ReferralStatus, ReferralSubject, act,
+    filter_fields,
 };
 
 protection_id!(
