@@ -125,7 +125,9 @@ macro_rules! protection_id {
 
 pub mod case;
 pub mod consent;
+pub mod deadlines;
 pub mod htcds;
+pub mod judicial;
 pub mod referral;
 
 pub use case::{
@@ -136,6 +138,11 @@ pub use consent::{
     ConsentError, ConsentGiver, ConsentPurpose, ConsentRecord, ConsentStatus, Coverage, LegalBasis,
     LegalBasisRecord, RecipientKind, SharingGrant, SharingRefused, SharingRequest, Withdrawal,
     grants_no_longer_permitted, htcds_con_consent, sharing_permitted, withdraw,
+};
+pub use deadlines::{Deadline, DeadlineFacts, DeadlineKind, ReminderWindows, deadlines};
+pub use judicial::{
+    CompensationClaim, CompensationDecision, CurrencyCode, JudicialError, Payment, PermitDecision,
+    Proceedings, ProceedingsOutcome, ProceedingsStage, ResidencePermit, VictimRole,
 };
 pub use referral::{
     FieldSelection, LeadTransfer, LeadTransferStatus, NewReferral, Party, Referral, ReferralAction,
