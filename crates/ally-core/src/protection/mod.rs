@@ -129,6 +129,7 @@ pub mod deadlines;
 pub mod htcds;
 pub mod judicial;
 pub mod referral;
+pub mod retention;
 
 pub use case::{
     CaseAction, CaseActionKind, CaseFacts, CaseLifecycle, CaseLifecycleParts, CaseState, Closure,
@@ -148,6 +149,10 @@ pub use referral::{
     FieldSelection, LeadTransfer, LeadTransferStatus, NewReferral, Party, Referral, ReferralAction,
     ReferralActionKind, ReferralError, ReferralEvent, ReferralStatus, ReferralSubject, act,
     filter_fields,
+};
+pub use retention::{
+    RecordType, RetentionCandidate, RetentionError, RetentionPolicy, past_retention,
+    records_past_retention,
 };
 
 protection_id!(
