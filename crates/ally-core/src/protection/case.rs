@@ -11,6 +11,9 @@
 //!   period (art. 13(2)), so the period may also be recorded for a case already in assistance
 //!   (it is often granted by the authorities after the first urgent help).
 //! - A closed case can be reopened, with a reason; it returns to the state it was closed from.
+//! - A case can be closed while proceedings are still open (the person may end the support
+//!   relationship at any time); the proceedings can still be closed afterwards, but none can be
+//!   opened on a closed case (reopen it first). A closed case raises no reminders.
 //! - The only way to change a [`CaseLifecycle`] is [`apply`], a pure function returning the new
 //!   value; the store persists it with [`CaseLifecycle::into_parts`] and reloads it with
 //!   [`CaseLifecycle::from_parts`], which refuses inconsistent values.

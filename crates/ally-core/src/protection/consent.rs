@@ -99,6 +99,24 @@ impl ConsentStatus {
             ConsentStatus::Withdrawn { .. } => "withdrawn",
         }
     }
+
+    /// The status from its stored code and withdrawal date (required exactly for `withdrawn`).
+    pub fn from_parts(code: &str, withdrawn_on: Option<Date>) -> Option<ConsentStatus> {
+        match (code, withdrawn_on) {
+            ("given", None) => Some(ConsentStatus::Given),
+            ("refused", None) => Some(ConsentStatus::Refused),
+            ("withdrawn", Some(on)) => Some(ConsentStatus::Withdrawn { on }),
+            _ => None,
+        }
+    }
+
+    /// The withdrawal date, if withdrawn.
+    pub fn withdrawn_on(self) -> Option<Date> {
+        match self {
+            ConsentStatus::Withdrawn { on } => Some(on),
+            _ => None,
+        }
+    }
 }
 
 /// Who gave (or refused) the consent.
@@ -864,6 +882,29 @@ mod tests {
         c.purpose = ConsentPurpose::Services;
         c.recipients.clear();
         assert_eq!(c.validate(), Ok(()));
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_stored_parts() {
+        for st in [
+            ConsentStatus::Given,
+            ConsentStatus::Refused,
+            ConsentStatus::Withdrawn { on: TODAY },
+        ] {
+            assert_eq!(
+                ConsentStatus::from_parts(st.as_str(), st.withdrawn_on()),
+                Some(st)
+            );
+        }
+        assert_eq!(ConsentStatus::from_parts("withdrawn", None), None);
+        assert_eq!(ConsentStatus::from_parts("given", Some(TODAY)), None);
+        assert_eq!(ConsentStatus::from_parts("maybe", None), None);
+        for p in ConsentPurpose::ALL {
+            assert_eq!(ConsentPurpose::parse(p.as_str()), Some(*p));
+        }
+        for b in LegalBasis::ALL {
+            assert_eq!(LegalBasis::parse(b.as_str()), Some(*b));
+        }
     }
 
     #[test]

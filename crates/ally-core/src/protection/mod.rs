@@ -148,7 +148,7 @@ pub use judicial::{
 pub use referral::{
     FieldSelection, LeadTransfer, LeadTransferStatus, NewReferral, Party, Referral, ReferralAction,
     ReferralActionKind, ReferralError, ReferralEvent, ReferralStatus, ReferralSubject, act,
-    filter_fields,
+    filter_fields, referrals_no_longer_permitted,
 };
 pub use retention::{
     RecordType, RetentionCandidate, RetentionError, RetentionPolicy, past_retention,

@@ -54,6 +54,29 @@ impl ReferralStatus {
         }
     }
 
+    /// The status from its stored code and reason (required exactly for `declined` and
+    /// `revoked`).
+    pub fn from_parts(code: &str, reason: Option<String>) -> Option<ReferralStatus> {
+        match (code, reason) {
+            ("sent", None) => Some(ReferralStatus::Sent),
+            ("accepted", None) => Some(ReferralStatus::Accepted),
+            ("completed", None) => Some(ReferralStatus::Completed),
+            ("declined", Some(reason)) => Some(ReferralStatus::Declined { reason }),
+            ("revoked", Some(reason)) => Some(ReferralStatus::Revoked { reason }),
+            _ => None,
+        }
+    }
+
+    /// The reason of a decline or revocation.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            ReferralStatus::Declined { reason } | ReferralStatus::Revoked { reason } => {
+                Some(reason)
+            }
+            _ => None,
+        }
+    }
+
     /// No action is possible any more.
     pub fn is_final(&self) -> bool {
         matches!(
@@ -351,6 +374,26 @@ impl Referral {
             subject_may_be_child,
         }
     }
+}
+
+/// Referrals still giving access that are no longer permitted on `today` (a consent expired or
+/// was refused since): to be revoked. `subject_may_be_child` is the person's current status.
+pub fn referrals_no_longer_permitted(
+    referrals: &[Referral],
+    consents: &[ConsentRecord],
+    legal_bases: &[LegalBasisRecord],
+    subject_may_be_child: bool,
+    today: Date,
+) -> Vec<ReferralId> {
+    referrals
+        .iter()
+        .filter(|r| r.status.gives_access())
+        .filter(|r| {
+            let request = r.sharing_request(subject_may_be_child);
+            sharing_permitted(consents, legal_bases, &request, today).is_err()
+        })
+        .map(|r| r.id)
+        .collect()
 }
 
 /// Applies `action`, done by `by_user` of `by_org`, on `today`. Pure: returns the new value.
@@ -823,6 +866,53 @@ mod tests {
             t.answer(&revoked, org(RECIPIENT), true, TODAY),
             Err(ReferralError::ReferralNotAccepted)
         );
+    }
+
+    #[test]
+    fn referrals_are_rechecked_against_expired_consent() {
+        let mut c = referral_consent();
+        c.valid_until = Some(date!(2026 - 06 - 30));
+        let r = Referral::send(
+            new_referral(&[F::Needs]),
+            std::slice::from_ref(&c),
+            &[],
+            TODAY,
+        )
+        .unwrap();
+        let cs = [c];
+        let declined = act(
+            &r,
+            org(RECIPIENT),
+            user(),
+            &sample(ReferralActionKind::Decline),
+            TODAY,
+        )
+        .unwrap();
+        let both = [r.clone(), declined];
+        assert!(referrals_no_longer_permitted(&both, &cs, &[], false, TODAY).is_empty());
+        // The person is found to be a child: an own consent no longer suffices.
+        assert_eq!(
+            referrals_no_longer_permitted(&both, &cs, &[], true, TODAY),
+            vec![r.id]
+        );
+        // Only the referral still giving access is listed once the consent expires.
+        assert_eq!(
+            referrals_no_longer_permitted(&both, &cs, &[], false, date!(2026 - 07 - 01)),
+            vec![r.id]
+        );
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_stored_parts() {
+        for code in ["sent", "accepted", "declined", "revoked", "completed"] {
+            let st = in_status(code).status;
+            assert_eq!(
+                ReferralStatus::from_parts(st.as_str(), st.reason().map(str::to_owned)),
+                Some(st.clone())
+            );
+        }
+        assert_eq!(ReferralStatus::from_parts("declined", None), None);
+        assert_eq!(ReferralStatus::from_parts("sent", Some("x".into())), None);
     }
 
     #[test]
