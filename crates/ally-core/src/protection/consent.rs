@@ -204,7 +204,9 @@ impl ConsentRecord {
         {
             return Err(ConsentError::RecipientsRequired);
         }
-        if self.scope.is_empty() {
+        // A refusal needs no scope: it overrides every earlier consent for its purpose and
+        // recipients, whatever their scope.
+        if self.scope.is_empty() && self.status != ConsentStatus::Refused {
             return Err(ConsentError::ScopeRequired);
         }
         if self.valid_until.is_some_and(|u| u < self.date) {
@@ -653,6 +655,8 @@ mod tests {
         refusal.id = ConsentId::new();
         refusal.status = ConsentStatus::Refused;
         refusal.date = date!(2026 - 06 - 05);
+        // A refusal of a narrower scope still overrides the whole earlier consent.
+        refusal.scope = [F::Contact].into();
         let req = request(SHELTER, SVC, &[F::Needs]);
         assert_eq!(
             sharing_permitted(&[given.clone(), refusal.clone()], &[], &req, TODAY),
@@ -869,6 +873,8 @@ mod tests {
         let mut c = ok.clone();
         c.scope.clear();
         assert_eq!(c.validate(), Err(ConsentError::ScopeRequired));
+        c.status = ConsentStatus::Refused;
+        assert_eq!(c.validate(), Ok(()));
         let mut c = ok.clone();
         c.valid_until = Some(date!(2026 - 05 - 01));
         assert_eq!(c.validate(), Err(ConsentError::ValidityBeforeDate));

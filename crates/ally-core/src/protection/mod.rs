@@ -14,7 +14,7 @@
 //!   and the separate act of transferring lead responsibility.
 //! - [`judicial`]: proceedings stages, the victim's role, residence permits (art. 14) and
 //!   compensation claims (art. 15).
-//! - [`deadlines`]: reminders for expulsion-sensitive and other dates.
+//! - [`deadlines`](mod@deadlines): reminders for expulsion-sensitive and other dates.
 //! - [`retention`]: retention periods per record type.
 //! - [`htcds`]: the HTCDS 2.0 code lists the case records.
 //!
