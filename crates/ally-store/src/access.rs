@@ -736,7 +736,7 @@ fn open_identity(
 }
 
 async fn insert_tokens(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     org: OrgId,
     id: PersonId,
     keys: &OrgKeys,
@@ -754,7 +754,7 @@ async fn insert_tokens(
             .bind(org.to_string())
             .bind(b)
             .bind(id.to_string())
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
     }
     Ok(())

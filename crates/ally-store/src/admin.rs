@@ -9,7 +9,7 @@ use ally_core::authz::Role;
 use ally_core::org::{OrgKind, Organisation, validate_org_name};
 use ally_core::person::FieldError;
 use ally_core::{OrgId, UserId};
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
 use crate::access::{NewUser, roles_to_text};
 use crate::crypto::{self, KeyRing, MasterKey};
@@ -213,14 +213,14 @@ pub(crate) async fn insert_user(
 }
 
 pub(crate) async fn set_disabled_in_tx(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut sqlx::AnyConnection,
     user: UserId,
     disabled: bool,
 ) -> Result<()> {
     let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
         .bind(i64::from(disabled))
         .bind(user.to_string())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     if n.rows_affected() != 1 {
         return Err(StoreError::NotFound);
@@ -228,14 +228,14 @@ pub(crate) async fn set_disabled_in_tx(
     if disabled {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user.to_string())
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
         )
         .bind(now_ms())
         .bind(user.to_string())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     Ok(())

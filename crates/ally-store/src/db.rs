@@ -61,6 +61,34 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 pub(crate) struct Db {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
+    /// SQLite has one writer at a time. Writers of this process wait their turn here, in
+    /// order, instead of in SQLite's busy handler (which sleeps and retries, up to 100 ms a try).
+    write_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction. On SQLite it holds this process's write turn until it ends.
+pub(crate) struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 impl Db {
@@ -80,6 +108,9 @@ impl Db {
                     .map_err(|_| StoreError::UnsupportedUrl(redact_url(&url)))?;
                 AnyPoolOptions::new()
                     .max_connections(8)
+                    // A broken connection shows up as a query error anyway; a ping per checkout
+                    // doubles the round trips of every request.
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(30))
                     .after_connect(|conn, _| {
                         Box::pin(async move {
@@ -104,12 +135,17 @@ impl Db {
             Backend::Postgres => {
                 AnyPoolOptions::new()
                     .max_connections(16)
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(30))
                     .connect(url)
                     .await?
             }
         };
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            write_turn: Default::default(),
+        })
     }
 
     fn migrator(&self) -> &'static sqlx::migrate::Migrator {
@@ -141,10 +177,19 @@ impl Db {
 
     /// A transaction that will write. On SQLite it takes the write lock at once, so two writers
     /// wait for each other (busy timeout) instead of failing when one upgrades a read lock.
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => {
+                let turn = self.write_turn.clone().lock_owned().await;
+                WriteTx {
+                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: Some(turn),
+                }
+            }
+            Backend::Postgres => WriteTx {
+                tx: self.pool.begin().await?,
+                _turn: None,
+            },
         })
     }
 

@@ -627,6 +627,9 @@ pub struct ApiDoc;
 
 /// This document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI 3 document")))]
-async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+async fn openapi_json() -> Response {
+    // Built once: the document only changes with the code.
+    static DOC: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let body = DOC.get_or_init(|| serde_json::to_vec(&ApiDoc::openapi()).unwrap_or_default());
+    ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
 }
