@@ -1,0 +1,1 @@
+//! PPRL (to come)
