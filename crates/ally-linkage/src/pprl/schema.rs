@@ -156,6 +156,13 @@ impl Schema {
         }
         let cfg = v.get("clkConfig").ok_or_else(|| err("missing clkConfig"))?;
         let l = uint(cfg.get("l"), "clkConfig.l")?;
+        // clkhash 0.18 reads `xor_folds` (the published v3 JSON schema spells it `xorFolds`,
+        // which clkhash ignores); refuse the ambiguous spelling rather than differ silently
+        if cfg.get("xorFolds").and_then(Value::as_u64).unwrap_or(0) != 0 {
+            return Err(err(
+                "clkConfig.xorFolds is ignored by clkhash; write xor_folds to fold",
+            ));
+        }
         let xor_folds = cfg.get("xor_folds").and_then(Value::as_u64).unwrap_or(0) as u32;
         if l == 0 || l % 8 != 0 {
             return Err(err("clkConfig.l must be a positive multiple of 8"));
