@@ -340,6 +340,16 @@ fn em(
     for _ in 0..iters {
         let mut acc: Vec<Vec<f64>> = m.iter().map(|v| vec![0.0; v.len()]).collect();
         let mut sum_w = 0.0;
+        let lbf: Vec<Vec<f64>> = m
+            .iter()
+            .zip(u)
+            .map(|(mf, uf)| {
+                mf.iter()
+                    .zip(uf)
+                    .map(|(a, b)| (a.max(1e-12) / b).ln())
+                    .collect()
+            })
+            .collect();
         for &(p, c) in patterns {
             let mut log_bf = 0.0;
             for f in 0..m.len() {
@@ -347,7 +357,7 @@ fn em(
                     continue;
                 }
                 if let Some(l) = level_of(p, f) {
-                    log_bf += (m[f][l as usize].max(1e-12) / u[f][l as usize]).ln();
+                    log_bf += lbf[f][l as usize];
                 }
             }
             let odds = lambda / (1.0 - lambda) * log_bf.exp();

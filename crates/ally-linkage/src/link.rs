@@ -50,6 +50,8 @@ pub struct LinkOutcome {
     pub blocking: BlockingStats,
     /// For dedupe: cluster of each record (index of its first record).
     pub clusters: Option<Vec<u32>>,
+    /// Wall time of each step in seconds.
+    pub timings: Vec<(&'static str, f64)>,
 }
 
 fn check(a: &Dataset, b: &Dataset) -> Result<()> {
@@ -125,14 +127,23 @@ fn run(a: &Dataset, b: &Dataset, same: bool, opts: &LinkOptions) -> Result<LinkO
             "no blocking rule applies to the given fields".into(),
         ));
     }
+    let mut timings = Vec::new();
+    let mut t = std::time::Instant::now();
+    let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
+        timings.push((name, t.elapsed().as_secs_f64()));
+        t = std::time::Instant::now();
+    };
     let (cands, blocking) = if same {
         dedupe_pairs(a, &rules, opts.max_block_pairs)
     } else {
         link_pairs(a, b, &rules, opts.max_block_pairs)
     };
+    lap("blocking", &mut timings);
     let cmp = Comparer::new(a, b);
     let pats = patterns(&cmp, &cands, opts.threads);
+    lap("comparing", &mut timings);
     let model = Model::train(&cmp, &cands, &pats, &rules, same, &opts.train);
+    lap("training", &mut timings);
     let mut pairs: Vec<(u32, u32, f64)> = cands
         .iter()
         .zip(&pats)
@@ -146,7 +157,9 @@ fn run(a: &Dataset, b: &Dataset, same: bool, opts: &LinkOptions) -> Result<LinkO
     }
     pairs.sort_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
     let clusters = same.then(|| connected_components(a.len(), pairs.iter().map(|p| (p.0, p.1))));
+    lap("scoring and clustering", &mut timings);
     Ok(LinkOutcome {
+        timings,
         pairs,
         candidates: cands.len(),
         model,

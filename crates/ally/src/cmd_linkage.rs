@@ -286,7 +286,9 @@ fn dedupe(a: DedupeArgs) -> Result<ExitCode> {
     let opts = options(&a.common)?;
     let p = Progress::new(3);
     p.step("reading and normalising");
+    let t0 = std::time::Instant::now();
     let d = read_dataset(&a.input, &a.common.id_column, &fields)?;
+    let read_s = t0.elapsed().as_secs_f64();
     p.step("blocking, training and scoring");
     let out = ally_linkage::dedupe(&d, &opts)?;
     p.step("writing");
@@ -307,6 +309,7 @@ fn dedupe(a: DedupeArgs) -> Result<ExitCode> {
         write_explanations(e, &d, &d, &out)?;
     }
     p.done();
+    report_timings(read_s, &out);
     eprintln!(
         "{} records, {} candidate pairs, {} links, {} clusters",
         d.len(),
@@ -320,6 +323,13 @@ fn dedupe(a: DedupeArgs) -> Result<ExitCode> {
         }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn report_timings(read_s: f64, out: &ally_linkage::LinkOutcome) {
+    let steps: Vec<String> = std::iter::once(format!("reading {read_s:.3}"))
+        .chain(out.timings.iter().map(|(n, s)| format!("{n} {s:.3}")))
+        .collect();
+    eprintln!("timings (s): {}", steps.join(", "));
 }
 
 fn write_pairs(path: &Path, a: &Dataset, b: &Dataset, pairs: &[(u32, u32, f64)]) -> Result<()> {
@@ -342,8 +352,10 @@ fn link_match(a: MatchArgs) -> Result<ExitCode> {
     opts.one_to_one = a.one_to_one;
     let p = Progress::new(3);
     p.step("reading and normalising");
+    let t0 = std::time::Instant::now();
     let left = read_dataset(&a.left, &a.common.id_column, &fields)?;
     let right = read_dataset(&a.right, &a.common.id_column, &fields)?;
+    let read_s = t0.elapsed().as_secs_f64();
     p.step("blocking, training and scoring");
     let out = ally_linkage::link(&left, &right, &opts)?;
     p.step("writing");
@@ -352,6 +364,7 @@ fn link_match(a: MatchArgs) -> Result<ExitCode> {
         write_explanations(e, &left, &right, &out)?;
     }
     p.done();
+    report_timings(read_s, &out);
     eprintln!(
         "{} x {} records, {} candidate pairs, {} links",
         left.len(),
