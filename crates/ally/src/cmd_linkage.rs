@@ -406,6 +406,7 @@ fn pprl_encode(a: PprlEncodeArgs) -> Result<ExitCode> {
     let mut w = create(&a.output)?;
     w.write_record(["record_id", "clk"])?;
     let mut values: Vec<&str> = Vec::new();
+    let mut cache = pprl::encode::TokenCache::default();
     for (n, row) in rows.iter().enumerate() {
         values.clear();
         values.extend(
@@ -413,7 +414,7 @@ fn pprl_encode(a: PprlEncodeArgs) -> Result<ExitCode> {
                 .iter()
                 .map(|m| m.map(|c| row[c].as_str()).unwrap_or("")),
         );
-        let clk = encoder.encode(&values)?;
+        let clk = encoder.encode_cached(&values, &mut cache)?;
         w.write_record([row[id_idx].as_str(), &clk.to_base64()])?;
         if n % 4096 == 0 {
             p.0.set_position(n as u64);

@@ -245,6 +245,7 @@ impl Encoder {
         tokens: &[String],
         ks: &[usize],
         bf: &mut Clk,
+        cache: &mut TokenCache,
     ) -> Result<(), LinkageError> {
         let Some(h) = &self.schema.features[f].hashing else {
             return Ok(());
@@ -255,28 +256,9 @@ impl Encoder {
             let t = tok.as_bytes();
             match h.hash {
                 HashKind::Blake => {
-                    let mut done = 0usize;
-                    let mut block = 0usize;
-                    while done < k {
-                        let salt = block.to_string();
-                        let mut mac = Blake2bMac512::new_with_salt_and_personal(
-                            Some(k1),
-                            salt.as_bytes(),
-                            &[],
-                        )
-                        .map_err(|_| {
-                            LinkageError::Schema("BLAKE2b key must be 1..=64 bytes".into())
-                        })?;
-                        blake2::digest::Update::update(&mut mac, t);
-                        let digest = mac.finalize().into_bytes();
-                        for c in digest.chunks_exact(2) {
-                            if done == k {
-                                break;
-                            }
-                            bf.set(u16::from_le_bytes([c[0], c[1]]) as usize % l);
-                            done += 1;
-                        }
-                        block += 1;
+                    let idx = cache.blake_indices(f, k1, t, k)?;
+                    for &i in &idx[..k] {
+                        bf.set(i as usize % l);
                     }
                 }
                 HashKind::Double {
@@ -319,6 +301,16 @@ impl Encoder {
     /// Encode one record; `values[i]` is the value of schema feature `i` (ignored features'
     /// values are not used).
     pub fn encode(&self, values: &[&str]) -> Result<Clk, LinkageError> {
+        self.encode_cached(values, &mut TokenCache::default())
+    }
+
+    /// Like [`Encoder::encode`], reusing the hash indices of tokens seen before (a cache per
+    /// encoder run; it holds derived values, so treat it as secret).
+    pub fn encode_cached(
+        &self,
+        values: &[&str],
+        cache: &mut TokenCache,
+    ) -> Result<Clk, LinkageError> {
         if values.len() != self.schema.features.len() {
             return Err(LinkageError::Invalid(format!(
                 "record has {} values, the schema {} features",
@@ -335,12 +327,79 @@ impl Encoder {
                 continue;
             }
             let ks = h.strategy.bits_per_token(tokens.len());
-            self.hash_tokens(f, &tokens, &ks, &mut bf)?;
+            self.hash_tokens(f, &tokens, &ks, &mut bf, cache)?;
         }
         for _ in 0..self.schema.xor_folds {
             bf = bf.xor_fold();
         }
         Ok(bf)
+    }
+}
+
+/// Cache of BLAKE2b bit indices per (feature, token), and of the keyed BLAKE2b states per
+/// (feature, block), so that each new token costs one compression per 32 indices.
+#[derive(Default)]
+pub struct TokenCache {
+    indices: Vec<std::collections::HashMap<Vec<u8>, Vec<u16>>>,
+    states: Vec<Vec<Blake2bMac512>>,
+}
+
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenCache { .. }")
+    }
+}
+
+impl TokenCache {
+    const MAX_ENTRIES: usize = 1 << 16;
+
+    fn state(&mut self, f: usize, key: &[u8], block: usize) -> Result<Blake2bMac512, LinkageError> {
+        if self.states.len() <= f {
+            self.states.resize_with(f + 1, Vec::new);
+        }
+        while self.states[f].len() <= block {
+            let salt = self.states[f].len().to_string();
+            let mac = Blake2bMac512::new_with_salt_and_personal(Some(key), salt.as_bytes(), &[])
+                .map_err(|_| LinkageError::Schema("BLAKE2b key must be 1..=64 bytes".into()))?;
+            self.states[f].push(mac);
+        }
+        Ok(self.states[f][block].clone())
+    }
+
+    /// At least `k` indices (a multiple of 32) of `token` for feature `f`.
+    fn blake_indices(
+        &mut self,
+        f: usize,
+        key: &[u8],
+        token: &[u8],
+        k: usize,
+    ) -> Result<Vec<u16>, LinkageError> {
+        if self.indices.len() <= f {
+            self.indices.resize_with(f + 1, Default::default);
+        }
+        if let Some(v) = self.indices[f].get(token) {
+            if v.len() >= k {
+                return Ok(v.clone());
+            }
+        }
+        let mut v = Vec::with_capacity(k.div_ceil(32) * 32);
+        let mut block = 0;
+        while v.len() < k {
+            let mut mac = self.state(f, key, block)?;
+            blake2::digest::Update::update(&mut mac, token);
+            let digest = mac.finalize().into_bytes();
+            v.extend(
+                digest
+                    .chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]])),
+            );
+            block += 1;
+        }
+        if self.indices[f].len() >= Self::MAX_ENTRIES {
+            self.indices[f].clear();
+        }
+        self.indices[f].insert(token.to_vec(), v.clone());
+        Ok(v)
     }
 }
 
