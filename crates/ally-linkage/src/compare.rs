@@ -4,6 +4,7 @@
 /// Jaro–Winkler similarity (same definition as `strsim::jaro_winkler`: prefix bonus of up to
 /// four characters when the Jaro similarity exceeds 0.7). ASCII strings of up to 64 bytes take
 /// an allocation-free path; others go to `strsim`.
+#[allow(clippy::needless_range_loop)]
 pub fn jaro_winkler(a: &str, b: &str) -> f64 {
     let (x, y) = (a.as_bytes(), b.as_bytes());
     if !(a.is_ascii() && b.is_ascii() && x.len() <= 64 && y.len() <= 64) {

@@ -55,6 +55,7 @@ impl<'a> Comparer<'a> {
     }
 
     /// Comparison vector of a pair (given and family names swapped count as exact).
+    #[allow(clippy::needless_range_loop)]
     pub fn pattern(&self, i: usize, j: usize) -> Pattern {
         let mut p: Pattern = 0;
         let mut levels = [NULL as u8; MAX_FIELDS];
@@ -252,12 +253,16 @@ impl Default for TrainOptions {
     }
 }
 
+/// Relative frequency of each value of a field.
+pub type TermFrequencies = HashMap<Box<str>, f64>;
+
 /// Estimate `u` for every field from random pairs; exact-level `u` from value frequencies.
+#[allow(clippy::needless_range_loop)]
 fn estimate_u(
     cmp: &Comparer<'_>,
     same: bool,
     opts: &TrainOptions,
-) -> (Vec<Vec<f64>>, Vec<Option<HashMap<Box<str>, f64>>>) {
+) -> (Vec<Vec<f64>>, Vec<Option<TermFrequencies>>) {
     let (a, b) = (cmp.a, cmp.b);
     let nf = cmp.comps.len();
     let mut counts: Vec<Vec<f64>> = cmp.comps.iter().map(|c| vec![0.0; c.n_levels()]).collect();
@@ -369,10 +374,10 @@ fn em(
             sum_w += w * c;
             if update_m {
                 for f in 0..m.len() {
-                    if active[f] {
-                        if let Some(l) = level_of(p, f) {
-                            acc[f][l as usize] += w * c;
-                        }
+                    if active[f]
+                        && let Some(l) = level_of(p, f)
+                    {
+                        acc[f][l as usize] += w * c;
                     }
                 }
             }
@@ -488,15 +493,16 @@ impl Model {
             fp.m.get(l).copied().unwrap_or(1.0),
             fp.u.get(l).copied().unwrap_or(1.0),
         );
-        if level == fp.comparator.exact_level() {
-            if let Some(tf) = &fp.tf {
-                let va = cmp.a.columns[f].keys[i].as_deref();
-                let vb = cmp.b.columns[f].keys[j].as_deref();
-                if va.is_some() && va == vb {
-                    if let Some(&freq) = va.and_then(|v| tf.get(v)) {
-                        u = freq.max(1e-9);
-                    }
-                }
+        if level == fp.comparator.exact_level()
+            && let Some(tf) = &fp.tf
+        {
+            let va = cmp.a.columns[f].keys[i].as_deref();
+            let vb = cmp.b.columns[f].keys[j].as_deref();
+            if va.is_some()
+                && va == vb
+                && let Some(&freq) = va.and_then(|v| tf.get(v))
+            {
+                u = freq.max(1e-9);
             }
         }
         (m.max(1e-12) / u.max(1e-12)).log2()

@@ -244,15 +244,15 @@ pub fn parse_date(raw: &str) -> Option<FuzzyDate> {
         if !(1000..=2999).contains(&y) {
             return None;
         }
-        if let Some(m) = m {
-            if !(1..=12).contains(&m) {
-                return None;
-            }
+        if let Some(m) = m
+            && !(1..=12).contains(&m)
+        {
+            return None;
         }
-        if let (Some(m), Some(d)) = (m, d) {
-            if !valid_md(m, d) {
-                return None;
-            }
+        if let (Some(m), Some(d)) = (m, d)
+            && !valid_md(m, d)
+        {
+            return None;
         }
         Some(FuzzyDate {
             year: y as i32,

@@ -21,7 +21,7 @@ impl ClkSet {
     /// Pack CLKs (all of the same length, a multiple of 64 bits).
     pub fn new(clks: &[Clk]) -> Result<Self, LinkageError> {
         let bytes = clks.first().map(|c| c.as_bytes().len()).unwrap_or(0);
-        if bytes % 8 != 0 {
+        if !bytes.is_multiple_of(8) {
             return Err(LinkageError::Invalid(
                 "CLK length must be a multiple of 64 bits".into(),
             ));

@@ -23,7 +23,7 @@ use crate::error::LinkageError;
 pub struct Encoder {
     schema: Schema,
     /// (key for blake / HMAC-SHA1, key for HMAC-MD5) per feature.
-    keys: Vec<(Vec<u8>, Vec<u8>)>,
+    keys: Vec<KeyPair>,
     hash_l: usize,
 }
 
@@ -37,7 +37,10 @@ impl std::fmt::Debug for Encoder {
     }
 }
 
-fn derive_keys(schema: &Schema, secret: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, LinkageError> {
+/// The two derived keys of a feature.
+type KeyPair = (Vec<u8>, Vec<u8>);
+
+fn derive_keys(schema: &Schema, secret: &[u8]) -> Result<Vec<KeyPair>, LinkageError> {
     let n = schema.features.len();
     let ks = schema.kdf.key_size;
     let mut okm = vec![0u8; 2 * n * ks];
@@ -217,10 +220,10 @@ impl Encoder {
         let Some(h) = &feature.hashing else {
             return Ok(String::new());
         };
-        if let Some((sentinel, replace)) = &h.missing {
-            if value == sentinel {
-                return Ok(replace.clone());
-            }
+        if let Some((sentinel, replace)) = &h.missing
+            && value == sentinel
+        {
+            return Ok(replace.clone());
         }
         let bad = |m: &str| LinkageError::Encoding {
             record: String::new(),
@@ -377,10 +380,10 @@ impl TokenCache {
         if self.indices.len() <= f {
             self.indices.resize_with(f + 1, Default::default);
         }
-        if let Some(v) = self.indices[f].get(token) {
-            if v.len() >= k {
-                return Ok(v.clone());
-            }
+        if let Some(v) = self.indices[f].get(token)
+            && v.len() >= k
+        {
+            return Ok(v.clone());
         }
         let mut v = Vec::with_capacity(k.div_ceil(32) * 32);
         let mut block = 0;
