@@ -137,6 +137,9 @@ pub struct PprlMatchArgs {
     /// Minimum Dice similarity.
     #[arg(long, default_value_t = 0.8)]
     pub threshold: f64,
+    /// Worker threads for the comparisons.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
     /// Output CSV.
     #[arg(long)]
     pub output: PathBuf,
@@ -455,7 +458,7 @@ fn pprl_match(a: PprlMatchArgs) -> Result<ExitCode> {
     if left.words() != right.words() && !lc.is_empty() && !rc.is_empty() {
         bail!("the two files hold CLKs of different lengths");
     }
-    let cands = pprl::dice::candidates(&left, &right, a.threshold);
+    let (cands, _) = pprl::dice::candidates_threaded(&left, &right, a.threshold, a.threads);
     let links = pprl::solve::greedy_solve(&cands);
     let mut w = create(&a.output)?;
     w.write_record(["left_id", "right_id", "score"])?;

@@ -152,10 +152,18 @@ pub struct Candidate {
 /// All pairs with Dice ≥ `threshold`, sorted by decreasing similarity, then left, then right
 /// index. Also returns the number of Dice comparisons made.
 pub fn candidates_counted(left: &ClkSet, right: &ClkSet, threshold: f64) -> (Vec<Candidate>, u64) {
-    let mut out = Vec::new();
-    let mut compared = 0u64;
+    candidates_threaded(left, right, threshold, 1)
+}
+
+/// [`candidates_counted`] on `threads` worker threads (the left side is split between them).
+pub fn candidates_threaded(
+    left: &ClkSet,
+    right: &ClkSet,
+    threshold: f64,
+    threads: usize,
+) -> (Vec<Candidate>, u64) {
     if left.is_empty() || right.is_empty() || left.words != right.words {
-        return (out, 0);
+        return (Vec::new(), 0);
     }
     let w = left.words;
     // right side sorted by popcount, stored contiguously in that order
@@ -202,67 +210,94 @@ pub fn candidates_counted(left: &ClkSet, right: &ClkSet, threshold: f64) -> (Vec
     // group left rows by popcount so that blocks of 4 share a range
     let mut lorder: Vec<u32> = (0..left.len() as u32).collect();
     lorder.sort_by_key(|&i| left.counts[i as usize]);
-    for chunk in lorder.chunks(4) {
-        let (lo, _) = range(left.counts[chunk[0] as usize]);
-        let (_, hi) = range(left.counts[chunk[chunk.len() - 1] as usize]);
-        if chunk.len() == 4 && w == 16 {
-            let row16 = |i: u32| <&[u64; 16]>::try_from(left.row(i as usize));
-            let (Ok(r0), Ok(r1), Ok(r2), Ok(r3)) = (
-                row16(chunk[0]),
-                row16(chunk[1]),
-                row16(chunk[2]),
-                row16(chunk[3]),
-            ) else {
-                continue;
-            };
-            let rows: [&[u64; 16]; 4] = [r0, r1, r2, r3];
-            let cas = [
-                left.counts[chunk[0] as usize],
-                left.counts[chunk[1] as usize],
-                left.counts[chunk[2] as usize],
-                left.counts[chunk[3] as usize],
-            ];
-            for (k, b) in rdata[lo * w..hi * w].chunks_exact(16).enumerate() {
-                let cb = rcounts[lo + k];
-                let Ok(b) = <&[u64; 16]>::try_from(b) else {
+    let scan = |part: &[u32]| -> (Vec<Candidate>, u64) {
+        let mut out = Vec::new();
+        let mut compared = 0u64;
+        for chunk in part.chunks(4) {
+            let (lo, _) = range(left.counts[chunk[0] as usize]);
+            let (_, hi) = range(left.counts[chunk[chunk.len() - 1] as usize]);
+            if chunk.len() == 4 && w == 16 {
+                let row16 = |i: u32| <&[u64; 16]>::try_from(left.row(i as usize));
+                let (Ok(r0), Ok(r1), Ok(r2), Ok(r3)) = (
+                    row16(chunk[0]),
+                    row16(chunk[1]),
+                    row16(chunk[2]),
+                    row16(chunk[3]),
+                ) else {
                     continue;
                 };
-                let c = [
-                    and_count_16(rows[0], b),
-                    and_count_16(rows[1], b),
-                    and_count_16(rows[2], b),
-                    and_count_16(rows[3], b),
+                let rows: [&[u64; 16]; 4] = [r0, r1, r2, r3];
+                let cas = [
+                    left.counts[chunk[0] as usize],
+                    left.counts[chunk[1] as usize],
+                    left.counts[chunk[2] as usize],
+                    left.counts[chunk[3] as usize],
                 ];
-                for r in 0..4 {
-                    if accept(c[r], cas[r], cb) {
-                        out.push(Candidate {
-                            similarity: 2.0 * c[r] as f64 / (cas[r] + cb) as f64,
-                            left: chunk[r],
-                            right: order[lo + k],
-                        });
-                    }
-                }
-            }
-            compared += 4 * (hi - lo) as u64;
-        } else {
-            for &i in chunk {
-                let a = left.row(i as usize);
-                let ca = left.counts[i as usize];
-                for (k, b) in rdata[lo * w..hi * w].chunks_exact(w).enumerate() {
+                for (k, b) in rdata[lo * w..hi * w].chunks_exact(16).enumerate() {
                     let cb = rcounts[lo + k];
-                    let c = and_count(a, b);
-                    if accept(c, ca, cb) {
-                        out.push(Candidate {
-                            similarity: 2.0 * c as f64 / (ca + cb) as f64,
-                            left: i,
-                            right: order[lo + k],
-                        });
+                    let Ok(b) = <&[u64; 16]>::try_from(b) else {
+                        continue;
+                    };
+                    let c = [
+                        and_count_16(rows[0], b),
+                        and_count_16(rows[1], b),
+                        and_count_16(rows[2], b),
+                        and_count_16(rows[3], b),
+                    ];
+                    for r in 0..4 {
+                        if accept(c[r], cas[r], cb) {
+                            out.push(Candidate {
+                                similarity: 2.0 * c[r] as f64 / (cas[r] + cb) as f64,
+                                left: chunk[r],
+                                right: order[lo + k],
+                            });
+                        }
                     }
                 }
-                compared += (hi - lo) as u64;
+                compared += 4 * (hi - lo) as u64;
+            } else {
+                for &i in chunk {
+                    let a = left.row(i as usize);
+                    let ca = left.counts[i as usize];
+                    for (k, b) in rdata[lo * w..hi * w].chunks_exact(w).enumerate() {
+                        let cb = rcounts[lo + k];
+                        let c = and_count(a, b);
+                        if accept(c, ca, cb) {
+                            out.push(Candidate {
+                                similarity: 2.0 * c as f64 / (ca + cb) as f64,
+                                left: i,
+                                right: order[lo + k],
+                            });
+                        }
+                    }
+                    compared += (hi - lo) as u64;
+                }
             }
         }
-    }
+        (out, compared)
+    };
+    let threads = threads.max(1);
+    let (mut out, compared) = if threads == 1 || lorder.len() < 1024 {
+        scan(&lorder)
+    } else {
+        // contiguous parts of a multiple of 4 rows (rows stay grouped by popcount)
+        let per = lorder.len().div_ceil(threads).div_ceil(4) * 4;
+        let parts: Vec<&[u32]> = lorder.chunks(per).collect();
+        let results: Vec<(Vec<Candidate>, u64)> = std::thread::scope(|sc| {
+            let handles: Vec<_> = parts.iter().map(|p| sc.spawn(|| scan(p))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        let mut out = Vec::with_capacity(results.iter().map(|r| r.0.len()).sum());
+        let mut compared = 0;
+        for (c, n) in results {
+            out.extend(c);
+            compared += n;
+        }
+        (out, compared)
+    };
     sort_candidates(&mut out);
     (out, compared)
 }
@@ -352,6 +387,16 @@ mod tests {
             let slow = candidates_brute_force(&sa, &sb, t);
             assert_eq!(fast, slow, "threshold {t}");
         }
+        // the threaded path (needs >= 1024 left rows) gives the same result
+        let big = random_clks(1100, 128, 40, 3);
+        let sbig = match ClkSet::new(&big) {
+            Ok(x) => x,
+            Err(e) => panic!("{e}"),
+        };
+        let one = candidates_threaded(&sbig, &sb, 0.45, 1);
+        let two = candidates_threaded(&sbig, &sb, 0.45, 2);
+        assert_eq!(one, two);
+        assert_eq!(one.1, 1100 * sb.len() as u64);
         assert_eq!(candidates(&sa, &sb, 1.0).len(), 10);
     }
 
