@@ -131,6 +131,9 @@ pub struct Model {
     pub fields: Vec<FieldParams>,
     /// Prior probability that two random records match.
     pub lambda: f64,
+    /// Count only the strongest positive agreement among the location fields (see
+    /// [`is_location`]); off by default (the textbook model sums all fields).
+    pub cap_location: bool,
 }
 
 /// One field's contribution to a pair's score.
@@ -482,7 +485,11 @@ impl Model {
                 tf: tfs[f].clone(),
             })
             .collect();
-        Model { fields, lambda }
+        Model {
+            fields,
+            lambda,
+            cap_location: false,
+        }
     }
 
     /// log2 Bayes factor of field `f` at `level` for the pair (with the TF adjustment).
@@ -511,12 +518,41 @@ impl Model {
     /// Match weight (log2 odds) of a pair.
     pub fn match_weight(&self, cmp: &Comparer<'_>, i: usize, j: usize, p: Pattern) -> f64 {
         let mut w = (self.lambda / (1.0 - self.lambda)).log2();
+        let (mut loc_sum, mut loc_max) = (0.0f64, 0.0f64);
         for f in 0..self.fields.len() {
             if let Some(l) = level_of(p, f) {
-                w += self.field_log2_bf(cmp, f, l, i, j);
+                let c = self.field_log2_bf(cmp, f, l, i, j);
+                w += c;
+                if self.cap_location && is_location(self.fields[f].kind) && c > 0.0 {
+                    loc_sum += c;
+                    loc_max = loc_max.max(c);
+                }
             }
         }
-        w
+        w - (loc_sum - loc_max)
+    }
+
+    /// Whether the pair has evidence on personal identity (not only on a shared address,
+    /// phone or family name): given or full name at least fairly similar (Jaro-Winkler ≥
+    /// 0.88), a date of birth within a month, or an exact document number or e-mail.
+    /// Relatives in one household agree on location and family name but not on these.
+    pub fn has_identity_evidence(&self, p: Pattern) -> bool {
+        let mut any_identity_field = false;
+        for (f, fp) in self.fields.iter().enumerate() {
+            let min = match fp.kind {
+                FieldKind::GivenName | FieldKind::FullName => 2,
+                FieldKind::DateOfBirth => 3,
+                FieldKind::DocumentNumber => 3,
+                FieldKind::Email => 2,
+                _ => continue,
+            };
+            any_identity_field = true;
+            if level_of(p, f).is_some_and(|l| l >= min) {
+                return true;
+            }
+        }
+        // without any identity field configured, the guard cannot apply
+        !any_identity_field
     }
 
     /// Per-field explanation of a pair's score.
@@ -524,13 +560,18 @@ impl Model {
         let p = cmp.pattern(i, j);
         let prior = (self.lambda / (1.0 - self.lambda)).log2();
         let mut total = prior;
-        let fields = (0..self.fields.len())
+        let (mut loc_sum, mut loc_max) = (0.0f64, 0.0f64);
+        let mut fields: Vec<FieldContribution> = (0..self.fields.len())
             .map(|f| {
                 let level = level_of(p, f);
                 let w = level
                     .map(|l| self.field_log2_bf(cmp, f, l, i, j))
                     .unwrap_or(0.0);
                 total += w;
+                if self.cap_location && is_location(self.fields[f].kind) && w > 0.0 {
+                    loc_sum += w;
+                    loc_max = loc_max.max(w);
+                }
                 FieldContribution {
                     kind: self.fields[f].kind,
                     left: cmp.a.columns[f].raw[i].clone(),
@@ -543,6 +584,21 @@ impl Model {
                 }
             })
             .collect();
+        if loc_sum > loc_max {
+            // dependent location fields count once: only the strongest agreement is kept
+            let mut kept_one = false;
+            for c in fields.iter_mut() {
+                if is_location(c.kind) && c.log2_bayes_factor > 0.0 {
+                    if !kept_one && c.log2_bayes_factor == loc_max {
+                        kept_one = true;
+                    } else {
+                        c.log2_bayes_factor = 0.0;
+                        c.label = "agrees, but counted in the strongest location field";
+                    }
+                }
+            }
+            total -= loc_sum - loc_max;
+        }
         Explanation {
             prior_log2_odds: prior,
             fields,
@@ -550,6 +606,21 @@ impl Model {
             probability: probability(total),
         }
     }
+}
+
+/// Location fields (street, street number, city, postcode, region, phone) are strongly
+/// dependent (people at one address share all of them), so in a score only the strongest
+/// positive agreement among them counts; disagreements all count.
+pub fn is_location(kind: FieldKind) -> bool {
+    matches!(
+        kind,
+        FieldKind::Street
+            | FieldKind::StreetNumber
+            | FieldKind::City
+            | FieldKind::Postcode
+            | FieldKind::Region
+            | FieldKind::Phone
+    )
 }
 
 /// Match probability from a match weight (log2 odds).

@@ -22,6 +22,11 @@ pub struct LinkOptions {
     pub train: TrainOptions,
     /// Worker threads for comparisons (1 = no threads).
     pub threads: usize,
+    /// Household-aware scoring: location fields count once (only the strongest agreement,
+    /// see [`crate::fellegi_sunter::is_location`]) and a link needs evidence on personal
+    /// identity ([`Model::has_identity_evidence`]), so relatives sharing an address and a
+    /// family name are not merged. Costs some recall on data without households (FEBRL).
+    pub household_aware: bool,
 }
 
 impl Default for LinkOptions {
@@ -33,6 +38,7 @@ impl Default for LinkOptions {
             one_to_one: false,
             train: TrainOptions::default(),
             threads: 1,
+            household_aware: false,
         }
     }
 }
@@ -142,11 +148,13 @@ fn run(a: &Dataset, b: &Dataset, same: bool, opts: &LinkOptions) -> Result<LinkO
     let cmp = Comparer::new(a, b);
     let pats = patterns(&cmp, &cands, opts.threads);
     lap("comparing", &mut timings);
-    let model = Model::train(&cmp, &cands, &pats, &rules, same, &opts.train);
+    let mut model = Model::train(&cmp, &cands, &pats, &rules, same, &opts.train);
+    model.cap_location = opts.household_aware;
     lap("training", &mut timings);
     let mut pairs: Vec<(u32, u32, f64)> = cands
         .iter()
         .zip(&pats)
+        .filter(|(_, p)| !opts.household_aware || model.has_identity_evidence(**p))
         .filter_map(|(&(i, j), &p)| {
             let pr = probability(model.match_weight(&cmp, i as usize, j as usize, p));
             (pr >= opts.threshold).then_some((i, j, pr))
@@ -310,6 +318,83 @@ mod tests {
             .unwrap_or(0);
         let e2 = out.model.explain(&cmp, 3, far);
         assert!(e2.probability < e.probability);
+    }
+
+    #[test]
+    fn household_aware_scoring_keeps_relatives_apart() {
+        // 150 households of 3 relatives: same family name, city, postcode (and street),
+        // different given names and dates of birth; each relative also appears a second time
+        // with a typo in the given name.
+        const KINDS: [FieldKind; 6] = [GivenName, FamilyName, DateOfBirth, Postcode, City, Street];
+        const G: [&str; 9] = [
+            "anna", "bilal", "chloe", "dmitri", "esther", "farid", "goran", "yusuf", "ivan",
+        ];
+        let mut rng = crate::fellegi_sunter::SplitMix64::new(3);
+        let (mut ids, mut rows) = (Vec::new(), Vec::new());
+        for h in 0..150 {
+            let fam = format!("fam{h}x{}", rng.below(1000));
+            let street = format!("{} street {}", h, rng.below(50));
+            for m in 0..3 {
+                let g = G[(h + 3 * m) % 9].to_string();
+                let dob = format!(
+                    "19{:02}{:02}{:02}",
+                    31 + 17 * m,
+                    1 + rng.below(12),
+                    1 + rng.below(28)
+                );
+                for copy in 0..2 {
+                    let g = if copy == 1 {
+                        format!("{g}h")
+                    } else {
+                        g.clone()
+                    };
+                    ids.push(format!("h{h}m{m}c{copy}"));
+                    rows.push(vec![
+                        g,
+                        fam.clone(),
+                        dob.clone(),
+                        format!("{}", 1000 + h),
+                        format!("city{}", h % 7),
+                        street.clone(),
+                    ]);
+                }
+            }
+        }
+        let d = match Dataset::from_rows(&KINDS, ids.clone(), &rows) {
+            Ok(d) => d,
+            Err(e) => panic!("{e}"),
+        };
+        let person = |i: usize| ids[i].split('c').next().unwrap_or("").to_string();
+        let count = |opts: &LinkOptions| -> (usize, usize) {
+            let out = match dedupe(&d, opts) {
+                Ok(o) => o,
+                Err(e) => panic!("{e}"),
+            };
+            let c = out.clusters.unwrap_or_default();
+            let (mut together, mut merged_relatives) = (0, 0);
+            for i in 0..d.len() {
+                for j in i + 1..d.len() {
+                    if c[i] == c[j] {
+                        if person(i) == person(j) {
+                            together += 1
+                        } else {
+                            merged_relatives += 1
+                        }
+                    }
+                }
+            }
+            (together, merged_relatives)
+        };
+        let aware = LinkOptions {
+            household_aware: true,
+            ..LinkOptions::default()
+        };
+        let (together, merged) = count(&aware);
+        assert_eq!(merged, 0, "relatives merged");
+        assert!(together >= 440, "copies found: {together}/450");
+        // the textbook model (all fields summed) merges households in this data
+        let (_, merged_plain) = count(&LinkOptions::default());
+        assert!(merged_plain > 0);
     }
 
     #[test]

@@ -58,6 +58,11 @@ pub struct CommonLinkArgs {
     /// Worker threads for comparisons.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Household-aware scoring: address, postcode, city and phone agreement count once, and
+    /// a link needs a similar given name, a close date of birth, or an equal document number
+    /// or e-mail, so that relatives at one address are not merged.
+    #[arg(long)]
+    pub household_aware: bool,
     /// Also write every accepted pair with each field's comparison level and log2 Bayes
     /// factor to this CSV file.
     #[arg(long)]
@@ -230,6 +235,7 @@ fn options(c: &CommonLinkArgs) -> Result<LinkOptions> {
         max_block_pairs: c.max_block_pairs,
         threshold: c.threshold,
         threads: c.threads.max(1),
+        household_aware: c.household_aware,
         ..LinkOptions::default()
     })
 }
