@@ -84,6 +84,9 @@ if [ "$SCALE" -gt 0 ]; then
     timed ally_scale "$ALLY" link dedupe --input "$OUT/synthetic.csv" --id-column id \
         --field given_name=given_name --field family_name=family_name --field date_of_birth=date_of_birth \
         --field city=city --field postcode=postcode --field street=street --field phone=phone \
+        --block given_name+family_name --block given_name+family_name~family_name+given_name \
+        --block family_name+date_of_birth --block given_name+date_of_birth \
+        --block postcode+date_of_birth --block phone --block street+given_name \
         --threads 2 --household-aware --output "$OUT/synthetic_clusters.csv"
     python3 "$ROOT/bench/linkage/score.py" clusters "$OUT/synthetic_clusters.csv" "$OUT/synthetic_truth.csv" > "$OUT/ally_scale.score.json"
 fi

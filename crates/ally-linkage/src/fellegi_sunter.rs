@@ -437,10 +437,13 @@ impl Model {
         for rule in rules {
             let rf = rule.fields();
             let active: Vec<bool> = kinds.iter().map(|k| !rf.contains(k)).collect();
+            // EM needs the distribution of patterns, not every pair: a fixed stride sample
+            let stride = pairs.len().div_ceil(2_000_000).max(1);
             let agg = aggregate(
                 pairs
                     .iter()
                     .zip(patterns)
+                    .step_by(stride)
                     .filter(|((i, j), _)| cmp.agrees_on(rule, *i as usize, *j as usize))
                     .map(|(_, p)| *p),
             );

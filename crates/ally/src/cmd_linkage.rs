@@ -49,7 +49,8 @@ pub struct CommonLinkArgs {
     /// Minimum match probability of a link.
     #[arg(long, default_value_t = 0.5)]
     pub threshold: f64,
-    /// Blocking rule as KIND[+KIND...] (repeatable); default: rules for the fields given.
+    /// Blocking rule as KIND[+KIND...] or LEFT~RIGHT for a cross-field rule (repeatable);
+    /// default: rules for the fields given.
     #[arg(long = "block")]
     pub blocks: Vec<String>,
     /// Skip blocks that would produce more candidate pairs than this.
@@ -201,12 +202,24 @@ fn parse_rules(blocks: &[String]) -> Result<Option<Vec<BlockingRule>>> {
         return Ok(None);
     }
     let mut rules = Vec::new();
+    let kinds = |t: &str| -> Result<Vec<FieldKind>> {
+        t.split('+')
+            .map(|k| k.parse::<FieldKind>().map_err(anyhow::Error::from))
+            .collect()
+    };
     for b in blocks {
-        let kinds: Vec<FieldKind> = b
-            .split('+')
-            .map(|k| k.parse::<FieldKind>())
-            .collect::<Result<_, _>>()?;
-        rules.push(BlockingRule::on(&kinds));
+        // KIND+KIND, or LEFT~RIGHT for cross-field rules (given_name+family_name~family_name+given_name)
+        let rule = match b.split_once('~') {
+            Some((l, r)) => BlockingRule {
+                left: kinds(l)?,
+                right: kinds(r)?,
+            },
+            None => BlockingRule::on(&kinds(b)?),
+        };
+        if rule.left.len() != rule.right.len() {
+            bail!("blocking rule {b:?}: both sides need the same number of fields");
+        }
+        rules.push(rule);
     }
     Ok(Some(rules))
 }
