@@ -355,6 +355,42 @@ pub fn sex_key(raw: &str) -> Option<String> {
     Some(v.to_string())
 }
 
+/// Street abbreviations expanded in street keys.
+const STREET_WORDS: &[(&str, &str)] = &[
+    ("st", "street"),
+    ("str", "street"),
+    ("rd", "road"),
+    ("ave", "avenue"),
+    ("av", "avenue"),
+    ("ln", "lane"),
+    ("dr", "drive"),
+    ("pl", "place"),
+    ("cres", "crescent"),
+    ("ct", "court"),
+    ("sq", "square"),
+    ("blvd", "boulevard"),
+    ("hwy", "highway"),
+    ("cl", "close"),
+    ("strasse", "street"),
+    ("str.", "street"),
+];
+
+/// Matching key of a street: [`text_key`] with common abbreviations expanded
+/// ("12 High St." and "12 high street" agree).
+pub fn street_key(raw: &str) -> String {
+    text_key(raw)
+        .split(' ')
+        .map(|t| {
+            STREET_WORDS
+                .iter()
+                .find(|(a, _)| *a == t)
+                .map(|(_, b)| *b)
+                .unwrap_or(t)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Key of codes (postcodes, document numbers, street numbers): [`text_key`] without spaces.
 pub fn code_key(raw: &str) -> String {
     text_key(raw).replace(' ', "")
@@ -387,6 +423,13 @@ mod tests {
         assert_eq!(text_key("ＡＢＣ"), "abc"); // full-width via NFKC
         assert_eq!(text_key("Владимир"), "vladimir");
         assert_eq!(text_key("O'Brien"), "obrien");
+    }
+
+    #[test]
+    fn street_abbreviations_expand() {
+        assert_eq!(street_key("12 High St."), "12 high street");
+        assert_eq!(street_key("Main Rd"), "main road");
+        assert_eq!(street_key("stanley street"), "stanley street");
     }
 
     #[test]

@@ -167,7 +167,7 @@ impl Encoder {
     pub fn new(schema: &Schema, secret: &[u8]) -> Result<Self, LinkageError> {
         let hash_l = schema
             .l
-            .checked_shl(schema.xor_folds)
+            .checked_mul(1usize << schema.xor_folds.min(16))
             .ok_or_else(|| LinkageError::Schema("l too large".into()))?;
         let uses_blake = schema
             .features

@@ -164,8 +164,10 @@ impl Schema {
             ));
         }
         let xor_folds = cfg.get("xor_folds").and_then(Value::as_u64).unwrap_or(0) as u32;
-        if l == 0 || l % 8 != 0 {
-            return Err(err("clkConfig.l must be a positive multiple of 8"));
+        if l == 0 || !l.is_multiple_of(8) || l > 1 << 20 {
+            return Err(err(
+                "clkConfig.l must be a positive multiple of 8, at most 2^20",
+            ));
         }
         if xor_folds > 8 {
             return Err(err("too many xor_folds"));
@@ -263,6 +265,7 @@ fn parse_feature(f: &Value) -> Result<Feature, LinkageError> {
         }
     };
     let s = h.get("strategy").ok_or_else(|| ctx("missing strategy"))?;
+    const MAX_BITS: usize = 100_000;
     let strategy = if let Some(k) = s.get("bitsPerToken") {
         Strategy::BitsPerToken(uint(Some(k), "bitsPerToken")?)
     } else if let Some(k) = s.get("bitsPerFeature") {
@@ -270,6 +273,9 @@ fn parse_feature(f: &Value) -> Result<Feature, LinkageError> {
     } else {
         return Err(ctx("unknown strategy"));
     };
+    if matches!(strategy, Strategy::BitsPerToken(k) | Strategy::BitsPerFeature(k) if k > MAX_BITS) {
+        return Err(ctx("bits per token/feature must be at most 100000"));
+    }
     let hv = h.get("hash");
     let hash = match hv.and_then(|x| x.get("type")).and_then(Value::as_str) {
         None | Some("blakeHash") => HashKind::Blake,
