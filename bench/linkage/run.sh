@@ -87,7 +87,7 @@ if [ "$SCALE" -gt 0 ]; then
         --block given_name+family_name --block given_name+family_name~family_name+given_name \
         --block family_name+date_of_birth --block given_name+date_of_birth \
         --block postcode+date_of_birth --block phone --block street+given_name \
-        --threads 2 --household-aware --output "$OUT/synthetic_clusters.csv"
+        --threads 2 --household-aware --phone-region GB --output "$OUT/synthetic_clusters.csv"
     python3 "$ROOT/bench/linkage/score.py" clusters "$OUT/synthetic_clusters.csv" "$OUT/synthetic_truth.csv" > "$OUT/ally_scale.score.json"
 fi
 

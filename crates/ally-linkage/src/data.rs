@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use crate::error::{LinkageError, Result};
-use crate::normalise::{FieldKind, key_for};
+use crate::normalise::{FieldKind, NormaliseOptions, key_for, key_for_with};
 
 /// Which CSV column feeds which field kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +105,24 @@ impl Dataset {
         id_column: &str,
         fields: &[FieldSpec],
     ) -> Result<Self> {
+        Self::read_csv_with(
+            reader,
+            source_name,
+            id_column,
+            fields,
+            &NormaliseOptions::default(),
+        )
+    }
+
+    /// [`Dataset::read_csv`] with normalisation options (e.g. the region of national phone
+    /// numbers).
+    pub fn read_csv_with<R: Read>(
+        reader: R,
+        source_name: &str,
+        id_column: &str,
+        fields: &[FieldSpec],
+        opts: &NormaliseOptions,
+    ) -> Result<Self> {
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
@@ -170,7 +188,7 @@ impl Dataset {
             for (col, &i) in columns.iter_mut().zip(&idx) {
                 let v = rec.get(i).unwrap_or("");
                 col.keys
-                    .push(key_for(col.kind, v).map(String::into_boxed_str));
+                    .push(key_for_with(col.kind, v, opts).map(String::into_boxed_str));
                 col.raw.push(v.to_string());
             }
         }

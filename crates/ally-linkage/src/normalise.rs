@@ -296,15 +296,24 @@ pub fn parse_date(raw: &str) -> Option<FuzzyDate> {
     }
 }
 
-/// Normalise a phone number to an E.164-like string (`+` and digits) when the number carries
-/// an international prefix (`+` or `00`), or when `default_country_code` is given and the
-/// number is national (leading trunk `0` is dropped). Otherwise the bare digits are returned.
-/// Returns `None` if fewer than 5 digits remain.
+/// Normalise a phone number to E.164 (`+` and digits).
 ///
-/// This is a syntactic normaliser: it does not validate numbering plans.
-pub fn phone_key(raw: &str, default_country_code: Option<&str>) -> Option<String> {
+/// The number is parsed and validated with the `phonenumber` crate (Google's libphonenumber
+/// metadata); national numbers need `default_region` (an ISO 3166 code such as `GB`). When
+/// that fails (unknown region, number outside the numbering plan), a syntactic fallback is
+/// used: `+` or `00` prefixes become `+`, a national number with a known region gets the
+/// region's calling code without the trunk `0`, anything else keeps its bare digits.
+/// Returns `None` if fewer than 5 digits remain.
+pub fn phone_key(raw: &str, default_region: Option<&str>) -> Option<String> {
     // "+44 (0)20 ..." : the bracketed trunk zero is not dialled internationally
     let t = raw.trim().replace("(0)", "");
+    let region: Option<phonenumber::country::Id> =
+        default_region.and_then(|r| r.trim().to_ascii_uppercase().parse().ok());
+    if let Ok(n) = phonenumber::parse(region, &t)
+        && phonenumber::is_valid(&n)
+    {
+        return Some(n.format().mode(phonenumber::Mode::E164).to_string());
+    }
     let international = t.starts_with('+');
     let mut digits: String = t.chars().filter(|c| c.is_ascii_digit()).collect();
     if digits.len() < 5 {
@@ -316,14 +325,25 @@ pub fn phone_key(raw: &str, default_country_code: Option<&str>) -> Option<String
     if let Some(rest) = digits.strip_prefix("00") {
         return Some(format!("+{rest}"));
     }
-    if let Some(cc) = default_country_code {
+    let code = region.and_then(|id| {
+        phonenumber::metadata::DATABASE
+            .by_id(id.as_ref())
+            .map(|m| m.country_code())
+    });
+    if let Some(cc) = code {
         if let Some(rest) = digits.strip_prefix('0') {
             digits = rest.to_string();
         }
-        let cc: String = cc.chars().filter(|c| c.is_ascii_digit()).collect();
         return Some(format!("+{cc}{digits}"));
     }
     Some(digits)
+}
+
+/// Options of normalisation that depend on the data's origin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NormaliseOptions {
+    /// Region (ISO 3166 alpha-2, e.g. `GB`) of national phone numbers.
+    pub phone_region: Option<String>,
 }
 
 /// Normalise an e-mail address: trimmed, lower-cased; for gmail.com addresses dots and
@@ -398,12 +418,17 @@ pub fn code_key(raw: &str) -> String {
 
 /// Matching key for a value of the given kind; `None` (or an empty result) means missing.
 pub fn key_for(kind: FieldKind, raw: &str) -> Option<String> {
+    key_for_with(kind, raw, &NormaliseOptions::default())
+}
+
+/// [`key_for`] with options.
+pub fn key_for_with(kind: FieldKind, raw: &str, opts: &NormaliseOptions) -> Option<String> {
     let k = match kind {
         FieldKind::GivenName | FieldKind::FamilyName => name_key(raw),
         FieldKind::FullName => sorted_name_key(raw),
         FieldKind::DateOfBirth => parse_date(raw)?.canonical(),
         FieldKind::Sex => sex_key(raw)?,
-        FieldKind::Phone => phone_key(raw, None)?,
+        FieldKind::Phone => phone_key(raw, opts.phone_region.as_deref())?,
         FieldKind::Email => email_key(raw)?,
         FieldKind::StreetNumber | FieldKind::Postcode | FieldKind::DocumentNumber => code_key(raw),
         FieldKind::Nationality | FieldKind::Street | FieldKind::City | FieldKind::Region => {
@@ -475,10 +500,24 @@ mod tests {
             Some("+442079460958")
         );
         assert_eq!(
-            phone_key("020 7946 0958", Some("44")).as_deref(),
+            phone_key("020 7946 0958", Some("GB")).as_deref(),
             Some("+442079460958")
         );
         assert_eq!(phone_key("12", None), None);
+        // validated by the numbering plan: a French mobile written nationally and internationally
+        assert_eq!(
+            phone_key("06 12 34 56 78", Some("fr")).as_deref(),
+            Some("+33612345678")
+        );
+        assert_eq!(
+            phone_key("+33 6 12 34 56 78", None).as_deref(),
+            Some("+33612345678")
+        );
+        // outside the plan: syntactic fallback with the region's calling code
+        assert_eq!(
+            phone_key("0483918069", Some("GB")).as_deref(),
+            Some("+44483918069")
+        );
         assert_eq!(
             email_key(" A.B+x@GMail.com").as_deref(),
             Some("ab@gmail.com")

@@ -59,6 +59,9 @@ pub struct CommonLinkArgs {
     /// Worker threads for comparisons.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Region (ISO 3166 code, e.g. GB) of phone numbers written without a country code.
+    #[arg(long)]
+    pub phone_region: Option<String>,
     /// Household-aware scoring: address, postcode, city and phone agreement count once, and
     /// a link needs a similar given name, a close date of birth, or an equal document number
     /// or e-mail, so that relatives at one address are not merged.
@@ -224,13 +227,22 @@ fn parse_rules(blocks: &[String]) -> Result<Option<Vec<BlockingRule>>> {
     Ok(Some(rules))
 }
 
-fn read_dataset(path: &Path, id_column: &str, fields: &[FieldSpec]) -> Result<Dataset> {
+fn read_dataset(
+    path: &Path,
+    id_column: &str,
+    fields: &[FieldSpec],
+    phone_region: &Option<String>,
+) -> Result<Dataset> {
     let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    Ok(Dataset::read_csv(
+    let opts = ally_linkage::normalise::NormaliseOptions {
+        phone_region: phone_region.clone(),
+    };
+    Ok(Dataset::read_csv_with(
         std::io::BufReader::new(f),
         &path.display().to_string(),
         id_column,
         fields,
+        &opts,
     )?)
 }
 
@@ -309,7 +321,12 @@ fn dedupe(a: DedupeArgs) -> Result<ExitCode> {
     let p = Progress::new(3);
     p.step("reading and normalising");
     let t0 = std::time::Instant::now();
-    let d = read_dataset(&a.input, &a.common.id_column, &fields)?;
+    let d = read_dataset(
+        &a.input,
+        &a.common.id_column,
+        &fields,
+        &a.common.phone_region,
+    )?;
     let read_s = t0.elapsed().as_secs_f64();
     p.step("blocking, training and scoring");
     let out = ally_linkage::dedupe(&d, &opts)?;
@@ -375,8 +392,18 @@ fn link_match(a: MatchArgs) -> Result<ExitCode> {
     let p = Progress::new(3);
     p.step("reading and normalising");
     let t0 = std::time::Instant::now();
-    let left = read_dataset(&a.left, &a.common.id_column, &fields)?;
-    let right = read_dataset(&a.right, &a.common.id_column, &fields)?;
+    let left = read_dataset(
+        &a.left,
+        &a.common.id_column,
+        &fields,
+        &a.common.phone_region,
+    )?;
+    let right = read_dataset(
+        &a.right,
+        &a.common.id_column,
+        &fields,
+        &a.common.phone_region,
+    )?;
     let read_s = t0.elapsed().as_secs_f64();
     p.step("blocking, training and scoring");
     let out = ally_linkage::link(&left, &right, &opts)?;
