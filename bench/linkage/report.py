@@ -104,6 +104,11 @@ if wa is not None and wb is not None:
     ratio = f", {rate / an['febrl4']['encode_records_per_s']:.1f}× clkhash" if an else ""
     print(f"- Ally `pprl encode`: {wa + wb:.2f} s for both files as whole processes (CSV read + write included), {rate:.0f} records/s{ratio}; peak {fmt(max(ra, rb), 0)} MiB")
 
+ec = load("encode_compare.json")
+if ec:
+    print(f"- 50,000 distinct synthetic records (names in Latin, Cyrillic and Greek script): clkhash {ec['clkhash_records_per_s']} records/s (in-process), "
+          f"Ally {ec['ally_records_per_s']} records/s (whole process): {ec['ratio']}×; all {ec['records']} encodings bit-identical: {ec['bit_identical']}")
+
 print("\n### Dice comparisons per second (10k × 10k random 1024-bit CLKs, t = 0.8, single core unless noted)\n")
 tp = load("anonlink_throughput.json")
 if tp:

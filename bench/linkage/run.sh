@@ -70,6 +70,12 @@ for t in 0.8 0.75 0.7 0.65 0.6; do
     python3 "$ROOT/bench/linkage/score.py" pairs "$OUT/pprl/pairs_$t.csv" "$DATA/febrl4_truth.csv" > "$OUT/ally_pprl_$t.score.json"
 done
 
+echo "== Encoding 50,000 distinct synthetic records: clkhash vs Ally, bit-compatibility" >&2
+"$TARGET/release/examples/synthetic_people" 50000 "$OUT/syn50k.csv" "$OUT/syn50k_truth.csv" 7
+python3 "$ROOT/bench/linkage/to_pprl_columns.py" "$OUT/syn50k.csv" "$OUT/pprl/syn50k_pprl.csv"
+"$PY" "$ROOT/bench/linkage/encode_compare.py" "$ALLY" "$OUT/pprl/schema.json" "$OUT/pprl/secret.txt" \
+    "$OUT/pprl/syn50k_pprl.csv" "$OUT/enc50k" > "$OUT/encode_compare.json"
+
 echo "== Dice throughput: anonlink, Ally, popcount ceiling (10k x 10k random CLKs, t=0.8)" >&2
 "$PY" "$SHARED/pprl_anonlink.py" --skip-accuracy --sizes 10000 --procs 1 --json "$OUT/anonlink_throughput.json" > /dev/null
 "$TARGET/release/examples/dice_throughput" 10000 0.8 1 > "$OUT/ally_dice_1thread.json"
