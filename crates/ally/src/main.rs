@@ -1,6 +1,7 @@
 //! `ally`: the command line. Errors end here as `anyhow` messages and an exit code.
 
 mod cmd_labour;
+mod cmd_linkage;
 mod cmd_screening;
 
 use std::io::{BufRead, IsTerminal};
@@ -138,6 +139,12 @@ enum Command {
     /// Labour document checks: contracts, payslips and timesheets against a rule set.
     #[command(subcommand)]
     Labour(cmd_labour::LabourCommand),
+    /// Entity resolution on plaintext records (CSV in, CSV out).
+    #[command(subcommand)]
+    Link(cmd_linkage::LinkCommand),
+    /// Privacy-preserving record linkage with Bloom-filter encodings (CLKs).
+    #[command(subcommand)]
+    Pprl(cmd_linkage::PprlCommand),
 }
 
 #[derive(Subcommand)]
@@ -368,6 +375,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Screening(c) => return cmd_screening::run_screening(c),
         Command::Catalogue(c) => return cmd_screening::run_catalogue(c),
         Command::Labour(c) => return cmd_labour::run(c),
+        Command::Link(c) => return cmd_linkage::run(cmd_linkage::LinkageCommand::Link(c)),
+        Command::Pprl(c) => return cmd_linkage::run(cmd_linkage::LinkageCommand::Pprl(c)),
         Command::Init {
             common,
             org_name,

@@ -1,0 +1,515 @@
+//! Encoding records into CLKs (cryptographic long-term keys), compatible with clkhash.
+//!
+//! Per field, two keys are derived from the shared secret with HKDF (salt, info and key size
+//! from the schema; 2 × key size bytes per feature, ignored features included, in feature
+//! order). The field value is tokenised; each token sets k bits chosen by keyed BLAKE2b
+//! (salt = the decimal block number, digest cut into 16-bit little-endian integers mod l) or
+//! by double hashing (HMAC-SHA1 + i·HMAC-MD5 mod l). All fields are OR-ed into one filter,
+//! which is then XOR-folded as often as the schema asks.
+
+use blake2::Blake2bMac512;
+use hkdf::Hkdf;
+use hmac::{Hmac, KeyInit, Mac};
+use md5::Md5;
+use sha1::Sha1;
+use sha2::{Sha256, Sha512};
+
+use super::Clk;
+use super::schema::{Comparison, Feature, Format, HashKind, Schema};
+use crate::error::LinkageError;
+
+/// An encoder for one schema and secret.
+#[derive(Clone)]
+pub struct Encoder {
+    schema: Schema,
+    /// (key for blake / HMAC-SHA1, key for HMAC-MD5) per feature.
+    keys: Vec<KeyPair>,
+    hash_l: usize,
+}
+
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // never print the keys
+        f.debug_struct("Encoder")
+            .field("l", &self.schema.l)
+            .field("features", &self.schema.features.len())
+            .finish()
+    }
+}
+
+/// The two derived keys of a feature.
+type KeyPair = (Vec<u8>, Vec<u8>);
+
+fn derive_keys(schema: &Schema, secret: &[u8]) -> Result<Vec<KeyPair>, LinkageError> {
+    let n = schema.features.len();
+    let ks = schema.kdf.key_size;
+    let mut okm = vec![0u8; 2 * n * ks];
+    let salt = schema.kdf.salt.as_deref();
+    let info = schema.kdf.info.as_deref().unwrap_or(&[]);
+    let ok = match schema.kdf.hash.as_str() {
+        "SHA512" => Hkdf::<Sha512>::new(salt, secret)
+            .expand(info, &mut okm)
+            .is_ok(),
+        _ => Hkdf::<Sha256>::new(salt, secret)
+            .expand(info, &mut okm)
+            .is_ok(),
+    };
+    if !ok {
+        return Err(LinkageError::Schema(
+            "HKDF cannot derive that many key bytes; use fewer features or a smaller keySize"
+                .into(),
+        ));
+    }
+    Ok((0..n)
+        .map(|i| {
+            (
+                okm[2 * i * ks..(2 * i + 1) * ks].to_vec(),
+                okm[(2 * i + 1) * ks..(2 * i + 2) * ks].to_vec(),
+            )
+        })
+        .collect())
+}
+
+/// Tokens of a formatted value.
+pub fn tokenize(comparison: &Comparison, word: &str) -> Vec<String> {
+    if word.is_empty() {
+        return Vec::new();
+    }
+    match comparison {
+        Comparison::Exact => vec![word.to_string()],
+        Comparison::Ngram { n, positional } => {
+            let n = *n;
+            let pad = " ".repeat(n.saturating_sub(1));
+            let chars: Vec<char> = format!("{pad}{word}{pad}").chars().collect();
+            if chars.len() < n {
+                return Vec::new();
+            }
+            (0..=chars.len() - n)
+                .map(|i| {
+                    let g: String = chars[i..i + n].iter().collect();
+                    if *positional {
+                        format!("{} {g}", i + 1)
+                    } else {
+                        g
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+fn format_date(value: &str, fmt: &str) -> Option<String> {
+    // minimal strptime: %Y (4 digits), %m and %d (1-2 digits), %% and literal characters
+    let v: Vec<char> = value.chars().collect();
+    let f: Vec<char> = fmt.chars().collect();
+    let (mut i, mut j) = (0usize, 0usize);
+    let (mut y, mut m, mut d) = (None, None, None);
+    let digits = |i: &mut usize, max: usize| -> Option<u32> {
+        let start = *i;
+        while *i < v.len() && *i - start < max && v[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        if *i == start {
+            None
+        } else {
+            v[start..*i].iter().collect::<String>().parse().ok()
+        }
+    };
+    while j < f.len() {
+        if f[j] == '%' && j + 1 < f.len() {
+            match f[j + 1] {
+                'Y' => y = Some(digits(&mut i, 4)?),
+                'm' => m = Some(digits(&mut i, 2)?),
+                'd' => d = Some(digits(&mut i, 2)?),
+                '%' => {
+                    if v.get(i) != Some(&'%') {
+                        return None;
+                    }
+                    i += 1;
+                }
+                _ => return None,
+            }
+            j += 2;
+        } else {
+            if v.get(i) != Some(&f[j]) {
+                return None;
+            }
+            i += 1;
+            j += 1;
+        }
+    }
+    if i != v.len() {
+        return None;
+    }
+    let (y, m, d) = (y.unwrap_or(1900), m.unwrap_or(1), d.unwrap_or(1));
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let dim = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if d == 0 || d > dim {
+        return None;
+    }
+    Some(format!("{y:04}{m:02}{d:02}"))
+}
+
+fn big_endian_mod(bytes: &[u8], l: usize) -> usize {
+    bytes
+        .iter()
+        .fold(0u128, |r, &b| (r * 256 + b as u128) % l as u128) as usize
+}
+
+impl Encoder {
+    /// Build an encoder: checks the schema and derives the per-field keys.
+    pub fn new(schema: &Schema, secret: &[u8]) -> Result<Self, LinkageError> {
+        let hash_l = schema
+            .l
+            .checked_mul(1usize << schema.xor_folds.min(16))
+            .ok_or_else(|| LinkageError::Schema("l too large".into()))?;
+        let uses_blake = schema
+            .features
+            .iter()
+            .any(|f| matches!(f.hashing.as_ref().map(|h| h.hash), Some(HashKind::Blake)));
+        if uses_blake && !hash_l.is_power_of_two() {
+            return Err(LinkageError::Schema(
+                "blakeHash needs l (times 2^xor_folds) to be a power of two".into(),
+            ));
+        }
+        if uses_blake && hash_l > 65_536 {
+            return Err(LinkageError::Schema(
+                "blakeHash supports filters of at most 65536 bits".into(),
+            ));
+        }
+        Ok(Encoder {
+            schema: schema.clone(),
+            keys: derive_keys(schema, secret)?,
+            hash_l,
+        })
+    }
+
+    /// The schema.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// For each schema feature, the index of the CSV column with the same name (`None` for
+    /// ignored features that are absent). A hashed feature missing from the header is an error.
+    pub fn column_mapping(&self, header: &[String]) -> Result<Vec<Option<usize>>, LinkageError> {
+        self.schema
+            .features
+            .iter()
+            .map(|f| {
+                let pos = header.iter().position(|h| h.trim() == f.identifier);
+                if pos.is_none() && f.hashing.is_some() {
+                    Err(LinkageError::MissingColumn {
+                        source_name: "input".into(),
+                        column: f.identifier.clone(),
+                        header: header.join(","),
+                    })
+                } else {
+                    Ok(pos)
+                }
+            })
+            .collect()
+    }
+
+    fn formatted(feature: &Feature, value: &str) -> Result<String, LinkageError> {
+        let Some(h) = &feature.hashing else {
+            return Ok(String::new());
+        };
+        if let Some((sentinel, replace)) = &h.missing
+            && value == sentinel
+        {
+            return Ok(replace.clone());
+        }
+        let bad = |m: &str| LinkageError::Encoding {
+            record: String::new(),
+            message: format!("feature {}: {m} {value:?}", feature.identifier),
+        };
+        Ok(match &h.format {
+            Format::String { lower: true } => value.to_lowercase(),
+            Format::String { lower: false } | Format::Enum => value.to_string(),
+            Format::Integer => value
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| bad("not an integer:"))?
+                .to_string(),
+            Format::Date { format } => format_date(value, format)
+                .ok_or_else(|| bad("not a date in the schema's format:"))?,
+        })
+    }
+
+    fn hash_tokens(
+        &self,
+        f: usize,
+        tokens: &[String],
+        ks: &[usize],
+        bf: &mut Clk,
+        cache: &mut TokenCache,
+    ) -> Result<(), LinkageError> {
+        let Some(h) = &self.schema.features[f].hashing else {
+            return Ok(());
+        };
+        let (k1, k2) = &self.keys[f];
+        let l = self.hash_l;
+        for (tok, &k) in tokens.iter().zip(ks) {
+            let t = tok.as_bytes();
+            match h.hash {
+                HashKind::Blake => {
+                    let idx = cache.blake_indices(f, k1, t, k)?;
+                    for &i in &idx[..k] {
+                        bf.set(i as usize % l);
+                    }
+                }
+                HashKind::Double {
+                    prevent_singularity,
+                } => {
+                    let hm_sha1 = |m: &[u8]| -> Result<Vec<u8>, LinkageError> {
+                        let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(k1)
+                            .map_err(|_| LinkageError::Schema("bad HMAC key".into()))?;
+                        mac.update(m);
+                        Ok(mac.finalize().into_bytes().to_vec())
+                    };
+                    let hm_md5 = |m: &[u8]| -> Result<Vec<u8>, LinkageError> {
+                        let mut mac = <Hmac<Md5> as KeyInit>::new_from_slice(k2)
+                            .map_err(|_| LinkageError::Schema("bad HMAC key".into()))?;
+                        mac.update(m);
+                        Ok(mac.finalize().into_bytes().to_vec())
+                    };
+                    let h1 = big_endian_mod(&hm_sha1(t)?, l);
+                    let mut h2 = big_endian_mod(&hm_md5(t)?, l);
+                    if prevent_singularity {
+                        let mut i: u32 = 0;
+                        while h2 == 0 {
+                            let mut m = t.to_vec();
+                            let c = char::from_u32(i).unwrap_or('\u{fffd}');
+                            let mut buf = [0u8; 4];
+                            m.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                            h2 = big_endian_mod(&hm_md5(&m)?, l);
+                            i += 1;
+                        }
+                    }
+                    for i in 0..k {
+                        bf.set((h1 + i * h2) % l);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Encode one record; `values[i]` is the value of schema feature `i` (ignored features'
+    /// values are not used).
+    pub fn encode(&self, values: &[&str]) -> Result<Clk, LinkageError> {
+        self.encode_cached(values, &mut TokenCache::default())
+    }
+
+    /// Like [`Encoder::encode`], reusing the hash indices of tokens seen before (a cache per
+    /// encoder run; it holds derived values, so treat it as secret).
+    pub fn encode_cached(
+        &self,
+        values: &[&str],
+        cache: &mut TokenCache,
+    ) -> Result<Clk, LinkageError> {
+        if values.len() != self.schema.features.len() {
+            return Err(LinkageError::Invalid(format!(
+                "record has {} values, the schema {} features",
+                values.len(),
+                self.schema.features.len()
+            )));
+        }
+        let mut bf = Clk::zeros(self.hash_l);
+        for (f, feature) in self.schema.features.iter().enumerate() {
+            let Some(h) = &feature.hashing else { continue };
+            let v = Self::formatted(feature, values[f])?;
+            let tokens = tokenize(&h.comparison, &v);
+            if tokens.is_empty() {
+                continue;
+            }
+            let ks = h.strategy.bits_per_token(tokens.len());
+            self.hash_tokens(f, &tokens, &ks, &mut bf, cache)?;
+        }
+        for _ in 0..self.schema.xor_folds {
+            bf = bf.xor_fold();
+        }
+        Ok(bf)
+    }
+}
+
+/// Cache of BLAKE2b bit indices per (feature, token), and of the keyed BLAKE2b states per
+/// (feature, block), so that each new token costs one compression per 32 indices.
+#[derive(Default)]
+pub struct TokenCache {
+    indices: Vec<std::collections::HashMap<Vec<u8>, Vec<u16>>>,
+    states: Vec<Vec<Blake2bMac512>>,
+}
+
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenCache { .. }")
+    }
+}
+
+impl TokenCache {
+    const MAX_ENTRIES: usize = 1 << 16;
+
+    fn state(&mut self, f: usize, key: &[u8], block: usize) -> Result<Blake2bMac512, LinkageError> {
+        if self.states.len() <= f {
+            self.states.resize_with(f + 1, Vec::new);
+        }
+        while self.states[f].len() <= block {
+            let salt = self.states[f].len().to_string();
+            let mac = Blake2bMac512::new_with_salt_and_personal(Some(key), salt.as_bytes(), &[])
+                .map_err(|_| LinkageError::Schema("BLAKE2b key must be 1..=64 bytes".into()))?;
+            self.states[f].push(mac);
+        }
+        Ok(self.states[f][block].clone())
+    }
+
+    /// At least `k` indices (a multiple of 32) of `token` for feature `f`.
+    fn blake_indices(
+        &mut self,
+        f: usize,
+        key: &[u8],
+        token: &[u8],
+        k: usize,
+    ) -> Result<Vec<u16>, LinkageError> {
+        if self.indices.len() <= f {
+            self.indices.resize_with(f + 1, Default::default);
+        }
+        if let Some(v) = self.indices[f].get(token)
+            && v.len() >= k
+        {
+            return Ok(v.clone());
+        }
+        let mut v = Vec::with_capacity(k.div_ceil(32) * 32);
+        let mut block = 0;
+        while v.len() < k {
+            let mut mac = self.state(f, key, block)?;
+            blake2::digest::Update::update(&mut mac, token);
+            let digest = mac.finalize().into_bytes();
+            v.extend(
+                digest
+                    .chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]])),
+            );
+            block += 1;
+        }
+        if self.indices[f].len() >= Self::MAX_ENTRIES {
+            self.indices[f].clear();
+        }
+        self.indices[f].insert(token.to_vec(), v.clone());
+        Ok(v)
+    }
+}
+
+/// Hardening by balancing: append the complement and permute the bits with a permutation
+/// derived from `key` (so every encoding has exactly half its bits set). Not part of clkhash.
+pub fn balance(clk: &Clk, key: &[u8]) -> Clk {
+    let n = clk.len_bits();
+    let mut bits: Vec<bool> = (0..n)
+        .map(|i| clk.get(i))
+        .chain((0..n).map(|i| !clk.get(i)))
+        .collect();
+    // Fisher–Yates with a keyed BLAKE2b stream as the source of randomness
+    let mut stream: Vec<u8> = Vec::new();
+    let mut counter = 0u64;
+    let mut next = |bound: usize| -> usize {
+        loop {
+            if stream.len() < 8 {
+                let mut mac = match Blake2bMac512::new_with_salt_and_personal(
+                    Some(key),
+                    &counter.to_le_bytes(),
+                    b"ally-balance",
+                ) {
+                    Ok(m) => m,
+                    Err(_) => return 0,
+                };
+                blake2::digest::Update::update(&mut mac, b"permutation");
+                stream.extend_from_slice(&mac.finalize().into_bytes());
+                counter += 1;
+            }
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&stream[..8]);
+            stream.drain(..8);
+            let x = u64::from_le_bytes(w);
+            let zone = u64::MAX - u64::MAX % bound as u64;
+            if x < zone {
+                return (x % bound as u64) as usize;
+            }
+        }
+    };
+    for i in (1..bits.len()).rev() {
+        let j = next(i + 1);
+        bits.swap(i, j);
+    }
+    let mut out = Clk::zeros(2 * n);
+    for (i, b) in bits.iter().enumerate() {
+        if *b {
+            out.set(i);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ngrams_like_clkhash() {
+        let t = tokenize(
+            &Comparison::Ngram {
+                n: 2,
+                positional: false,
+            },
+            "ab",
+        );
+        assert_eq!(t, vec![" a", "ab", "b "]);
+        let t = tokenize(
+            &Comparison::Ngram {
+                n: 1,
+                positional: true,
+            },
+            "19",
+        );
+        assert_eq!(t, vec!["1 1", "2 9"]);
+        assert!(tokenize(&Comparison::Exact, "").is_empty());
+        assert_eq!(
+            tokenize(
+                &Comparison::Ngram {
+                    n: 2,
+                    positional: false
+                },
+                "é"
+            )
+            .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn dates_reformatted() {
+        assert_eq!(
+            format_date("03/02/1990", "%d/%m/%Y").as_deref(),
+            Some("19900203")
+        );
+        assert_eq!(format_date("1990-02-30", "%Y-%m-%d"), None);
+        assert_eq!(format_date("1990-02-03x", "%Y-%m-%d"), None);
+    }
+
+    #[test]
+    fn balancing_gives_constant_weight() {
+        let mut c = Clk::zeros(64);
+        c.set(3);
+        c.set(40);
+        let b = balance(&c, b"k");
+        assert_eq!(b.len_bits(), 128);
+        assert_eq!(b.count_ones(), 64);
+        assert_eq!(b, balance(&c, b"k"));
+        assert_ne!(b, balance(&c, b"other key"));
+    }
+}
