@@ -4,7 +4,7 @@
 # creation, on SQLite and on PostgreSQL ... side by side in the same run with a bare axum
 # hello handler as the ceiling"), plus start-to-ready, idle memory and binary size.
 #
-# One command:   bench/web/run.sh            (results: docs/benchmarks-web.md explains them)
+# One command:   bench/web/run.sh            (results: docs/benchmarks.md, issue 2 section, explains them)
 #
 # Needs: a release build (built here unless BUILD=0), wrk (apt-get install -y wrk), python3,
 # curl, psql and a PostgreSQL at 127.0.0.1:5432 (user postgres, trust auth) for the PostgreSQL
@@ -22,8 +22,9 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-ALLY_BIN=${ALLY_BIN:-$ROOT/target/release/ally}
-HELLO_BIN=${HELLO_BIN:-$ROOT/target/release/examples/hello}
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+ALLY_BIN=${ALLY_BIN:-$TARGET_DIR/release/ally}
+HELLO_BIN=${HELLO_BIN:-$TARGET_DIR/release/examples/hello}
 BUILD=${BUILD:-1}
 WORK=${BENCH_DIR:-/tmp/ally-bench-web}
 PERSONS=${PERSONS:-100000}
