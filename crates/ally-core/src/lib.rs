@@ -12,6 +12,7 @@ pub mod normalize;
 pub mod org;
 pub mod password;
 pub mod person;
+pub mod questionnaire;
 pub mod screening;
 
 pub use ids::{OrgId, PersonId, UserId};
