@@ -1,5 +1,6 @@
 //! `ally`: the command line. Errors end here as `anyhow` messages and an exit code.
 
+mod cmd_forms;
 mod cmd_labour;
 mod cmd_screening;
 
@@ -138,6 +139,9 @@ enum Command {
     /// Labour document checks: contracts, payslips and timesheets against a rule set.
     #[command(subcommand)]
     Labour(cmd_labour::LabourCommand),
+    /// Interview questionnaires: list, export and import as XLSForm.
+    #[command(subcommand)]
+    Questionnaire(cmd_forms::QuestionnaireCommand),
 }
 
 #[derive(Subcommand)]
@@ -368,6 +372,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Screening(c) => return cmd_screening::run_screening(c),
         Command::Catalogue(c) => return cmd_screening::run_catalogue(c),
         Command::Labour(c) => return cmd_labour::run(c),
+        Command::Questionnaire(c) => return cmd_forms::run(c),
         Command::Init {
             common,
             org_name,
