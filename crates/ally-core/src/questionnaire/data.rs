@@ -53,6 +53,10 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
         "es",
         include_str!("../../../../data/questionnaires/i18n/es.toml"),
     ),
+    (
+        "ar",
+        include_str!("../../../../data/questionnaires/i18n/ar.toml"),
+    ),
 ];
 
 #[derive(Deserialize)]
