@@ -57,6 +57,10 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
         "ar",
         include_str!("../../../../data/questionnaires/i18n/ar.toml"),
     ),
+    (
+        "ro",
+        include_str!("../../../../data/questionnaires/i18n/ro.toml"),
+    ),
 ];
 
 #[derive(Deserialize)]
