@@ -61,6 +61,10 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
         "ro",
         include_str!("../../../../data/questionnaires/i18n/ro.toml"),
     ),
+    (
+        "uk",
+        include_str!("../../../../data/questionnaires/i18n/uk.toml"),
+    ),
 ];
 
 #[derive(Deserialize)]
