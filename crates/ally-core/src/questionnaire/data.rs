@@ -65,6 +65,10 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
         "uk",
         include_str!("../../../../data/questionnaires/i18n/uk.toml"),
     ),
+    (
+        "ru",
+        include_str!("../../../../data/questionnaires/i18n/ru.toml"),
+    ),
 ];
 
 #[derive(Deserialize)]
