@@ -69,6 +69,10 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
         "ru",
         include_str!("../../../../data/questionnaires/i18n/ru.toml"),
     ),
+    (
+        "bg",
+        include_str!("../../../../data/questionnaires/i18n/bg.toml"),
+    ),
 ];
 
 #[derive(Deserialize)]
