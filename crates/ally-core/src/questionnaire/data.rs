@@ -73,6 +73,10 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
         "bg",
         include_str!("../../../../data/questionnaires/i18n/bg.toml"),
     ),
+    (
+        "vi",
+        include_str!("../../../../data/questionnaires/i18n/vi.toml"),
+    ),
 ];
 
 #[derive(Deserialize)]
