@@ -77,6 +77,10 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
         "vi",
         include_str!("../../../../data/questionnaires/i18n/vi.toml"),
     ),
+    (
+        "zh",
+        include_str!("../../../../data/questionnaires/i18n/zh.toml"),
+    ),
 ];
 
 #[derive(Deserialize)]
