@@ -81,6 +81,10 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
         "zh",
         include_str!("../../../../data/questionnaires/i18n/zh.toml"),
     ),
+    (
+        "tl",
+        include_str!("../../../../data/questionnaires/i18n/tl.toml"),
+    ),
 ];
 
 #[derive(Deserialize)]
