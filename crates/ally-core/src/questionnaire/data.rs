@@ -85,6 +85,10 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
         "tl",
         include_str!("../../../../data/questionnaires/i18n/tl.toml"),
     ),
+    (
+        "ti",
+        include_str!("../../../../data/questionnaires/i18n/ti.toml"),
+    ),
 ];
 
 #[derive(Deserialize)]
