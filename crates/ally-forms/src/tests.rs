@@ -344,3 +344,56 @@ fn column_letters() {
     assert_eq!(column_letter(701), "ZZ");
     assert_eq!(column_letter(702), "AAA");
 }
+
+#[test]
+fn exported_sheets_use_xlsform_headers_and_cells() {
+    let s = screening();
+    let q = Questionnaire::builtin("first_contact", &s).unwrap();
+    let bytes = export_xlsform(&q).unwrap();
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    assert_eq!(wb.sheet_names(), ["survey", "choices", "settings"]);
+    let survey = Sheet::from_range("survey", &wb.worksheet_range("survey").unwrap());
+    for h in [
+        "type",
+        "name",
+        "label::English (en)",
+        "label::Tigrinya (ti)",
+        "hint::Arabic (ar)",
+        "relevant",
+        "required",
+        "ally_indicators",
+        "ally_reviewed::French (fr)",
+    ] {
+        assert!(survey.col(h).is_some(), "{h}");
+    }
+    let row = |name: &str| {
+        survey
+            .rows
+            .iter()
+            .find(|(_, cells)| get(cells, survey.col("name")) == name)
+            .map(|(_, cells)| cells.clone())
+            .unwrap()
+    };
+    let papers = row("fc_papers_truth");
+    assert_eq!(get(&papers, survey.col("type")), "select_one yes_no");
+    assert_eq!(
+        get(&papers, survey.col("relevant")),
+        "${fc_migrated} = 'yes'"
+    );
+    assert_eq!(
+        get(&papers, survey.col("ally_indicators")),
+        "adult_labour.deceptive_recruitment.deceived_about_legal_status=no|yes ilo11.deception=no|yes"
+    );
+    assert_eq!(
+        get(&papers, survey.col("ally_reviewed::English (en)")),
+        "label"
+    );
+    assert_eq!(get(&papers, survey.col("ally_reviewed::French (fr)")), "");
+    let settings = Sheet::from_range("settings", &wb.worksheet_range("settings").unwrap());
+    let cells = &settings.rows[0].1;
+    assert_eq!(get(cells, settings.col("form_id")), "first_contact");
+    assert_eq!(get(cells, settings.col("default_language")), "English (en)");
+    let choices = Sheet::from_range("choices", &wb.worksheet_range("choices").unwrap());
+    assert_eq!(choices.rows.len(), 4);
+    assert_eq!(get(&choices.rows[3].1, choices.col("name")), "declined");
+}
