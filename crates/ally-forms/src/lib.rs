@@ -540,7 +540,15 @@ pub fn import_xlsform_with(
     let mut flat = Vec::with_capacity(survey.rows.len());
     let mut item_rows: HashMap<String, u32> = HashMap::new();
     for (row, cells) in &survey.rows {
-        let kind = get(cells, Some(type_col)).to_string();
+        // XLSForm also spells the group markers with a space.
+        let kind = match get(cells, Some(type_col))
+            .split_whitespace()
+            .collect::<Vec<_>>()[..]
+        {
+            ["begin", "group"] => "begin_group".to_string(),
+            ["end", "group"] => "end_group".to_string(),
+            _ => get(cells, Some(type_col)).to_string(),
+        };
         let name = get(cells, Some(name_col)).to_string();
         if kind.is_empty() {
             return Err(survey.err(*row, type_col, "empty type"));

@@ -115,7 +115,7 @@ fn a_form_made_elsewhere_imports_unreviewed_with_its_complete_languages() {
             "ilo11.restriction_of_movement=no|yes",
         ],
         &[
-            "begin_group",
+            "begin group",
             "more",
             "More",
             "Plus",
@@ -124,7 +124,7 @@ fn a_form_made_elsewhere_imports_unreviewed_with_its_complete_languages() {
             "",
         ],
         &["integer", "days", "How many days?", "", "Days.", "", ""],
-        &["end_group", "", "", "", "", "", ""],
+        &["end group", "", "", "", "", "", ""],
     ])
     .unwrap();
     assert_eq!(q.id, "org_form");
