@@ -13,6 +13,7 @@ pub mod org;
 pub mod password;
 pub mod person;
 pub mod protection;
+pub mod questionnaire;
 pub mod screening;
 
 pub use ids::{OrgId, PersonId, UserId};

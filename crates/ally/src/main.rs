@@ -1,5 +1,6 @@
 //! `ally`: the command line. Errors end here as `anyhow` messages and an exit code.
 
+mod cmd_forms;
 mod cmd_labour;
 mod cmd_linkage;
 mod cmd_screening;
@@ -145,6 +146,9 @@ enum Command {
     /// Privacy-preserving record linkage with Bloom-filter encodings (CLKs).
     #[command(subcommand)]
     Pprl(cmd_linkage::PprlCommand),
+    /// Detection-interview questionnaires: list, export to and import from XLSForm.
+    #[command(subcommand)]
+    Questionnaire(cmd_forms::QuestionnaireCommand),
 }
 
 #[derive(Subcommand)]
@@ -377,6 +381,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Labour(c) => return cmd_labour::run(c),
         Command::Link(c) => return cmd_linkage::run(cmd_linkage::LinkageCommand::Link(c)),
         Command::Pprl(c) => return cmd_linkage::run(cmd_linkage::LinkageCommand::Pprl(c)),
+        Command::Questionnaire(c) => return cmd_forms::run(c),
         Command::Init {
             common,
             org_name,

@@ -1,0 +1,197 @@
+//! The guided flow's pure part: which question comes next (skip logic), and how the
+//! answers given become indicator answers for `screening`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::condition::{CmpOp, Condition, Literal};
+use super::{Item, Question, Questionnaire, walk};
+use crate::screening::{Answer, InputError, Interview, Screening};
+
+/// The choice every default yes/no question offers for "I'd rather not say".
+pub const DECLINED: &str = "declined";
+
+/// One answer given in the flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerValue {
+    /// The name of the chosen choice (select_one).
+    Choice(String),
+    /// The names of the chosen choices (select_multiple).
+    Choices(Vec<String>),
+    Text(String),
+    Integer(i64),
+    /// ISO date `YYYY-MM-DD`.
+    Date(String),
+    /// The person did not want to answer (any question type); counts as answered for
+    /// the flow, and as unknown for the indicators.
+    Declined,
+}
+
+/// Answers so far, by question id.
+pub type Answers = BTreeMap<String, AnswerValue>;
+
+fn holds(cond: &Condition, answers: &Answers) -> bool {
+    match cond {
+        Condition::Compare {
+            question,
+            op,
+            value,
+        } => {
+            let given = answers.get(question);
+            match value {
+                Literal::Str(v) => {
+                    // XLSForm semantics: an unanswered question compares as the empty string.
+                    let s = match given {
+                        Some(AnswerValue::Choice(c)) => c.as_str(),
+                        Some(AnswerValue::Text(t)) | Some(AnswerValue::Date(t)) => t.as_str(),
+                        _ => "",
+                    };
+                    let int_text;
+                    let s = match given {
+                        Some(AnswerValue::Integer(i)) => {
+                            int_text = i.to_string();
+                            int_text.as_str()
+                        }
+                        _ => s,
+                    };
+                    match op {
+                        CmpOp::Eq => s == v,
+                        CmpOp::Ne => s != v,
+                        _ => false,
+                    }
+                }
+                Literal::Int(n) => match given {
+                    Some(AnswerValue::Integer(i)) => match op {
+                        CmpOp::Eq => i == n,
+                        CmpOp::Ne => i != n,
+                        CmpOp::Lt => i < n,
+                        CmpOp::Le => i <= n,
+                        CmpOp::Gt => i > n,
+                        CmpOp::Ge => i >= n,
+                    },
+                    // No number to compare: only "is not equal" holds.
+                    _ => *op == CmpOp::Ne,
+                },
+            }
+        }
+        Condition::Selected { question, choice } => match answers.get(question) {
+            Some(AnswerValue::Choice(c)) => c == choice,
+            Some(AnswerValue::Choices(cs)) => cs.contains(choice),
+            _ => false,
+        },
+        Condition::And(cs) => cs.iter().all(|c| holds(c, answers)),
+        Condition::Or(cs) => cs.iter().any(|c| holds(c, answers)),
+        Condition::Not(c) => !holds(c, answers),
+    }
+}
+
+/// Whether a condition holds for the answers so far.
+pub fn evaluate(cond: &Condition, answers: &Answers) -> bool {
+    holds(cond, answers)
+}
+
+/// Whether a question (or note, or group) is to be asked given the answers so far: its own
+/// `relevant` and that of every enclosing group hold. Answers to questions that are no
+/// longer relevant (an earlier answer was changed) are ignored, as ODK clears them.
+/// An id not in the questionnaire is not relevant.
+pub fn is_relevant(questionnaire: &Questionnaire, item_id: &str, answers: &Answers) -> bool {
+    let effective = effective_answers(questionnaire, answers);
+    relevant_in(questionnaire, item_id, &effective)
+}
+
+fn relevant_in(questionnaire: &Questionnaire, item_id: &str, effective: &Answers) -> bool {
+    walk(&questionnaire.items)
+        .into_iter()
+        .find(|(i, _)| i.id() == item_id)
+        .is_some_and(|(item, groups)| {
+            groups
+                .iter()
+                .filter_map(|g| g.relevant.as_ref())
+                .chain(item.relevant())
+                .all(|c| holds(c, effective))
+        })
+}
+
+/// The answers of questions that are relevant, going through the questionnaire in order
+/// (a condition only reads earlier questions, so one pass is enough).
+fn effective_answers(questionnaire: &Questionnaire, answers: &Answers) -> Answers {
+    let mut kept = Answers::new();
+    for (item, groups) in walk(&questionnaire.items) {
+        if let Item::Question(q) = item {
+            let relevant = groups
+                .iter()
+                .filter_map(|g| g.relevant.as_ref())
+                .chain(q.relevant.as_ref())
+                .all(|c| holds(c, &kept));
+            if relevant && let Some(a) = answers.get(&q.id) {
+                kept.insert(q.id.clone(), a.clone());
+            }
+        }
+    }
+    kept
+}
+
+/// The next question to ask: the first relevant question, in document order, that has no
+/// answer yet (a declined question counts as answered). `None` when the interview is done.
+pub fn next_question<'a>(questionnaire: &'a Questionnaire, answers: &Answers) -> Option<&'a str> {
+    let effective = effective_answers(questionnaire, answers);
+    questionnaire
+        .questions()
+        .into_iter()
+        .find(|q| !effective.contains_key(&q.id) && relevant_in(questionnaire, &q.id, &effective))
+        .map(|q: &Question| q.id.as_str())
+}
+
+/// What one answered question says about one mapped indicator.
+fn mapped(m: &super::IndicatorMapping, answer: Option<&AnswerValue>) -> Answer {
+    let chosen: Vec<&str> = match answer {
+        Some(AnswerValue::Choice(c)) => vec![c.as_str()],
+        Some(AnswerValue::Choices(cs)) => cs.iter().map(String::as_str).collect(),
+        _ => return Answer::Unknown,
+    };
+    if chosen.iter().any(|c| m.yes.iter().any(|y| y == c)) {
+        Answer::Yes
+    } else if !chosen.is_empty() && chosen.iter().all(|c| m.no.iter().any(|n| n == c)) {
+        Answer::No
+    } else {
+        Answer::Unknown
+    }
+}
+
+/// Turn the answers of a (possibly unfinished) interview into indicator answers.
+///
+/// Per indicator, over the questions mapped to it that are relevant: `Yes` if any says
+/// yes; otherwise `Unknown` if any is unanswered, declined or unsure; `No` only if every
+/// one of them was answered with a "no" choice. Indicators no relevant question covers
+/// stay `Unknown`. An unanswered or declined question therefore never gives `No`.
+pub fn indicator_answers(
+    questionnaire: &Questionnaire,
+    answers: &Answers,
+    screening: &Screening,
+) -> Result<Interview, InputError> {
+    let effective = effective_answers(questionnaire, answers);
+    let mut combined: BTreeMap<&str, Answer> = BTreeMap::new();
+    for q in questionnaire.questions() {
+        if !relevant_in(questionnaire, &q.id, &effective) {
+            continue;
+        }
+        for m in &q.indicators {
+            let a = mapped(m, effective.get(&q.id));
+            let slot = combined
+                .entry(m.indicator_id.as_str())
+                .or_insert(Answer::No);
+            *slot = match (*slot, a) {
+                (Answer::Yes, _) | (_, Answer::Yes) => Answer::Yes,
+                (Answer::Unknown, _) | (_, Answer::Unknown) => Answer::Unknown,
+                (Answer::No, Answer::No) => Answer::No,
+            };
+        }
+    }
+    let mut interview = screening.new_interview();
+    for (id, a) in combined {
+        screening.set_answer(&mut interview, id, a)?;
+    }
+    Ok(interview)
+}
