@@ -443,6 +443,46 @@ impl Store {
         audit::verify(self.db(), self.audit_key()?.as_slice()).await
     }
 
+    /// The chain's head as `SEQ:MAC` (hex). Recorded outside the server (printed, sent to a
+    /// partner), it later proves that the log still reaches at least that far: see
+    /// [`Store::audit_contains_head`].
+    pub async fn audit_head(&self) -> Result<String> {
+        let r = sqlx::query("SELECT seq, last_mac FROM audit_head WHERE id = 1")
+            .fetch_one(&self.db().pool)
+            .await?;
+        Ok(format!(
+            "{}:{}",
+            r.try_get::<i64, _>("seq")?,
+            hex::encode(r.try_get::<Vec<u8>, _>("last_mac")?)
+        ))
+    }
+
+    /// Whether the log still holds the event of a head recorded earlier (`SEQ:MAC`), with the
+    /// same MAC. The sealed head detects a cut tail, except when an older sealed head is put
+    /// back with the cut; a head kept elsewhere detects that too.
+    pub async fn audit_contains_head(&self, recorded: &str) -> Result<bool> {
+        let bad = || {
+            StoreError::Invalid(vec![FieldError {
+                field: "expect_head",
+                code: "invalid",
+            }])
+        };
+        let (seq, mac) = recorded.trim().split_once(':').ok_or_else(bad)?;
+        let seq: i64 = seq.parse().map_err(|_| bad())?;
+        let mac = hex::decode(mac).map_err(|_| bad())?;
+        if seq == 0 {
+            return Ok(true);
+        }
+        let row = sqlx::query("SELECT mac FROM audit_log WHERE seq = $1")
+            .bind(seq)
+            .fetch_optional(&self.db().pool)
+            .await?;
+        Ok(match row {
+            Some(r) => ally_core::audit::macs_equal(&r.try_get::<Vec<u8>, _>("mac")?, &mac),
+            None => false,
+        })
+    }
+
     /// `ally keys rotate`: re-wraps every organisation key and instance key under a new
     /// master key, in one transaction, then replaces the key file. If the process dies between
     /// the commit and the file replacement, the new key is in `KEYFILE.new` and is picked up at

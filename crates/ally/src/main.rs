@@ -222,9 +222,14 @@ enum TokenCommand {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Verify the audit chain; exit 1 with the position of the break if it was tampered with.
+    /// Prints the chain's head (SEQ:MAC): keep it outside the server (on paper, with a partner),
+    /// and give it back later with --expect-head to detect a cut tail hidden by an older head.
     Verify {
         #[command(flatten)]
         common: Common,
+        /// A head printed by an earlier `audit verify`; the log must still contain it.
+        #[arg(long)]
+        expect_head: Option<String>,
     },
 }
 
@@ -539,13 +544,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store.close().await;
         }
         Command::Audit {
-            command: AuditCommand::Verify { common },
+            command:
+                AuditCommand::Verify {
+                    common,
+                    expect_head,
+                },
         } => {
             let store = open(&common).await?;
             let result = store.verify_audit().await;
+            let head = store.audit_head().await;
+            let contains = match &expect_head {
+                Some(h) => Some(store.audit_contains_head(h).await.map_err(describe)?),
+                None => None,
+            };
             store.close().await;
             match result {
-                Ok(n) => println!("Audit log intact: {n} events verified."),
+                Ok(_) if contains == Some(false) => {
+                    eprintln!(
+                        "AUDIT LOG BROKEN: the recorded head {} is no longer in the log (events were removed and an older head put back)",
+                        expect_head.unwrap_or_default()
+                    );
+                    return Ok(ExitCode::from(1));
+                }
+                Ok(n) => println!("Audit log intact: {n} events verified.\nHead: {}", head?),
                 Err(ally_store::StoreError::AuditBroken(broken)) => {
                     eprintln!("AUDIT LOG BROKEN: {broken}");
                     return Ok(ExitCode::from(1));

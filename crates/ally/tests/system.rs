@@ -632,3 +632,108 @@ async fn acknowledged_writes_survive_kill_9() {
     drop(server);
     assert!(ok(&ally(&["audit", "verify", "--data-dir", &ds], &[], None)).contains("intact"));
 }
+
+fn head_of(out: &str) -> String {
+    out.lines()
+        .find_map(|l| l.strip_prefix("Head: "))
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_head_kept_elsewhere_detects_a_cut_tail_hidden_by_an_older_sealed_head() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = data_dir(tmp.path());
+    let ds = d.to_str().unwrap().to_owned();
+    ok(&ally(&["demo", "--data-dir", &ds, "--no-serve"], &[], None));
+    let h1 = head_of(&ok(&ally(
+        &["audit", "verify", "--data-dir", &ds],
+        &[],
+        None,
+    )));
+    // The attacker keeps a copy of the sealed head as it is now.
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}", d.join("ally.db").display());
+    let mut c = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let (seq1, mac1, seal1): (i64, Vec<u8>, Vec<u8>) =
+        sqlx::query_as("SELECT seq, last_mac, seal FROM audit_head WHERE id = 1")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+    c.close().await.unwrap();
+    // Later events; the operator records the new head outside the server.
+    ok(&ally(
+        &[
+            "token",
+            "create",
+            "--data-dir",
+            &ds,
+            "--user",
+            "caseworker@ngo.demo",
+        ],
+        &[],
+        None,
+    ));
+    ok(&ally(
+        &[
+            "token",
+            "create",
+            "--data-dir",
+            &ds,
+            "--user",
+            "auditor@ngo.demo",
+        ],
+        &[],
+        None,
+    ));
+    let h2 = head_of(&ok(&ally(
+        &["audit", "verify", "--data-dir", &ds],
+        &[],
+        None,
+    )));
+    assert_ne!(h1, h2);
+    // The attacker cuts the tail and puts the old sealed head back.
+    let mut c = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq > $1")
+        .bind(seq1)
+        .execute(&mut c)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_head SET seq = $1, last_mac = $2, seal = $3 WHERE id = 1")
+        .bind(seq1)
+        .bind(mac1)
+        .bind(seal1)
+        .execute(&mut c)
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+    // The chain alone cannot tell (as the architecture says)...
+    assert!(ok(&ally(&["audit", "verify", "--data-dir", &ds], &[], None)).contains("intact"));
+    // ...but the head kept elsewhere can.
+    let out = ally(
+        &["audit", "verify", "--data-dir", &ds, "--expect-head", &h2],
+        &[],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no longer in the log"));
+    ok(&ally(
+        &["audit", "verify", "--data-dir", &ds, "--expect-head", &h1],
+        &[],
+        None,
+    ));
+    let bad = ally(
+        &[
+            "audit",
+            "verify",
+            "--data-dir",
+            &ds,
+            "--expect-head",
+            "not-a-head",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+}
