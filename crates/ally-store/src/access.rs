@@ -163,6 +163,11 @@ impl Store {
     }
 }
 
+/// An id column (UUID text) parsed into its newtype.
+pub(crate) fn id_col<T: std::str::FromStr>(row: &sqlx::any::AnyRow, column: &str) -> Result<T> {
+    parse_id(&row.try_get::<String, _>(column)?)
+}
+
 fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
     s.parse()
         .map_err(|_| StoreError::Corrupt("malformed id in database"))

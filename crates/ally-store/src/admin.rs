@@ -296,10 +296,7 @@ impl Store {
             .map(|r| {
                 let kind: String = r.try_get("kind")?;
                 Ok(OperatorOrg {
-                    id: r
-                        .try_get::<String, _>("id")?
-                        .parse()
-                        .map_err(|_| StoreError::Corrupt("org id"))?,
+                    id: crate::access::id_col(r, "id")?,
                     name: r.try_get("name")?,
                     kind: OrgKind::parse(&kind).ok_or(StoreError::Corrupt("organisation kind"))?,
                 })
@@ -313,11 +310,7 @@ impl Store {
             .fetch_optional(&self.db().pool)
             .await?;
         match row {
-            Some(r) => Ok(Some(
-                r.try_get::<String, _>("id")?
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt("org id"))?,
-            )),
+            Some(r) => Ok(Some(crate::access::id_col(&r, "id")?)),
             None => Ok(None),
         }
     }
@@ -359,12 +352,8 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         Ok((
-            r.try_get::<String, _>("id")?
-                .parse()
-                .map_err(|_| StoreError::Corrupt("user id"))?,
-            r.try_get::<String, _>("org_id")?
-                .parse()
-                .map_err(|_| StoreError::Corrupt("org id"))?,
+            crate::access::id_col(&r, "id")?,
+            crate::access::id_col(&r, "org_id")?,
         ))
     }
 

@@ -207,14 +207,8 @@ impl Store {
             .await?;
         let Some(r) = row else { return Ok(None) };
         Ok(Some(UserRow {
-            id: r
-                .try_get::<String, _>("id")?
-                .parse()
-                .map_err(|_| StoreError::Corrupt("user id"))?,
-            org_id: r
-                .try_get::<String, _>("org_id")?
-                .parse()
-                .map_err(|_| StoreError::Corrupt("org id"))?,
+            id: crate::access::id_col(&r, "id")?,
+            org_id: crate::access::id_col(&r, "org_id")?,
             email: r.try_get("email")?,
             password_hash: r.try_get("password_hash")?,
             roles: roles_from_text(&r.try_get::<String, _>("roles")?),
@@ -619,14 +613,8 @@ impl Store {
         }
         let stage: String = r.try_get("stage")?;
         Ok(Some(SessionInfo {
-            user_id: r
-                .try_get::<String, _>("id")?
-                .parse()
-                .map_err(|_| StoreError::Corrupt("user id"))?,
-            org_id: r
-                .try_get::<String, _>("org_id")?
-                .parse()
-                .map_err(|_| StoreError::Corrupt("org id"))?,
+            user_id: crate::access::id_col(&r, "id")?,
+            org_id: crate::access::id_col(&r, "org_id")?,
             roles: roles_from_text(&r.try_get::<String, _>("roles")?),
             stage: SessionStage::parse(&stage).ok_or(StoreError::Corrupt("session stage"))?,
             csrf_token: r.try_get("csrf_token")?,
@@ -855,14 +843,8 @@ impl Store {
         let Some(r) = row else { return Ok(None) };
         Ok(Some((
             Principal {
-                user_id: r
-                    .try_get::<String, _>("id")?
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt("user id"))?,
-                org_id: r
-                    .try_get::<String, _>("org_id")?
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt("org id"))?,
+                user_id: crate::access::id_col(&r, "id")?,
+                org_id: crate::access::id_col(&r, "org_id")?,
                 roles: roles_from_text(&r.try_get::<String, _>("roles")?),
             },
             r.try_get("locale")?,

@@ -66,6 +66,14 @@ fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
+/// After a sign-in step: the (new) session cookie, and on to the next page.
+fn signed_in(ctx: &Ctx, token: &str, to: &str) -> Response {
+    let mut res = see_other(to);
+    res.headers_mut()
+        .append(header::SET_COOKIE, session_cookie(token, ctx.secure));
+    res
+}
+
 pub struct NavItem {
     pub href: &'static str,
     pub label: String,
@@ -255,10 +263,7 @@ async fn sign_in(ctx: Ctx, Posted { data, .. }: Posted<SignInForm>) -> PageResul
                 SessionStage::SecondFactor => "/sign-in/code",
                 SessionStage::Enrol => "/second-factor",
             };
-            let mut res = see_other(to);
-            res.headers_mut()
-                .append(header::SET_COOKIE, session_cookie(&step.token, ctx.secure));
-            Ok(res)
+            Ok(signed_in(&ctx, &step.token, to))
         }
         Err(ally_store::SignInError::Store(e)) => Err(e.into()),
         Err(e) => {
@@ -333,12 +338,7 @@ async fn code_submit(ctx: Ctx, Posted { data, csrf }: Posted<CodeForm>) -> PageR
         .sign_in_code(&token, &data.code, ctx.client.as_deref())
         .await
     {
-        Ok(new_token) => {
-            let mut res = see_other("/dashboard");
-            res.headers_mut()
-                .append(header::SET_COOKIE, session_cookie(&new_token, ctx.secure));
-            Ok(res)
-        }
+        Ok(new_token) => Ok(signed_in(&ctx, &new_token, "/dashboard")),
         Err(ally_store::SignInError::Store(e)) => Err(e.into()),
         Err(e) => {
             let msg = match e {
@@ -406,12 +406,7 @@ async fn enrol_submit(ctx: Ctx, Posted { data, csrf }: Posted<CodeForm>) -> Page
         .confirm_totp_enrolment(&token, &data.code, ctx.client.as_deref())
         .await
     {
-        Ok(new_token) => {
-            let mut res = see_other("/dashboard");
-            res.headers_mut()
-                .append(header::SET_COOKIE, session_cookie(&new_token, ctx.secure));
-            Ok(res)
-        }
+        Ok(new_token) => Ok(signed_in(&ctx, &new_token, "/dashboard")),
         Err(ally_store::SignInError::Store(e)) => Err(e.into()),
         Err(_) => {
             // Show a fresh secret: the failed one is discarded with the page.
