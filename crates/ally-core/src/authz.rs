@@ -84,10 +84,62 @@ pub enum Action {
     AuditRead,
     /// Manage one's own account: password, second factor, language, API tokens, sessions.
     OwnAccount,
+    /// Hold a detection interview: start, answer, correct, finish, see its result.
+    InterviewConduct,
+    /// List and read the organisation's detection interviews and their answers.
+    InterviewRead,
+    /// Add the organisation's own questions; import and export XLSForm questionnaires.
+    QuestionnaireManage,
+    /// Review and correct questionnaire translations.
+    TranslationReview,
+    /// List and open protection cases (with services, consents, referrals, proceedings).
+    CaseRead,
+    /// Open a protection case.
+    CaseCreate,
+    /// Change a case: state, services, safety plan, case plan, proceedings.
+    CaseUpdate,
+    /// Record, refuse or withdraw a consent.
+    ConsentRecord,
+    /// Send, accept, decline and revoke referrals and lead transfers.
+    ReferralManage,
+    /// Export a verifiable case dossier or the HTCDS file.
+    DossierExport,
+    /// Erase a person's data on request (leaves a tombstone in the audit).
+    PersonErase,
+    /// Edit the organisation's entry in the services directory.
+    DirectoryManage,
+    /// Read reports and entities within their distribution level.
+    ReportRead,
+    /// File a report on trafficking activities.
+    ReportFile,
+    /// Triage reports (including public anonymous ones).
+    ReportTriage,
+    /// Confirm or reject suggested links between entities.
+    EntityLink,
+    /// See data on suspected offenders (criminal-offence data, GDPR art. 10).
+    SuspectRead,
+    /// Widen the distribution level of a report or entity.
+    DistributionWiden,
+    /// Take part in privacy-preserving matching runs of the network.
+    PprlRun,
+    /// Export an operation package for a rescue or arrest operation.
+    OperationExport,
+    /// Register and edit employers, workplaces and subcontracting chains.
+    EmployerManage,
+    /// Read joint inspections the organisation takes part in.
+    InspectionRead,
+    /// Plan joint inspections and record their findings.
+    InspectionManage,
+    /// Enter contracts, payslips and timesheets and run the labour checks.
+    DocumentCheck,
+    /// Read labour-court cases.
+    LabourCaseRead,
+    /// Open and update labour-court cases.
+    LabourCaseManage,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 36] = [
         Action::PersonList,
         Action::PersonRead,
         Action::PersonCreate,
@@ -98,6 +150,32 @@ impl Action {
         Action::UserManage,
         Action::AuditRead,
         Action::OwnAccount,
+        Action::InterviewConduct,
+        Action::InterviewRead,
+        Action::QuestionnaireManage,
+        Action::TranslationReview,
+        Action::CaseRead,
+        Action::CaseCreate,
+        Action::CaseUpdate,
+        Action::ConsentRecord,
+        Action::ReferralManage,
+        Action::DossierExport,
+        Action::PersonErase,
+        Action::DirectoryManage,
+        Action::ReportRead,
+        Action::ReportFile,
+        Action::ReportTriage,
+        Action::EntityLink,
+        Action::SuspectRead,
+        Action::DistributionWiden,
+        Action::PprlRun,
+        Action::OperationExport,
+        Action::EmployerManage,
+        Action::InspectionRead,
+        Action::InspectionManage,
+        Action::DocumentCheck,
+        Action::LabourCaseRead,
+        Action::LabourCaseManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -112,6 +190,32 @@ impl Action {
             Action::UserManage => "user.manage",
             Action::AuditRead => "audit.read",
             Action::OwnAccount => "own.account",
+            Action::InterviewConduct => "interview.conduct",
+            Action::InterviewRead => "interview.read",
+            Action::QuestionnaireManage => "questionnaire.manage",
+            Action::TranslationReview => "translation.review",
+            Action::CaseRead => "case.read",
+            Action::CaseCreate => "case.create",
+            Action::CaseUpdate => "case.update",
+            Action::ConsentRecord => "consent.record",
+            Action::ReferralManage => "referral.manage",
+            Action::DossierExport => "dossier.export",
+            Action::PersonErase => "person.erase",
+            Action::DirectoryManage => "directory.manage",
+            Action::ReportRead => "report.read",
+            Action::ReportFile => "report.file",
+            Action::ReportTriage => "report.triage",
+            Action::EntityLink => "entity.link",
+            Action::SuspectRead => "suspect.read",
+            Action::DistributionWiden => "distribution.widen",
+            Action::PprlRun => "pprl.run",
+            Action::OperationExport => "operation.export",
+            Action::EmployerManage => "employer.manage",
+            Action::InspectionRead => "inspection.read",
+            Action::InspectionManage => "inspection.manage",
+            Action::DocumentCheck => "document.check",
+            Action::LabourCaseRead => "labour_case.read",
+            Action::LabourCaseManage => "labour_case.manage",
         }
     }
 }
@@ -132,6 +236,7 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             A::UserManage,
             A::AuditRead,
             A::OwnAccount,
+            A::DirectoryManage,
         ],
     ),
     (
@@ -144,6 +249,32 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             A::OrgRead,
             A::UserList,
             A::OwnAccount,
+            A::InterviewConduct,
+            A::InterviewRead,
+            A::QuestionnaireManage,
+            A::TranslationReview,
+            A::CaseRead,
+            A::CaseCreate,
+            A::CaseUpdate,
+            A::ConsentRecord,
+            A::ReferralManage,
+            A::DossierExport,
+            A::PersonErase,
+            A::DirectoryManage,
+            A::ReportRead,
+            A::ReportFile,
+            A::ReportTriage,
+            A::EntityLink,
+            A::SuspectRead,
+            A::DistributionWiden,
+            A::PprlRun,
+            A::OperationExport,
+            A::EmployerManage,
+            A::InspectionRead,
+            A::InspectionManage,
+            A::DocumentCheck,
+            A::LabourCaseRead,
+            A::LabourCaseManage,
         ],
     ),
     (
@@ -155,6 +286,20 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             A::PersonUpdate,
             A::OrgRead,
             A::OwnAccount,
+            A::InterviewConduct,
+            A::InterviewRead,
+            A::CaseRead,
+            A::CaseCreate,
+            A::CaseUpdate,
+            A::ConsentRecord,
+            A::ReferralManage,
+            A::DossierExport,
+            A::ReportRead,
+            A::ReportFile,
+            A::ReportTriage,
+            A::EntityLink,
+            A::SuspectRead,
+            A::OperationExport,
         ],
     ),
     (
@@ -165,6 +310,11 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             A::PersonCreate,
             A::OrgRead,
             A::OwnAccount,
+            A::InterviewConduct,
+            A::InterviewRead,
+            A::TranslationReview,
+            A::CaseCreate,
+            A::ReportFile,
         ],
     ),
     (
@@ -175,11 +325,33 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             A::PersonCreate,
             A::OrgRead,
             A::OwnAccount,
+            A::InterviewConduct,
+            A::InterviewRead,
+            A::CaseRead,
+            A::CaseCreate,
+            A::CaseUpdate,
+            A::ConsentRecord,
+            A::ReferralManage,
+            A::ReportRead,
+            A::ReportFile,
+            A::EmployerManage,
+            A::InspectionRead,
+            A::InspectionManage,
+            A::DocumentCheck,
+            A::LabourCaseRead,
+            A::LabourCaseManage,
         ],
     ),
     (
         R::CommunityFocalPoint,
-        &[A::PersonCreate, A::OrgRead, A::OwnAccount],
+        &[
+            A::PersonCreate,
+            A::OrgRead,
+            A::OwnAccount,
+            A::InterviewConduct,
+            A::TranslationReview,
+            A::ReportFile,
+        ],
     ),
     (
         R::LawEnforcementLiaison,
@@ -190,6 +362,17 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             A::PersonUpdate,
             A::OrgRead,
             A::OwnAccount,
+            A::InterviewConduct,
+            A::InterviewRead,
+            A::CaseRead,
+            A::ReportRead,
+            A::ReportFile,
+            A::SuspectRead,
+            A::EmployerManage,
+            A::InspectionRead,
+            A::InspectionManage,
+            A::DocumentCheck,
+            A::LabourCaseRead,
         ],
     ),
     (R::Auditor, &[A::AuditRead, A::OrgRead, A::OwnAccount]),

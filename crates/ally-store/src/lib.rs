@@ -14,7 +14,11 @@ mod auth;
 pub mod backup;
 pub mod crypto;
 mod db;
+mod identification;
+mod information;
 mod jobs;
+mod labour;
+mod protection;
 pub mod testing;
 
 use std::sync::Arc;

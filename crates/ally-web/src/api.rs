@@ -625,11 +625,21 @@ impl utoipa::Modify for SecurityAddon {
 )]
 pub struct ApiDoc;
 
+/// The whole OpenAPI document: the foundation's paths and each module's.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::identification::ApiDoc::openapi());
+    doc.merge(crate::protection::ApiDoc::openapi());
+    doc.merge(crate::information::ApiDoc::openapi());
+    doc.merge(crate::labour::ApiDoc::openapi());
+    doc
+}
+
 /// This document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI 3 document")))]
 async fn openapi_json() -> Response {
     // Built once: the document only changes with the code.
     static DOC: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    let body = DOC.get_or_init(|| serde_json::to_vec(&ApiDoc::openapi()).unwrap_or_default());
+    let body = DOC.get_or_init(|| serde_json::to_vec(&document()).unwrap_or_default());
     ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
 }

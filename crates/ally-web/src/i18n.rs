@@ -16,11 +16,49 @@ pub const LOCALES: &[(&str, &str, bool)] = &[
     ("ar", "العربية", true),
 ];
 
-const SOURCES: &[(&str, &str)] = &[
-    ("en", include_str!("../locales/en.ftl")),
-    ("fr", include_str!("../locales/fr.ftl")),
-    ("es", include_str!("../locales/es.ftl")),
-    ("ar", include_str!("../locales/ar.ftl")),
+/// The message files of each locale: the foundation's (`main`) and one per module, so that
+/// modules add their strings without touching each other's files.
+const SOURCES: &[(&str, &[&str])] = &[
+    (
+        "en",
+        &[
+            include_str!("../locales/en/main.ftl"),
+            include_str!("../locales/en/identification.ftl"),
+            include_str!("../locales/en/protection.ftl"),
+            include_str!("../locales/en/information.ftl"),
+            include_str!("../locales/en/labour.ftl"),
+        ],
+    ),
+    (
+        "fr",
+        &[
+            include_str!("../locales/fr/main.ftl"),
+            include_str!("../locales/fr/identification.ftl"),
+            include_str!("../locales/fr/protection.ftl"),
+            include_str!("../locales/fr/information.ftl"),
+            include_str!("../locales/fr/labour.ftl"),
+        ],
+    ),
+    (
+        "es",
+        &[
+            include_str!("../locales/es/main.ftl"),
+            include_str!("../locales/es/identification.ftl"),
+            include_str!("../locales/es/protection.ftl"),
+            include_str!("../locales/es/information.ftl"),
+            include_str!("../locales/es/labour.ftl"),
+        ],
+    ),
+    (
+        "ar",
+        &[
+            include_str!("../locales/ar/main.ftl"),
+            include_str!("../locales/ar/identification.ftl"),
+            include_str!("../locales/ar/protection.ftl"),
+            include_str!("../locales/ar/information.ftl"),
+            include_str!("../locales/ar/labour.ftl"),
+        ],
+    ),
 ];
 
 pub struct I18n {
@@ -36,22 +74,29 @@ pub enum I18nError {
 impl I18n {
     pub fn load() -> Result<Arc<I18n>, I18nError> {
         let mut bundles = HashMap::new();
-        for (code, src) in SOURCES {
-            let res = FluentResource::try_new((*src).to_owned()).map_err(|(_, errs)| {
-                I18nError::Invalid {
-                    locale: (*code).to_owned(),
-                    message: format!("{} syntax error(s), first: {:?}", errs.len(), errs.first()),
-                }
-            })?;
+        for (code, files) in SOURCES {
             let lang: LanguageIdentifier = code.parse().map_err(|_| I18nError::Invalid {
                 locale: (*code).to_owned(),
                 message: "bad language tag".into(),
             })?;
             let mut b = FluentBundle::new_concurrent(vec![lang]);
-            b.add_resource(res).map_err(|errs| I18nError::Invalid {
-                locale: (*code).to_owned(),
-                message: format!("{errs:?}"),
-            })?;
+            for src in *files {
+                let res = FluentResource::try_new((*src).to_owned()).map_err(|(_, errs)| {
+                    I18nError::Invalid {
+                        locale: (*code).to_owned(),
+                        message: format!(
+                            "{} syntax error(s), first: {:?}",
+                            errs.len(),
+                            errs.first()
+                        ),
+                    }
+                })?;
+                // Fails on a message id defined twice (in two module files, say).
+                b.add_resource(res).map_err(|errs| I18nError::Invalid {
+                    locale: (*code).to_owned(),
+                    message: format!("{errs:?}"),
+                })?;
+            }
             bundles.insert(*code, b);
         }
         Ok(Arc::new(I18n { bundles }))
@@ -61,17 +106,18 @@ impl I18n {
     pub fn keys(&self, locale: &str) -> Vec<String> {
         SOURCES
             .iter()
-            .find(|(c, _)| *c == locale)
-            .and_then(|(_, src)| FluentResource::try_new((*src).to_owned()).ok())
-            .map(|r| {
+            .filter(|(c, _)| *c == locale)
+            .flat_map(|(_, files)| files.iter())
+            .filter_map(|src| FluentResource::try_new((*src).to_owned()).ok())
+            .flat_map(|r| {
                 r.entries()
                     .filter_map(|e| match e {
                         fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
                         _ => None,
                     })
-                    .collect()
+                    .collect::<Vec<_>>()
             })
-            .unwrap_or_default()
+            .collect()
     }
 
     /// A translator for `locale` (unknown locales fall back to English).

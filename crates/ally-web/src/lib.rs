@@ -10,7 +10,11 @@ mod assets;
 pub mod ctx;
 pub mod error;
 pub mod i18n;
+pub mod identification;
+pub mod information;
+pub mod labour;
 mod pages;
+pub mod protection;
 pub mod routes;
 
 use std::sync::Arc;
@@ -59,6 +63,10 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
+        .merge(identification::router())
+        .merge(protection::router())
+        .merge(information::router())
+        .merge(labour::router())
         .merge(api::router())
         .merge(assets::router())
         .fallback(not_found)

@@ -53,16 +53,16 @@ pub fn router() -> Router<AppState> {
         .route("/account/tokens/{id}/revoke", post(account_token_revoke))
 }
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
-fn html<T: Template>(t: &T) -> PageResult {
+pub(crate) fn html<T: Template>(t: &T) -> PageResult {
     t.render().map(|s| Html(s).into_response()).map_err(|e| {
         tracing::error!(error = %e, "template");
         PageError::new(Failure::Internal)
     })
 }
 
-fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
@@ -103,7 +103,7 @@ impl Layout {
     }
 }
 
-fn layout(ctx: &Ctx, title: String, current: &str) -> Layout {
+pub(crate) fn layout(ctx: &Ctx, title: String, current: &str) -> Layout {
     let tr = ctx.tr.clone();
     let full = ctx
         .session
@@ -127,6 +127,22 @@ fn layout(ctx: &Ctx, title: String, current: &str) -> Layout {
             "/persons/new",
             "nav-new-person",
             p.may(Action::PersonCreate) && !p.may(Action::PersonList),
+        );
+        add(
+            "/interviews",
+            "nav-interviews",
+            p.may(Action::InterviewConduct),
+        );
+        add("/cases", "nav-cases", p.may(Action::CaseRead));
+        add(
+            "/reports",
+            "nav-reports",
+            p.may(Action::ReportRead) || p.may(Action::ReportFile),
+        );
+        add(
+            "/inspections",
+            "nav-inspections",
+            p.may(Action::InspectionRead),
         );
         add("/organisation", "nav-organisation", p.may(Action::OrgRead));
         add("/users", "nav-users", p.may(Action::UserList));
@@ -156,7 +172,7 @@ fn layout(ctx: &Ctx, title: String, current: &str) -> Layout {
     }
 }
 
-fn fmt_ms(ms: i64) -> String {
+pub(crate) fn fmt_ms(ms: i64) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     time::OffsetDateTime::from_unix_timestamp(ms / 1000)
         .ok()

@@ -42,7 +42,8 @@ const fn r(method: &'static str, path: &'static str, auth: Auth, action: Option<
 use Action as A;
 use Auth::{Public, Session, SignInStep, Token};
 
-pub const ROUTES: &[Route] = &[
+/// The foundation's routes (sign-in, persons, organisation, users, audit, account, API).
+pub const FOUNDATION: &[Route] = &[
     r("GET", "/", Public, None),
     r("GET", "/healthz", Public, None),
     r("GET", "/readyz", Public, None),
@@ -98,6 +99,19 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/api/v1/users", Token, Some(A::UserManage)),
     r("GET", "/api/v1/audit", Token, Some(A::AuditRead)),
 ];
+
+/// Every route: the foundation's and each module's (identification, protection, information,
+/// labour), each module declaring its own rows next to its handlers.
+pub static ROUTES: std::sync::LazyLock<Vec<Route>> = std::sync::LazyLock::new(|| {
+    [
+        FOUNDATION,
+        crate::identification::ROUTES,
+        crate::protection::ROUTES,
+        crate::information::ROUTES,
+        crate::labour::ROUTES,
+    ]
+    .concat()
+});
 
 /// The row for a request (HEAD is served as GET).
 pub fn find(method: &Method, path: &str) -> Option<&'static Route> {

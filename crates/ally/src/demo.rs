@@ -3,6 +3,7 @@
 //!
 //! Every name, phone number and address here is invented.
 
+use ally_core::OrgId;
 use ally_core::authz::{Principal, Role};
 use ally_core::org::OrgKind;
 use ally_core::person::{PersonForm, ValidPerson};
@@ -353,6 +354,18 @@ pub fn synthetic_persons(n: usize) -> Vec<ValidPerson> {
         .collect()
 }
 
+/// The demo organisations, by what they are (the modules' demo data refers to them).
+#[derive(Debug, Clone, Copy)]
+pub struct DemoOrgs {
+    pub ngo: OrgId,
+    pub shelter: OrgId,
+    pub union: OrgId,
+    pub community: OrgId,
+    pub police: OrgId,
+    pub labour_inspectorate: OrgId,
+    pub network: OrgId,
+}
+
 /// Creates the demo data set if the database has no organisation yet. Returns whether it did.
 pub async fn seed(store: &Store, extra_persons: usize) -> anyhow::Result<bool> {
     if !store.list_organisations_operator().await?.is_empty() {
@@ -413,6 +426,19 @@ pub async fn seed(store: &Store, extra_persons: usize) -> anyhow::Result<bool> {
             .import_persons(synthetic_persons(extra_persons))
             .await?;
     }
+    let orgs = DemoOrgs {
+        ngo: org_ids[0],
+        shelter: org_ids[1],
+        union: org_ids[2],
+        community: org_ids[3],
+        police: org_ids[4],
+        labour_inspectorate: org_ids[5],
+        network: org_ids[6],
+    };
+    crate::demo_identification::seed(store, &orgs).await?;
+    crate::demo_protection::seed(store, &orgs).await?;
+    crate::demo_information::seed(store, &orgs).await?;
+    crate::demo_labour::seed(store, &orgs).await?;
     Ok(true)
 }
 

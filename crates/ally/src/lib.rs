@@ -3,6 +3,10 @@
 
 pub mod config;
 pub mod demo;
+mod demo_identification;
+mod demo_information;
+mod demo_labour;
+mod demo_protection;
 
 use std::net::SocketAddr;
 use std::path::Path;

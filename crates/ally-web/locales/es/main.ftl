@@ -208,3 +208,8 @@ account-sign-out-everywhere = Cerrar sesión en todos los dispositivos
 users-change-roles = Cambiar los roles
 users-save-roles = Guardar los roles
 error-csrf = Este formulario ya no es válido o se envió desde otro sitio. Vuelva a cargar la página e inténtelo de nuevo.
+
+nav-interviews = Entrevistas
+nav-cases = Casos
+nav-reports = Denuncias
+nav-inspections = Inspecciones

@@ -208,3 +208,8 @@ account-sign-out-everywhere = Se déconnecter de tous les appareils
 users-change-roles = Modifier les rôles
 users-save-roles = Enregistrer les rôles
 error-csrf = Ce formulaire n’est plus valide ou a été envoyé depuis un autre site. Rechargez la page et réessayez.
+
+nav-interviews = Entretiens
+nav-cases = Dossiers
+nav-reports = Signalements
+nav-inspections = Inspections

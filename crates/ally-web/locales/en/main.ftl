@@ -208,3 +208,8 @@ account-sign-out-everywhere = Sign out on every device
 users-change-roles = Change roles
 users-save-roles = Save roles
 error-csrf = This form is out of date or was sent from another site. Reload the page and try again.
+
+nav-interviews = Interviews
+nav-cases = Cases
+nav-reports = Reports
+nav-inspections = Inspections

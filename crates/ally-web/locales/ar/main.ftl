@@ -208,3 +208,8 @@ account-sign-out-everywhere = تسجيل الخروج من جميع الأجهز
 users-change-roles = تغيير الأدوار
 users-save-roles = حفظ الأدوار
 error-csrf = هذا النموذج لم يعد صالحًا أو أُرسل من موقع آخر. يُرجى إعادة تحميل الصفحة والمحاولة مجددًا.
+
+nav-interviews = المقابلات
+nav-cases = الحالات
+nav-reports = البلاغات
+nav-inspections = عمليات التفتيش

@@ -1,0 +1,1 @@
+# labour module strings (ar).

@@ -1,0 +1,1 @@
+# information module strings (en).

@@ -1,0 +1,1 @@
+# protection module strings (en).

@@ -1,0 +1,1 @@
+# identification module strings (es).
