@@ -424,6 +424,7 @@ impl Store {
             .bind(id.to_string())
             .execute(&self.db().pool)
             .await?;
+        self.db().changed();
         Ok(())
     }
 

@@ -167,7 +167,7 @@ async fn write_batch(db: &Db, key: &Zeroizing<[u8; 32]>, events: &[AuditEvent]) 
     if events.is_empty() {
         return Ok(());
     }
-    let mut tx = db.begin_write().await?;
+    let mut tx = db.begin_audit_write().await?;
     append_in_tx(&mut tx, db, key.as_slice(), events).await?;
     tx.commit().await?;
     Ok(())

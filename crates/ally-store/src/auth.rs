@@ -12,7 +12,7 @@ use sqlx::Row;
 
 use crate::access::roles_from_text;
 use crate::crypto::{self, token_hash};
-use crate::{Result, Store, StoreError, now_ms};
+use crate::{Policy, Result, Store, StoreError, now_ms};
 
 /// Failures allowed per account before delays start; delays then double up to the cap.
 const ACCOUNT_FREE_FAILURES: i64 = 5;
@@ -80,6 +80,48 @@ impl std::fmt::Debug for SignInStep {
         f.debug_struct("SignInStep")
             .field("stage", &self.stage)
             .finish_non_exhaustive()
+    }
+}
+
+/// How long this process may answer a session from memory before asking the database again.
+/// It bounds how long a change made through *another* server process (sign out everywhere, a
+/// disabled account, new roles) takes to apply here; changes made through this process apply
+/// at once (every write bumps the store's change generation, which empties the cache).
+const SESSION_CACHE_TTL_MS: i64 = 1000;
+/// Beyond this many entries the cache is emptied (a bound on memory, not a tuning knob).
+const SESSION_CACHE_MAX: usize = 10_000;
+
+pub(crate) struct CachedSession {
+    info: SessionInfo,
+    created: i64,
+    last_seen: i64,
+    fetched_at: i64,
+    generation: u64,
+}
+
+/// Valid sessions recently read from the database, keyed by token hash (never the token).
+#[derive(Default)]
+pub(crate) struct SessionCache {
+    entries: std::sync::Mutex<std::collections::HashMap<Vec<u8>, CachedSession>>,
+}
+
+impl SessionCache {
+    fn get(&self, hash: &[u8], generation: u64, now: i64, policy: &Policy) -> Option<SessionInfo> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let c = entries.get(hash)?;
+        let fresh = c.generation == generation && now - c.fetched_at < SESSION_CACHE_TTL_MS;
+        // Expiry and the idle-time touch are decided on the database path.
+        let quiet = now - c.last_seen <= TOUCH_EVERY_MS.min(policy.session_idle_ms)
+            && now - c.created <= policy.session_absolute_ms;
+        (fresh && quiet).then(|| c.info.clone())
+    }
+
+    fn put(&self, hash: Vec<u8>, entry: CachedSession) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= SESSION_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(hash, entry);
     }
 }
 
@@ -421,6 +463,7 @@ impl Store {
             .bind(token_hash(old_token))
             .execute(&self.db().pool)
             .await?;
+        self.db().changed();
         self.create_session(user, SessionStage::Full, client).await
     }
 
@@ -479,6 +522,7 @@ impl Store {
         .bind(user.id.to_string())
         .execute(&self.db().pool)
         .await?;
+        self.db().changed();
         if used.rows_affected() != 1 {
             return Err(SignInError::Invalid);
         }
@@ -513,6 +557,7 @@ impl Store {
             .bind(token_hash(token))
             .execute(&self.db().pool)
             .await?;
+        self.db().changed();
         let totp = totp_for(secret.as_slice(), &info.email)?;
         Ok(TotpEnrolment {
             secret_base32: totp.secret().to_base32(),
@@ -581,6 +626,15 @@ impl Store {
     /// Looks a session up and enforces idle and absolute timeouts. `None` means: sign in again.
     pub async fn session(&self, token: &str) -> Result<Option<SessionInfo>> {
         let hash = token_hash(token);
+        // Read the generation before the database: a change committed while we read makes
+        // the entry we store stale at once.
+        let generation = self.db().generation();
+        if let Some(info) = self
+            .session_cache()
+            .get(&hash, generation, now_ms(), self.policy())
+        {
+            return Ok(Some(info));
+        }
         let row = sqlx::query(
             "SELECT s.stage, s.csrf_token, s.created_at, s.last_seen_at, u.id, u.org_id, u.email, u.display_name, \
              u.roles, u.locale, u.disabled, u.totp_sealed, o.name AS org_name, o.require_second_factor \
@@ -602,17 +656,20 @@ impl Store {
                 .bind(hash)
                 .execute(&self.db().pool)
                 .await?;
+            self.db().changed();
             return Ok(None);
         }
+        let mut seen = last_seen;
         if now - last_seen > TOUCH_EVERY_MS {
             sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
                 .bind(now)
-                .bind(hash)
+                .bind(hash.clone())
                 .execute(&self.db().pool)
                 .await?;
+            seen = now;
         }
         let stage: String = r.try_get("stage")?;
-        Ok(Some(SessionInfo {
+        let info = SessionInfo {
             user_id: crate::access::id_col(&r, "id")?,
             org_id: crate::access::id_col(&r, "org_id")?,
             roles: roles_from_text(&r.try_get::<String, _>("roles")?),
@@ -624,7 +681,18 @@ impl Store {
             org_name: r.try_get("org_name")?,
             has_second_factor: r.try_get::<Option<Vec<u8>>, _>("totp_sealed")?.is_some(),
             org_requires_second_factor: r.try_get::<i64, _>("require_second_factor")? != 0,
-        }))
+        };
+        self.session_cache().put(
+            hash,
+            CachedSession {
+                info: info.clone(),
+                created,
+                last_seen: seen,
+                fetched_at: now,
+                generation,
+            },
+        );
+        Ok(Some(info))
     }
 
     pub async fn sign_out(&self, token: &str, client: Option<&str>) -> Result<()> {
@@ -633,6 +701,7 @@ impl Store {
             .bind(token_hash(token))
             .execute(&self.db().pool)
             .await?;
+        self.db().changed();
         if let Some(info) = info {
             self.audit_writer()
                 .record(self.own_event(&info, "auth.sign_out", "", client))
@@ -651,6 +720,7 @@ impl Store {
             .bind(info.user_id.to_string())
             .execute(&self.db().pool)
             .await?;
+        self.db().changed();
         self.audit_writer()
             .record(self.own_event(info, "auth.sign_out_everywhere", "", client))
             .await
@@ -741,6 +811,7 @@ impl Store {
             .bind(info.user_id.to_string())
             .execute(&self.db().pool)
             .await?;
+        self.db().changed();
         Ok(())
     }
 

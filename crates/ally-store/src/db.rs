@@ -64,17 +64,28 @@ pub(crate) struct Db {
     /// SQLite has one writer at a time. Writers of this process wait their turn here, in
     /// order, instead of in SQLite's busy handler (which sleeps and retries, up to 100 ms a try).
     write_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Counts committed changes that may affect what a session says (users, organisations,
+    /// sessions, and any other write except the audit writer's batches). Caches of this
+    /// process compare it to know whether what they hold may be stale.
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A write transaction. On SQLite it holds this process's write turn until it ends.
 pub(crate) struct WriteTx {
     tx: Transaction<'static, Any>,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// Bumped after a successful commit (`None` for the audit writer's batches, which change
+    /// nothing a cache holds).
+    generation: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl WriteTx {
     pub(crate) async fn commit(self) -> std::result::Result<(), sqlx::Error> {
-        self.tx.commit().await
+        self.tx.commit().await?;
+        if let Some(g) = self.generation {
+            g.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        }
+        Ok(())
     }
 }
 
@@ -145,6 +156,7 @@ impl Db {
             pool,
             backend,
             write_turn: Default::default(),
+            generation: Default::default(),
         })
     }
 
@@ -178,19 +190,45 @@ impl Db {
     /// A transaction that will write. On SQLite it takes the write lock at once, so two writers
     /// wait for each other (busy timeout) instead of failing when one upgrades a read lock.
     pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
+        self.begin_write_inner(Some(self.generation.clone())).await
+    }
+
+    /// A write transaction of the audit writer: it appends audit rows only, so its commits do
+    /// not invalidate caches.
+    pub(crate) async fn begin_audit_write(&self) -> Result<WriteTx> {
+        self.begin_write_inner(None).await
+    }
+
+    async fn begin_write_inner(
+        &self,
+        generation: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    ) -> Result<WriteTx> {
         Ok(match self.backend {
             Backend::Sqlite => {
                 let turn = self.write_turn.clone().lock_owned().await;
                 WriteTx {
                     tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _turn: Some(turn),
+                    generation,
                 }
             }
             Backend::Postgres => WriteTx {
                 tx: self.pool.begin().await?,
                 _turn: None,
+                generation,
             },
         })
+    }
+
+    /// The current change generation (see [`Db::changed`]).
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Records that a write outside a [`WriteTx`] changed users, organisations or sessions.
+    pub(crate) fn changed(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// A transaction for consistent reads of several tables (backups).

@@ -96,6 +96,7 @@ struct Inner {
     keys: crypto::KeyRing,
     audit: audit::AuditWriter,
     policy: Policy,
+    sessions: auth::SessionCache,
 }
 
 impl Store {
@@ -114,6 +115,7 @@ impl Store {
                 keys,
                 audit,
                 policy,
+                sessions: Default::default(),
             }),
         })
     }
@@ -135,6 +137,9 @@ impl Store {
     }
     pub(crate) fn policy(&self) -> &Policy {
         &self.inner.policy
+    }
+    pub(crate) fn session_cache(&self) -> &auth::SessionCache {
+        &self.inner.sessions
     }
     pub(crate) fn audit_writer(&self) -> &audit::AuditWriter {
         &self.inner.audit

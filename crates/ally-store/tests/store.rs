@@ -733,3 +733,59 @@ async fn backups_cover_every_durable_table() {
     }
     store.close().await;
 }
+
+/// Sessions are answered from memory for a moment (see `SESSION_CACHE_TTL_MS`): a change made
+/// through the same store applies at once; one made through another process (another `Store`
+/// on the same database) applies once the cached answer is older than the bound.
+#[tokio::test]
+async fn cached_sessions_follow_changes_at_once_here_and_within_a_second_elsewhere() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let other_process = open(&db).await;
+        for (i, via_other) in [false, true].into_iter().enumerate() {
+            let email = format!("cache{i}@ngo.test");
+            w.store
+                .add_user_operator(
+                    w.ngo,
+                    NewUser {
+                        email: email.clone(),
+                        display_name: "Cache".into(),
+                        roles: vec![Role::Caseworker],
+                        password: "a long enough passphrase".into(),
+                        locale: "en".into(),
+                    },
+                )
+                .await
+                .unwrap();
+            let step = w
+                .store
+                .sign_in(&email, "a long enough passphrase", None)
+                .await
+                .unwrap();
+            // Read twice: the second answer comes from the cache.
+            assert!(w.store.session(&step.token).await.unwrap().is_some());
+            assert!(w.store.session(&step.token).await.unwrap().is_some());
+            let writer = if via_other { &other_process } else { &w.store };
+            writer.disable_user_operator(&email).await.unwrap();
+            let now = w.store.session(&step.token).await.unwrap();
+            if via_other {
+                // Possibly still cached here; gone once the bound has passed.
+                tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+                assert!(
+                    w.store.session(&step.token).await.unwrap().is_none(),
+                    "{:?}: a session of a user disabled elsewhere outlived the cache bound",
+                    db.backend
+                );
+            } else {
+                assert!(
+                    now.is_none(),
+                    "{:?}: a session of a user disabled here survived in the cache",
+                    db.backend
+                );
+            }
+        }
+        other_process.close().await;
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
