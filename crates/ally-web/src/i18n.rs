@@ -63,6 +63,8 @@ const SOURCES: &[(&str, &[&str])] = &[
 
 pub struct I18n {
     bundles: HashMap<&'static str, FluentBundle<FluentResource>>,
+    /// Messages without arguments, formatted once at load (pages look up dozens per request).
+    plain: HashMap<&'static str, HashMap<String, String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +101,27 @@ impl I18n {
             }
             bundles.insert(*code, b);
         }
-        Ok(Arc::new(I18n { bundles }))
+        let mut i18n = I18n {
+            bundles,
+            plain: HashMap::new(),
+        };
+        for (code, _) in SOURCES {
+            let mut plain = HashMap::new();
+            for key in i18n.keys(code) {
+                if let Some(b) = i18n.bundles.get(code)
+                    && let Some(pattern) = b.get_message(&key).and_then(|m| m.value())
+                {
+                    let mut errors = Vec::new();
+                    let text = b.format_pattern(pattern, None, &mut errors).into_owned();
+                    // A message that needs arguments reports errors without them: not plain.
+                    if errors.is_empty() {
+                        plain.insert(key, text);
+                    }
+                }
+            }
+            i18n.plain.insert(*code, plain);
+        }
+        Ok(Arc::new(i18n))
     }
 
     /// Message ids of a locale.
@@ -185,6 +207,9 @@ impl Tr {
     }
 
     pub fn t(&self, key: &str) -> String {
+        if let Some(text) = self.i18n.plain.get(self.locale).and_then(|m| m.get(key)) {
+            return text.clone();
+        }
         self.i18n
             .format(self.locale, key, None)
             .or_else(|| self.i18n.format("en", key, None))
