@@ -12,7 +12,7 @@ use sqlx::Row;
 
 use crate::access::roles_from_text;
 use crate::crypto::{self, token_hash};
-use crate::{Policy, Result, Store, StoreError, now_ms};
+use crate::{Result, Store, StoreError, now_ms};
 
 /// Failures allowed per account before delays start; delays then double up to the cap.
 const ACCOUNT_FREE_FAILURES: i64 = 5;
@@ -83,7 +83,8 @@ impl std::fmt::Debug for SignInStep {
     }
 }
 
-/// How long this process may answer a session from memory before asking the database again.
+/// How long this process may answer a session or an API token from memory before asking the
+/// database again.
 /// It bounds how long a change made through *another* server process (sign out everywhere, a
 /// disabled account, new roles) takes to apply here; changes made through this process apply
 /// at once (every write bumps the store's change generation, which empties the cache).
@@ -91,39 +92,41 @@ const SESSION_CACHE_TTL_MS: i64 = 1000;
 /// Beyond this many entries the cache is emptied (a bound on memory, not a tuning knob).
 const SESSION_CACHE_MAX: usize = 10_000;
 
-pub(crate) struct CachedSession {
-    info: SessionInfo,
-    created: i64,
-    last_seen: i64,
-    fetched_at: i64,
-    generation: u64,
+/// Values recently read from the database (sessions, API-token principals), keyed by token
+/// hash (never the token), valid while young and while nothing was written since.
+pub(crate) struct ReadCache<V> {
+    entries: std::sync::Mutex<std::collections::HashMap<Vec<u8>, (V, i64, u64)>>,
 }
 
-/// Valid sessions recently read from the database, keyed by token hash (never the token).
-#[derive(Default)]
-pub(crate) struct SessionCache {
-    entries: std::sync::Mutex<std::collections::HashMap<Vec<u8>, CachedSession>>,
+impl<V> Default for ReadCache<V> {
+    fn default() -> Self {
+        ReadCache {
+            entries: Default::default(),
+        }
+    }
 }
 
-impl SessionCache {
-    fn get(&self, hash: &[u8], generation: u64, now: i64, policy: &Policy) -> Option<SessionInfo> {
+impl<V: Clone> ReadCache<V> {
+    fn get(&self, hash: &[u8], generation: u64, now: i64) -> Option<V> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let c = entries.get(hash)?;
-        let fresh = c.generation == generation && now - c.fetched_at < SESSION_CACHE_TTL_MS;
-        // Expiry and the idle-time touch are decided on the database path.
-        let quiet = now - c.last_seen <= TOUCH_EVERY_MS.min(policy.session_idle_ms)
-            && now - c.created <= policy.session_absolute_ms;
-        (fresh && quiet).then(|| c.info.clone())
+        let (value, fetched_at, at_generation) = entries.get(hash)?;
+        (*at_generation == generation && now - fetched_at < SESSION_CACHE_TTL_MS)
+            .then(|| value.clone())
     }
 
-    fn put(&self, hash: Vec<u8>, entry: CachedSession) {
+    fn put(&self, hash: Vec<u8>, value: V, fetched_at: i64, generation: u64) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= SESSION_CACHE_MAX {
             entries.clear();
         }
-        entries.insert(hash, entry);
+        entries.insert(hash, (value, fetched_at, generation));
     }
 }
+
+/// A session as cached: what it says, when it was created and last seen.
+pub(crate) type SessionCache = ReadCache<(SessionInfo, i64, i64)>;
+/// An API token's principal and locale as cached.
+pub(crate) type TokenCache = ReadCache<(Principal, String)>;
 
 /// What a valid session says about its user.
 #[derive(Debug, Clone)]
@@ -629,11 +632,15 @@ impl Store {
         // Read the generation before the database: a change committed while we read makes
         // the entry we store stale at once.
         let generation = self.db().generation();
-        if let Some(info) = self
-            .session_cache()
-            .get(&hash, generation, now_ms(), self.policy())
-        {
-            return Ok(Some(info));
+        let now = now_ms();
+        if let Some((info, created, last_seen)) = self.session_cache().get(&hash, generation, now) {
+            // Expiry and the idle-time touch are decided on the database path.
+            let policy = self.policy();
+            if now - last_seen <= TOUCH_EVERY_MS.min(policy.session_idle_ms)
+                && now - created <= policy.session_absolute_ms
+            {
+                return Ok(Some(info));
+            }
         }
         let row = sqlx::query(
             "SELECT s.stage, s.csrf_token, s.created_at, s.last_seen_at, u.id, u.org_id, u.email, u.display_name, \
@@ -682,16 +689,8 @@ impl Store {
             has_second_factor: r.try_get::<Option<Vec<u8>>, _>("totp_sealed")?.is_some(),
             org_requires_second_factor: r.try_get::<i64, _>("require_second_factor")? != 0,
         };
-        self.session_cache().put(
-            hash,
-            CachedSession {
-                info: info.clone(),
-                created,
-                last_seen: seen,
-                fetched_at: now,
-                generation,
-            },
-        );
+        self.session_cache()
+            .put(hash, (info.clone(), created, seen), now, generation);
         Ok(Some(info))
     }
 
@@ -904,22 +903,30 @@ impl Store {
         &self,
         token: &str,
     ) -> Result<Option<(Principal, String)>> {
+        let hash = token_hash(token);
+        let generation = self.db().generation();
+        let now = now_ms();
+        if let Some(found) = self.token_cache().get(&hash, generation, now) {
+            return Ok(Some(found));
+        }
         let row = sqlx::query(
             "SELECT u.id, u.org_id, u.roles, u.locale FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0",
         )
-        .bind(token_hash(token))
+        .bind(hash.clone())
         .fetch_optional(&self.db().pool)
         .await?;
         let Some(r) = row else { return Ok(None) };
-        Ok(Some((
+        let found = (
             Principal {
                 user_id: crate::access::id_col(&r, "id")?,
                 org_id: crate::access::id_col(&r, "org_id")?,
                 roles: roles_from_text(&r.try_get::<String, _>("roles")?),
             },
             r.try_get("locale")?,
-        )))
+        );
+        self.token_cache().put(hash, found.clone(), now, generation);
+        Ok(Some(found))
     }
 }
 

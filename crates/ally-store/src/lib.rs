@@ -97,6 +97,7 @@ struct Inner {
     audit: audit::AuditWriter,
     policy: Policy,
     sessions: auth::SessionCache,
+    tokens: auth::TokenCache,
 }
 
 impl Store {
@@ -116,6 +117,7 @@ impl Store {
                 audit,
                 policy,
                 sessions: Default::default(),
+                tokens: Default::default(),
             }),
         })
     }
@@ -140,6 +142,9 @@ impl Store {
     }
     pub(crate) fn session_cache(&self) -> &auth::SessionCache {
         &self.inner.sessions
+    }
+    pub(crate) fn token_cache(&self) -> &auth::TokenCache {
+        &self.inner.tokens
     }
     pub(crate) fn audit_writer(&self) -> &audit::AuditWriter {
         &self.inner.audit
