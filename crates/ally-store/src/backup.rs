@@ -160,6 +160,19 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
         ],
     ),
     (
+        "labour_photos",
+        &[
+            ("id", T),
+            ("org_id", T),
+            ("inspection_id", T),
+            ("content_type", T),
+            ("size", I),
+            ("sealed", B),
+            ("created_by", T),
+            ("created_at", I),
+        ],
+    ),
+    (
         "labour_checks",
         &[
             ("id", T),

@@ -2378,3 +2378,356 @@ pub fn check_documents(
     }
     Ok(check(rules, &worker))
 }
+
+// ----- inspection photos -----
+
+/// The largest photo accepted (after metadata is stripped it can only be smaller).
+pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
+
+/// Why a photo is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PhotoError {
+    #[error("the file is not a JPEG or PNG image")]
+    NotAnImage,
+    #[error("the image is damaged or truncated")]
+    Malformed,
+    #[error("the image is too large")]
+    TooLarge,
+}
+
+/// Removes every metadata block from a JPEG or PNG image without decoding it, and returns its
+/// content type and the cleaned bytes. JPEG: APP1–APP13 and APP15 segments (EXIF with GPS
+/// position, XMP, IPTC, ICC profiles, maker notes) and comments are dropped; JFIF (APP0) and
+/// Adobe (APP14, which decoders need for colour) are kept. PNG: only the chunks needed to draw
+/// the image are kept (IHDR, PLTE, IDAT, IEND, tRNS, gAMA, cHRM, sRGB, sBIT, bKGD); text,
+/// time, EXIF and unknown chunks are dropped, and an unknown critical chunk is refused. Any
+/// other file is refused.
+pub fn strip_image_metadata(
+    bytes: &[u8],
+) -> std::result::Result<(&'static str, Vec<u8>), PhotoError> {
+    if bytes.len() > MAX_PHOTO_BYTES {
+        return Err(PhotoError::TooLarge);
+    }
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        strip_jpeg(bytes).map(|b| ("image/jpeg", b))
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        strip_png(bytes).map(|b| ("image/png", b))
+    } else {
+        Err(PhotoError::NotAnImage)
+    }
+}
+
+fn strip_jpeg(bytes: &[u8]) -> std::result::Result<Vec<u8>, PhotoError> {
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..2]);
+    let mut i = 2;
+    loop {
+        // Fill bytes (0xFF) may precede a marker.
+        if i >= bytes.len() || bytes[i] != 0xFF {
+            return Err(PhotoError::Malformed);
+        }
+        while i < bytes.len() && bytes[i] == 0xFF {
+            i += 1;
+        }
+        let marker = *bytes.get(i).ok_or(PhotoError::Malformed)?;
+        i += 1;
+        match marker {
+            // End of image.
+            0xD9 => {
+                out.extend_from_slice(&[0xFF, 0xD9]);
+                return Ok(out);
+            }
+            // Markers without a length.
+            0x01 | 0xD0..=0xD7 => {
+                out.extend_from_slice(&[0xFF, marker]);
+            }
+            _ => {
+                let len_bytes = bytes.get(i..i + 2).ok_or(PhotoError::Malformed)?;
+                let len = usize::from(u16::from_be_bytes([len_bytes[0], len_bytes[1]]));
+                if len < 2 {
+                    return Err(PhotoError::Malformed);
+                }
+                let end = i.checked_add(len).ok_or(PhotoError::Malformed)?;
+                let segment = bytes.get(i..end).ok_or(PhotoError::Malformed)?;
+                let keep = match marker {
+                    0xE0 | 0xEE => true,
+                    0xE1..=0xED | 0xEF | 0xFE => false,
+                    _ => true,
+                };
+                if keep {
+                    out.extend_from_slice(&[0xFF, marker]);
+                    out.extend_from_slice(segment);
+                }
+                i = end;
+                if marker == 0xDA {
+                    // Start of scan: the entropy-coded data and everything after it (further
+                    // scans, EOI) carry no metadata segments that matter; copy up to EOI.
+                    let rest = &bytes[i..];
+                    let eoi = rest
+                        .windows(2)
+                        .rposition(|w| w == [0xFF, 0xD9])
+                        .ok_or(PhotoError::Malformed)?;
+                    out.extend_from_slice(&rest[..eoi + 2]);
+                    return Ok(out);
+                }
+            }
+        }
+    }
+}
+
+fn strip_png(bytes: &[u8]) -> std::result::Result<Vec<u8>, PhotoError> {
+    const KEEP: &[&[u8; 4]] = &[
+        b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"sBIT", b"bKGD",
+    ];
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..8]);
+    let mut i = 8;
+    let mut seen_header = false;
+    loop {
+        let head = bytes.get(i..i + 8).ok_or(PhotoError::Malformed)?;
+        let len = usize::try_from(u32::from_be_bytes([head[0], head[1], head[2], head[3]]))
+            .map_err(|_| PhotoError::Malformed)?;
+        let kind = [head[4], head[5], head[6], head[7]];
+        let end = i
+            .checked_add(12)
+            .and_then(|x| x.checked_add(len))
+            .ok_or(PhotoError::Malformed)?;
+        let chunk = bytes.get(i..end).ok_or(PhotoError::Malformed)?;
+        if !seen_header && &kind != b"IHDR" {
+            return Err(PhotoError::Malformed);
+        }
+        seen_header = true;
+        if KEEP.contains(&&kind) {
+            out.extend_from_slice(chunk);
+        } else if kind[0].is_ascii_uppercase() {
+            // An unknown critical chunk: the image cannot be shown safely without it.
+            return Err(PhotoError::Malformed);
+        }
+        i = end;
+        if &kind == b"IEND" {
+            return Ok(out);
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PhotoSummary {
+    pub id: String,
+    pub content_type: String,
+    pub size: i64,
+    pub created_at_ms: i64,
+}
+
+impl Access<'_> {
+    /// Adds a photo to an inspection (the owner only): metadata stripped, then sealed.
+    pub async fn add_inspection_photo(&self, inspection: &str, bytes: &[u8]) -> Result<String> {
+        let (org, ..) = self.inspection_for_change(inspection).await?;
+        let (content_type, clean) = strip_image_metadata(bytes).map_err(|e| match e {
+            PhotoError::TooLarge => invalid("photo", "too_large"),
+            PhotoError::NotAnImage => invalid("photo", "not_an_image"),
+            PhotoError::Malformed => invalid("photo", "malformed_image"),
+        })?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let keys = self.store.org_keys(org).await?;
+        let sealed = keys.seal(&aad("photo", org, &id), &clean)?;
+        let mut tx = self.store.db().begin_write().await?;
+        sqlx::query(
+            "INSERT INTO labour_photos (id, org_id, inspection_id, content_type, size, sealed, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(org.to_string())
+        .bind(inspection)
+        .bind(content_type)
+        .bind(i64::try_from(clean.len()).unwrap_or(i64::MAX))
+        .bind(sealed)
+        .bind(self.principal.user_id.to_string())
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        self.write_event(
+            tx,
+            "inspection.photo",
+            "inspection",
+            inspection,
+            format!("photo={id}"),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// The photos of an inspection (the owner only: photos may show workers' faces, which
+    /// partners see only with consent).
+    pub async fn list_inspection_photos(&self, inspection: &str) -> Result<Vec<PhotoSummary>> {
+        let (org, ..) = self
+            .inspection_owned(inspection, Action::InspectionRead)
+            .await?;
+        let rows = sqlx::query(
+            "SELECT id, content_type, size, created_at FROM labour_photos WHERE inspection_id = $1 AND org_id = $2 \
+             ORDER BY created_at, id",
+        )
+        .bind(inspection)
+        .bind(org.to_string())
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PhotoSummary {
+                    id: r.try_get("id")?,
+                    content_type: r.try_get("content_type")?,
+                    size: r.try_get("size")?,
+                    created_at_ms: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// One photo's bytes and content type (the owner only), audited.
+    pub async fn get_inspection_photo(
+        &self,
+        inspection: &str,
+        photo: &str,
+    ) -> Result<(String, Vec<u8>)> {
+        let (org, ..) = self
+            .inspection_owned(inspection, Action::InspectionRead)
+            .await?;
+        let row = sqlx::query(
+            "SELECT content_type, sealed FROM labour_photos WHERE id = $1 AND inspection_id = $2 AND org_id = $3",
+        )
+        .bind(photo)
+        .bind(inspection)
+        .bind(org.to_string())
+        .fetch_optional(&self.store.db().pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let keys = self.store.org_keys(org).await?;
+        let sealed: Vec<u8> = row.try_get("sealed")?;
+        let bytes = keys.open(&aad("photo", org, photo), &sealed)?;
+        self.read_event(
+            "inspection.photo_read",
+            "inspection",
+            Some(inspection),
+            format!("photo={photo}"),
+        )
+        .await?;
+        Ok((row.try_get("content_type")?, bytes))
+    }
+
+    /// Authorises `action` on an inspection without grants (owner-only parts).
+    async fn inspection_owned(&self, id: &str, action: Action) -> Result<(OrgId,)> {
+        let row = sqlx::query("SELECT org_id FROM labour_inspections WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.store.db().pool)
+            .await?;
+        let Some(row) = row else {
+            return Err(self.labour_not_found(action, "inspection", id).await);
+        };
+        let org: OrgId = id_col(&row, "org_id")?;
+        self.labour_authorize(action, org, &[], Some(("inspection", id.to_owned())))
+            .await?;
+        Ok((org,))
+    }
+}
+
+#[cfg(test)]
+mod photo_tests {
+    use super::*;
+
+    fn jpeg_with_exif() -> Vec<u8> {
+        let mut j = vec![0xFF, 0xD8];
+        // APP0 JFIF
+        j.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x07, b'J', b'F', b'I', b'F', 0x00]);
+        // APP1 Exif with a fake GPS marker
+        let exif = b"Exif\0\0GPSLatitude=48.85";
+        j.extend_from_slice(&[0xFF, 0xE1, 0x00, u8::try_from(exif.len() + 2).unwrap_or(0)]);
+        j.extend_from_slice(exif);
+        // COM
+        j.extend_from_slice(&[0xFF, 0xFE, 0x00, 0x06, b'n', b'o', b't', b'e']);
+        // DQT (kept)
+        j.extend_from_slice(&[0xFF, 0xDB, 0x00, 0x04, 0x01, 0x02]);
+        // SOS + data + EOI
+        j.extend_from_slice(&[
+            0xFF, 0xDA, 0x00, 0x03, 0x01, 0x12, 0x34, 0xFF, 0x00, 0x56, 0xFF, 0xD9,
+        ]);
+        j
+    }
+
+    fn has(hay: &[u8], needle: &[u8]) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn jpeg_exif_gps_and_comments_are_removed_image_data_kept() {
+        let (ct, out) = strip_image_metadata(&jpeg_with_exif()).unwrap_or_default_for_test();
+        assert_eq!(ct, "image/jpeg");
+        assert!(!has(&out, b"GPSLatitude"));
+        assert!(!has(&out, b"Exif"));
+        assert!(!has(&out, b"note"));
+        assert!(has(&out, b"JFIF"));
+        assert!(has(&out, &[0xFF, 0xDB, 0x00, 0x04, 0x01, 0x02]));
+        assert!(out.ends_with(&[0x12, 0x34, 0xFF, 0x00, 0x56, 0xFF, 0xD9]));
+    }
+
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut c = u32::try_from(data.len())
+            .unwrap_or(0)
+            .to_be_bytes()
+            .to_vec();
+        c.extend_from_slice(kind);
+        c.extend_from_slice(data);
+        c.extend_from_slice(&[0, 0, 0, 0]);
+        c
+    }
+
+    #[test]
+    fn png_text_time_and_exif_chunks_are_removed() {
+        let mut p = b"\x89PNG\r\n\x1a\n".to_vec();
+        p.extend(chunk(b"IHDR", &[0; 13]));
+        p.extend(chunk(b"tEXt", b"GPS\x0048.85,2.35"));
+        p.extend(chunk(b"eXIf", b"MM\0*GPSdata"));
+        p.extend(chunk(b"tIME", &[0; 7]));
+        p.extend(chunk(b"IDAT", b"pixels"));
+        p.extend(chunk(b"IEND", b""));
+        let (ct, out) = strip_image_metadata(&p).unwrap_or_default_for_test();
+        assert_eq!(ct, "image/png");
+        assert!(!has(&out, b"GPS"));
+        assert!(!has(&out, b"tIME"));
+        assert!(has(&out, b"pixels"));
+        assert!(out.ends_with(&[b'I', b'E', b'N', b'D', 0, 0, 0, 0]));
+    }
+
+    #[test]
+    fn other_files_and_damaged_images_are_refused() {
+        assert_eq!(
+            strip_image_metadata(b"GIF89a...."),
+            Err(PhotoError::NotAnImage)
+        );
+        assert_eq!(
+            strip_image_metadata(b"%PDF-1.7"),
+            Err(PhotoError::NotAnImage)
+        );
+        let mut j = jpeg_with_exif();
+        j.truncate(12);
+        assert_eq!(strip_image_metadata(&j), Err(PhotoError::Malformed));
+        let mut p = b"\x89PNG\r\n\x1a\n".to_vec();
+        p.extend(chunk(b"IHDR", &[0; 13]));
+        p.extend(chunk(b"XXXX", b"critical"));
+        assert_eq!(strip_image_metadata(&p), Err(PhotoError::Malformed));
+        assert_eq!(
+            strip_image_metadata(&vec![0xFF; MAX_PHOTO_BYTES + 1]),
+            Err(PhotoError::TooLarge)
+        );
+    }
+
+    trait OrEmpty {
+        fn unwrap_or_default_for_test(self) -> (&'static str, Vec<u8>);
+    }
+    impl OrEmpty for std::result::Result<(&'static str, Vec<u8>), PhotoError> {
+        fn unwrap_or_default_for_test(self) -> (&'static str, Vec<u8>) {
+            match self {
+                Ok(v) => v,
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+}

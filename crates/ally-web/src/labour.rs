@@ -15,7 +15,7 @@ use ally_store::labour::{
     NewLabourCase, PARTNER_KINDS, PartnerInput, SECTORS, WorkplaceInput, check_documents, today,
 };
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -136,6 +136,24 @@ pub const ROUTES: &[Route] = &[
         Token,
         A::LabourCaseManage,
     ),
+    r(
+        "POST",
+        "/inspections/{id}/photos",
+        Session,
+        A::InspectionManage,
+    ),
+    r(
+        "GET",
+        "/inspections/{id}/photos/{photo}",
+        Session,
+        A::InspectionRead,
+    ),
+    r(
+        "POST",
+        "/api/v1/inspections/{id}/photos",
+        Token,
+        A::InspectionManage,
+    ),
 ];
 
 pub(crate) fn router() -> Router<AppState> {
@@ -152,6 +170,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/inspections/{id}/entries", post(inspection_entry))
         .route("/inspections/{id}/report", get(inspection_report))
         .route("/inspections/{id}/report.json", get(inspection_report_json))
+        .route(
+            "/inspections/{id}/photos",
+            post(inspection_photo_upload).layer(DefaultBodyLimit::max(PHOTO_BODY_LIMIT)),
+        )
+        .route("/inspections/{id}/photos/{photo}", get(inspection_photo))
         .route("/document-checks", get(checks).post(check_create))
         .route("/document-checks/new", get(check_new))
         .route("/document-checks/{id}", get(check_view))
@@ -176,6 +199,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/api/v1/inspections/{id}/entries",
             post(api_inspection_entry),
+        )
+        .route(
+            "/api/v1/inspections/{id}/photos",
+            post(api_inspection_photo).layer(DefaultBodyLimit::max(PHOTO_BODY_LIMIT)),
         )
         .route("/api/v1/document-checks", post(api_check_create))
         .route("/api/v1/document-checks/{id}", get(api_check))
@@ -725,6 +752,7 @@ struct InspectionPage {
     orgs: Vec<(String, String)>,
     kinds: Vec<(String, String)>,
     checks: Vec<(String, String, i64)>,
+    photos: Vec<String>,
     status: String,
     errors: Vec<String>,
     may_interview: bool,
@@ -743,6 +771,16 @@ async fn inspection_page(v: &Viewer, id: &str, errors: Vec<String>) -> PageResul
     };
     let checks = if i.is_owner && p.may(Action::DocumentCheck) {
         access.list_document_checks(Some(id)).await?
+    } else {
+        Vec::new()
+    };
+    let photos = if i.is_owner {
+        access
+            .list_inspection_photos(id)
+            .await?
+            .into_iter()
+            .map(|ph| ph.id)
+            .collect()
     } else {
         Vec::new()
     };
@@ -838,6 +876,7 @@ async fn inspection_page(v: &Viewer, id: &str, errors: Vec<String>) -> PageResul
             .into_iter()
             .map(|c| (c.id, c.worker_label, c.finding_count))
             .collect(),
+        photos,
         status: label(tr, "status", &i.status),
         errors,
         may_interview: p.may(Action::InterviewConduct),
@@ -1068,6 +1107,111 @@ async fn inspection_report_json(v: Viewer, Path(id): Path<String>) -> PageResult
             ),
         ],
         body,
+    )
+        .into_response())
+}
+
+// ----- photos -----
+
+/// Photo uploads may be larger than other requests (the image plus the form around it).
+const PHOTO_BODY_LIMIT: usize = ally_store::labour::MAX_PHOTO_BYTES + 64 * 1024;
+
+/// The fields of a `multipart/form-data` body: (name, bytes). `None` when malformed.
+fn multipart_fields(content_type: &str, body: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
+    let boundary = content_type
+        .strip_prefix("multipart/form-data")?
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("boundary="))?
+        .trim_matches('"');
+    if boundary.is_empty() || boundary.len() > 200 {
+        return None;
+    }
+    let delimiter = format!("--{boundary}").into_bytes();
+    let find = |hay: &[u8], needle: &[u8], from: usize| -> Option<usize> {
+        hay.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| p + from)
+    };
+    let mut fields = Vec::new();
+    let mut pos = find(body, &delimiter, 0)? + delimiter.len();
+    loop {
+        if body.get(pos..pos + 2)? == b"--" {
+            return Some(fields);
+        }
+        // Skip the CRLF after the delimiter.
+        pos = pos.checked_add(2)?;
+        let headers_end = find(body, b"\r\n\r\n", pos)?;
+        let headers = std::str::from_utf8(body.get(pos..headers_end)?).ok()?;
+        let name = headers
+            .split("\r\n")
+            .find(|h| h.to_ascii_lowercase().starts_with("content-disposition:"))?
+            .split(';')
+            .map(str::trim)
+            .find_map(|p| p.strip_prefix("name="))?
+            .trim_matches('"')
+            .to_owned();
+        let start = headers_end + 4;
+        let mut end_delim = b"\r\n".to_vec();
+        end_delim.extend_from_slice(&delimiter);
+        let end = find(body, &end_delim, start)?;
+        fields.push((name, body.get(start..end)?.to_vec()));
+        pos = end + end_delim.len();
+    }
+}
+
+async fn inspection_photo_upload(
+    v: Viewer,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if !ct.starts_with("multipart/form-data") {
+        return Err(PageError::new(Failure::UnsupportedMediaType));
+    }
+    let fields = multipart_fields(ct, &body).ok_or(PageError::new(Failure::BadRequest))?;
+    let csrf = fields
+        .iter()
+        .find(|(n, _)| n == "csrf")
+        .and_then(|(_, v)| String::from_utf8(v.clone()).ok())
+        .unwrap_or_default();
+    v.check_csrf(&csrf)?;
+    let photo = fields
+        .into_iter()
+        .find(|(n, _)| n == "photo")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
+    let p = v.session.principal();
+    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    match access.add_inspection_photo(&id, &photo).await {
+        Ok(_) => Ok(see_other(&format!("/inspections/{id}#photos"))),
+        Err(e) => {
+            let errors = form_errors(&v.ctx.tr, e)?;
+            unprocessable(inspection_page(&v, &id, errors).await)
+        }
+    }
+}
+
+async fn inspection_photo(v: Viewer, Path((id, photo)): Path<(String, String)>) -> PageResult {
+    let p = v.session.principal();
+    let (ct, bytes) = v
+        .ctx
+        .state
+        .store
+        .access(&p, v.ctx.client.as_deref())
+        .get_inspection_photo(&id, &photo)
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, ct),
+            (header::CONTENT_DISPOSITION, "inline".to_owned()),
+        ],
+        bytes,
     )
         .into_response())
 }
@@ -2064,6 +2208,25 @@ async fn api_inspection_entry(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Add a photo to an inspection: the body is the image (`Content-Type: image/jpeg` or
+/// `image/png`); its metadata (EXIF, GPS position, XMP, text) is removed before it is stored.
+#[utoipa::path(post, path = "/api/v1/inspections/{id}/photos", tag = "labour", params(("id" = String, Path)),
+    request_body(content = Vec<u8>, content_type = "image/jpeg"), security(("bearer" = [])),
+    responses((status = 201, body = CreatedDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+async fn api_inspection_photo(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
+    let id = state
+        .store
+        .access(&caller.principal, caller.client.as_deref())
+        .add_inspection_photo(&id, &body)
+        .await?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id })))
+}
+
 /// One worker's documents: `record` in the format of `ally labour check --input`, with optional
 /// CSV text for more payslips and timesheet days.
 #[derive(Deserialize, ToSchema)]
@@ -2336,6 +2499,7 @@ async fn api_case_entry(
     api_inspection_create,
     api_inspection,
     api_inspection_entry,
+    api_inspection_photo,
     api_check_create,
     api_check,
     api_cases,

@@ -43,6 +43,37 @@ struct Records {
     inspection: String,
     check: String,
     case: String,
+    photo: String,
+}
+
+fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut c = u32::try_from(data.len()).unwrap().to_be_bytes().to_vec();
+    c.extend_from_slice(kind);
+    c.extend_from_slice(data);
+    c.extend_from_slice(&[0, 0, 0, 0]);
+    c
+}
+
+/// A small PNG whose text chunk carries a GPS position.
+fn png_with_gps() -> Vec<u8> {
+    let mut p = b"\x89PNG\r\n\x1a\n".to_vec();
+    p.extend(png_chunk(b"IHDR", &[0; 13]));
+    p.extend(png_chunk(b"tEXt", b"GPSPosition\x0048.8566,2.3522"));
+    p.extend(png_chunk(b"IDAT", b"pixels"));
+    p.extend(png_chunk(b"IEND", b""));
+    p
+}
+
+const BOUNDARY: &str = "----labourtestboundary";
+
+fn multipart(csrf: &str, file: &[u8]) -> Vec<u8> {
+    let mut b = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"site.png\"\r\nContent-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    b.extend_from_slice(file);
+    b.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    b
 }
 
 fn coordinator(org: OrgId) -> Principal {
@@ -129,6 +160,10 @@ async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
         })
         .await
         .unwrap();
+    let photo = a
+        .add_inspection_photo(&inspection, &png_with_gps())
+        .await
+        .unwrap();
     Records {
         employer,
         employer2,
@@ -136,6 +171,7 @@ async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
         inspection,
         check,
         case,
+        photo,
     }
 }
 
@@ -145,6 +181,7 @@ struct World {
     other: Records,
     /// An inspection of the other organisation in which the own organisation takes part.
     partnered: String,
+    partnered_photo: String,
     /// Spare organisations to add as partners (one per successful request).
     spare: Vec<OrgId>,
 }
@@ -153,9 +190,11 @@ async fn world(db: &testing::TestDb) -> World {
     let f = fixture(db).await;
     let own = seed(&f.store, f.own.id, &[]).await;
     let other = seed(&f.store, f.other.id, &[]).await;
-    let partnered = seed(&f.store, f.other.id, &[f.own.id]).await.inspection;
+    let partnered_records = seed(&f.store, f.other.id, &[f.own.id]).await;
+    let partnered = partnered_records.inspection.clone();
+    let partnered_photo = partnered_records.photo;
     let mut spare = Vec::new();
-    for i in 0..12 {
+    for i in 0..40 {
         spare.push(
             f.store
                 .create_organisation(&format!("Spare {i}"), OrgKind::LabourInspectorate, false)
@@ -168,6 +207,7 @@ async fn world(db: &testing::TestDb) -> World {
         own,
         other,
         partnered,
+        partnered_photo,
         spare,
     }
 }
@@ -198,7 +238,13 @@ fn body_for(
     let form = "application/x-www-form-urlencoded";
     let json = "application/json";
     let own = &w.own;
-    let spare = w.spare[n % w.spare.len()].to_string();
+    // Each request names an organisation not yet taking part.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let _ = n;
+    let spare = || {
+        let k = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        w.spare[k % w.spare.len()].to_string()
+    };
     Some(match (method, path) {
         ("GET", _) => return None,
         ("POST", "/employers") => (
@@ -214,11 +260,11 @@ fn body_for(
             form,
         ),
         ("POST", "/inspections") => (
-            form_body(&[("csrf", csrf), ("workplace_id", &own.workplace), ("date", "2026-12-24"), ("legal_basis", "L8271-1"), ("checklist", "construction"), ("partner1", &spare), ("partner1_kind", "police")]),
+            form_body(&[("csrf", csrf), ("workplace_id", &own.workplace), ("date", "2026-12-24"), ("legal_basis", "L8271-1"), ("checklist", "construction"), ("partner1", &spare()), ("partner1_kind", "police")]),
             form,
         ),
         ("POST", "/inspections/{id}/partners") => (
-            form_body(&[("csrf", csrf), ("org_id", &spare), ("kind", "tax_authority"), ("members", "A\nB")]),
+            form_body(&[("csrf", csrf), ("org_id", &spare()), ("kind", "tax_authority"), ("members", "A\nB")]),
             form,
         ),
         ("POST", "/inspections/{id}/entries") => (
@@ -321,18 +367,36 @@ async fn authorisation_matrix_every_role_every_labour_route() {
                         Rel::Other => id_for(route.path, &w.other),
                         Rel::Partner => w.partnered.clone(),
                     };
-                    let path = route.path.replace("{id}", &id);
+                    let photo = match rel {
+                        Rel::Own => w.own.photo.clone(),
+                        Rel::Other => w.other.photo.clone(),
+                        Rel::Partner => w.partnered_photo.clone(),
+                    };
+                    let path = route.path.replace("{id}", &id).replace("{photo}", &photo);
                     let mut b = Request::builder().method(route.method).uri(&path);
                     b = match route.auth {
                         Auth::Token => b.header(header::AUTHORIZATION, format!("Bearer {api}")),
                         _ => b.header(header::COOKIE, format!("ally_session={session}")),
                     };
-                    let body = match body_for(&w, route.method, route.path, &csrf, n) {
-                        Some((body, ct)) => {
-                            b = b.header(header::CONTENT_TYPE, ct);
-                            Body::from(body)
+                    let body = match (route.method, route.path) {
+                        ("POST", "/inspections/{id}/photos") => {
+                            b = b.header(
+                                header::CONTENT_TYPE,
+                                format!("multipart/form-data; boundary={BOUNDARY}"),
+                            );
+                            Body::from(multipart(&csrf, &png_with_gps()))
                         }
-                        None => Body::empty(),
+                        ("POST", "/api/v1/inspections/{id}/photos") => {
+                            b = b.header(header::CONTENT_TYPE, "image/png");
+                            Body::from(png_with_gps())
+                        }
+                        _ => match body_for(&w, route.method, route.path, &csrf, n) {
+                            Some((body, ct)) => {
+                                b = b.header(header::CONTENT_TYPE, ct);
+                                Body::from(body)
+                            }
+                            None => Body::empty(),
+                        },
                     };
                     let (status, headers, text) = send(&w.f.app, b.body(body).unwrap()).await;
                     cells += 1;
@@ -343,7 +407,10 @@ async fn authorisation_matrix_every_role_every_labour_route() {
                             let allowed = route.action.is_none_or(|a| role_allows(role, a));
                             if !allowed {
                                 status == StatusCode::FORBIDDEN
-                            } else if route.action == Some(Action::InspectionRead) {
+                            } else if route.action == Some(Action::InspectionRead)
+                                && !route.path.contains("{photo}")
+                            {
+                                // Photos stay with the owner (they may show workers' faces).
                                 status.is_success()
                             } else {
                                 status == StatusCode::NOT_FOUND
@@ -451,6 +518,46 @@ async fn a_partner_sees_consented_identities_only_and_the_owner_sees_all() {
         "/interviews/new?questionnaire=first_contact&#38;inspection={}",
         w.own.inspection
     )));
+    // Photos: stored without the GPS text; a non-image is refused; partners get not-found.
+    let (status, bytes) = get(
+        &w,
+        Role::Coordinator,
+        &format!("/inspections/{}/photos/{}", w.own.inspection, w.own.photo),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        bytes.contains("pixels") && !bytes.contains("GPSPosition") && !bytes.contains("48.8566")
+    );
+    let (status, _) = get(
+        &w,
+        Role::Coordinator,
+        &format!("/inspections/{}/photos/{}", w.partnered, w.partnered_photo),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (session, csrf, _, _) = &w.f.actors[&Role::Coordinator];
+    let (status, _, body) = send(
+        &w.f.app,
+        Request::post(format!("/inspections/{}/photos", w.own.inspection))
+            .header(header::COOKIE, format!("ally_session={session}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(Body::from(multipart(csrf, b"%PDF-1.7 not an image")))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("not a JPEG or PNG image"));
+    let photos =
+        w.f.store
+            .access(&coordinator(w.f.own.id), None)
+            .list_inspection_photos(&w.own.inspection)
+            .await
+            .unwrap();
+    assert_eq!(photos.len(), 1, "the refused file was not stored");
     // The inspection list of the partner shows the other organisation's inspection.
     let (_, list) = get(&w, Role::LawEnforcementLiaison, "/inspections").await;
     assert!(list.contains(&w.partnered));

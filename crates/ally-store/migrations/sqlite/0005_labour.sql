@@ -47,6 +47,20 @@ CREATE TABLE labour_inspection_partners (
 );
 CREATE INDEX labour_inspection_partners_org ON labour_inspection_partners(partner_org_id);
 
+-- Photos taken during an inspection, with their metadata (EXIF, GPS, XMP, text chunks)
+-- stripped before sealing.
+CREATE TABLE labour_photos (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    inspection_id TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sealed BLOB NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX labour_photos_inspection ON labour_photos(inspection_id, created_at);
+
 CREATE TABLE labour_checks (
     id TEXT PRIMARY KEY,
     org_id TEXT NOT NULL,
