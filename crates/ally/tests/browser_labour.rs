@@ -191,3 +191,43 @@ async fn browser_labour() {
     let result = scenario(&h.b).await;
     h.finish(result).await;
 }
+
+/// The labour demo records (employers, site, workers, findings, claimant) never appear in clear
+/// in the database file or its write-ahead log. Runs without a browser.
+#[tokio::test]
+async fn demo_labour_records_are_sealed_at_rest() {
+    let db = ally_store::testing::sqlite();
+    let store = ally_store::Store::open(
+        &db.url,
+        ally_store::MasterKey::from_bytes([3; 32]),
+        ally_store::Policy::default(),
+    )
+    .await
+    .unwrap();
+    assert!(ally::demo::seed(&store, 0).await.unwrap());
+    store.close().await;
+    let path = db.sqlite_path().unwrap();
+    let mut files = 0;
+    for suffix in ["", "-wal"] {
+        let p = format!("{}{suffix}", path.display());
+        let Ok(bytes) = std::fs::read(&p) else {
+            continue;
+        };
+        files += 1;
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in [
+            "Demoworker",
+            "Fictivov",
+            "Betonex",
+            "Tilleuls",
+            "Horizon Bâtiment",
+            "InterimPlus",
+            "Passports kept",
+            "rue Imaginaire",
+        ] {
+            assert!(!text.contains(secret), "{p} holds {secret:?} in clear");
+        }
+    }
+    assert!(files >= 1);
+    db.cleanup().await;
+}
