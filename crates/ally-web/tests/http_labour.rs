@@ -558,6 +558,32 @@ async fn a_partner_sees_consented_identities_only_and_the_owner_sees_all() {
             .await
             .unwrap();
     assert_eq!(photos.len(), 1, "the refused file was not stored");
+    // A real photo is larger than the general 256 KiB request limit: the photo route allows it.
+    let mut big = b"\x89PNG\r\n\x1a\n".to_vec();
+    big.extend(png_chunk(b"IHDR", &[0; 13]));
+    big.extend(png_chunk(b"IDAT", &vec![7u8; 600 * 1024]));
+    big.extend(png_chunk(b"IEND", b""));
+    let (status, headers, _) = send(
+        &w.f.app,
+        Request::post(format!("/inspections/{}/photos", w.own.inspection))
+            .header(header::COOKIE, format!("ally_session={session}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(Body::from(multipart(csrf, &big)))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
+    let photos =
+        w.f.store
+            .access(&coordinator(w.f.own.id), None)
+            .list_inspection_photos(&w.own.inspection)
+            .await
+            .unwrap();
+    assert_eq!(photos.len(), 2);
+    assert!(photos[1].size > 600 * 1024);
     // The inspection list of the partner shows the other organisation's inspection.
     let (_, list) = get(&w, Role::LawEnforcementLiaison, "/inspections").await;
     assert!(list.contains(&w.partnered));
