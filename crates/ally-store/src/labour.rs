@@ -377,6 +377,13 @@ pub enum InspectionEntry {
         #[serde(default)]
         due: Option<String>,
     },
+    /// The worker (numbered from 1) gives or withdraws consent to sharing their identity with
+    /// the partner organisations.
+    Consent {
+        worker: usize,
+        #[serde(default)]
+        consent_share: bool,
+    },
     Complete,
 }
 redacted_debug!(InspectionEntry);
@@ -1707,6 +1714,21 @@ impl Access<'_> {
                     due,
                 });
                 "inspection.action"
+            }
+            InspectionEntry::Consent {
+                worker,
+                consent_share,
+            } => {
+                let w = worker
+                    .checked_sub(1)
+                    .and_then(|i| doc.workers.get_mut(i))
+                    .ok_or_else(|| invalid("worker", "unknown_record"))?;
+                w.consent_share = consent_share;
+                if consent_share {
+                    "inspection.consent_given"
+                } else {
+                    "inspection.consent_withdrawn"
+                }
             }
             InspectionEntry::Complete => {
                 status = "completed".to_owned();

@@ -720,6 +720,7 @@ async fn inspection_create(v: Viewer, Posted { data, csrf }: Posted<InspectionFo
 }
 
 pub struct WorkerRow {
+    n: usize,
     name: String,
     language: String,
     consent: bool,
@@ -831,6 +832,7 @@ async fn inspection_page(v: &Viewer, id: &str, errors: Vec<String>) -> PageResul
                     .map(|p| format!("&person={p}"))
                     .unwrap_or_default();
                 WorkerRow {
+                    n: w.n,
                     name: w
                         .name
                         .clone()
@@ -952,6 +954,9 @@ struct EntryForm {
     assigned_org: String,
     #[serde(default)]
     due: String,
+    /// The worker's number, for a change of consent.
+    #[serde(default)]
+    worker: String,
 }
 
 impl EntryForm {
@@ -979,6 +984,10 @@ impl EntryForm {
                 assigned_org: self.assigned_org,
                 text: self.text,
                 due: opt(&self.due),
+            },
+            "consent" => InspectionEntry::Consent {
+                worker: self.worker.trim().parse().ok()?,
+                consent_share: checked(&self.consent_share),
             },
             "complete" => InspectionEntry::Complete,
             _ => return None,
@@ -2139,8 +2148,9 @@ async fn api_inspection(
 }
 
 /// Something recorded in an inspection. `kind` is one of answer (item, answer, note), worker
-/// (name, language, person_id, consent_share, interview_id, note), document (document_kind,
-/// description), finding (text), action (assigned_org, text, due), complete.
+/// (name, language, person_id, consent_share, interview_id, note), consent (worker,
+/// consent_share: given or withdrawn), document (document_kind, description), finding (text),
+/// action (assigned_org, text, due), complete.
 #[derive(Deserialize, ToSchema)]
 pub struct InspectionEntryBody {
     kind: String,
@@ -2170,6 +2180,9 @@ pub struct InspectionEntryBody {
     assigned_org: String,
     #[serde(default)]
     due: Option<String>,
+    /// The worker's number (from 1), for `consent`.
+    #[serde(default)]
+    worker: Option<usize>,
 }
 
 /// Record an answer, a worker met, a document inspected, a finding or a follow-up action.
@@ -2199,6 +2212,7 @@ async fn api_inspection_entry(
         text: b.text,
         assigned_org: b.assigned_org,
         due: b.due.unwrap_or_default(),
+        worker: b.worker.map(|n| n.to_string()).unwrap_or_default(),
     };
     let Some(entry) = form.entry() else {
         access.require(Action::InspectionManage).await?;

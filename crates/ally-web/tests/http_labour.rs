@@ -584,6 +584,26 @@ async fn a_partner_sees_consented_identities_only_and_the_owner_sees_all() {
             .unwrap();
     assert_eq!(photos.len(), 2);
     assert!(photos[1].size > 600 * 1024);
+    // Consent recorded through the page: both workers now share their identity.
+    let (status, _, _) = post_form(
+        &w,
+        Role::Coordinator,
+        &format!("/inspections/{}/entries", w.own.inspection),
+        &[
+            ("kind", "consent"),
+            ("worker", "2"),
+            ("consent_share", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, body) = get(
+        &w,
+        Role::Coordinator,
+        &format!("/inspections/{}", w.own.inspection),
+    )
+    .await;
+    assert_eq!(body.matches("withdraws consent").count(), 2);
     // The inspection list of the partner shows the other organisation's inspection.
     let (_, list) = get(&w, Role::LawEnforcementLiaison, "/inspections").await;
     assert!(list.contains(&w.partnered));
