@@ -1994,6 +1994,27 @@ impl Access<'_> {
         {
             let check_id = uuid_text("check_id", check_id)?;
             let check = self.own_check(&check_id).await?;
+            // A check made during an inspection names the site: every employer of its
+            // subcontracting chain is jointly liable, with its position in the chain.
+            if let Some(insp) = &check.inspection_id
+                && let Some((o, workplace_id, ..)) = self.load_inspection(insp).await?
+                && o == org
+                && let Some((wo, _, wdoc, _)) = self.load_workplace(&workplace_id).await?
+                && wo == org
+            {
+                for l in wdoc.chain {
+                    match employers
+                        .iter_mut()
+                        .find(|e: &&mut StoredLiable| e.employer_id == l.employer_id)
+                    {
+                        Some(e) => e.role = l.role,
+                        None => employers.push(StoredLiable {
+                            employer_id: l.employer_id,
+                            role: l.role,
+                        }),
+                    }
+                }
+            }
             for (kind, sum) in check.money_by_kind() {
                 claims.push(StoredClaim {
                     description: kind,

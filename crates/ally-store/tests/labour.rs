@@ -363,7 +363,13 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         .await
         .unwrap();
         let lc = a.get_labour_case(&case).await.unwrap();
-        assert_eq!(lc.employers.len(), 2);
+        // The two named, plus the chain of the inspected site (the agency), with their positions.
+        assert_eq!(lc.employers.len(), 3);
+        let roles: Vec<&str> = lc.employers.iter().map(|e| e.role.as_str()).collect();
+        assert_eq!(
+            roles,
+            ["principal", "subcontractor", "temporary_work_agency"]
+        );
         assert_eq!(lc.claims.len(), 1);
         assert_eq!(
             lc.claims[0]
