@@ -442,6 +442,8 @@ struct StoredAction {
     assigned_org_name: String,
     text: String,
     due: Option<String>,
+    #[serde(default)]
+    done_at_ms: Option<i64>,
 }
 
 #[derive(Clone, Serialize)]
@@ -481,6 +483,10 @@ pub struct DocumentView {
 
 #[derive(Clone, Serialize)]
 pub struct ActionView {
+    /// 1-based number of the action within the inspection (the same for every reader).
+    pub n: usize,
+    /// When the assigned organisation (or the owner) marked it done.
+    pub done_at_ms: Option<i64>,
     pub assigned_org: String,
     pub assigned_org_name: String,
     pub text: String,
@@ -1544,8 +1550,11 @@ impl Access<'_> {
             actions: doc
                 .actions
                 .into_iter()
-                .filter(|a| is_owner || a.assigned_org == me)
-                .map(|a| ActionView {
+                .enumerate()
+                .filter(|(_, a)| is_owner || a.assigned_org == me)
+                .map(|(i, a)| ActionView {
+                    n: i + 1,
+                    done_at_ms: a.done_at_ms,
                     assigned_org: a.assigned_org,
                     assigned_org_name: a.assigned_org_name,
                     text: a.text,
@@ -1712,6 +1721,7 @@ impl Access<'_> {
                     assigned_org_name: name,
                     text: required("text", &text, 2000)?,
                     due,
+                    done_at_ms: None,
                 });
                 "inspection.action"
             }
@@ -1737,6 +1747,54 @@ impl Access<'_> {
         };
         self.save_inspection(id, org, &status, &doc, version, None, action)
             .await
+    }
+
+    /// Marks a follow-up action done: by the owner, or by the partner organisation the action is
+    /// assigned to (the one write a partner may make, through an `inspection.manage` grant
+    /// limited to its own actions).
+    pub async fn complete_inspection_action(&self, id: &str, n: usize) -> Result<()> {
+        let Some((org, _, _, status, mut doc, version)) = self.load_inspection(id).await? else {
+            return Err(self
+                .labour_not_found(Action::InspectionManage, "inspection", id)
+                .await);
+        };
+        let me = self.principal.org_id.to_string();
+        let target = Some(("inspection", id.to_owned()));
+        let own_action = n
+            .checked_sub(1)
+            .and_then(|i| doc.actions.get(i))
+            .is_some_and(|a| a.assigned_org == me);
+        let grants: Vec<Grant> = if own_action {
+            self.inspection_grants(id)
+                .await?
+                .into_iter()
+                .map(|g| Grant {
+                    to_org: g.to_org,
+                    action: Action::InspectionManage,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.labour_authorize(Action::InspectionManage, org, &grants, target)
+            .await?;
+        let action = n
+            .checked_sub(1)
+            .and_then(|i| doc.actions.get_mut(i))
+            .ok_or(StoreError::NotFound)?;
+        if action.done_at_ms.is_none() {
+            action.done_at_ms = Some(now_ms());
+        }
+        self.save_inspection(
+            id,
+            org,
+            &status,
+            &doc,
+            version,
+            None,
+            "inspection.action_done",
+        )
+        .await
     }
 
     /// Loads an inspection to change it, authorising `inspection.manage` on its owner

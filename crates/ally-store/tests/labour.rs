@@ -105,6 +105,18 @@ fn contains(hay: &[u8], needle: &str) -> bool {
     hay.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
+async fn iv_actions_n(w: &World, id: &str) -> Vec<usize> {
+    w.store
+        .access(&w.inspectorate, None)
+        .get_inspection(id)
+        .await
+        .unwrap()
+        .actions
+        .iter()
+        .map(|a| a.n)
+        .collect()
+}
+
 #[tokio::test]
 async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
     for db in testing::all().await {
@@ -260,6 +272,18 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
             .unwrap();
         assert_eq!(iv.actions.len(), 1);
         assert_eq!(iv.actions[0].text, "Audit the payroll");
+        // A partner marks its own follow-up action done, not another's.
+        let police = w.store.access(&w.police, None);
+        police.complete_inspection_action(&id, 1).await.unwrap();
+        assert!(matches!(
+            police.complete_inspection_action(&id, 2).await,
+            Err(StoreError::Denied(Denied::OtherOrganisation))
+        ));
+        let v = a.get_inspection(&id).await.unwrap();
+        assert!(v.actions[0].done_at_ms.is_some());
+        assert!(v.actions[1].done_at_ms.is_none());
+        assert_eq!(pv.actions[0].n, 1);
+        assert_eq!(iv_actions_n(&w, &id).await, vec![2]);
         // Both partners list it; the outsider neither sees nor lists it.
         let listed = w
             .store

@@ -154,6 +154,12 @@ pub const ROUTES: &[Route] = &[
         Token,
         A::InspectionManage,
     ),
+    r(
+        "POST",
+        "/inspections/{id}/actions/{n}/done",
+        Session,
+        A::InspectionManage,
+    ),
 ];
 
 pub(crate) fn router() -> Router<AppState> {
@@ -175,6 +181,10 @@ pub(crate) fn router() -> Router<AppState> {
             post(inspection_photo_upload).layer(DefaultBodyLimit::max(PHOTO_BODY_LIMIT)),
         )
         .route("/inspections/{id}/photos/{photo}", get(inspection_photo))
+        .route(
+            "/inspections/{id}/actions/{n}/done",
+            post(inspection_action_done),
+        )
         .route("/document-checks", get(checks).post(check_create))
         .route("/document-checks/new", get(check_new))
         .route("/document-checks/{id}", get(check_view))
@@ -731,6 +741,10 @@ pub struct WorkerRow {
 }
 
 pub struct ActionRow {
+    n: usize,
+    done: bool,
+    /// The reader may mark it done (owner, or the partner it is assigned to).
+    may_complete: bool,
     org: String,
     text: String,
     due: String,
@@ -862,6 +876,10 @@ async fn inspection_page(v: &Viewer, id: &str, errors: Vec<String>) -> PageResul
             .actions
             .iter()
             .map(|a| ActionRow {
+                n: a.n,
+                done: a.done_at_ms.is_some(),
+                may_complete: p.may(Action::InspectionManage)
+                    && (i.is_owner || a.assigned_org == p.org_id.to_string()),
                 org: a.assigned_org_name.clone(),
                 text: a.text.clone(),
                 due: a.due.clone().unwrap_or_default(),
@@ -1086,6 +1104,10 @@ async fn inspection_report(v: Viewer, Path(id): Path<String>) -> PageResult {
             .actions
             .iter()
             .map(|a| ActionRow {
+                n: a.n,
+                done: a.done_at_ms.is_some(),
+                may_complete: p.may(Action::InspectionManage)
+                    && (i.is_owner || a.assigned_org == p.org_id.to_string()),
                 org: a.assigned_org_name.clone(),
                 text: a.text.clone(),
                 due: a.due.clone().unwrap_or_default(),
@@ -1119,6 +1141,22 @@ async fn inspection_report_json(v: Viewer, Path(id): Path<String>) -> PageResult
     )
         .into_response())
 }
+
+async fn inspection_action_done(
+    v: Viewer,
+    Path((id, n)): Path<(String, String)>,
+    Posted { csrf, .. }: Posted<PartnerFormEmpty>,
+) -> PageResult {
+    v.check_csrf(&csrf)?;
+    let p = v.session.principal();
+    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let n: usize = n.parse().map_err(|_| PageError::new(Failure::NotFound))?;
+    access.complete_inspection_action(&id, n).await?;
+    Ok(see_other(&format!("/inspections/{id}#actions")))
+}
+
+#[derive(Deserialize)]
+struct PartnerFormEmpty {}
 
 // ----- photos -----
 

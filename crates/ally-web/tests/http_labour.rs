@@ -139,6 +139,18 @@ async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
         .await
         .unwrap();
     }
+    // A follow-up action (number 1) for the first partner, or for the owner itself.
+    let assignee = partners.first().copied().unwrap_or(org);
+    a.record_inspection(
+        &inspection,
+        InspectionEntry::Action {
+            assigned_org: assignee.to_string(),
+            text: "Follow up".into(),
+            due: None,
+        },
+    )
+    .await
+    .unwrap();
     let check = a
         .run_document_check(CheckInput {
             worker_label: "W1".into(),
@@ -288,6 +300,7 @@ fn body_for(
             ]),
             form,
         ),
+        ("POST", "/inspections/{id}/actions/{n}/done") => (form_body(&[("csrf", csrf)]), form),
         ("POST", "/labour-cases") => (
             form_body(&[("csrf", csrf), ("title", "Matrix case"), ("claimant_name", "C"), ("claimant_consent", "on"), ("employer1", &own.employer)]),
             form,
@@ -372,7 +385,11 @@ async fn authorisation_matrix_every_role_every_labour_route() {
                         Rel::Other => w.other.photo.clone(),
                         Rel::Partner => w.partnered_photo.clone(),
                     };
-                    let path = route.path.replace("{id}", &id).replace("{photo}", &photo);
+                    let path = route
+                        .path
+                        .replace("{id}", &id)
+                        .replace("{photo}", &photo)
+                        .replace("{n}", "1");
                     let mut b = Request::builder().method(route.method).uri(&path);
                     b = match route.auth {
                         Auth::Token => b.header(header::AUTHORIZATION, format!("Bearer {api}")),
@@ -409,9 +426,10 @@ async fn authorisation_matrix_every_role_every_labour_route() {
                                 status == StatusCode::FORBIDDEN
                             } else if route.action == Some(Action::InspectionRead)
                                 && !route.path.contains("{photo}")
+                                || route.path.ends_with("/actions/{n}/done")
                             {
                                 // Photos stay with the owner (they may show workers' faces).
-                                status.is_success()
+                                status.is_success() || status == StatusCode::SEE_OTHER
                             } else {
                                 status == StatusCode::NOT_FOUND
                             }
