@@ -5,7 +5,8 @@
 //! site with the demo police liaison unit and labour inspectorate, records a finding, checks a
 //! worker's payslip (paid below the minimum wage: the check flags underpayment with its
 //! arithmetic), and opens a labour-court case from the check, whose claim carries the amount.
-//! Then the police liaison signs in and sees the inspection, as a partner, with the finding.
+//! Then the police liaison signs in and sees the inspection, as a partner, with the finding, and
+//! marks the follow-up action assigned to the police done.
 //!
 //! Needs `chromedriver` and Chromium; skipped loudly without them unless
 //! `ALLY_REQUIRE_BROWSER=1`.
@@ -93,6 +94,13 @@ async fn scenario(b: &Browser) -> TestResult {
     let findings = b.text("#findings").await?;
     check!(findings.contains(FINDING), "findings: {findings:?}");
 
+    // A follow-up action for the police.
+    pick(b, "assigned_org", "Police Liaison Unit").await?;
+    b.fill("action-text", "Browsertest: hear the site manager")
+        .await?;
+    b.click("#action-form button[type='submit']").await?;
+    b.wait_for("#actions li").await?;
+
     // A payslip check that flags underpayment.
     b.click("#check-link").await?;
     b.wait_for("#check-form").await?;
@@ -178,6 +186,14 @@ async fn scenario(b: &Browser) -> TestResult {
             .as_bool()
             == Some(true),
         "a partner must not get the recording forms"
+    );
+    // The police marks its own follow-up action done.
+    b.click("#done-1").await?;
+    b.wait_for("#actions .tag").await?;
+    let actions = b.text("#actions").await?;
+    check!(
+        actions.contains("done"),
+        "the action should be done: {actions:?}"
     );
     b.screenshot("labour-partner.png").await?;
     Ok(())
