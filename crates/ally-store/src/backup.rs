@@ -111,6 +111,93 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
         "audit_head",
         &[("id", I), ("seq", I), ("last_mac", B), ("seal", B)],
     ),
+    // Labour module (issue 6).
+    (
+        "labour_employers",
+        &[
+            ("id", T),
+            ("org_id", T),
+            ("sector", T),
+            ("sealed", B),
+            ("created_by", T),
+            ("created_at", I),
+            ("updated_at", I),
+        ],
+    ),
+    (
+        "labour_workplaces",
+        &[
+            ("id", T),
+            ("org_id", T),
+            ("employer_id", T),
+            ("sealed", B),
+            ("version", I),
+            ("created_at", I),
+            ("updated_at", I),
+        ],
+    ),
+    (
+        "labour_inspections",
+        &[
+            ("id", T),
+            ("org_id", T),
+            ("workplace_id", T),
+            ("planned_date", T),
+            ("status", T),
+            ("sealed", B),
+            ("version", I),
+            ("created_by", T),
+            ("created_at", I),
+            ("updated_at", I),
+        ],
+    ),
+    (
+        "labour_inspection_partners",
+        &[
+            ("inspection_id", T),
+            ("partner_org_id", T),
+            ("owner_org_id", T),
+        ],
+    ),
+    (
+        "labour_photos",
+        &[
+            ("id", T),
+            ("org_id", T),
+            ("inspection_id", T),
+            ("content_type", T),
+            ("size", I),
+            ("sealed", B),
+            ("created_by", T),
+            ("created_at", I),
+        ],
+    ),
+    (
+        "labour_checks",
+        &[
+            ("id", T),
+            ("org_id", T),
+            ("inspection_id", T),
+            ("rule_set", T),
+            ("finding_count", I),
+            ("sealed", B),
+            ("created_by", T),
+            ("created_at", I),
+        ],
+    ),
+    (
+        "labour_cases",
+        &[
+            ("id", T),
+            ("org_id", T),
+            ("status", T),
+            ("sealed", B),
+            ("version", I),
+            ("created_by", T),
+            ("created_at", I),
+            ("updated_at", I),
+        ],
+    ),
 ];
 
 /// Tables deliberately left out of backups (see the module documentation).

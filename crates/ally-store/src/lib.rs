@@ -17,7 +17,7 @@ mod db;
 mod identification;
 mod information;
 mod jobs;
-mod labour;
+pub mod labour;
 mod protection;
 pub mod testing;
 
