@@ -2496,13 +2496,13 @@ pub enum PhotoError {
     TooLarge,
 }
 
-/// Removes every metadata block from a JPEG or PNG image without decoding it, and returns its
-/// content type and the cleaned bytes. JPEG: APP1–APP13 and APP15 segments (EXIF with GPS
-/// position, XMP, IPTC, ICC profiles, maker notes) and comments are dropped; JFIF (APP0) and
-/// Adobe (APP14, which decoders need for colour) are kept. PNG: only the chunks needed to draw
-/// the image are kept (IHDR, PLTE, IDAT, IEND, tRNS, gAMA, cHRM, sRGB, sBIT, bKGD); text,
-/// time, EXIF and unknown chunks are dropped, and an unknown critical chunk is refused. Any
-/// other file is refused.
+/// Removes every metadata block from a JPEG or PNG image without decoding it (the container is
+/// parsed by the `img-parts` crate), and returns its content type and the cleaned bytes. JPEG:
+/// APP1–APP13 and APP15 segments (EXIF with GPS position, XMP, IPTC, ICC profiles, maker notes)
+/// and comments are dropped; JFIF (APP0) and Adobe (APP14, which decoders need for colour) are
+/// kept. PNG: only the chunks needed to draw the image are kept (IHDR, PLTE, IDAT, IEND, tRNS,
+/// gAMA, cHRM, sRGB, sBIT, bKGD); text, time, EXIF and unknown ancillary chunks are dropped,
+/// and an unknown critical chunk is refused. Any other file is refused.
 pub fn strip_image_metadata(
     bytes: &[u8],
 ) -> std::result::Result<(&'static str, Vec<u8>), PhotoError> {
@@ -2519,96 +2519,34 @@ pub fn strip_image_metadata(
 }
 
 fn strip_jpeg(bytes: &[u8]) -> std::result::Result<Vec<u8>, PhotoError> {
-    let mut out = Vec::with_capacity(bytes.len());
-    out.extend_from_slice(&bytes[..2]);
-    let mut i = 2;
-    loop {
-        // Fill bytes (0xFF) may precede a marker.
-        if i >= bytes.len() || bytes[i] != 0xFF {
-            return Err(PhotoError::Malformed);
-        }
-        while i < bytes.len() && bytes[i] == 0xFF {
-            i += 1;
-        }
-        let marker = *bytes.get(i).ok_or(PhotoError::Malformed)?;
-        i += 1;
-        match marker {
-            // End of image.
-            0xD9 => {
-                out.extend_from_slice(&[0xFF, 0xD9]);
-                return Ok(out);
-            }
-            // Markers without a length.
-            0x01 | 0xD0..=0xD7 => {
-                out.extend_from_slice(&[0xFF, marker]);
-            }
-            _ => {
-                let len_bytes = bytes.get(i..i + 2).ok_or(PhotoError::Malformed)?;
-                let len = usize::from(u16::from_be_bytes([len_bytes[0], len_bytes[1]]));
-                if len < 2 {
-                    return Err(PhotoError::Malformed);
-                }
-                let end = i.checked_add(len).ok_or(PhotoError::Malformed)?;
-                let segment = bytes.get(i..end).ok_or(PhotoError::Malformed)?;
-                let keep = match marker {
-                    0xE0 | 0xEE => true,
-                    0xE1..=0xED | 0xEF | 0xFE => false,
-                    _ => true,
-                };
-                if keep {
-                    out.extend_from_slice(&[0xFF, marker]);
-                    out.extend_from_slice(segment);
-                }
-                i = end;
-                if marker == 0xDA {
-                    // Start of scan: the entropy-coded data and everything after it (further
-                    // scans, EOI) carry no metadata segments that matter; copy up to EOI.
-                    let rest = &bytes[i..];
-                    let eoi = rest
-                        .windows(2)
-                        .rposition(|w| w == [0xFF, 0xD9])
-                        .ok_or(PhotoError::Malformed)?;
-                    out.extend_from_slice(&rest[..eoi + 2]);
-                    return Ok(out);
-                }
-            }
-        }
-    }
+    let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(img_parts::Bytes::copy_from_slice(bytes))
+        .map_err(|_| PhotoError::Malformed)?;
+    jpeg.segments_mut()
+        .retain(|s| !matches!(s.marker(), 0xE1..=0xED | 0xEF | 0xFE));
+    Ok(jpeg.encoder().bytes().to_vec())
 }
 
 fn strip_png(bytes: &[u8]) -> std::result::Result<Vec<u8>, PhotoError> {
     const KEEP: &[&[u8; 4]] = &[
         b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"sBIT", b"bKGD",
     ];
-    let mut out = Vec::with_capacity(bytes.len());
-    out.extend_from_slice(&bytes[..8]);
-    let mut i = 8;
-    let mut seen_header = false;
-    loop {
-        let head = bytes.get(i..i + 8).ok_or(PhotoError::Malformed)?;
-        let len = usize::try_from(u32::from_be_bytes([head[0], head[1], head[2], head[3]]))
-            .map_err(|_| PhotoError::Malformed)?;
-        let kind = [head[4], head[5], head[6], head[7]];
-        let end = i
-            .checked_add(12)
-            .and_then(|x| x.checked_add(len))
-            .ok_or(PhotoError::Malformed)?;
-        let chunk = bytes.get(i..end).ok_or(PhotoError::Malformed)?;
-        if !seen_header && &kind != b"IHDR" {
-            return Err(PhotoError::Malformed);
-        }
-        seen_header = true;
-        if KEEP.contains(&&kind) {
-            out.extend_from_slice(chunk);
-        } else if kind[0].is_ascii_uppercase() {
-            // An unknown critical chunk: the image cannot be shown safely without it.
-            return Err(PhotoError::Malformed);
-        }
-        i = end;
-        if &kind == b"IEND" {
-            return Ok(out);
-        }
+    let mut png = img_parts::png::Png::from_bytes(img_parts::Bytes::copy_from_slice(bytes))
+        .map_err(|_| PhotoError::Malformed)?;
+    let chunks = png.chunks_mut();
+    if chunks.first().map(|c| c.kind()) != Some(*b"IHDR")
+        || chunks.last().map(|c| c.kind()) != Some(*b"IEND")
+    {
+        return Err(PhotoError::Malformed);
     }
+    // An unknown critical chunk: the image cannot be shown safely without it.
+    if chunks
+        .iter()
+        .any(|c| !KEEP.contains(&&c.kind()) && c.kind()[0].is_ascii_uppercase())
+    {
+        return Err(PhotoError::Malformed);
+    }
+    chunks.retain(|c| KEEP.contains(&&c.kind()));
+    Ok(png.encoder().bytes().to_vec())
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -2769,15 +2707,12 @@ mod photo_tests {
         assert!(out.ends_with(&[0x12, 0x34, 0xFF, 0x00, 0x56, 0xFF, 0xD9]));
     }
 
+    /// A well-formed PNG chunk (length, type, data, CRC).
     fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-        let mut c = u32::try_from(data.len())
-            .unwrap_or(0)
-            .to_be_bytes()
-            .to_vec();
-        c.extend_from_slice(kind);
-        c.extend_from_slice(data);
-        c.extend_from_slice(&[0, 0, 0, 0]);
-        c
+        img_parts::png::PngChunk::new(*kind, img_parts::Bytes::copy_from_slice(data))
+            .encoder()
+            .bytes()
+            .to_vec()
     }
 
     #[test]
@@ -2794,7 +2729,7 @@ mod photo_tests {
         assert!(!has(&out, b"GPS"));
         assert!(!has(&out, b"tIME"));
         assert!(has(&out, b"pixels"));
-        assert!(out.ends_with(&[b'I', b'E', b'N', b'D', 0, 0, 0, 0]));
+        assert!(out.ends_with(&chunk(b"IEND", b"")));
     }
 
     #[test]

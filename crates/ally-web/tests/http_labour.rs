@@ -46,11 +46,15 @@ struct Records {
     photo: String,
 }
 
+/// A well-formed PNG chunk: length, type, data, CRC-32 of type and data.
 fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
     let mut c = u32::try_from(data.len()).unwrap().to_be_bytes().to_vec();
     c.extend_from_slice(kind);
     c.extend_from_slice(data);
-    c.extend_from_slice(&[0, 0, 0, 0]);
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(kind);
+    crc.update(data);
+    c.extend_from_slice(&crc.finalize().to_be_bytes());
     c
 }
 
