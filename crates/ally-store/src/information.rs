@@ -476,6 +476,9 @@ fn sha256_hex(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }
 
+/// A suggested link: method, match weight, field contributions.
+type Suggestion = (String, f64, Vec<(String, f64)>);
+
 /// The sealed part of an entity.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct EntitySecret {
@@ -1420,7 +1423,7 @@ impl Access<'_> {
             return Ok(0);
         }
         let pool = &self.store.db().pool;
-        let mut found: BTreeMap<(Uuid, Uuid), (String, f64, Vec<(String, f64)>)> = BTreeMap::new();
+        let mut found: BTreeMap<(Uuid, Uuid), Suggestion> = BTreeMap::new();
         let mut fuzzy_pool: Option<Vec<EntityRow>> = None;
         for &eid in entities {
             let Some(e) = self.load_entity(eid).await? else {
@@ -1768,7 +1771,7 @@ impl Access<'_> {
                 }
             }
         }
-        out.sort_by(|a, b| b.created_at_ms.cmp(&a.created_at_ms));
+        out.sort_by_key(|r| std::cmp::Reverse(r.created_at_ms));
         let detail = format!("tokens={} count={}", tokens.len(), out.len());
         self.record(self.event("report.search", None, AuditOutcome::Success, detail))
             .await?;
