@@ -198,6 +198,31 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
         "info_intake",
         &[("org_id", T), ("slug", T), ("is_default", I)],
     ),
+    ("info_pprl_secrets", &[("network_id", T), ("wrapped", B)]),
+    (
+        "info_pprl_runs",
+        &[
+            ("id", T),
+            ("network_id", T),
+            ("created_by_org", T),
+            ("created_at", I),
+            ("matched_at", I),
+        ],
+    ),
+    (
+        "info_pprl_clks",
+        &[("run_id", T), ("org_id", T), ("record_ref", T), ("clk", B)],
+    ),
+    (
+        "info_pprl_matches",
+        &[
+            ("run_id", T),
+            ("org_id", T),
+            ("record_ref", T),
+            ("other_org", T),
+            ("similarity", I),
+        ],
+    ),
 ];
 
 /// Tables deliberately left out of backups (see the module documentation).

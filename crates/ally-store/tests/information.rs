@@ -528,3 +528,71 @@ async fn operation_packages_reach_only_the_named_liaison() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn network_members_match_encodings_and_learn_only_their_own_side() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let c = w.store.access(&w.coordinator, None);
+        let partner = who(w.partner, &[Role::Coordinator]);
+        let outsider = who(w.outsider, &[Role::Coordinator]);
+        let pc = w.store.access(&partner, None);
+        let ngo_report = c
+            .file_report(report(
+                "Recruiter seen again",
+                vec![entity("person", "recruiter", "Vasile Popescu")],
+            ))
+            .await
+            .unwrap();
+        c.file_report(report(
+            "Other person",
+            vec![entity("person", "witness", "Ana Ionescu")],
+        ))
+        .await
+        .unwrap();
+        let partner_report = pc
+            .file_report(report(
+                "Same recruiter at the shelter's door",
+                vec![entity("person", "recruiter", "POPESCU Vasile")],
+            ))
+            .await
+            .unwrap();
+        let ngo_entity = c.get_report(ngo_report).await.unwrap().entities[0].id;
+        let partner_entity = pc.get_report(partner_report).await.unwrap().entities[0].id;
+        // Caseworkers do not run matching; outsiders do not see the network's runs.
+        assert!(matches!(
+            w.store
+                .access(&w.caseworker, None)
+                .start_pprl_run()
+                .await
+                .unwrap_err(),
+            StoreError::Denied(Denied::RoleLacksPermission(Action::PprlRun))
+        ));
+        let run = c.start_pprl_run().await.unwrap();
+        assert_eq!(pc.pprl_runs().await.unwrap().len(), 1);
+        assert!(!pc.pprl_runs().await.unwrap()[0].joined);
+        assert_eq!(pc.join_pprl_run(run).await.unwrap(), 1);
+        let o = w.store.access(&outsider, None);
+        assert!(o.pprl_runs().await.unwrap().is_empty());
+        assert!(is_not_found(&o.join_pprl_run(run).await.unwrap_err()));
+        assert!(is_not_found(&o.pprl_results(run).await.unwrap_err()));
+        assert_eq!(c.match_pprl_run(run).await.unwrap(), 1);
+        let (view, mine) = c.pprl_results(run).await.unwrap();
+        assert_eq!(view.participants.len(), 2);
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].record_ref, ngo_entity);
+        assert_eq!(mine[0].other_org, w.partner);
+        let (_, theirs) = pc.pprl_results(run).await.unwrap();
+        assert_eq!(theirs.len(), 1);
+        assert_eq!(theirs[0].record_ref, partner_entity);
+        assert_eq!(theirs[0].other_org, w.ngo);
+        // Neither side learns the other's reference.
+        assert!(mine.iter().all(|m| m.record_ref != partner_entity));
+        w.store.close().await;
+        if let Some(path) = db.sqlite_path() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(!bytes.windows(7).any(|x| x == b"Popescu" || x == b"popescu"));
+        }
+        db.cleanup().await;
+    }
+}

@@ -107,3 +107,35 @@ CREATE TABLE info_intake_rate (
     window_start BIGINT NOT NULL,
     hits BIGINT NOT NULL
 );
+
+-- Privacy-preserving matching between the members of a network: each run's encodings (CLKs of
+-- person entities, keyed by the network's secret) and the pairs the matcher found.
+CREATE TABLE info_pprl_secrets (
+    network_id TEXT PRIMARY KEY,
+    wrapped BLOB NOT NULL
+);
+
+CREATE TABLE info_pprl_runs (
+    id TEXT PRIMARY KEY,
+    network_id TEXT NOT NULL,
+    created_by_org TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    matched_at BIGINT
+);
+
+CREATE TABLE info_pprl_clks (
+    run_id TEXT NOT NULL,
+    org_id TEXT NOT NULL,
+    record_ref TEXT NOT NULL,
+    clk BLOB NOT NULL,
+    PRIMARY KEY (run_id, org_id, record_ref)
+);
+
+CREATE TABLE info_pprl_matches (
+    run_id TEXT NOT NULL,
+    org_id TEXT NOT NULL,
+    record_ref TEXT NOT NULL,
+    other_org TEXT NOT NULL,
+    similarity BIGINT NOT NULL,
+    PRIMARY KEY (run_id, org_id, record_ref, other_org)
+);
