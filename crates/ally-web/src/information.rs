@@ -95,6 +95,11 @@ pub const ROUTES: &[Route] = &[
         Session,
         Some(A::ReportRead),
     ),
+    r("GET", "/pprl", Session, Some(A::PprlRun)),
+    r("POST", "/pprl", Session, Some(A::PprlRun)),
+    r("GET", "/pprl/{id}", Session, Some(A::PprlRun)),
+    r("POST", "/pprl/{id}/join", Session, Some(A::PprlRun)),
+    r("POST", "/pprl/{id}/match", Session, Some(A::PprlRun)),
     r("GET", "/api/v1/reports", Token, Some(A::ReportRead)),
     r("POST", "/api/v1/reports", Token, Some(A::ReportFile)),
     r("GET", "/api/v1/reports/{id}", Token, Some(A::ReportRead)),
@@ -124,6 +129,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/operations/{id}", get(operation_view))
         .route("/operations/{id}/package.json", get(operation_json))
         .route("/operations/{id}/package.html", get(operation_html))
+        .route("/pprl", get(pprl_runs).post(pprl_start))
+        .route("/pprl/{id}", get(pprl_run))
+        .route("/pprl/{id}/join", post(pprl_join))
+        .route("/pprl/{id}/match", post(pprl_match_run))
         .route("/api/v1/reports", get(api_reports).post(api_file_report))
         .route("/api/v1/reports/{id}", get(api_report))
         .route("/api/v1/entities/{id}", get(api_entity))
@@ -395,6 +404,7 @@ struct ReportsPage {
     q: String,
     items: Vec<SummaryItem>,
     may_triage: bool,
+    may_pprl: bool,
 }
 
 #[derive(Deserialize)]
@@ -423,6 +433,7 @@ async fn reports(v: Viewer, Query(q): Query<SearchQuery>) -> PageResult {
         items: items(tr, list),
         q: query,
         may_triage: p.may(Action::ReportTriage),
+        may_pprl: p.may(Action::PprlRun),
     })
 }
 
@@ -1115,6 +1126,144 @@ async fn operation_html(v: Viewer, Path(id): Path<String>) -> PageResult {
         "text/html; charset=utf-8",
         &format!("operation-{id}.html"),
     ))
+}
+
+// ----- privacy-preserving matching between network members -----
+
+#[derive(Template)]
+#[template(path = "information_pprl.html")]
+struct PprlPage {
+    l: Layout,
+    runs: Vec<(Uuid, String, usize, bool, bool)>,
+    error: Option<String>,
+}
+
+async fn pprl_page(v: &Viewer, error: Option<String>) -> PageResult {
+    let p = v.session.principal();
+    let runs = v
+        .ctx
+        .state
+        .store
+        .access(&p, v.ctx.client.as_deref())
+        .pprl_runs()
+        .await?;
+    let tr = &v.ctx.tr;
+    html(&PprlPage {
+        l: layout(&v.ctx, tr.t("info-pprl-title"), "/reports"),
+        runs: runs
+            .into_iter()
+            .map(|r| {
+                (
+                    r.id,
+                    fmt_ms(r.created_at_ms),
+                    r.participants.len(),
+                    r.joined,
+                    r.matched_at_ms.is_some(),
+                )
+            })
+            .collect(),
+        error,
+    })
+}
+
+async fn pprl_runs(v: Viewer) -> PageResult {
+    pprl_page(&v, None).await
+}
+
+async fn pprl_start(v: Viewer, Posted { csrf, .. }: Posted<Vec<(String, String)>>) -> PageResult {
+    v.check_csrf(&csrf)?;
+    let p = v.session.principal();
+    match v
+        .ctx
+        .state
+        .store
+        .access(&p, v.ctx.client.as_deref())
+        .start_pprl_run()
+        .await
+    {
+        Ok(id) => Ok(see_other(&format!("/pprl/{id}"))),
+        Err(StoreError::Invalid(_)) => pprl_page(&v, Some(v.ctx.tr.t("info-pprl-no-network")))
+            .await
+            .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "information_pprl_run.html")]
+struct PprlRunPage {
+    l: Layout,
+    id: Uuid,
+    created: String,
+    matched: String,
+    participants: Vec<String>,
+    joined: bool,
+    matches: Vec<(Uuid, String, String)>,
+}
+
+async fn pprl_run(v: Viewer, Path(id): Path<String>) -> PageResult {
+    let id = parse_uuid(&id)?;
+    let p = v.session.principal();
+    let (run, matches) = v
+        .ctx
+        .state
+        .store
+        .access(&p, v.ctx.client.as_deref())
+        .pprl_results(id)
+        .await?;
+    let tr = &v.ctx.tr;
+    html(&PprlRunPage {
+        l: layout(&v.ctx, tr.t("info-pprl-run"), "/reports"),
+        id,
+        created: fmt_ms(run.created_at_ms),
+        matched: run.matched_at_ms.map(fmt_ms).unwrap_or_default(),
+        participants: run.participants.into_iter().map(|(_, n)| n).collect(),
+        joined: run.joined,
+        matches: matches
+            .into_iter()
+            .map(|m| {
+                (
+                    m.record_ref,
+                    m.other_org_name,
+                    format!("{:.1} %", m.similarity as f64 / 10.0),
+                )
+            })
+            .collect(),
+    })
+}
+
+async fn pprl_join(
+    v: Viewer,
+    Path(id): Path<String>,
+    Posted { csrf, .. }: Posted<Vec<(String, String)>>,
+) -> PageResult {
+    v.check_csrf(&csrf)?;
+    let id = parse_uuid(&id)?;
+    let p = v.session.principal();
+    v.ctx
+        .state
+        .store
+        .access(&p, v.ctx.client.as_deref())
+        .join_pprl_run(id)
+        .await?;
+    Ok(see_other(&format!("/pprl/{id}")))
+}
+
+async fn pprl_match_run(
+    v: Viewer,
+    Path(id): Path<String>,
+    Posted { csrf, .. }: Posted<Vec<(String, String)>>,
+) -> PageResult {
+    v.check_csrf(&csrf)?;
+    let id = parse_uuid(&id)?;
+    let p = v.session.principal();
+    v.ctx
+        .state
+        .store
+        .access(&p, v.ctx.client.as_deref())
+        .match_pprl_run(id)
+        .await?;
+    Ok(see_other(&format!("/pprl/{id}")))
 }
 
 // ----- JSON API -----

@@ -50,6 +50,7 @@ struct Records {
     suspect: Uuid,
     link: Uuid,
     operation: Uuid,
+    run: Uuid,
 }
 
 fn coordinator(org: OrgId) -> Principal {
@@ -93,7 +94,14 @@ async fn records(store: &Store, org: OrgId, slug: &'static str, police: OrgId) -
         })
         .await
         .unwrap();
+    let network = store
+        .create_organisation(&format!("Network {slug}"), OrgKind::Network, false)
+        .await
+        .unwrap();
+    store.add_network_member(network, org).await.unwrap();
+    let run = a.start_pprl_run().await.unwrap();
     Records {
+        run,
         slug,
         report: id,
         place,
@@ -132,7 +140,10 @@ fn body_for(
         ("POST", "/reports/{id}/distribution") => {
             (form_body(&[("csrf", csrf), ("distribution", "own")]), FORM)
         }
-        ("POST", "/reports/{id}/resolve") => (form_body(&[("csrf", csrf)]), FORM),
+        ("POST", "/reports/{id}/resolve")
+        | ("POST", "/pprl")
+        | ("POST", "/pprl/{id}/join")
+        | ("POST", "/pprl/{id}/match") => (form_body(&[("csrf", csrf)]), FORM),
         ("POST", "/entities/links/{id}") => (
             form_body(&[
                 ("csrf", csrf),
@@ -213,6 +224,8 @@ async fn authorisation_matrix_every_role_every_route_own_and_other_organisation(
                         rec.place
                     } else if route.path.starts_with("/operations/") {
                         rec.operation
+                    } else if route.path.starts_with("/pprl/") {
+                        rec.run
                     } else {
                         rec.report
                     };
