@@ -2171,6 +2171,9 @@ const PPRL_SCHEMA: &str = r#"{"version": 3,
 /// Dice similarity from which two encodings are a match.
 pub const PPRL_THRESHOLD: f64 = 0.8;
 
+/// A pair found by the matcher: (organisation, its record, other organisation, its record, Dice).
+type PprlPair = (OrgId, Uuid, OrgId, Uuid, f64);
+
 /// A matching run as one member sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct PprlRunView {
@@ -2198,7 +2201,7 @@ pub struct PprlMatch {
 /// organisations, one-to-one pairs of record indices above the threshold (greedy, as anonlink).
 fn pprl_match(
     sets: &[(OrgId, Vec<(Uuid, ally_linkage::pprl::Clk)>)],
-) -> Result<Vec<(OrgId, Uuid, OrgId, Uuid, f64)>> {
+) -> Result<Vec<PprlPair>> {
     use ally_linkage::pprl::dice::{ClkSet, candidates};
     use ally_linkage::pprl::solve::greedy_solve;
     let corrupt = |_| StoreError::Corrupt("encodings");
