@@ -189,6 +189,8 @@ pub struct OperationPackage {
     pub json: String,
     pub html: String,
     pub manifest: Vec<ManifestEntry>,
+    /// The hashes of the package as read equal the manifest recorded at export.
+    pub verified: bool,
 }
 
 impl std::fmt::Debug for OperationPackage {
@@ -912,6 +914,58 @@ impl Store {
         );
         self.commit_audited(tx, &[ev]).await?;
         Ok(id)
+    }
+}
+
+// ----- retention -----
+
+impl Store {
+    /// Erases information past its retention time (`retain_until` < `now`): offenders' entities
+    /// after their shorter default time, reports and their other entities after theirs, with
+    /// their keys, tokens, links and memberships. Returns (reports, entities) erased. Meant for
+    /// a daily job; audited with counts only.
+    pub async fn purge_expired_information(&self, now: i64) -> Result<(u64, u64)> {
+        let mut tx = self.db().begin_write().await?;
+        let mut reports = 0;
+        let mut entities = 0;
+        for q in [
+            "DELETE FROM info_report_tokens WHERE report_id IN (SELECT id FROM info_reports WHERE retain_until < $1)",
+            "DELETE FROM info_report_entities WHERE report_id IN (SELECT id FROM info_reports WHERE retain_until < $1)",
+            "DELETE FROM info_shares WHERE record_kind = 'report' AND record_id IN (SELECT id FROM info_reports WHERE retain_until < $1)",
+            "DELETE FROM info_reports WHERE retain_until < $1",
+            "DELETE FROM info_entity_keys WHERE entity_id IN (SELECT id FROM info_entities WHERE retain_until < $1)",
+            "DELETE FROM info_report_entities WHERE entity_id IN (SELECT id FROM info_entities WHERE retain_until < $1)",
+            "DELETE FROM info_links WHERE entity_a IN (SELECT id FROM info_entities WHERE retain_until < $1) \
+               OR entity_b IN (SELECT id FROM info_entities WHERE retain_until < $1)",
+            "DELETE FROM info_pprl_clks WHERE record_ref IN (SELECT id FROM info_entities WHERE retain_until < $1)",
+            "DELETE FROM info_pprl_matches WHERE record_ref IN (SELECT id FROM info_entities WHERE retain_until < $1)",
+            "DELETE FROM info_entities WHERE retain_until < $1",
+        ] {
+            let n = sqlx::query(q)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if q.starts_with("DELETE FROM info_reports ") {
+                reports = n;
+            }
+            if q.starts_with("DELETE FROM info_entities ") {
+                entities = n;
+            }
+        }
+        let ev = AuditEvent {
+            at_ms: now_ms(),
+            actor_user: None,
+            org: None,
+            action: "information.purge".to_owned(),
+            target_kind: None,
+            target_id: None,
+            outcome: AuditOutcome::Success,
+            detail: format!("reports={reports} entities={entities}"),
+            client: None,
+        };
+        self.commit_audited(tx, &[ev]).await?;
+        Ok((reports, entities))
     }
 }
 
@@ -1972,7 +2026,7 @@ impl Access<'_> {
     pub async fn get_operation(&self, id: Uuid) -> Result<OperationPackage> {
         let target = Some(("operation", id.to_string()));
         let row = sqlx::query(
-            "SELECT org_id, to_org, sealed, created_at FROM info_operations WHERE id = $1",
+            "SELECT org_id, to_org, sealed, manifest, created_at FROM info_operations WHERE id = $1",
         )
         .bind(id.to_string())
         .fetch_optional(&self.store.db().pool)
@@ -2007,11 +2061,16 @@ impl Access<'_> {
                 sha256: sha256_hex(html.as_bytes()),
             },
         ];
+        // The package as read now must hash to the manifest recorded at export.
+        let recorded: String = row.try_get("manifest")?;
+        let verified = manifest
+            .iter()
+            .all(|m| recorded.contains(&format!("{}  {}", m.sha256, m.file)));
         self.record(self.event(
             "operation.read",
             target,
             AuditOutcome::Success,
-            String::new(),
+            format!("verified={verified}"),
         ))
         .await?;
         Ok(OperationPackage {
@@ -2022,6 +2081,7 @@ impl Access<'_> {
             json,
             html,
             manifest,
+            verified,
         })
     }
 
@@ -2199,9 +2259,7 @@ pub struct PprlMatch {
 
 /// The matcher: sees only encodings per organisation and returns, for each pair of
 /// organisations, one-to-one pairs of record indices above the threshold (greedy, as anonlink).
-fn pprl_match(
-    sets: &[(OrgId, Vec<(Uuid, ally_linkage::pprl::Clk)>)],
-) -> Result<Vec<PprlPair>> {
+fn pprl_match(sets: &[(OrgId, Vec<(Uuid, ally_linkage::pprl::Clk)>)]) -> Result<Vec<PprlPair>> {
     use ally_linkage::pprl::dice::{ClkSet, candidates};
     use ally_linkage::pprl::solve::greedy_solve;
     let corrupt = |_| StoreError::Corrupt("encodings");

@@ -286,10 +286,35 @@ async fn suspects_data_is_withheld_without_suspect_read() {
         let page = a.get_entity(suspect.id).await.unwrap();
         assert_eq!(page.reports.len(), 1);
         assert!(view.retain_until_ms > page.entity.created_at_ms);
+        // Retention: the suspect's entity goes first, then the report with the rest.
+        let created = view.created_at_ms;
+        let three_years = created + 3 * 365 * 24 * 3600 * 1000;
+        assert_eq!(
+            w.store
+                .purge_expired_information(three_years)
+                .await
+                .unwrap(),
+            (0, 1)
+        );
+        let after = a.get_report(id).await.unwrap();
+        assert_eq!(after.entities.len(), 1);
+        assert!(after.entities.iter().all(|e| !e.suspect));
+        assert!(is_not_found(&a.get_entity(suspect.id).await.unwrap_err()));
+        let six_years = created + 6 * 365 * 24 * 3600 * 1000;
+        assert_eq!(
+            w.store.purge_expired_information(six_years).await.unwrap(),
+            (1, 1)
+        );
+        assert!(is_not_found(&a.get_report(id).await.unwrap_err()));
         // Interviewers file reports but read none.
         let int = who(w.ngo, &[Role::Interviewer]);
+        let kept = a.file_report(report("Kept report", vec![])).await.unwrap();
         assert!(matches!(
-            w.store.access(&int, None).get_report(id).await.unwrap_err(),
+            w.store
+                .access(&int, None)
+                .get_report(kept)
+                .await
+                .unwrap_err(),
             StoreError::Denied(Denied::RoleLacksPermission(Action::ReportRead))
         ));
         w.store.close().await;
@@ -507,6 +532,7 @@ async fn operation_packages_reach_only_the_named_liaison() {
         assert!(!pkg.json.contains("Unrelated observation"));
         assert!(pkg.html.contains("Planned rescue"));
         // The manifest recorded at export matches the package as read.
+        assert!(pkg.verified);
         let manifest = pol.operation_manifest(op).await.unwrap();
         for m in &pkg.manifest {
             assert!(manifest.contains(&m.sha256), "{} hash differs", m.file);

@@ -1014,6 +1014,7 @@ struct OperationPage {
     entities: Vec<(String, String, String)>,
     timeline: Vec<(String, String)>,
     manifest: Vec<(String, String)>,
+    verified: bool,
 }
 
 async fn operation_view(v: Viewer, Path(id): Path<String>) -> PageResult {
@@ -1077,6 +1078,7 @@ async fn operation_view(v: Viewer, Path(id): Path<String>) -> PageResult {
             .iter()
             .map(|m| (m.file.clone(), m.sha256.clone()))
             .collect(),
+        verified: pkg.verified,
     })
 }
 

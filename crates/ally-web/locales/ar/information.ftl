@@ -149,3 +149,5 @@ info-pprl-no-match = لا توجد مطابقة لسجلاتك.
 info-pprl-your-record = سجلك
 info-pprl-contact = يحتفظ عضو آخر بسجل مطابق؛ اتصل بـ
 info-pprl-no-network = منظمتك ليست عضوًا في أي شبكة.
+info-manifest-verified = تطابق الحزمة البيان المسجَّل عند التصدير.
+info-manifest-altered = لا تطابق الحزمة البيان المسجَّل عند التصدير: لا تعتمد عليها.

@@ -149,3 +149,5 @@ info-pprl-no-match = No match for your records.
 info-pprl-your-record = Your record
 info-pprl-contact = another member holds a matching record; contact
 info-pprl-no-network = Your organisation is not a member of a network.
+info-manifest-verified = The package matches the manifest recorded at export.
+info-manifest-altered = The package does not match the manifest recorded at export: do not rely on it.

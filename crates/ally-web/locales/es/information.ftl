@@ -149,3 +149,5 @@ info-pprl-no-match = No hay coincidencias para sus registros.
 info-pprl-your-record = Su registro
 info-pprl-contact = otro miembro tiene un registro coincidente; contacte con
 info-pprl-no-network = Su organización no es miembro de ninguna red.
+info-manifest-verified = El paquete coincide con el manifiesto registrado al exportarlo.
+info-manifest-altered = El paquete no coincide con el manifiesto registrado al exportarlo: no confíe en él.

@@ -149,3 +149,5 @@ info-pprl-no-match = Aucune correspondance pour vos fiches.
 info-pprl-your-record = Votre fiche
 info-pprl-contact = un autre membre détient une fiche correspondante ; contacter
 info-pprl-no-network = Votre organisation n'est membre d'aucun réseau.
+info-manifest-verified = Le dossier correspond au manifeste enregistré lors de l'export.
+info-manifest-altered = Le dossier ne correspond pas au manifeste enregistré lors de l'export : ne vous y fiez pas.
