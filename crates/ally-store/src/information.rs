@@ -1744,6 +1744,59 @@ impl Access<'_> {
         })
     }
 
+    // ----- aggregate statistics -----
+
+    /// Counts of accepted reports by kind of exploitation: the organisation's own, and those of
+    /// the other members of its networks whose distribution is `aggregate` or wider (counted,
+    /// never read). Returns (kind, own count, network count).
+    pub async fn report_statistics(&self) -> Result<Vec<(Exploitation, i64, i64)>> {
+        let org = self.principal.org_id;
+        self.authorize_with(Action::ReportRead, org, &[], None)
+            .await?;
+        let pool = &self.store.db().pool;
+        let mut counts: BTreeMap<Exploitation, (i64, i64)> = BTreeMap::new();
+        let own = sqlx::query(
+            "SELECT exploitation, COUNT(*) AS n FROM info_reports WHERE org_id = $1 AND status = 'accepted' GROUP BY exploitation",
+        )
+        .bind(org.to_string())
+        .fetch_all(pool)
+        .await?;
+        for r in &own {
+            let k = parse_code(
+                &r.try_get::<String, _>("exploitation")?,
+                Exploitation::parse,
+            )?;
+            counts.entry(k).or_default().0 += r.try_get::<i64, _>("n")?;
+        }
+        for peer in self.network_peers(org).await? {
+            if peer == org {
+                continue;
+            }
+            let rows = sqlx::query(
+                "SELECT exploitation, COUNT(*) AS n FROM info_reports WHERE org_id = $1 AND status = 'accepted' \
+                 AND distribution <> 'own' GROUP BY exploitation",
+            )
+            .bind(peer.to_string())
+            .fetch_all(pool)
+            .await?;
+            for r in &rows {
+                let k = parse_code(
+                    &r.try_get::<String, _>("exploitation")?,
+                    Exploitation::parse,
+                )?;
+                counts.entry(k).or_default().1 += r.try_get::<i64, _>("n")?;
+            }
+        }
+        self.record(self.event(
+            "report.statistics",
+            None,
+            AuditOutcome::Success,
+            String::new(),
+        ))
+        .await?;
+        Ok(counts.into_iter().map(|(k, (a, b))| (k, a, b)).collect())
+    }
+
     // ----- search -----
 
     /// Searches the reports the principal may read, in every language: the query's words are

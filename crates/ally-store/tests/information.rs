@@ -188,9 +188,38 @@ async fn distribution_levels_decide_who_reads_and_only_coordinators_widen() {
         let p = w.store.access(&partner, None);
         let o = w.store.access(&outsider, None);
         let pol = w.store.access(&police, None);
+        // Aggregate: the partner's report is counted for the network, never read.
+        let mut agg = report("Partner's counted report", vec![]);
+        agg.exploitation = ally_core::information::Exploitation::Sexual;
+        let pcoord = who(w.partner, &[Role::Coordinator]);
+        agg.distribution = Distribution::Aggregate;
+        let agg_id = w
+            .store
+            .access(&pcoord, None)
+            .file_report(agg)
+            .await
+            .unwrap();
+        let stats = a.report_statistics().await.unwrap();
+        assert!(
+            stats.contains(&(ally_core::information::Exploitation::Sexual, 0, 1)),
+            "{stats:?}"
+        );
+        assert!(
+            stats.contains(&(ally_core::information::Exploitation::Labour, 1, 0)),
+            "{stats:?}"
+        );
+        assert!(is_not_found(&a.get_report(agg_id).await.unwrap_err()));
+        assert!(
+            w.store
+                .access(&outsider, None)
+                .report_statistics()
+                .await
+                .unwrap()
+                .is_empty()
+        );
         // Own organisation only.
         assert!(is_not_found(&p.get_report(id).await.unwrap_err()));
-        assert!(p.list_reports().await.unwrap().is_empty());
+        assert!(p.list_reports().await.unwrap().iter().all(|r| r.id != id));
         // A caseworker cannot widen; a caseworker filing at a wide level neither.
         let e = a
             .set_report_distribution(id, Distribution::Network, vec![])
@@ -208,7 +237,7 @@ async fn distribution_levels_decide_who_reads_and_only_coordinators_widen() {
             .await
             .unwrap();
         assert_eq!(p.get_report(id).await.unwrap().id, id);
-        assert_eq!(p.list_reports().await.unwrap().len(), 1);
+        assert!(p.list_reports().await.unwrap().iter().any(|r| r.id == id));
         assert!(is_not_found(&o.get_report(id).await.unwrap_err()));
         // The police can only be named at the law-enforcement level.
         let e = c

@@ -405,6 +405,7 @@ struct ReportsPage {
     items: Vec<SummaryItem>,
     may_triage: bool,
     may_pprl: bool,
+    stats: Vec<(String, i64, i64)>,
 }
 
 #[derive(Deserialize)]
@@ -434,6 +435,12 @@ async fn reports(v: Viewer, Query(q): Query<SearchQuery>) -> PageResult {
         q: query,
         may_triage: p.may(Action::ReportTriage),
         may_pprl: p.may(Action::PprlRun),
+        stats: access
+            .report_statistics()
+            .await?
+            .into_iter()
+            .map(|(k, a, b)| (label(tr, "expl", k.as_str()), a, b))
+            .collect(),
     })
 }
 

@@ -151,3 +151,7 @@ info-pprl-contact = another member holds a matching record; contact
 info-pprl-no-network = Your organisation is not a member of a network.
 info-manifest-verified = The package matches the manifest recorded at export.
 info-manifest-altered = The package does not match the manifest recorded at export: do not rely on it.
+info-stats-title = Statistics
+info-stats-own = Our reports
+info-stats-network = Other network members
+info-stats-help = Other members count reports they distribute as "aggregate statistics only" or wider; their contents are never shown here.

@@ -151,3 +151,7 @@ info-pprl-contact = otro miembro tiene un registro coincidente; contacte con
 info-pprl-no-network = Su organización no es miembro de ninguna red.
 info-manifest-verified = El paquete coincide con el manifiesto registrado al exportarlo.
 info-manifest-altered = El paquete no coincide con el manifiesto registrado al exportarlo: no confíe en él.
+info-stats-title = Estadísticas
+info-stats-own = Nuestros informes
+info-stats-network = Otros miembros de la red
+info-stats-help = Se cuentan los informes de otros miembros difundidos como «solo estadísticas agregadas» o más; su contenido nunca se muestra aquí.

@@ -151,3 +151,7 @@ info-pprl-contact = un autre membre détient une fiche correspondante ; contacte
 info-pprl-no-network = Votre organisation n'est membre d'aucun réseau.
 info-manifest-verified = Le dossier correspond au manifeste enregistré lors de l'export.
 info-manifest-altered = Le dossier ne correspond pas au manifeste enregistré lors de l'export : ne vous y fiez pas.
+info-stats-title = Statistiques
+info-stats-own = Nos signalements
+info-stats-network = Autres membres du réseau
+info-stats-help = Les autres membres comptent les signalements diffusés en « statistiques agrégées uniquement » ou plus largement ; leur contenu n'est jamais affiché ici.
