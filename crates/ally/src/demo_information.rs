@@ -117,5 +117,24 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
         valid.distribution = level;
         store.access(who, None).file_report(valid).await?;
     }
+    // The shelter holds a record of the same recruiter, spelt another way: a privacy-preserving
+    // matching run of the network (coordinator, /pprl) finds it without any name crossing.
+    let shelter = Principal {
+        user_id: ally_core::UserId::new(),
+        org_id: orgs.shelter,
+        roles: vec![Role::Coordinator],
+    };
+    let valid = input(
+        "A resident says the man who brought her here, 'Dragan Popesku', still calls her.",
+        "2026-10-05",
+        "",
+        None,
+        "sexual",
+        "",
+        &[("person", "recruiter", "Popesku Dragan")],
+    )
+    .validate(any, false)
+    .map_err(|e| anyhow::anyhow!("demo report invalid: {e:?}"))?;
+    store.access(&shelter, None).file_report(valid).await?;
     Ok(())
 }

@@ -204,6 +204,11 @@ async fn scenario(b: &Browser) -> TestResult {
         !reports.contains("Spain") && !entities.contains("Dragan"),
         "the package holds only what was selected"
     );
+    let verified = b.text("#verified").await?;
+    check!(
+        verified.contains("matches the manifest"),
+        "the package is verified against its manifest: {verified:?}"
+    );
     b.assert_fits_phone("operation package").await?;
     b.screenshot("information-police.png").await?;
     // The NGO's reports themselves stay invisible to the liaison.
