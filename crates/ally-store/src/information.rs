@@ -62,6 +62,10 @@ pub struct ReportSummary {
     pub distribution: Distribution,
     /// The first words of the observation (decrypted for the reader).
     pub excerpt: String,
+    /// Where, for the map view (decrypted for the reader).
+    pub place: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
     pub created_at_ms: i64,
 }
 
@@ -597,6 +601,9 @@ fn summary(r: &ReportRow) -> ReportSummary {
         exploitation: r.exploitation,
         distribution: r.distribution,
         excerpt,
+        place: r.text.place.clone(),
+        latitude: r.text.latitude,
+        longitude: r.text.longitude,
         created_at_ms: r.created_at_ms,
     }
 }

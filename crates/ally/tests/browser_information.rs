@@ -146,6 +146,17 @@ async fn scenario(b: &Browser) -> TestResult {
     );
     b.assert_fits_phone("entity").await?;
     b.screenshot("information-entity.png").await?;
+    // The map (no tiles): the demo report with coordinates is plotted.
+    b.goto("/reports/map").await?;
+    b.wait_for("svg.map circle").await?;
+    let places = b.text("#map-list").await?;
+    check!(
+        places.contains("Suceava"),
+        "the map lists the demo report's place: {places:?}"
+    );
+    b.assert_same_origin_resources("map").await?;
+    b.assert_fits_phone("map").await?;
+    b.screenshot("information-map.png").await?;
     b.goto(&report_path).await?;
 
     // d. The operation package for the police liaison.

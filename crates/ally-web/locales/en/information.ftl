@@ -155,3 +155,7 @@ info-stats-title = Statistics
 info-stats-own = Our reports
 info-stats-network = Other network members
 info-stats-help = Other members count reports they distribute as "aggregate statistics only" or wider; their contents are never shown here.
+info-map-title = Map
+info-map-help = Reports with coordinates, placed in their bounding box (no map tiles are loaded from anywhere).
+info-map-none = No report has coordinates.
+info-map-without = Reports without coordinates:

@@ -155,3 +155,7 @@ info-stats-title = Estadísticas
 info-stats-own = Nuestros informes
 info-stats-network = Otros miembros de la red
 info-stats-help = Se cuentan los informes de otros miembros difundidos como «solo estadísticas agregadas» o más; su contenido nunca se muestra aquí.
+info-map-title = Mapa
+info-map-help = Informes con coordenadas, situados en su rectángulo envolvente (no se carga ningún mosaico de mapa externo).
+info-map-none = Ningún informe tiene coordenadas.
+info-map-without = Informes sin coordenadas:

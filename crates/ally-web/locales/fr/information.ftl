@@ -155,3 +155,7 @@ info-stats-title = Statistiques
 info-stats-own = Nos signalements
 info-stats-network = Autres membres du réseau
 info-stats-help = Les autres membres comptent les signalements diffusés en « statistiques agrégées uniquement » ou plus largement ; leur contenu n'est jamais affiché ici.
+info-map-title = Carte
+info-map-help = Signalements avec coordonnées, placés dans leur rectangle englobant (aucun fond de carte n'est chargé depuis l'extérieur).
+info-map-none = Aucun signalement n'a de coordonnées.
+info-map-without = Signalements sans coordonnées :
