@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod authz;
 pub mod ids;
+pub mod information;
 pub mod labour;
 pub mod normalize;
 pub mod org;

@@ -232,6 +232,18 @@ impl Access<'_> {
         self.authorize(action, self.principal.org_id, None).await
     }
 
+    /// An organisation's name (modules show it next to shared records).
+    pub(crate) async fn org_name(&self, id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT name FROM organisations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.store.db().pool)
+            .await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get("name")?),
+            None => None,
+        })
+    }
+
     pub(crate) async fn record(&self, e: AuditEvent) -> Result<()> {
         self.store.audit_writer().record(e).await
     }

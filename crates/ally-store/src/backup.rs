@@ -198,10 +198,130 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("updated_at", I),
         ],
     ),
+    // Information (issue 5).
+    (
+        "info_reports",
+        &[
+            ("id", T),
+            ("org_id", T),
+            ("source", T),
+            ("status", T),
+            ("exploitation", T),
+            ("indicators", T),
+            ("distribution", T),
+            ("sealed", B),
+            ("created_by", T),
+            ("created_at", I),
+            ("updated_at", I),
+            ("retain_until", I),
+        ],
+    ),
+    (
+        "info_entities",
+        &[
+            ("id", T),
+            ("org_id", T),
+            ("kind", T),
+            ("role", T),
+            ("suspect", I),
+            ("distribution", T),
+            ("sealed", B),
+            ("created_at", I),
+            ("retain_until", I),
+        ],
+    ),
+    (
+        "info_report_entities",
+        &[("report_id", T), ("entity_id", T), ("org_id", T)],
+    ),
+    (
+        "info_entity_keys",
+        &[("org_id", T), ("key", B), ("entity_id", T)],
+    ),
+    (
+        "info_report_tokens",
+        &[("org_id", T), ("token", B), ("report_id", T)],
+    ),
+    (
+        "info_links",
+        &[
+            ("id", T),
+            ("org_id", T),
+            ("entity_a", T),
+            ("entity_b", T),
+            ("status", T),
+            ("method", T),
+            ("score", I),
+            ("explanation", T),
+            ("decided_by", T),
+            ("decided_at", I),
+            ("created_at", I),
+        ],
+    ),
+    (
+        "info_shares",
+        &[
+            ("record_kind", T),
+            ("record_id", T),
+            ("owner_org", T),
+            ("to_org", T),
+            ("created_by", T),
+            ("created_at", I),
+        ],
+    ),
+    (
+        "info_operations",
+        &[
+            ("id", T),
+            ("org_id", T),
+            ("to_org", T),
+            ("sealed", B),
+            ("manifest", T),
+            ("created_by", T),
+            ("created_at", I),
+        ],
+    ),
+    (
+        "info_intake",
+        &[("org_id", T), ("slug", T), ("is_default", I)],
+    ),
+    ("info_pprl_secrets", &[("network_id", T), ("wrapped", B)]),
+    (
+        "info_pprl_runs",
+        &[
+            ("id", T),
+            ("network_id", T),
+            ("created_by_org", T),
+            ("created_at", I),
+            ("matched_at", I),
+        ],
+    ),
+    (
+        "info_pprl_clks",
+        &[("run_id", T), ("org_id", T), ("record_ref", T), ("clk", B)],
+    ),
+    (
+        "info_pprl_matches",
+        &[
+            ("run_id", T),
+            ("org_id", T),
+            ("record_ref", T),
+            ("other_org", T),
+            ("similarity", I),
+        ],
+    ),
 ];
 
 /// Tables deliberately left out of backups (see the module documentation).
-pub const NOT_BACKED_UP: &[&str] = &["sessions", "signin_throttle", "jobs", "_sqlx_migrations"];
+pub const NOT_BACKED_UP: &[&str] = &[
+    "sessions",
+    "signin_throttle",
+    "jobs",
+    "_sqlx_migrations",
+    // The public report form's rate limit: short-lived keyed hashes and their daily key.
+    "info_intake_keys",
+    "info_intake_rate",
+];
 
 /// Every table a backup covers.
 pub fn backed_up_tables() -> Vec<&'static str> {

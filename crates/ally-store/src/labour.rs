@@ -1300,17 +1300,6 @@ impl Access<'_> {
         Ok(out)
     }
 
-    async fn org_name(&self, id: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT name FROM organisations WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.store.db().pool)
-            .await?;
-        Ok(match row {
-            Some(r) => Some(r.try_get("name")?),
-            None => None,
-        })
-    }
-
     async fn validate_partner(&self, p: &PartnerInput) -> Result<StoredPartner> {
         let org_id = uuid_text("partner_org", &p.org_id)?;
         if org_id == self.principal.org_id.to_string() {

@@ -1,0 +1,653 @@
+//! The information module's storage (issue 5), on SQLite and (when configured) PostgreSQL:
+//! sealed text, distribution levels, suspects' data, the public form's rate limit, entity
+//! resolution with kept decisions, search in several scripts, operation packages.
+#![allow(clippy::unwrap_used)]
+
+use ally_core::authz::{Action, Denied, Principal, Role};
+use ally_core::information::{Distribution, EntityInput, ReportInput, ValidReport};
+use ally_core::org::OrgKind;
+use ally_core::{OrgId, UserId};
+use ally_store::testing::{self, TestDb};
+use ally_store::{
+    LinkStatus, MasterKey, OperationRequest, Policy, PublicReportError, Store, StoreError,
+};
+
+const MARKER: &str = "Quellazaire";
+const PHONE: &str = "+40 721 555 019";
+
+async fn open(db: &TestDb) -> Store {
+    Store::open(&db.url, MasterKey::from_bytes([5; 32]), Policy::default())
+        .await
+        .unwrap()
+}
+
+fn who(org: OrgId, roles: &[Role]) -> Principal {
+    Principal {
+        user_id: UserId::new(),
+        org_id: org,
+        roles: roles.to_vec(),
+    }
+}
+
+fn entity(kind: &str, role: &str, value: &str) -> EntityInput {
+    EntityInput {
+        kind: kind.into(),
+        role: role.into(),
+        value: value.into(),
+    }
+}
+
+fn report(what: &str, entities: Vec<EntityInput>) -> ValidReport {
+    ReportInput {
+        what: what.into(),
+        place: "Rue des Lilas 4".into(),
+        exploitation: "labour".into(),
+        entities,
+        ..Default::default()
+    }
+    .validate(|_| true, false)
+    .unwrap()
+}
+
+struct World {
+    store: Store,
+    ngo: OrgId,
+    partner: OrgId,
+    outsider: OrgId,
+    police: OrgId,
+    caseworker: Principal,
+    coordinator: Principal,
+}
+
+async fn world(db: &TestDb) -> World {
+    let store = open(db).await;
+    let ngo = store
+        .create_organisation("NGO", OrgKind::Ngo, false)
+        .await
+        .unwrap();
+    let partner = store
+        .create_organisation("Partner", OrgKind::Shelter, false)
+        .await
+        .unwrap();
+    let outsider = store
+        .create_organisation("Outsider", OrgKind::Ngo, false)
+        .await
+        .unwrap();
+    let police = store
+        .create_organisation("Police", OrgKind::LawEnforcementLiaison, false)
+        .await
+        .unwrap();
+    let network = store
+        .create_organisation("Network", OrgKind::Network, false)
+        .await
+        .unwrap();
+    store.add_network_member(network, ngo).await.unwrap();
+    store.add_network_member(network, partner).await.unwrap();
+    World {
+        caseworker: who(ngo, &[Role::Caseworker]),
+        coordinator: who(ngo, &[Role::Coordinator]),
+        store,
+        ngo,
+        partner,
+        outsider,
+        police,
+    }
+}
+
+fn is_not_found(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::NotFound | StoreError::Denied(Denied::OtherOrganisation)
+    )
+}
+
+#[tokio::test]
+async fn report_text_and_entities_are_sealed_and_searchable_without_clear_text() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.caseworker, None);
+        let id = a
+            .file_report(report(
+                &format!("{MARKER} recruits women at the bus station"),
+                vec![
+                    entity("person", "recruiter", "Олег Шевченко"),
+                    entity("phone", "recruiter", PHONE),
+                ],
+            ))
+            .await
+            .unwrap();
+        let view = a.get_report(id).await.unwrap();
+        assert!(view.text.what.starts_with(MARKER));
+        assert_eq!(view.entities.len(), 2);
+        // Search in Latin finds the Cyrillic name (transliterated tokens), and by phone.
+        assert_eq!(a.search_reports("oleg").await.unwrap().len(), 1);
+        assert_eq!(a.search_reports("Олег").await.unwrap().len(), 1);
+        assert_eq!(a.search_reports("0721 555 019").await.unwrap().len(), 1);
+        assert_eq!(
+            a.search_reports(&MARKER.to_lowercase())
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(a.search_reports("nobody").await.unwrap().is_empty());
+        // A role without SuspectRead does not find reports by the suspect's name.
+        let union = who(w.ngo, &[Role::UnionRepresentative]);
+        let u = w.store.access(&union, None);
+        assert!(u.search_reports("oleg").await.unwrap().is_empty());
+        assert_eq!(u.search_reports(MARKER).await.unwrap().len(), 1);
+        // Another organisation's search does not see it.
+        let out = who(w.outsider, &[Role::Caseworker]);
+        assert!(
+            w.store
+                .access(&out, None)
+                .search_reports(MARKER)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        w.store.close().await;
+        if let Some(path) = db.sqlite_path() {
+            let mut bytes = std::fs::read(&path).unwrap();
+            if let Ok(wal) = std::fs::read(path.with_extension("db-wal")) {
+                bytes.extend(wal);
+            }
+            for needle in [
+                MARKER,
+                "Шевченко",
+                "721 555 019",
+                "721555019",
+                "Rue des Lilas",
+            ] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|x| x == needle.as_bytes()),
+                    "{needle} in clear in the database file"
+                );
+            }
+        }
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn distribution_levels_decide_who_reads_and_only_coordinators_widen() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.caseworker, None);
+        let c = w.store.access(&w.coordinator, None);
+        let id = a
+            .file_report(report(
+                "Night shifts without pay",
+                vec![entity("company", "employer", "Agro Trans SRL")],
+            ))
+            .await
+            .unwrap();
+        let partner = who(w.partner, &[Role::Caseworker]);
+        let outsider = who(w.outsider, &[Role::Caseworker]);
+        let police = who(w.police, &[Role::LawEnforcementLiaison]);
+        let p = w.store.access(&partner, None);
+        let o = w.store.access(&outsider, None);
+        let pol = w.store.access(&police, None);
+        // Aggregate: the partner's report is counted for the network, never read.
+        let mut agg = report("Partner's counted report", vec![]);
+        agg.exploitation = ally_core::information::Exploitation::Sexual;
+        let pcoord = who(w.partner, &[Role::Coordinator]);
+        agg.distribution = Distribution::Aggregate;
+        let agg_id = w
+            .store
+            .access(&pcoord, None)
+            .file_report(agg)
+            .await
+            .unwrap();
+        let stats = a.report_statistics().await.unwrap();
+        assert!(
+            stats.contains(&(ally_core::information::Exploitation::Sexual, 0, 1)),
+            "{stats:?}"
+        );
+        assert!(
+            stats.contains(&(ally_core::information::Exploitation::Labour, 1, 0)),
+            "{stats:?}"
+        );
+        assert!(is_not_found(&a.get_report(agg_id).await.unwrap_err()));
+        assert!(
+            w.store
+                .access(&outsider, None)
+                .report_statistics()
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Own organisation only.
+        assert!(is_not_found(&p.get_report(id).await.unwrap_err()));
+        assert!(p.list_reports().await.unwrap().iter().all(|r| r.id != id));
+        // A caseworker cannot widen; a caseworker filing at a wide level neither.
+        let e = a
+            .set_report_distribution(id, Distribution::Network, vec![])
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            StoreError::Denied(Denied::RoleLacksPermission(Action::DistributionWiden))
+        ));
+        let mut wide = report("x wide", vec![]);
+        wide.distribution = Distribution::Network;
+        assert!(a.file_report(wide).await.is_err());
+        // Named partner.
+        c.set_report_distribution(id, Distribution::Partners, vec![w.partner])
+            .await
+            .unwrap();
+        assert_eq!(p.get_report(id).await.unwrap().id, id);
+        assert!(p.list_reports().await.unwrap().iter().any(|r| r.id == id));
+        assert!(is_not_found(&o.get_report(id).await.unwrap_err()));
+        // The police can only be named at the law-enforcement level.
+        let e = c
+            .set_report_distribution(id, Distribution::Partners, vec![w.police])
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Invalid(_)));
+        assert!(is_not_found(&pol.get_report(id).await.unwrap_err()));
+        // Whole network: the partner is a member, the outsider not.
+        c.set_report_distribution(id, Distribution::Network, vec![])
+            .await
+            .unwrap();
+        assert!(p.get_report(id).await.is_ok());
+        assert!(is_not_found(&o.get_report(id).await.unwrap_err()));
+        // Lowering is free, also for a caseworker.
+        a.set_report_distribution(id, Distribution::Own, vec![])
+            .await
+            .unwrap();
+        assert!(is_not_found(&p.get_report(id).await.unwrap_err()));
+        // A report naming a possible victim stays in the organisation without consent.
+        let v = a
+            .file_report(report(
+                "Young woman kept in the flat",
+                vec![entity("person", "possible_victim", "Maria Testova")],
+            ))
+            .await
+            .unwrap();
+        match c
+            .set_report_distribution(v, Distribution::Partners, vec![w.partner])
+            .await
+            .unwrap_err()
+        {
+            StoreError::Invalid(errs) => assert_eq!(errs[0].code, "victim_consent_required"),
+            other => panic!("{other:?}"),
+        }
+        assert!(is_not_found(&p.get_report(v).await.unwrap_err()));
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn suspects_data_is_withheld_without_suspect_read() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.caseworker, None);
+        let id = a
+            .file_report(report(
+                "Driver collects workers at dawn",
+                vec![
+                    entity("vehicle", "driver", "B-123-XYZ"),
+                    entity("place", "unknown", "Parking Nord"),
+                ],
+            ))
+            .await
+            .unwrap();
+        let view = a.get_report(id).await.unwrap();
+        let suspect = view.entities.iter().find(|e| e.suspect).unwrap();
+        assert_eq!(suspect.value.as_deref(), Some("B-123-XYZ"));
+        let union = who(w.ngo, &[Role::UnionRepresentative]);
+        let u = w.store.access(&union, None);
+        let seen = u.get_report(id).await.unwrap();
+        let hidden = seen.entities.iter().find(|e| e.suspect).unwrap();
+        assert_eq!(hidden.value, None, "criminal-offence data shown");
+        assert!(
+            seen.entities
+                .iter()
+                .any(|e| e.value.as_deref() == Some("Parking Nord"))
+        );
+        assert!(matches!(
+            u.get_entity(suspect.id).await.unwrap_err(),
+            StoreError::Denied(Denied::RoleLacksPermission(Action::SuspectRead))
+        ));
+        // Shorter retention for the suspect's entity than for the report.
+        let page = a.get_entity(suspect.id).await.unwrap();
+        assert_eq!(page.reports.len(), 1);
+        assert!(view.retain_until_ms > page.entity.created_at_ms);
+        // Retention: the suspect's entity goes first, then the report with the rest.
+        let created = view.created_at_ms;
+        let three_years = created + 3 * 365 * 24 * 3600 * 1000;
+        assert_eq!(
+            w.store
+                .purge_expired_information(three_years)
+                .await
+                .unwrap(),
+            (0, 1)
+        );
+        let after = a.get_report(id).await.unwrap();
+        assert_eq!(after.entities.len(), 1);
+        assert!(after.entities.iter().all(|e| !e.suspect));
+        assert!(is_not_found(&a.get_entity(suspect.id).await.unwrap_err()));
+        let six_years = created + 6 * 365 * 24 * 3600 * 1000;
+        assert_eq!(
+            w.store.purge_expired_information(six_years).await.unwrap(),
+            (1, 1)
+        );
+        assert!(is_not_found(&a.get_report(id).await.unwrap_err()));
+        // Interviewers file reports but read none.
+        let int = who(w.ngo, &[Role::Interviewer]);
+        let kept = a.file_report(report("Kept report", vec![])).await.unwrap();
+        assert!(matches!(
+            w.store
+                .access(&int, None)
+                .get_report(kept)
+                .await
+                .unwrap_err(),
+            StoreError::Denied(Denied::RoleLacksPermission(Action::ReportRead))
+        ));
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn public_reports_are_rate_limited_triaged_and_matched_with_kept_decisions() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.caseworker, None);
+        // No receiving organisation yet.
+        let r = w
+            .store
+            .file_public_report(None, report("hello there", vec![]), Some("192.0.2.1"))
+            .await;
+        assert!(matches!(r, Err(PublicReportError::NoReceiver)));
+        w.store.set_report_intake(w.ngo, "ngo", true).await.unwrap();
+        let earlier = a
+            .file_report(report(
+                "Recruiter offers jobs abroad",
+                vec![
+                    entity("phone", "recruiter", PHONE),
+                    entity("person", "recruiter", "Vasile Popescu"),
+                ],
+            ))
+            .await
+            .unwrap();
+        let public = w
+            .store
+            .file_public_report(
+                Some("ngo"),
+                report(
+                    "عرض عمل مزيف في المحطة",
+                    vec![
+                        entity("phone", "recruiter", "٠٧٢١ ٥٥٥ ٠١٩"),
+                        entity("person", "recruiter", "Popescu Vasyl"),
+                    ],
+                ),
+                Some("192.0.2.1"),
+            )
+            .await
+            .unwrap();
+        // In the triage queue, not among the reports.
+        assert_eq!(a.triage_queue().await.unwrap().len(), 1);
+        assert!(
+            a.list_reports()
+                .await
+                .unwrap()
+                .iter()
+                .all(|r| r.id != public)
+        );
+        let union = who(w.ngo, &[Role::UnionRepresentative]);
+        assert!(
+            w.store
+                .access(&union, None)
+                .get_report(public)
+                .await
+                .is_err()
+        );
+        // Rate limit per client address: the sixth within the hour is refused, nothing written.
+        for _ in 1..ally_store_limit() {
+            w.store
+                .file_public_report(None, report("again and again", vec![]), Some("192.0.2.1"))
+                .await
+                .unwrap();
+        }
+        let r = w
+            .store
+            .file_public_report(None, report("one too many", vec![]), Some("192.0.2.1"))
+            .await;
+        assert!(matches!(r, Err(PublicReportError::RateLimited)), "{r:?}");
+        let queued = a.triage_queue().await.unwrap().len();
+        assert_eq!(queued, ally_store_limit() as usize);
+        // Another address is not limited.
+        w.store
+            .file_public_report(None, report("from elsewhere", vec![]), Some("198.51.100.7"))
+            .await
+            .unwrap();
+        // Spam: erased.
+        let spam = a.triage_queue().await.unwrap()[0].id;
+        a.triage_report(spam, false).await.unwrap();
+        assert!(a.get_report(spam).await.unwrap().text.what.is_empty());
+        // Accept: links suggested, exact on the phone (Arabic-Indic digits) and fuzzy on the name.
+        a.triage_report(public, true).await.unwrap();
+        assert!(matches!(
+            a.triage_report(public, true).await.unwrap_err(),
+            StoreError::Conflict(_)
+        ));
+        let links = a.report_links(public).await.unwrap();
+        let phone_link = links
+            .iter()
+            .find(|(l, _, _)| l.method == "exact")
+            .expect("phone link");
+        assert_eq!(phone_link.0.status, LinkStatus::Suggested);
+        let name_link = links
+            .iter()
+            .find(|(l, _, _)| l.method == "fuzzy")
+            .expect("name link");
+        assert!(name_link.0.contributions.len() >= 2);
+        let earlier_entities: Vec<_> = a
+            .get_report(earlier)
+            .await
+            .unwrap()
+            .entities
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        assert!(earlier_entities.contains(&phone_link.2.id));
+        // Decisions are kept across runs.
+        a.decide_link(phone_link.0.id, true).await.unwrap();
+        a.decide_link(name_link.0.id, false).await.unwrap();
+        assert_eq!(a.resolve_report(public).await.unwrap(), 0);
+        let again = a.report_links(public).await.unwrap();
+        assert!(
+            again
+                .iter()
+                .any(|(l, _, _)| l.status == LinkStatus::Confirmed)
+        );
+        assert!(
+            again
+                .iter()
+                .any(|(l, _, _)| l.status == LinkStatus::Rejected)
+        );
+        assert_eq!(again.len(), links.len());
+        // The entity page shows its reports and links.
+        let page = a.get_entity(phone_link.2.id).await.unwrap();
+        assert_eq!(page.reports.len(), 1);
+        assert_eq!(page.links.len(), 1);
+        // Other organisations cannot decide.
+        let out = who(w.outsider, &[Role::Coordinator]);
+        assert!(is_not_found(
+            &w.store
+                .access(&out, None)
+                .decide_link(phone_link.0.id, false)
+                .await
+                .unwrap_err()
+        ));
+        w.store.close().await;
+        if let Some(path) = db.sqlite_path() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes.windows(9).any(|x| x == b"192.0.2.1"),
+                "client address stored"
+            );
+        }
+        db.cleanup().await;
+    }
+}
+
+fn ally_store_limit() -> i64 {
+    5
+}
+
+#[tokio::test]
+async fn operation_packages_reach_only_the_named_liaison() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.caseworker, None);
+        let id = a
+            .file_report(report(
+                "Flat used to house workers",
+                vec![
+                    entity("phone", "recruiter", PHONE),
+                    entity("person", "possible_victim", "Ana Victimova"),
+                ],
+            ))
+            .await
+            .unwrap();
+        let other = a
+            .file_report(report("Unrelated observation", vec![]))
+            .await
+            .unwrap();
+        let view = a.get_report(id).await.unwrap();
+        let phone = view.entities.iter().find(|e| e.suspect).unwrap().id;
+        let victim = view.entities.iter().find(|e| !e.suspect).unwrap().id;
+        // A possible victim's data needs consent.
+        let e = a
+            .export_operation(OperationRequest {
+                to_org: w.police,
+                reason: "Planned rescue".into(),
+                reports: vec![id],
+                entities: vec![phone, victim],
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Invalid(_)));
+        // Only to a law-enforcement liaison.
+        assert!(
+            a.export_operation(OperationRequest {
+                to_org: w.partner,
+                reason: "Planned rescue".into(),
+                reports: vec![id],
+                entities: vec![phone],
+            })
+            .await
+            .is_err()
+        );
+        let op = a
+            .export_operation(OperationRequest {
+                to_org: w.police,
+                reason: "Planned rescue".into(),
+                reports: vec![id],
+                entities: vec![phone],
+            })
+            .await
+            .unwrap();
+        let police = who(w.police, &[Role::LawEnforcementLiaison]);
+        let pol = w.store.access(&police, None);
+        let pkg = pol.get_operation(op).await.unwrap();
+        assert!(pkg.json.contains("Flat used to house workers"));
+        assert!(pkg.json.contains(PHONE));
+        assert!(!pkg.json.contains("Victimova"));
+        assert!(!pkg.json.contains("Unrelated observation"));
+        assert!(pkg.html.contains("Planned rescue"));
+        // The manifest recorded at export matches the package as read.
+        assert!(pkg.verified);
+        let manifest = pol.operation_manifest(op).await.unwrap();
+        for m in &pkg.manifest {
+            assert!(manifest.contains(&m.sha256), "{} hash differs", m.file);
+        }
+        // The police sees the package, not the reports themselves.
+        assert!(is_not_found(&pol.get_report(id).await.unwrap_err()));
+        assert!(is_not_found(&pol.get_report(other).await.unwrap_err()));
+        assert_eq!(pol.list_operations().await.unwrap().len(), 1);
+        // Nobody else reads the package.
+        let partner = who(w.partner, &[Role::Coordinator]);
+        assert!(is_not_found(
+            &w.store
+                .access(&partner, None)
+                .get_operation(op)
+                .await
+                .unwrap_err()
+        ));
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn network_members_match_encodings_and_learn_only_their_own_side() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let c = w.store.access(&w.coordinator, None);
+        let partner = who(w.partner, &[Role::Coordinator]);
+        let outsider = who(w.outsider, &[Role::Coordinator]);
+        let pc = w.store.access(&partner, None);
+        let ngo_report = c
+            .file_report(report(
+                "Recruiter seen again",
+                vec![entity("person", "recruiter", "Vasile Popescu")],
+            ))
+            .await
+            .unwrap();
+        c.file_report(report(
+            "Other person",
+            vec![entity("person", "witness", "Ana Ionescu")],
+        ))
+        .await
+        .unwrap();
+        let partner_report = pc
+            .file_report(report(
+                "Same recruiter at the shelter's door",
+                vec![entity("person", "recruiter", "POPESCU Vasile")],
+            ))
+            .await
+            .unwrap();
+        let ngo_entity = c.get_report(ngo_report).await.unwrap().entities[0].id;
+        let partner_entity = pc.get_report(partner_report).await.unwrap().entities[0].id;
+        // Caseworkers do not run matching; outsiders do not see the network's runs.
+        assert!(matches!(
+            w.store
+                .access(&w.caseworker, None)
+                .start_pprl_run()
+                .await
+                .unwrap_err(),
+            StoreError::Denied(Denied::RoleLacksPermission(Action::PprlRun))
+        ));
+        let run = c.start_pprl_run().await.unwrap();
+        assert_eq!(pc.pprl_runs().await.unwrap().len(), 1);
+        assert!(!pc.pprl_runs().await.unwrap()[0].joined);
+        assert_eq!(pc.join_pprl_run(run).await.unwrap(), 1);
+        let o = w.store.access(&outsider, None);
+        assert!(o.pprl_runs().await.unwrap().is_empty());
+        assert!(is_not_found(&o.join_pprl_run(run).await.unwrap_err()));
+        assert!(is_not_found(&o.pprl_results(run).await.unwrap_err()));
+        assert_eq!(c.match_pprl_run(run).await.unwrap(), 1);
+        let (view, mine) = c.pprl_results(run).await.unwrap();
+        assert_eq!(view.participants.len(), 2);
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].record_ref, ngo_entity);
+        assert_eq!(mine[0].other_org, w.partner);
+        let (_, theirs) = pc.pprl_results(run).await.unwrap();
+        assert_eq!(theirs.len(), 1);
+        assert_eq!(theirs[0].record_ref, partner_entity);
+        assert_eq!(theirs[0].other_org, w.ngo);
+        // Neither side learns the other's reference.
+        assert!(mine.iter().all(|m| m.record_ref != partner_entity));
+        w.store.close().await;
+        if let Some(path) = db.sqlite_path() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(!bytes.windows(7).any(|x| x == b"Popescu" || x == b"popescu"));
+        }
+        db.cleanup().await;
+    }
+}

@@ -1,0 +1,644 @@
+//! HTTP tests of the information module (issue 5), on SQLite and (when configured) PostgreSQL:
+//! the authorisation matrix (every role x every route of the module x own/other organisation),
+//! the public anonymous form (languages, bad input, rate limit, no address stored), bad input on
+//! members' forms, suspects' data, operation packages.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::net::SocketAddr;
+
+use ally_core::authz::{Action, Principal, Role, role_allows};
+use ally_core::information::{EntityInput, ReportInput, ValidReport};
+use ally_core::org::OrgKind;
+use ally_core::{OrgId, UserId};
+use ally_store::{OperationRequest, Store, testing};
+use ally_web::information::ROUTES;
+use ally_web::routes::Auth;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode, header};
+use common::*;
+use uuid::Uuid;
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+fn report(what: &str, entities: &[(&str, &str, &str)]) -> ValidReport {
+    ReportInput {
+        what: what.into(),
+        place: "Strada Florilor 9".into(),
+        exploitation: "labour".into(),
+        entities: entities
+            .iter()
+            .map(|(k, r, v)| EntityInput {
+                kind: (*k).into(),
+                role: (*r).into(),
+                value: (*v).into(),
+            })
+            .collect(),
+        ..Default::default()
+    }
+    .validate(|_| true, false)
+    .unwrap()
+}
+
+/// Records of one organisation that the matrix acts on.
+struct Records {
+    slug: &'static str,
+    report: Uuid,
+    place: Uuid,
+    suspect: Uuid,
+    link: Uuid,
+    operation: Uuid,
+    run: Uuid,
+}
+
+fn coordinator(org: OrgId) -> Principal {
+    Principal {
+        user_id: UserId::new(),
+        org_id: org,
+        roles: vec![Role::Coordinator],
+    }
+}
+
+async fn records(store: &Store, org: OrgId, slug: &'static str, police: OrgId) -> Records {
+    store.set_report_intake(org, slug, false).await.unwrap();
+    let p = coordinator(org);
+    let a = store.access(&p, None);
+    a.file_report(report(
+        "Earlier report on the same recruiter",
+        &[("phone", "recruiter", "+40 721 000 999")],
+    ))
+    .await
+    .unwrap();
+    let id = a
+        .file_report(report(
+            "Workers collected at dawn",
+            &[
+                ("phone", "recruiter", "0721 000 999"),
+                ("place", "unknown", "Depot Sud"),
+            ],
+        ))
+        .await
+        .unwrap();
+    let view = a.get_report(id).await.unwrap();
+    let suspect = view.entities.iter().find(|e| e.suspect).unwrap().id;
+    let place = view.entities.iter().find(|e| !e.suspect).unwrap().id;
+    let link = a.report_links(id).await.unwrap()[0].0.id;
+    let operation = a
+        .export_operation(OperationRequest {
+            to_org: police,
+            reason: "Matrix operation".into(),
+            reports: vec![id],
+            entities: vec![place],
+        })
+        .await
+        .unwrap();
+    let network = store
+        .create_organisation(&format!("Network {slug}"), OrgKind::Network, false)
+        .await
+        .unwrap();
+    store.add_network_member(network, org).await.unwrap();
+    let run = a.start_pprl_run().await.unwrap();
+    Records {
+        run,
+        slug,
+        report: id,
+        place,
+        suspect,
+        link,
+        operation,
+    }
+}
+
+fn body_for(
+    method: &str,
+    path: &str,
+    csrf: &str,
+    police: OrgId,
+    rec: &Records,
+) -> Option<(String, &'static str)> {
+    let police = police.to_string();
+    let report = rec.report.to_string();
+    let place = rec.place.to_string();
+    Some(match (method, path) {
+        ("POST", "/reports") => (
+            form_body(&[
+                ("csrf", csrf),
+                ("what", "Matrix report"),
+                ("exploitation", "labour"),
+                ("distribution", "own"),
+                ("e0_kind", "phone"),
+                ("e0_role", "recruiter"),
+                ("e0_value", "+40 721 000 111"),
+            ]),
+            FORM,
+        ),
+        ("POST", "/reports/{id}/triage") => {
+            (form_body(&[("csrf", csrf), ("decision", "accept")]), FORM)
+        }
+        ("POST", "/reports/{id}/distribution") => {
+            (form_body(&[("csrf", csrf), ("distribution", "own")]), FORM)
+        }
+        ("POST", "/reports/{id}/resolve")
+        | ("POST", "/pprl")
+        | ("POST", "/pprl/{id}/join")
+        | ("POST", "/pprl/{id}/match") => (form_body(&[("csrf", csrf)]), FORM),
+        ("POST", "/entities/links/{id}") => (
+            form_body(&[
+                ("csrf", csrf),
+                ("decision", "confirm"),
+                ("back", "/reports"),
+            ]),
+            FORM,
+        ),
+        ("POST", "/operations") => (
+            form_body(&[
+                ("csrf", csrf),
+                ("to_org", &police),
+                ("reason", "Matrix export"),
+                ("report", &report),
+                ("entity", &place),
+            ]),
+            FORM,
+        ),
+        ("POST", "/api/v1/reports") => (
+            serde_json::json!({"what": "Api report", "exploitation": "sexual",
+                "entities": [{"kind": "website", "role": "recruiter", "value": "@matrix.jobs"}]})
+            .to_string(),
+            "application/json",
+        ),
+        ("POST", "/api/v1/entities/links/{id}") => (
+            serde_json::json!({"decision": "reject"}).to_string(),
+            "application/json",
+        ),
+        ("GET", _) => return None,
+        _ => panic!("no request body defined for {method} {path}: add one to the matrix test"),
+    })
+}
+
+#[tokio::test]
+async fn authorisation_matrix_every_role_every_route_own_and_other_organisation() {
+    for db in testing::all().await {
+        let f = fixture(&db).await;
+        let police = f
+            .store
+            .create_organisation("Police", OrgKind::LawEnforcementLiaison, false)
+            .await
+            .unwrap();
+        let own = records(&f.store, f.own.id, "own", police).await;
+        let other = records(&f.store, f.other.id, "other", police).await;
+        let mut failures = Vec::new();
+        let mut cells = 0;
+        for role in Role::ALL {
+            for route in ROUTES
+                .iter()
+                .filter(|r| matches!(r.auth, Auth::Session | Auth::Token))
+            {
+                let relations: &[bool] = if route.path.contains("{id}") {
+                    &[true, false]
+                } else {
+                    &[true]
+                };
+                for &is_own in relations {
+                    let (org, rec) = if is_own {
+                        (f.own.id, &own)
+                    } else {
+                        (f.other.id, &other)
+                    };
+                    let id = if route.path.contains("/triage") {
+                        // A fresh public report in the triage queue for each cell.
+                        f.store
+                            .file_public_report(
+                                Some(rec.slug),
+                                report("Public matrix report", &[]),
+                                None,
+                            )
+                            .await
+                            .unwrap()
+                    } else if route.path.starts_with("/entities/links")
+                        || route.path.starts_with("/api/v1/entities/links")
+                    {
+                        rec.link
+                    } else if route.path.contains("/entities/") {
+                        rec.place
+                    } else if route.path.starts_with("/operations/") {
+                        rec.operation
+                    } else if route.path.starts_with("/pprl/") {
+                        rec.run
+                    } else {
+                        rec.report
+                    };
+                    let path = route.path.replace("{id}", &id.to_string());
+                    let (_, csrf, _, _) = f.actors[&role].clone();
+                    let mut builder = request_as(&f, role, route, &path);
+                    let body = match body_for(route.method, route.path, &csrf, police, rec) {
+                        Some((b, ct)) => {
+                            builder = builder.header(header::CONTENT_TYPE, ct);
+                            Body::from(b)
+                        }
+                        None => Body::empty(),
+                    };
+                    let (status, headers, _) = send(&f.app, builder.body(body).unwrap()).await;
+                    cells += 1;
+                    if !outcome_ok(route, role, is_own, status, &headers) {
+                        failures.push(format!(
+                            "{role:?} {} {} ({}): got {status}",
+                            route.method,
+                            route.path,
+                            if is_own { "own" } else { "other org" }
+                        ));
+                    }
+                    let _ = org;
+                }
+            }
+        }
+        println!(
+            "information matrix on {:?}: {cells} cells, {} unexpected",
+            db.backend,
+            failures.len()
+        );
+        assert!(cells > 250, "{cells}");
+        assert!(failures.is_empty(), "unexpected:\n{}", failures.join("\n"));
+        f.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+async fn queued(store: &Store, org: OrgId) -> usize {
+    store
+        .access(&coordinator(org), None)
+        .triage_queue()
+        .await
+        .unwrap()
+        .len()
+}
+
+fn public_post(body: String, ip: [u8; 4]) -> Request<Body> {
+    let mut req = Request::post("/report?to=own")
+        .header(header::CONTENT_TYPE, FORM)
+        .body(Body::from(body))
+        .unwrap();
+    req.extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from((ip, 40000))));
+    req
+}
+
+#[tokio::test]
+async fn the_public_form_is_anonymous_multilingual_validated_and_rate_limited() {
+    for db in testing::all().await {
+        let f = fixture(&db).await;
+        // No receiving organisation: 404.
+        let (status, _, _) =
+            send(&f.app, Request::get("/report").body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        f.store
+            .set_report_intake(f.own.id, "own", true)
+            .await
+            .unwrap();
+        // In every language, without an account, with the quick exit, without scripts needed.
+        for (lang, title) in [
+            ("en", "Report trafficking or exploitation"),
+            ("fr", "Signaler une situation de traite"),
+            ("es", "Denunciar trata o explotación"),
+            ("ar", "الإبلاغ عن اتجار بالبشر"),
+        ] {
+            let (status, _, body) = send(
+                &f.app,
+                Request::get("/report?to=own")
+                    .header(header::ACCEPT_LANGUAGE, lang)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{lang}");
+            assert!(body.contains(title), "{lang}");
+            assert!(body.contains(&format!("lang=\"{lang}\"")), "{lang}");
+            assert!(body.contains("id=\"quick-exit\""));
+            assert!(body.contains("Own"), "receiver named");
+            assert!(body.len() < 30_000, "page is {} bytes", body.len());
+        }
+        let (status, _, body) = send(
+            &f.app,
+            Request::get("/report")
+                .header(header::ACCEPT_LANGUAGE, "ar")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("dir=\"rtl\""));
+        let (status, _, _) = send(
+            &f.app,
+            Request::get("/report?to=nobody")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // Bad input: 4xx naming the field, nothing written.
+        let bad: Vec<(&str, String, StatusCode)> = vec![
+            (
+                "empty",
+                form_body(&[("what", " ")]),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "bad phone",
+                form_body(&[
+                    ("what", "Seen at the market"),
+                    ("e0_kind", "phone"),
+                    ("e0_value", "call me"),
+                ]),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "unknown kind",
+                form_body(&[
+                    ("what", "Seen at the market"),
+                    ("e0_kind", "spaceship"),
+                    ("e0_value", "x"),
+                ]),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "latitude",
+                form_body(&[
+                    ("what", "Seen at the market"),
+                    ("latitude", "123"),
+                    ("longitude", "2"),
+                ]),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "invalid utf-8",
+                "what=%FF%FE".to_owned(),
+                StatusCode::BAD_REQUEST,
+            ),
+        ];
+        for (name, body, expected) in bad {
+            let (status, _, page) = send(&f.app, public_post(body, [203, 0, 113, 9])).await;
+            assert_eq!(status, expected, "{name}");
+            if name != "invalid utf-8" {
+                assert!(
+                    page.contains("role=\"alert\""),
+                    "{name}: the error is shown"
+                );
+            }
+        }
+        let mut req = public_post(
+            form_body(&[("what", "Seen at the market")]),
+            [203, 0, 113, 9],
+        );
+        req.headers_mut()
+            .insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+        assert_eq!(
+            send(&f.app, req).await.0,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        );
+        assert_eq!(queued(&f.store, f.own.id).await, 0, "nothing written");
+        // A cross-site post is refused.
+        let mut req = public_post(
+            form_body(&[("what", "Seen at the market")]),
+            [203, 0, 113, 9],
+        );
+        req.headers_mut()
+            .insert("sec-fetch-site", "cross-site".parse().unwrap());
+        assert_eq!(send(&f.app, req).await.0, StatusCode::FORBIDDEN);
+
+        // Five reports an hour from one address; the sixth is refused and writes nothing.
+        let good = form_body(&[
+            ("what", "رأيت عمالًا محتجزين في المزرعة"),
+            ("place", "Ferme du Moulin"),
+            ("e0_kind", "phone"),
+            ("e0_role", "recruiter"),
+            ("e0_value", "+40 721 000 999"),
+        ]);
+        for i in 0..5 {
+            let (status, _, page) = send(&f.app, public_post(good.clone(), [203, 0, 113, 9])).await;
+            assert_eq!(status, StatusCode::OK, "report {i}");
+            assert!(page.contains("id=\"report-sent\""));
+        }
+        let (status, _, _) = send(&f.app, public_post(good.clone(), [203, 0, 113, 9])).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(queued(&f.store, f.own.id).await, 5);
+        let (status, _, _) = send(&f.app, public_post(good, [198, 51, 100, 20])).await;
+        assert_eq!(status, StatusCode::OK, "another address is not limited");
+        assert_eq!(queued(&f.store, f.own.id).await, 6);
+        f.store.close().await;
+        // The client address is nowhere in the database (not in reports, not in the audit).
+        if let Some(path) = db.sqlite_path() {
+            let mut bytes = std::fs::read(&path).unwrap();
+            if let Ok(wal) = std::fs::read(path.with_extension("db-wal")) {
+                bytes.extend(wal);
+            }
+            for ip in ["203.0.113.9", "198.51.100.20"] {
+                assert!(
+                    !bytes.windows(ip.len()).any(|w| w == ip.as_bytes()),
+                    "{ip} stored"
+                );
+            }
+        }
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn members_bad_input_suspects_data_and_victims_in_packages() {
+    for db in testing::all().await {
+        let f = fixture(&db).await;
+        let police = f
+            .store
+            .create_organisation("Police", OrgKind::LawEnforcementLiaison, false)
+            .await
+            .unwrap();
+        let rec = records(&f.store, f.own.id, "own", police).await;
+        let (session, csrf, api, _) = f.actors[&Role::Caseworker].clone();
+        let cookie = format!("ally_session={session}");
+        let count = || async {
+            f.store
+                .access(&coordinator(f.own.id), None)
+                .list_reports()
+                .await
+                .unwrap()
+                .len()
+        };
+        let before = count().await;
+        let post = |body: String| {
+            Request::post("/reports")
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, FORM)
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let (status, _, page) = send(
+            &f.app,
+            post(form_body(&[
+                ("csrf", &csrf),
+                ("what", ""),
+                ("observed_on", "2026-02-31x"),
+            ])),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("What did you see?") && page.contains("Use a real date"));
+        let (status, _, page) = send(
+            &f.app,
+            post(form_body(&[
+                ("csrf", &csrf),
+                ("what", "Something seen"),
+                ("indicators", "no.such.indicator"),
+            ])),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("Indicators seen"));
+        // A caseworker may not file at a wider level than the own organisation.
+        let (status, _, _) = send(
+            &f.app,
+            post(form_body(&[
+                ("csrf", &csrf),
+                ("what", "Something seen"),
+                ("distribution", "network"),
+            ])),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _, _) = send(
+            &f.app,
+            post(form_body(&[("csrf", "forged"), ("what", "Something seen")])),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(count().await, before, "nothing written");
+        // API: bad JSON and bad fields.
+        for body in [
+            "{",
+            r#"{"what": "x"}"#,
+            r#"{"what": "Seen", "entities": [{"kind": "phone", "value": "abc"}]}"#,
+        ] {
+            let (status, _, _) = send(
+                &f.app,
+                Request::post("/api/v1/reports")
+                    .header(header::AUTHORIZATION, format!("Bearer {api}"))
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        }
+        assert_eq!(count().await, before, "nothing written");
+
+        // Suspects' data: a union representative reads the report but not the recruiter.
+        let (union_session, _, union_api, _) = f.actors[&Role::UnionRepresentative].clone();
+        let (status, _, page) = send(
+            &f.app,
+            Request::get(format!("/reports/{}", rec.report))
+                .header(header::COOKIE, format!("ally_session={union_session}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("Withheld"));
+        assert!(!page.contains("0721 000 999"));
+        let (status, _, _) = send(
+            &f.app,
+            Request::get(format!("/api/v1/entities/{}", rec.suspect))
+                .header(header::AUTHORIZATION, format!("Bearer {union_api}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _, json) = send(
+            &f.app,
+            Request::get(format!("/api/v1/reports/{}", rec.report))
+                .header(header::AUTHORIZATION, format!("Bearer {union_api}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let suspect = v["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["suspect"] == true)
+            .unwrap();
+        assert!(suspect["value"].is_null());
+
+        // A possible victim cannot go into an operation package (consent not recorded).
+        let victim_report = f
+            .store
+            .access(&coordinator(f.own.id), None)
+            .file_report(report(
+                "Girl kept in the flat",
+                &[("person", "possible_victim", "Elena Testova")],
+            ))
+            .await
+            .unwrap();
+        let victim = f
+            .store
+            .access(&coordinator(f.own.id), None)
+            .get_report(victim_report)
+            .await
+            .unwrap()
+            .entities[0]
+            .id;
+        let (status, _, page) = send(
+            &f.app,
+            Request::post("/operations")
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, FORM)
+                .body(Body::from(form_body(&[
+                    ("csrf", &csrf),
+                    ("to_org", &police.to_string()),
+                    ("reason", "Rescue"),
+                    ("report", &victim_report.to_string()),
+                    ("entity", &victim.to_string()),
+                ])))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("consent"));
+        // Widening a report naming a victim: refused with the consent message.
+        let (coord_session, coord_csrf, _, _) = f.actors[&Role::Coordinator].clone();
+        let (status, _, page) = send(
+            &f.app,
+            Request::post(format!("/reports/{victim_report}/distribution"))
+                .header(header::COOKIE, format!("ally_session={coord_session}"))
+                .header(header::CONTENT_TYPE, FORM)
+                .body(Body::from(form_body(&[
+                    ("csrf", &coord_csrf),
+                    ("distribution", "network"),
+                ])))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("consent is recorded"), "{page}");
+        // Unknown ids answer 404, malformed ones too.
+        for path in [
+            "/reports/not-a-uuid",
+            "/entities/00000000-0000-0000-0000-000000000000",
+        ] {
+            let (status, _, _) = send(
+                &f.app,
+                Request::get(path)
+                    .header(header::COOKIE, &cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        }
+        let _ = role_allows(Role::Caseworker, Action::ReportRead);
+        f.store.close().await;
+        db.cleanup().await;
+    }
+}
