@@ -75,20 +75,37 @@ impl JobRunner {
         })
     }
 
-    /// Loops forever: every minute, claims and runs the sweeper.
+    /// Runs job `name` if this worker claims it (due every `interval_ms`); failures are logged
+    /// (they carry no personal data) and the job runs again at its next turn.
+    async fn run_if_due<F, T>(&self, name: &str, interval_ms: i64, job: F)
+    where
+        F: std::future::Future<Output = Result<T>>,
+    {
+        match self.claim(name, interval_ms).await {
+            Ok(true) => {
+                if let Err(e) = job.await {
+                    tracing::warn!(job = name, error = %e, "job failed");
+                }
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(job = name, error = %e, "job claim failed"),
+        }
+    }
+
+    /// Loops forever: every minute, claims and runs what is due: the sweeper (every five
+    /// minutes) and the retention purge of information on trafficking activities (daily).
     pub async fn run_forever(self) {
+        const DAY_MS: i64 = 24 * 60 * 60 * 1000;
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             tick.tick().await;
-            match self.claim("sweep", 5 * 60 * 1000).await {
-                Ok(true) => {
-                    if let Err(e) = self.sweep().await {
-                        tracing::warn!(error = %e, "sweep failed");
-                    }
-                }
-                Ok(false) => {}
-                Err(e) => tracing::warn!(error = %e, "job claim failed"),
-            }
+            self.run_if_due("sweep", 5 * 60 * 1000, self.sweep()).await;
+            self.run_if_due(
+                "information_retention",
+                DAY_MS,
+                self.store.purge_expired_information(now_ms()),
+            )
+            .await;
         }
     }
 }
