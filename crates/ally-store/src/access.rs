@@ -129,9 +129,9 @@ pub(crate) fn roles_from_text(s: &str) -> Vec<Role> {
 
 /// Operations on behalf of one principal.
 pub struct Access<'a> {
-    store: &'a Store,
-    principal: &'a Principal,
-    client: Option<String>,
+    pub(crate) store: &'a Store,
+    pub(crate) principal: &'a Principal,
+    pub(crate) client: Option<String>,
 }
 
 impl Store {
@@ -178,7 +178,7 @@ impl Access<'_> {
         self.principal
     }
 
-    fn event(
+    pub(crate) fn event(
         &self,
         action: &str,
         target: Option<(&str, String)>,
@@ -199,7 +199,7 @@ impl Access<'_> {
     }
 
     /// The single authorisation gate: decides, and audits a denial.
-    async fn authorize(
+    pub(crate) async fn authorize(
         &self,
         action: Action,
         owner: OrgId,
@@ -232,7 +232,7 @@ impl Access<'_> {
         self.authorize(action, self.principal.org_id, None).await
     }
 
-    async fn record(&self, e: AuditEvent) -> Result<()> {
+    pub(crate) async fn record(&self, e: AuditEvent) -> Result<()> {
         self.store.audit_writer().record(e).await
     }
 

@@ -111,6 +111,42 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
         "audit_head",
         &[("id", I), ("seq", I), ("last_mac", B), ("seal", B)],
     ),
+    (
+        "interviews",
+        &[
+            ("id", T),
+            ("org_id", T),
+            ("questionnaire_id", T),
+            ("questionnaire_version", T),
+            ("interviewer_id", T),
+            ("person_id", T),
+            ("inspection_id", T),
+            ("interviewer_lang", T),
+            ("interviewee_lang", T),
+            ("consent_at", I),
+            ("consent_sections", T),
+            ("state", T),
+            ("sealed", B),
+            ("answered", I),
+            ("outcomes", T),
+            ("created_at", I),
+            ("updated_at", I),
+            ("ended_at", I),
+            ("version", I),
+        ],
+    ),
+    (
+        "questionnaire_reviews",
+        &[
+            ("org_id", T),
+            ("questionnaire_id", T),
+            ("lang", T),
+            ("text_key", T),
+            ("text", T),
+            ("reviewed_by", T),
+            ("reviewed_at", I),
+        ],
+    ),
 ];
 
 /// Tables deliberately left out of backups (see the module documentation).

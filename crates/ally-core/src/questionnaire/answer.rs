@@ -271,7 +271,10 @@ pub fn position(q: &Questionnaire, answers: &Answers, wanted: Option<&str>) -> P
     let current = wanted
         .filter(|w| relevant.contains(w))
         .or_else(|| next_question(q, answers));
-    let answered = relevant.iter().filter(|id| answers.contains_key(**id)).count();
+    let answered = relevant
+        .iter()
+        .filter(|id| answers.contains_key(**id))
+        .count();
     let index = current.and_then(|c| relevant.iter().position(|id| *id == c));
     let previous = match index {
         Some(i) if i > 0 => relevant.get(i - 1).map(|s| s.to_string()),
@@ -532,7 +535,12 @@ mod tests {
         let (_, q) = setup();
         let mut a = Answers::new();
         record_answer(&q, &mut a, "fc_migrated", AnswerValue::Choice("yes".into()));
-        record_answer(&q, &mut a, "fc_papers_truth", AnswerValue::Choice("no".into()));
+        record_answer(
+            &q,
+            &mut a,
+            "fc_papers_truth",
+            AnswerValue::Choice("no".into()),
+        );
         assert!(a.contains_key("fc_papers_truth"));
         record_answer(&q, &mut a, "fc_migrated", AnswerValue::Choice("no".into()));
         assert!(!a.contains_key("fc_papers_truth"));
