@@ -147,6 +147,18 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("reviewed_at", I),
         ],
     ),
+    (
+        "questionnaire_questions",
+        &[
+            ("org_id", T),
+            ("questionnaire_id", T),
+            ("question_id", T),
+            ("label", T),
+            ("indicators", T),
+            ("created_by", T),
+            ("created_at", I),
+        ],
+    ),
 ];
 
 /// Tables deliberately left out of backups (see the module documentation).

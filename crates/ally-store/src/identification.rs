@@ -22,7 +22,8 @@ use ally_core::questionnaire::answer::{
     self, InterviewState, Step, check_step, format_summary, parse_summary,
 };
 use ally_core::questionnaire::{
-    Answers, BUILTIN_IDS, InterviewTexts, Questionnaire, REQUIRED_LANGUAGES, next_question,
+    Answers, BUILTIN_IDS, IndicatorMapping, InterviewTexts, Item, Question, QuestionKind,
+    Questionnaire, REQUIRED_LANGUAGES, Text, next_question,
 };
 use ally_core::screening::{Answer, Outcome, Screening};
 use ally_core::{OrgId, PersonId, UserId};
@@ -61,6 +62,9 @@ pub fn builtin() -> Result<&'static Builtin> {
         .as_ref()
         .map_err(|_| StoreError::Corrupt("embedded questionnaires"))
 }
+
+/// The choice list of the organisations' own questions (every default questionnaire has it).
+const ORG_QUESTION_LIST: &str = "yes_no";
 
 fn invalid(field: &'static str, code: &'static str) -> StoreError {
     StoreError::Invalid(vec![FieldError { field, code }])
@@ -182,6 +186,27 @@ impl Access<'_> {
             .find(|q| q.id == id)
             .cloned()
             .ok_or_else(|| invalid("questionnaire", "unknown"))?;
+        let added = sqlx::query(
+            "SELECT question_id, label, indicators FROM questionnaire_questions \
+             WHERE org_id = $1 AND questionnaire_id = $2 ORDER BY created_at, question_id",
+        )
+        .bind(org.to_string())
+        .bind(id)
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        for r in added {
+            let indicators: String = r.try_get("indicators")?;
+            q.items.push(Item::Question(Question {
+                id: r.try_get("question_id")?,
+                kind: QuestionKind::SelectOne(ORG_QUESTION_LIST.into()),
+                label: Text::new("en", &r.try_get::<String, _>("label")?, true),
+                hint: Text::default(),
+                required: false,
+                relevant: None,
+                indicators: IndicatorMapping::parse_list(&indicators)
+                    .map_err(|_| StoreError::Corrupt("questionnaire question mapping"))?,
+            }));
+        }
         let rows = sqlx::query(
             "SELECT lang, text_key, text FROM questionnaire_reviews \
              WHERE org_id = $1 AND questionnaire_id = $2",
@@ -241,12 +266,12 @@ impl Access<'_> {
         let org = self.principal.org_id;
         self.authorize(Action::TranslationReview, org, None).await?;
         check_questionnaire_lang(questionnaire, lang)?;
-        let b = builtin()?;
-        let known = b
-            .questionnaires
+        let known = self
+            .questionnaire_for(org, questionnaire)
+            .await?
+            .texts()
             .iter()
-            .find(|q| q.id == questionnaire)
-            .is_some_and(|q| q.texts().iter().any(|(k, _)| k == key));
+            .any(|(k, _)| k == key);
         if !known {
             return Err(invalid("key", "unknown"));
         }
@@ -290,6 +315,84 @@ impl Access<'_> {
         );
         self.store.commit_audited(tx, &[ev]).await?;
         Ok(())
+    }
+
+    /// Adds the organisation's own yes/no question to a default questionnaire, mapped to
+    /// existing indicators (`yes_present`: whether "yes" means the indicator is present).
+    /// The question is asked after the shipped ones; the indicator rule does not change.
+    pub async fn add_questionnaire_question(
+        &self,
+        questionnaire: &str,
+        label: &str,
+        indicator: &str,
+        yes_present: bool,
+    ) -> Result<String> {
+        let org = self.principal.org_id;
+        self.authorize(
+            Action::QuestionnaireManage,
+            org,
+            Some(("questionnaire", questionnaire.to_string())),
+        )
+        .await?;
+        if !BUILTIN_IDS.contains(&questionnaire) {
+            return Err(invalid("questionnaire", "unknown"));
+        }
+        let label = label.trim();
+        if label.is_empty() {
+            return Err(invalid("label", "required"));
+        }
+        if label.chars().count() > 500 {
+            return Err(invalid("label", "too_long"));
+        }
+        let b = builtin()?;
+        let q = self.questionnaire_for(org, questionnaire).await?;
+        let covered = answer::covered_sets(&q, &b.screening);
+        let known = b
+            .screening
+            .catalogue
+            .indicator(indicator)
+            .is_some_and(|i| covered.contains(&i.set))
+            || (covered
+                .iter()
+                .any(|s| s == ally_core::screening::FORCED_LABOUR_SET_ID)
+                && b.screening.forced_labour.position(indicator).is_some());
+        if !known {
+            return Err(invalid("indicator", "unknown"));
+        }
+        let mapping = if yes_present {
+            format!("{indicator}=yes|no")
+        } else {
+            format!("{indicator}=no|yes")
+        };
+        let n = q
+            .questions()
+            .iter()
+            .filter(|x| x.id.starts_with("org_"))
+            .count();
+        let qid = format!("org_{}", n + 1);
+        let db = self.store.db();
+        let mut tx = db.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO questionnaire_questions (org_id, questionnaire_id, question_id, label, \
+             indicators, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(org.to_string())
+        .bind(questionnaire)
+        .bind(&qid)
+        .bind(label)
+        .bind(&mapping)
+        .bind(self.principal.user_id.to_string())
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        let ev = self.event(
+            "questionnaire.add_question",
+            Some(("questionnaire", questionnaire.to_string())),
+            AuditOutcome::Success,
+            format!("question={qid} indicator={indicator}"),
+        );
+        self.store.commit_audited(tx, &[ev]).await?;
+        Ok(qid)
     }
 
     // ----- interviews -----

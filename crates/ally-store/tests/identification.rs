@@ -408,3 +408,83 @@ async fn translation_reviews_are_per_organisation_audited_and_used_by_the_flow()
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn an_organisation_adds_its_own_question_mapped_to_an_indicator() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let c = w.store.access(&w.coordinator, None);
+        let ind = "adult_labour.coercion_at_destination.withholding_of_wages";
+        let qid = c
+            .add_questionnaire_question(
+                "first_contact",
+                "Does someone else keep your bank card?",
+                ind,
+                true,
+            )
+            .await
+            .unwrap();
+        assert_eq!(qid, "org_1");
+        // Bad input: unknown indicator, one of a set the questionnaire does not cover, empty label.
+        for (q, label, i) in [
+            ("first_contact", "x", "made.up"),
+            (
+                "first_contact",
+                "x",
+                "child_labour.coercion_at_destination.debt_bondage",
+            ),
+            ("first_contact", " ", ind),
+            ("nope", "x", ind),
+        ] {
+            assert!(
+                matches!(
+                    c.add_questionnaire_question(q, label, i, true).await,
+                    Err(StoreError::Invalid(_))
+                ),
+                "{q} {i}"
+            );
+        }
+        // Only the coordinator's role manages questionnaires.
+        assert!(matches!(
+            w.store
+                .access(&w.interviewer, None)
+                .add_questionnaire_question("first_contact", "x", ind, true)
+                .await,
+            Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
+        ));
+        // The organisation's interviews ask it (after the shipped questions); a "yes" counts
+        // for the indicator. Another organisation does not see it.
+        let a = w.store.access(&w.interviewer, None);
+        let id = a.start_interview(new("first_contact", "en")).await.unwrap();
+        a.record_consent(id, true).await.unwrap();
+        loop {
+            let (rec, q) = a.interview_to_conduct(id).await.unwrap();
+            let Some(next) = next_question(&q, &rec.answers) else {
+                break;
+            };
+            let v = if next == "org_1" { Some("yes") } else { None };
+            let vals: Vec<String> = v.map(|s| vec![s.to_owned()]).unwrap_or_default();
+            a.answer_interview(id, next, &vals, v.is_none())
+                .await
+                .unwrap();
+        }
+        let (rec, q) = a.interview_to_conduct(id).await.unwrap();
+        assert_eq!(
+            rec.answers.get("org_1"),
+            Some(&AnswerValue::Choice("yes".into()))
+        );
+        let s = ally_core::screening::Screening::builtin().unwrap();
+        let i =
+            ally_core::questionnaire::answer::screening_input(&q, &rec.answers, &[], &s).unwrap();
+        assert_eq!(s.answer(&i, ind), Some(Answer::Yes));
+        let other = w
+            .store
+            .access(&w.other_org, None)
+            .questionnaire("first_contact")
+            .await
+            .unwrap();
+        assert!(other.question("org_1").is_none());
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}

@@ -101,6 +101,18 @@ fn cell(route: &Route, csrf: &str) -> (Stage, Option<(String, &'static str)>) {
                 ("text", "هل انتقلت من بلد آخر للقيام بهذا العمل؟"),
             ]),
         ),
+        ("POST", "/questionnaires/{id}/questions") => (
+            Stage::Fresh,
+            f(&[
+                ("csrf", csrf),
+                ("label", "Does someone else keep your bank card?"),
+                (
+                    "indicator",
+                    "adult_labour.coercion_at_destination.withholding_of_wages",
+                ),
+                ("yes_means", "present"),
+            ]),
+        ),
         ("POST", "/api/v1/interviews") => (
             Stage::Fresh,
             j(serde_json::json!({"questionnaire": "child", "interviewee_language": "ar"})),
@@ -140,7 +152,7 @@ async fn authorisation_matrix_every_role_every_identification_route_own_and_othe
                     let (_, csrf, _, _) = f.actors[&role].clone();
                     let (stage, body) = cell(route, &csrf);
                     let org = if own { f.own.id } else { f.other.id };
-                    let path = if route.path.contains("{lang}") {
+                    let path = if route.path.starts_with("/questionnaires/") {
                         route
                             .path
                             .replace("{id}", "first_contact")

@@ -40,3 +40,16 @@ CREATE TABLE questionnaire_reviews (
     reviewed_at BIGINT NOT NULL,
     PRIMARY KEY (org_id, questionnaire_id, lang, text_key)
 );
+
+-- An organisation's own yes/no questions added to a default questionnaire, each mapped to
+-- existing indicator ids (`indicator=yes_choices|no_choices`); the official rule is unchanged.
+CREATE TABLE questionnaire_questions (
+    org_id TEXT NOT NULL,
+    questionnaire_id TEXT NOT NULL,
+    question_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    indicators TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (org_id, questionnaire_id, question_id)
+);

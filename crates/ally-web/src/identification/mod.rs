@@ -132,6 +132,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/interviews/{id}/stop", post(pages::stop))
         .route("/interviews/{id}/result", get(pages::result))
         .route("/questionnaires", get(pages::questionnaires))
+        .route("/questionnaires/{id}/questions", post(pages::add_question))
         .route(
             "/questionnaires/{id}/{lang}",
             get(pages::review_page).post(pages::review_submit),

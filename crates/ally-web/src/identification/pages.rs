@@ -981,17 +981,37 @@ pub struct LangStatus {
     unreviewed: usize,
 }
 
+pub struct QuestionnaireView {
+    id: String,
+    title: String,
+    langs: Vec<LangStatus>,
+    /// The organisation's own questions: (id, label, mapping).
+    own: Vec<(String, String, String)>,
+    /// Indicators a new question may map to: (id, label).
+    indicators: Vec<(String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "identification_questionnaires.html")]
 struct QuestionnairesPage {
     l: Layout,
-    items: Vec<(String, Vec<LangStatus>)>,
+    items: Vec<QuestionnaireView>,
+    may_manage: bool,
+    added: bool,
 }
 
-pub async fn questionnaires(v: Viewer) -> PageResult {
+#[derive(Deserialize, Default)]
+pub struct AddedQuery {
+    #[serde(default)]
+    added: Option<String>,
+}
+
+pub async fn questionnaires(v: Viewer, Query(query): Query<AddedQuery>) -> PageResult {
     let p = v.session.principal();
     let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
     access.require(Action::TranslationReview).await?;
+    let may_manage = p.may(Action::QuestionnaireManage);
+    let b = ally_store::identification_data()?;
     let tr = &v.ctx.tr;
     let langs: Vec<&str> = REQUIRED_LANGUAGES
         .iter()
@@ -1011,7 +1031,53 @@ pub async fn questionnaires(v: Viewer) -> PageResult {
                 unreviewed: s.unreviewed,
             })
             .collect();
-        items.push((q.title.get_or(tr.locale(), "en").to_owned(), status));
+        let own = q
+            .questions()
+            .into_iter()
+            .filter(|x| x.id.starts_with("org_"))
+            .map(|x| {
+                (
+                    x.id.clone(),
+                    x.label.get_or("en", "").to_owned(),
+                    x.indicators
+                        .iter()
+                        .map(|m| m.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
+            })
+            .collect();
+        let indicators = if may_manage {
+            let covered = answer::covered_sets(&q, &b.screening);
+            let mut list: Vec<(String, String)> = b
+                .screening
+                .catalogue
+                .sets
+                .iter()
+                .filter(|s| covered.contains(&s.id))
+                .flat_map(|s| s.indicators.iter())
+                .map(|i| (i.id.clone(), i.label.clone()))
+                .collect();
+            if covered.iter().any(|s| s == FORCED_LABOUR_SET_ID) {
+                list.extend(
+                    b.screening
+                        .forced_labour
+                        .indicators
+                        .iter()
+                        .map(|i| (i.id.clone(), i.label.clone())),
+                );
+            }
+            list
+        } else {
+            Vec::new()
+        };
+        items.push(QuestionnaireView {
+            id: (*id).to_owned(),
+            title: q.title.get_or(tr.locale(), "en").to_owned(),
+            langs: status,
+            own,
+            indicators,
+        });
     }
     html(&QuestionnairesPage {
         l: layout(
@@ -1020,7 +1086,51 @@ pub async fn questionnaires(v: Viewer) -> PageResult {
             "/interviews",
         ),
         items,
+        may_manage,
+        added: query.added.is_some(),
     })
+}
+
+#[derive(Deserialize)]
+pub struct AddQuestionForm {
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    indicator: String,
+    #[serde(default)]
+    yes_means: String,
+}
+
+pub async fn add_question(
+    v: Viewer,
+    Path(id): Path<String>,
+    Posted { data, csrf }: Posted<AddQuestionForm>,
+) -> PageResult {
+    v.check_csrf(&csrf)?;
+    let p = v.session.principal();
+    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let yes_present = match data.yes_means.as_str() {
+        "present" => true,
+        "absent" => false,
+        _ => {
+            return refused(
+                &v,
+                StatusCode::BAD_REQUEST,
+                v.ctx.tr.t("identification-invalid-yes-means"),
+                "/questionnaires".into(),
+            );
+        }
+    };
+    match access
+        .add_questionnaire_question(&id, &data.label, &data.indicator, yes_present)
+        .await
+    {
+        Ok(_) => Ok(see_other("/questionnaires?added=1")),
+        Err(StoreError::Invalid(f)) if f.iter().any(|e| e.field == "questionnaire") => {
+            Err(PageError::new(Failure::NotFound))
+        }
+        Err(e) => step_error(&v, e, "/questionnaires".into()),
+    }
 }
 
 pub struct ReviewRow {
