@@ -528,3 +528,74 @@ async fn the_question_page_is_bilingual_with_the_interviewee_text_right_to_left(
     );
     f.store.close().await;
 }
+
+#[tokio::test]
+async fn the_result_page_explains_the_outcome_and_links_to_a_protected_case() {
+    let db = testing::sqlite();
+    let f = fixture(&db).await;
+    let p = Principal {
+        user_id: ally_core::UserId::new(),
+        org_id: f.own.id,
+        roles: vec![Role::Caseworker],
+    };
+    let a = f.store.access(&p, None);
+    let id = a
+        .start_interview(NewInterview {
+            questionnaire_id: "adult_labour".into(),
+            interviewer_lang: "en".into(),
+            interviewee_lang: "ro".into(),
+            person_id: Some(f.own.person),
+            inspection_id: None,
+        })
+        .await
+        .unwrap();
+    a.record_consent(id, true).await.unwrap();
+    for (q, v) in ally_core::questionnaire::answer::PRESUMED_VICTIM_ADULT_LABOUR {
+        a.answer_interview(id, q, &[(*v).to_owned()], false)
+            .await
+            .unwrap();
+    }
+    a.finish_interview(id, &[]).await.unwrap();
+    let (s, _, body) = send(
+        &f.app,
+        page(&f, Role::Caseworker, "GET", &format!("/interviews/{id}/result"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains(r#"data-outcome="outcome-presumed""#), "{body}");
+    assert!(body.contains("Presumed victim"));
+    assert!(body.contains("Decisive indicators") && body.contains("at least"));
+    // The ILO 11 list is not usable for a verdict: the page says why.
+    assert!(body.contains(r#"data-outcome="outcome-indicators""#));
+    assert!(body.contains("No verdict for this set"));
+    let person = f.own.person;
+    assert!(body.contains(&format!(
+        r#"href="/cases/new?interview={id}&amp;person={person}""#
+    )) || body.contains(&format!(r#"href="/cases/new?interview={id}&person={person}""#)), "{body}");
+    assert!(body.contains("then=refer"));
+    // The printable record (interview.read) carries the answers; the API gives the outcome.
+    let (s, _, body) = send(
+        &f.app,
+        page(&f, Role::Caseworker, "GET", &format!("/interviews/{id}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("identification.css") && body.contains("Answers"));
+    let (s, _, body) = send(
+        &f.app,
+        api(&f, Role::Caseworker, "GET", &format!("/api/v1/interviews/{id}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["state"], "finished");
+    assert_eq!(v["outcomes"][0]["outcome"], "presumed_victim");
+    assert_eq!(v["person_id"], person.to_string());
+    f.store.close().await;
+}
