@@ -558,22 +558,35 @@ async fn the_result_page_explains_the_outcome_and_links_to_a_protected_case() {
     a.finish_interview(id, &[]).await.unwrap();
     let (s, _, body) = send(
         &f.app,
-        page(&f, Role::Caseworker, "GET", &format!("/interviews/{id}/result"))
-            .body(Body::empty())
-            .unwrap(),
+        page(
+            &f,
+            Role::Caseworker,
+            "GET",
+            &format!("/interviews/{id}/result"),
+        )
+        .body(Body::empty())
+        .unwrap(),
     )
     .await;
     assert_eq!(s, StatusCode::OK);
-    assert!(body.contains(r#"data-outcome="outcome-presumed""#), "{body}");
+    assert!(
+        body.contains(r#"data-outcome="outcome-presumed""#),
+        "{body}"
+    );
     assert!(body.contains("Presumed victim"));
     assert!(body.contains("Decisive indicators") && body.contains("at least"));
     // The ILO 11 list is not usable for a verdict: the page says why.
     assert!(body.contains(r#"data-outcome="outcome-indicators""#));
     assert!(body.contains("No verdict for this set"));
     let person = f.own.person;
-    assert!(body.contains(&format!(
-        r#"href="/cases/new?interview={id}&amp;person={person}""#
-    )) || body.contains(&format!(r#"href="/cases/new?interview={id}&person={person}""#)), "{body}");
+    assert!(
+        body.contains(&format!(
+            r#"href="/cases/new?interview={id}&amp;person={person}""#
+        )) || body.contains(&format!(
+            r#"href="/cases/new?interview={id}&person={person}""#
+        )),
+        "{body}"
+    );
     assert!(body.contains("then=refer"));
     // The printable record (interview.read) carries the answers; the API gives the outcome.
     let (s, _, body) = send(
@@ -587,9 +600,14 @@ async fn the_result_page_explains_the_outcome_and_links_to_a_protected_case() {
     assert!(body.contains("identification.css") && body.contains("Answers"));
     let (s, _, body) = send(
         &f.app,
-        api(&f, Role::Caseworker, "GET", &format!("/api/v1/interviews/{id}"))
-            .body(Body::empty())
-            .unwrap(),
+        api(
+            &f,
+            Role::Caseworker,
+            "GET",
+            &format!("/api/v1/interviews/{id}"),
+        )
+        .body(Body::empty())
+        .unwrap(),
     )
     .await;
     assert_eq!(s, StatusCode::OK);
