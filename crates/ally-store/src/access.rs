@@ -199,7 +199,7 @@ impl Access<'_> {
     }
 
     /// The single authorisation gate: decides, and audits a denial.
-    async fn authorize(
+    pub(crate) async fn authorize(
         &self,
         action: Action,
         owner: OrgId,

@@ -30,6 +30,10 @@ pub use admin::{OperatorOrg, pending_key_path as admin_pending_key_path};
 pub use auth::{ApiTokenInfo, SessionInfo, SessionStage, SignInError, SignInStep, TotpEnrolment};
 pub use crypto::{CryptoError, MasterKey};
 pub use db::Backend;
+pub use identification::{
+    Builtin as IdentificationData, InterviewId, InterviewPage, InterviewRecord, InterviewSummary,
+    NewInterview, TranslationReview, builtin as identification_data,
+};
 pub use information::{
     EntityPage, EntityView, LinkStatus, LinkView, ManifestEntry, OperationPackage,
     OperationRequest, OperationSummary, PublicReportError, ReportSummary, ReportView,

@@ -16,6 +16,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/style.css"),
     ),
     (
+        "identification.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/identification.css"),
+    ),
+    (
         "app.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/app.js"),

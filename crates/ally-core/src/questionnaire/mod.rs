@@ -22,6 +22,7 @@
 //! })));
 //! ```
 
+pub mod answer;
 pub mod condition;
 pub mod data;
 pub mod error;

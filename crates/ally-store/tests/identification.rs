@@ -1,0 +1,490 @@
+//! The identification store (interviews, translation reviews) on SQLite and PostgreSQL:
+//! the flow's states, sealed answers, authorisation and audit.
+#![allow(clippy::unwrap_used)]
+
+use ally_core::authz::{Denied, Principal, Role};
+use ally_core::org::OrgKind;
+use ally_core::questionnaire::answer::{InterviewState, PRESUMED_VICTIM_ADULT_LABOUR};
+use ally_core::questionnaire::{AnswerValue, next_question};
+use ally_core::screening::{Answer, Outcome};
+use ally_store::testing::{self, TestDb};
+use ally_store::{AuditFilter, MasterKey, NewInterview, Page, Policy, Store, StoreError};
+use sqlx::Connection;
+
+struct World {
+    store: Store,
+    interviewer: Principal,
+    focal_point: Principal,
+    other_org: Principal,
+    auditor: Principal,
+    coordinator: Principal,
+}
+
+async fn world(db: &TestDb) -> World {
+    let store = Store::open(&db.url, MasterKey::from_bytes([5; 32]), Policy::default())
+        .await
+        .unwrap();
+    let ngo = store
+        .create_organisation("NGO", OrgKind::Ngo, true)
+        .await
+        .unwrap();
+    let other = store
+        .create_organisation("Other", OrgKind::Ngo, true)
+        .await
+        .unwrap();
+    let mk = |org, role| Principal {
+        user_id: ally_core::UserId::new(),
+        org_id: org,
+        roles: vec![role],
+    };
+    World {
+        interviewer: mk(ngo, Role::Interviewer),
+        focal_point: mk(ngo, Role::CommunityFocalPoint),
+        other_org: mk(other, Role::Caseworker),
+        auditor: mk(ngo, Role::Auditor),
+        coordinator: mk(ngo, Role::Coordinator),
+        store,
+    }
+}
+
+fn new(q: &str, lang: &str) -> NewInterview {
+    NewInterview {
+        questionnaire_id: q.into(),
+        interviewer_lang: "fr".into(),
+        interviewee_lang: lang.into(),
+        person_id: None,
+        inspection_id: None,
+    }
+}
+
+async fn raw(db: &TestDb) -> sqlx::AnyConnection {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(&db.url).await.unwrap()
+}
+
+async fn count(db: &TestDb, sql: &str) -> i64 {
+    let mut c = raw(db).await;
+    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_interview_goes_from_consent_to_a_presumed_victim_with_sealed_audited_answers() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.interviewer, Some("10.1.1.1"));
+        let id = a.start_interview(new("adult_labour", "ar")).await.unwrap();
+
+        // No answer before consent.
+        let r = a
+            .answer_interview(id, "al_migrated", &["yes".into()], false)
+            .await;
+        assert!(
+            matches!(r, Err(StoreError::Conflict("consent_missing"))),
+            "{r:?}"
+        );
+        a.record_consent(id, true).await.unwrap();
+        let r = a.record_consent(id, true).await;
+        assert!(matches!(
+            r,
+            Err(StoreError::Conflict("consent_already_given"))
+        ));
+
+        // Finishing early is refused.
+        let r = a.finish_interview(id, &[]).await;
+        assert!(matches!(r, Err(StoreError::Conflict("questions_remain"))));
+
+        for (q, v) in PRESUMED_VICTIM_ADULT_LABOUR {
+            a.answer_interview(id, q, &[(*v).to_owned()], false)
+                .await
+                .unwrap();
+        }
+        // Back and correct: the first answer changed, then restored.
+        a.answer_interview(id, "al_hours", &[], true).await.unwrap();
+        let (rec, q) = a.interview_to_conduct(id).await.unwrap();
+        assert_eq!(rec.answers.get("al_hours"), Some(&AnswerValue::Declined));
+        a.answer_interview(id, "al_hours", &["yes".into()], false)
+            .await
+            .unwrap();
+        let (rec, _) = a.interview_to_conduct(id).await.unwrap();
+        assert_eq!(next_question(&q, &rec.answers), None);
+        assert_eq!(
+            rec.answers.get("al_recruiter"),
+            Some(&AnswerValue::Choices(vec!["agency".into()]))
+        );
+        a.finish_interview(id, &[]).await.unwrap();
+
+        let (rec, _) = w
+            .store
+            .access(&w.coordinator, None)
+            .get_interview(id)
+            .await
+            .unwrap();
+        assert_eq!(rec.state, InterviewState::Finished);
+        assert!(rec.consent_at_ms.is_some());
+        assert!(rec.consent_sections.contains(&"stop".to_string()));
+        assert_eq!(rec.interviewee_lang, "ar");
+        assert_eq!(
+            rec.outcomes,
+            vec![
+                ("adult_labour".to_string(), Outcome::PresumedVictim),
+                ("ilo11".to_string(), Outcome::IndicatorsOnly)
+            ]
+        );
+        // Over: nothing more is accepted.
+        let r = a
+            .answer_interview(id, "al_hours", &["no".into()], false)
+            .await;
+        assert!(matches!(r, Err(StoreError::Conflict("interview_closed"))));
+        assert!(matches!(
+            a.stop_interview(id).await,
+            Err(StoreError::Conflict("interview_closed"))
+        ));
+
+        // Audit: every step, with ids and codes only.
+        let events = w
+            .store
+            .access(&w.auditor, None)
+            .audit_events(
+                AuditFilter {
+                    target_id: Some(id.to_string()),
+                    ..Default::default()
+                },
+                200,
+            )
+            .await
+            .unwrap();
+        let actions: Vec<&str> = events.iter().map(|e| e.event.action.as_str()).collect();
+        for expected in [
+            "interview.start",
+            "interview.consent",
+            "interview.answer",
+            "interview.finish",
+            "interview.read",
+        ] {
+            assert!(actions.contains(&expected), "{expected} in {actions:?}");
+        }
+        assert_eq!(
+            actions.iter().filter(|a| **a == "interview.answer").count(),
+            PRESUMED_VICTIM_ADULT_LABOUR.len() + 2
+        );
+        for e in &events {
+            assert!(!e.event.detail.contains("agency") && !e.event.detail.contains("al_"));
+        }
+        w.store.close().await;
+
+        // At rest: the sealed column holds neither question ids nor chosen answers.
+        let mut c = raw(&db).await;
+        let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT sealed FROM interviews")
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        for r in rows {
+            let text = String::from_utf8_lossy(&r);
+            assert!(!text.contains("al_recruiter") && !text.contains("agency"));
+            assert!(!text.contains("yes") && !text.contains("declined"));
+        }
+        if let Some(path) = db.sqlite_path() {
+            for p in [path.clone(), path.with_extension("db-wal")] {
+                if let Ok(bytes) = std::fs::read(&p) {
+                    assert!(
+                        !String::from_utf8_lossy(&bytes).contains("al_recruiter"),
+                        "{} holds answers in clear",
+                        p.display()
+                    );
+                }
+            }
+        }
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_answers_are_refused_with_the_field_and_nothing_is_written() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.interviewer, None);
+        let id = a.start_interview(new("first_contact", "fr")).await.unwrap();
+        a.record_consent(id, true).await.unwrap();
+        let before = count(&db, "SELECT version FROM interviews").await;
+        let cases: &[(&str, &[&str], &str, &str)] = &[
+            ("no_such_question", &["yes"], "question", "unknown_question"),
+            // Only asked after "migrated = yes".
+            ("fc_papers_truth", &["no"], "question", "not_relevant"),
+            ("fc_migrated", &["maybe"], "value", "unknown_choice"),
+            ("fc_migrated", &[], "value", "missing"),
+            ("fc_migrated", &["yes", "no"], "value", "too_many"),
+        ];
+        for (q, vals, field, code) in cases {
+            let vals: Vec<String> = vals.iter().map(|s| s.to_string()).collect();
+            match a.answer_interview(id, q, &vals, false).await {
+                Err(StoreError::Invalid(f)) => {
+                    assert_eq!((f[0].field, f[0].code), (*field, *code), "{q}")
+                }
+                other => panic!("{q}: {other:?}"),
+            }
+        }
+        assert_eq!(count(&db, "SELECT version FROM interviews").await, before);
+        // Bad starts: unknown questionnaire, unknown language, a person of nobody.
+        let mut bad = new("nope", "fr");
+        assert!(matches!(
+            a.start_interview(bad.clone()).await,
+            Err(StoreError::Invalid(_))
+        ));
+        bad = new("first_contact", "xx");
+        assert!(matches!(
+            a.start_interview(bad.clone()).await,
+            Err(StoreError::Invalid(_))
+        ));
+        bad = new("first_contact", "fr");
+        bad.person_id = Some(ally_core::PersonId::new());
+        assert!(matches!(
+            a.start_interview(bad).await,
+            Err(StoreError::Invalid(_))
+        ));
+        // Unknown fact at finish.
+        let r = a
+            .finish_interview(id, &[("made_up".into(), Answer::Yes)])
+            .await;
+        assert!(r.is_err());
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM interviews").await, 1);
+        // Refusing consent stops the interview.
+        let id2 = a.start_interview(new("child", "ti")).await.unwrap();
+        a.record_consent(id2, false).await.unwrap();
+        let (rec, _) = a.interview_to_conduct(id2).await.unwrap();
+        assert_eq!(rec.state, InterviewState::Stopped);
+        assert!(rec.consent_at_ms.is_none() && rec.answers.is_empty());
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn interviews_belong_to_their_organisation_and_roles_are_enforced() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.interviewer, None);
+        let id = a.start_interview(new("first_contact", "es")).await.unwrap();
+
+        // Another organisation: not found, for reading and for conducting.
+        let o = w.store.access(&w.other_org, None);
+        for r in [
+            o.get_interview(id).await.map(|_| ()),
+            o.interview_to_conduct(id).await.map(|_| ()),
+            o.record_consent(id, true).await,
+            o.stop_interview(id).await,
+        ] {
+            assert!(
+                matches!(r, Err(StoreError::Denied(Denied::OtherOrganisation))),
+                "{r:?}"
+            );
+        }
+        assert_eq!(
+            o.list_interviews(Page::default())
+                .await
+                .unwrap()
+                .items
+                .len(),
+            0
+        );
+
+        // An auditor neither reads nor conducts; a focal point conducts but does not read the
+        // organisation's list, only their own interviews.
+        let au = w.store.access(&w.auditor, None);
+        assert!(matches!(
+            au.get_interview(id).await,
+            Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
+        ));
+        assert!(matches!(
+            au.start_interview(new("first_contact", "es")).await,
+            Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
+        ));
+        let fp = w.store.access(&w.focal_point, None);
+        assert!(matches!(
+            fp.list_interviews(Page::default()).await,
+            Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
+        ));
+        let mine = fp
+            .start_interview(new("first_contact", "tl"))
+            .await
+            .unwrap();
+        let own = fp.list_my_interviews(Page::default()).await.unwrap();
+        assert_eq!(
+            own.items.iter().map(|i| i.id).collect::<Vec<_>>(),
+            vec![mine]
+        );
+        let all = a.list_interviews(Page::default()).await.unwrap();
+        assert_eq!(all.items.len(), 2);
+        // An unknown id answers not found.
+        assert!(matches!(
+            a.get_interview(uuid::Uuid::now_v7()).await,
+            Err(StoreError::NotFound)
+        ));
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn translation_reviews_are_per_organisation_audited_and_used_by_the_flow() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.interviewer, None);
+        let before = a.questionnaire("first_contact").await.unwrap();
+        let key = "fc_migrated.label";
+        assert!(
+            before.unreviewed("ar").contains(&key.to_string()),
+            "shipped Arabic is a machine translation"
+        );
+        a.review_translation("first_contact", "ar", key, "هل جئت من بلد آخر لهذا العمل؟")
+            .await
+            .unwrap();
+        let after = a.questionnaire("first_contact").await.unwrap();
+        let label = &after.question("fc_migrated").unwrap().label;
+        assert_eq!(label.get("ar"), Some("هل جئت من بلد آخر لهذا العمل؟"));
+        assert!(label.is_reviewed("ar"));
+        let reviews = a.translation_reviews("first_contact", "ar").await.unwrap();
+        assert_eq!(reviews.len(), 1);
+        // Another organisation still sees the shipped text.
+        let other = w
+            .store
+            .access(&w.other_org, None)
+            .questionnaire("first_contact")
+            .await
+            .unwrap();
+        assert!(
+            !other
+                .question("fc_migrated")
+                .unwrap()
+                .label
+                .is_reviewed("ar")
+        );
+        // Bad input and roles.
+        for (q, lang, k, t) in [
+            ("nope", "ar", key, "x"),
+            ("first_contact", "xx", key, "x"),
+            ("first_contact", "en", key, "x"),
+            ("first_contact", "ar", "nope.label", "x"),
+            ("first_contact", "ar", key, "   "),
+        ] {
+            assert!(
+                matches!(
+                    a.review_translation(q, lang, k, t).await,
+                    Err(StoreError::Invalid(_))
+                ),
+                "{q} {lang} {k}"
+            );
+        }
+        assert!(matches!(
+            w.store
+                .access(&w.auditor, None)
+                .review_translation("first_contact", "ar", key, "x")
+                .await,
+            Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
+        ));
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM questionnaire_reviews").await,
+            1
+        );
+        let events = w
+            .store
+            .access(&w.auditor, None)
+            .audit_events(
+                AuditFilter {
+                    action: Some("translation.review".into()),
+                    ..Default::default()
+                },
+                10,
+            )
+            .await
+            .unwrap();
+        let outcomes: Vec<&str> = events.iter().map(|e| e.event.outcome.as_str()).collect();
+        assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+        assert!(outcomes.contains(&"success") && outcomes.contains(&"denied"));
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_organisation_adds_its_own_question_mapped_to_an_indicator() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let c = w.store.access(&w.coordinator, None);
+        let ind = "adult_labour.coercion_at_destination.withholding_of_wages";
+        let qid = c
+            .add_questionnaire_question(
+                "first_contact",
+                "Does someone else keep your bank card?",
+                ind,
+                true,
+            )
+            .await
+            .unwrap();
+        assert_eq!(qid, "org_1");
+        // Bad input: unknown indicator, one of a set the questionnaire does not cover, empty label.
+        for (q, label, i) in [
+            ("first_contact", "x", "made.up"),
+            (
+                "first_contact",
+                "x",
+                "child_labour.coercion_at_destination.debt_bondage",
+            ),
+            ("first_contact", " ", ind),
+            ("nope", "x", ind),
+        ] {
+            assert!(
+                matches!(
+                    c.add_questionnaire_question(q, label, i, true).await,
+                    Err(StoreError::Invalid(_))
+                ),
+                "{q} {i}"
+            );
+        }
+        // Only the coordinator's role manages questionnaires.
+        assert!(matches!(
+            w.store
+                .access(&w.interviewer, None)
+                .add_questionnaire_question("first_contact", "x", ind, true)
+                .await,
+            Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
+        ));
+        // The organisation's interviews ask it (after the shipped questions); a "yes" counts
+        // for the indicator. Another organisation does not see it.
+        let a = w.store.access(&w.interviewer, None);
+        let id = a.start_interview(new("first_contact", "en")).await.unwrap();
+        a.record_consent(id, true).await.unwrap();
+        loop {
+            let (rec, q) = a.interview_to_conduct(id).await.unwrap();
+            let Some(next) = next_question(&q, &rec.answers) else {
+                break;
+            };
+            let v = if next == "org_1" { Some("yes") } else { None };
+            let vals: Vec<String> = v.map(|s| vec![s.to_owned()]).unwrap_or_default();
+            a.answer_interview(id, next, &vals, v.is_none())
+                .await
+                .unwrap();
+        }
+        let (rec, q) = a.interview_to_conduct(id).await.unwrap();
+        assert_eq!(
+            rec.answers.get("org_1"),
+            Some(&AnswerValue::Choice("yes".into()))
+        );
+        let s = ally_core::screening::Screening::builtin().unwrap();
+        let i =
+            ally_core::questionnaire::answer::screening_input(&q, &rec.answers, &[], &s).unwrap();
+        assert_eq!(s.answer(&i, ind), Some(Answer::Yes));
+        let other = w
+            .store
+            .access(&w.other_org, None)
+            .questionnaire("first_contact")
+            .await
+            .unwrap();
+        assert!(other.question("org_1").is_none());
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
