@@ -541,7 +541,21 @@ impl Access<'_> {
                 .await?;
             return Err(StoreError::NotFound);
         };
-        self.authorize(action, rec.org_id, target).await?;
+        self.authorize(action, rec.org_id, target.clone()).await?;
+        // Conducting is not reading: a principal without `InterviewRead` (a community focal
+        // point) reaches only the interviews they hold themselves, not a colleague's answers.
+        if rec.interviewer_id != self.principal.user_id
+            && !self.principal.may(Action::InterviewRead)
+        {
+            self.record(self.event(
+                action.as_str(),
+                target,
+                AuditOutcome::Denied,
+                "not_own_interview".into(),
+            ))
+            .await?;
+            return Err(StoreError::NotFound);
+        }
         Ok(rec)
     }
 

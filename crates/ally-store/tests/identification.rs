@@ -318,6 +318,18 @@ async fn interviews_belong_to_their_organisation_and_roles_are_enforced() {
         );
         let all = a.list_interviews(Page::default()).await.unwrap();
         assert_eq!(all.items.len(), 2);
+        // The focal point conducts their own interview, but cannot open a colleague's (its
+        // answers and result), while the interviewer, who reads interviews, can open both.
+        assert!(fp.interview_to_conduct(mine).await.is_ok());
+        assert!(matches!(
+            fp.interview_to_conduct(id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            fp.record_consent(id, true).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(a.interview_to_conduct(mine).await.is_ok());
         // An unknown id answers not found.
         assert!(matches!(
             a.get_interview(uuid::Uuid::now_v7()).await,
