@@ -129,9 +129,9 @@ pub(crate) fn roles_from_text(s: &str) -> Vec<Role> {
 
 /// Operations on behalf of one principal.
 pub struct Access<'a> {
-    store: &'a Store,
-    principal: &'a Principal,
-    client: Option<String>,
+    pub(crate) store: &'a Store,
+    pub(crate) principal: &'a Principal,
+    pub(crate) client: Option<String>,
 }
 
 impl Store {
@@ -168,7 +168,7 @@ pub(crate) fn id_col<T: std::str::FromStr>(row: &sqlx::any::AnyRow, column: &str
     parse_id(&row.try_get::<String, _>(column)?)
 }
 
-fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
+pub(crate) fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
     s.parse()
         .map_err(|_| StoreError::Corrupt("malformed id in database"))
 }
@@ -178,7 +178,7 @@ impl Access<'_> {
         self.principal
     }
 
-    fn event(
+    pub(crate) fn event(
         &self,
         action: &str,
         target: Option<(&str, String)>,
@@ -205,7 +205,19 @@ impl Access<'_> {
         owner: OrgId,
         target: Option<(&str, String)>,
     ) -> Result<()> {
-        match authz::authorize(self.principal, action, owner, &[]) {
+        self.authorize_granted(action, owner, &[], target).await
+    }
+
+    /// The gate with the grants other organisations hold on the record (referrals, shared
+    /// reports): decides, and audits a denial.
+    pub(crate) async fn authorize_granted(
+        &self,
+        action: Action,
+        owner: OrgId,
+        grants: &[authz::Grant],
+        target: Option<(&str, String)>,
+    ) -> Result<()> {
+        match authz::authorize(self.principal, action, owner, grants) {
             Ok(()) => Ok(()),
             Err(denied) => {
                 let detail = match denied {
@@ -232,7 +244,7 @@ impl Access<'_> {
         self.authorize(action, self.principal.org_id, None).await
     }
 
-    async fn record(&self, e: AuditEvent) -> Result<()> {
+    pub(crate) async fn record(&self, e: AuditEvent) -> Result<()> {
         self.store.audit_writer().record(e).await
     }
 

@@ -89,6 +89,17 @@ impl JobRunner {
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "job claim failed"),
             }
+            // Protection (issue 4): flag closed cases past retention, once a day.
+            if let Ok(true) = self
+                .claim("protection_retention", 24 * 60 * 60 * 1000)
+                .await
+                && let Err(e) = self
+                    .store
+                    .flag_protection_retention(&crate::protection::default_retention())
+                    .await
+            {
+                tracing::warn!(error = %e, "retention job failed");
+            }
         }
     }
 }

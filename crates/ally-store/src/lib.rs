@@ -18,7 +18,7 @@ mod identification;
 mod information;
 mod jobs;
 mod labour;
-mod protection;
+pub mod protection;
 pub mod testing;
 
 use std::sync::Arc;
@@ -31,6 +31,7 @@ pub use auth::{ApiTokenInfo, SessionInfo, SessionStage, SignInError, SignInStep,
 pub use crypto::{CryptoError, MasterKey};
 pub use db::Backend;
 pub use jobs::JobRunner;
+pub use protection::{CaseContent, CaseView, NewCase, OpenedCase, SafetyPlan, SharedCase};
 
 use ally_core::audit::ChainBroken;
 use ally_core::authz::Denied;
