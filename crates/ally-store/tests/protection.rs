@@ -497,7 +497,7 @@ async fn referral_grants_follow_consent_and_revocation() {
         assert_eq!(outgoing[0].referral.status.as_str(), "accepted");
 
         // Withdrawal of the consent revokes the referral at once: the recipient gets 404.
-        let revoked = a.withdraw_consent(consent).await.unwrap();
+        let (_, revoked) = a.withdraw_consent(consent).await.unwrap();
         assert_eq!(revoked, 1);
         let e = s.open_case(id).await.unwrap_err();
         assert!(is_not_found(&e), "{e:?}");

@@ -438,7 +438,7 @@ impl Access<'_> {
 
     /// Withdraws a given consent: effective at once; the referrals it covered are revoked in
     /// the same transaction (their recipients lose access).
-    pub async fn withdraw_consent(&self, consent: ConsentId) -> Result<usize> {
+    pub async fn withdraw_consent(&self, consent: ConsentId) -> Result<(CaseId, usize)> {
         let case_id: Option<String> =
             sqlx::query_scalar("SELECT case_id FROM prot_consents WHERE id = $1")
                 .bind(consent.to_string())
@@ -505,7 +505,7 @@ impl Access<'_> {
             }
         }
         self.store.commit_audited(tx, &events).await?;
-        Ok(w.revoke_referrals.len())
+        Ok((case, w.revoke_referrals.len()))
     }
 
     async fn save_referral_status(
@@ -670,7 +670,7 @@ impl Access<'_> {
 
     /// Accept, decline (with a reason) or complete as the recipient; revoke (with a reason) as
     /// the sender. Only the parties may act: anyone else gets "not found".
-    pub async fn act_on_referral(&self, id: ReferralId, action: ReferralAction) -> Result<()> {
+    pub async fn act_on_referral(&self, id: ReferralId, action: ReferralAction) -> Result<CaseId> {
         let target = Some(("referral", id.to_string()));
         let Some(view) = self.load_referral(&id.to_string()).await? else {
             self.authorize_granted(Action::ReferralManage, self.principal.org_id, &[], target)
@@ -715,7 +715,7 @@ impl Access<'_> {
             format!("case={} status={}", r.case, next.status.as_str()),
         );
         self.store.commit_audited(tx, &[ev]).await?;
-        Ok(())
+        Ok(r.case)
     }
 
     /// Referrals to and from the principal's organisation (the inbox and the outbox).
@@ -800,14 +800,14 @@ pub(crate) async fn case_groups(
     };
     push(
         FieldGroup::Identity,
-        "case-field-reference",
+        "prot-field-reference",
         v.content.reference.clone(),
     );
     if let Some(i) = &identity {
-        push(FieldGroup::Identity, "case-field-person", i.display_name());
+        push(FieldGroup::Identity, "prot-field-person", i.display_name());
         push(
             FieldGroup::Identity,
-            "case-field-birth",
+            "prot-field-birth",
             i.birth
                 .iter()
                 .map(|b| b.to_input())
@@ -816,27 +816,27 @@ pub(crate) async fn case_groups(
         );
         push(
             FieldGroup::Identity,
-            "case-field-nationalities",
+            "prot-field-nationalities",
             i.nationalities.join(", "),
         );
         push(
             FieldGroup::Identity,
-            "case-field-languages",
+            "prot-field-languages",
             i.languages.join(", "),
         );
         push(
             FieldGroup::Contact,
-            "case-field-phones",
+            "prot-field-phones",
             i.phones.join(", "),
         );
         push(
             FieldGroup::Contact,
-            "case-field-addresses",
+            "prot-field-addresses",
             i.addresses.join("; "),
         );
         push(
             FieldGroup::Documents,
-            "case-field-documents",
+            "prot-field-documents",
             i.documents
                 .iter()
                 .map(ally_core::person::format_document)
@@ -846,52 +846,52 @@ pub(crate) async fn case_groups(
     }
     push(
         FieldGroup::Contact,
-        "case-field-contact",
+        "prot-field-contact",
         v.content.contact.clone(),
     );
     let s = &v.content.safety;
-    push(FieldGroup::Contact, "case-field-risk", s.risk.clone());
-    push(FieldGroup::Contact, "case-field-threats", s.threats.clone());
+    push(FieldGroup::Contact, "prot-field-risk", s.risk.clone());
+    push(FieldGroup::Contact, "prot-field-threats", s.threats.clone());
     push(
         FieldGroup::Contact,
-        "case-field-avoid",
+        "prot-field-avoid",
         s.contacts_to_avoid.clone(),
     );
     push(
         FieldGroup::Contact,
-        "case-field-channel",
+        "prot-field-channel",
         s.safe_channel.clone(),
     );
     push(
         FieldGroup::Contact,
-        "case-field-code-word",
+        "prot-field-code-word",
         s.code_word.clone(),
     );
     push(
         FieldGroup::CaseSummary,
-        "case-field-state",
+        "prot-field-state",
         v.lifecycle.state().as_str().to_owned(),
     );
     push(
         FieldGroup::CaseSummary,
-        "case-field-identified",
+        "prot-field-identified",
         d2s(v.lifecycle.identified_on()),
     );
     if let Some(r) = v.lifecycle.reflection() {
         push(
             FieldGroup::CaseSummary,
-            "case-field-reflection-end",
+            "prot-field-reflection-end",
             d2s(r.last_day()),
         );
     }
     push(
         FieldGroup::CaseSummary,
-        "case-field-summary",
+        "prot-field-summary",
         v.content.summary.clone(),
     );
     push(
         FieldGroup::Exploitation,
-        "case-field-exploitation-types",
+        "prot-field-exploitation-types",
         v.facts
             .exploitation
             .iter()
@@ -901,30 +901,30 @@ pub(crate) async fn case_groups(
     );
     push(
         FieldGroup::Exploitation,
-        "case-field-exploitation",
+        "prot-field-exploitation",
         v.content.exploitation.clone(),
     );
     push(
         FieldGroup::Health,
-        "case-field-health",
+        "prot-field-health",
         v.content.health.clone(),
     );
     push(
         FieldGroup::Needs,
-        "case-field-needs",
+        "prot-field-needs",
         v.content.needs.clone(),
     );
     for svc in &v.services {
         push(
             FieldGroup::Needs,
-            "case-field-service",
+            "prot-field-service",
             format!("{} ({})", svc.kind.as_str(), svc.status.as_str()),
         );
     }
     for p in &v.proceedings {
         push(
             FieldGroup::Judicial,
-            "case-field-proceedings",
+            "prot-field-proceedings",
             format!(
                 "{} / {} / {}",
                 p.stage.as_str(),
@@ -934,17 +934,17 @@ pub(crate) async fn case_groups(
         );
     }
     for c in &v.court_dates {
-        push(FieldGroup::Judicial, "case-field-court-date", d2s(c.on));
+        push(FieldGroup::Judicial, "prot-field-court-date", d2s(c.on));
     }
     push(
         FieldGroup::Immigration,
-        "case-field-immigration",
+        "prot-field-immigration",
         v.content.immigration.clone(),
     );
     for p in &v.permits {
         push(
             FieldGroup::Immigration,
-            "case-field-permit",
+            "prot-field-permit",
             format!(
                 "{} {}{}",
                 d2s(p.applied_on),
@@ -958,7 +958,7 @@ pub(crate) async fn case_groups(
     for c in &v.compensation {
         push(
             FieldGroup::Compensation,
-            "case-field-compensation",
+            "prot-field-compensation",
             format!(
                 "{} {} / {} / {}",
                 c.currency,
