@@ -83,3 +83,14 @@ pub fn default_retention() -> ally_core::protection::RetentionPolicy {
     use ally_core::protection::{RecordType, RetentionPolicy};
     RetentionPolicy::new().with(RecordType::Case, 3650)
 }
+
+impl crate::Store {
+    /// The id of the user with this e-mail (operator tooling and the demo).
+    pub async fn user_id_operator(&self, email: &str) -> crate::Result<Option<ally_core::UserId>> {
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(&self.db().pool)
+            .await?;
+        Ok(id.and_then(|s| s.parse().ok()))
+    }
+}
