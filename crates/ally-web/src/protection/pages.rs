@@ -801,7 +801,16 @@ fn shared_page(v: &Viewer, s: SharedCase) -> SharedPage {
             .map(|(g, vals)| {
                 (
                     label(tr, "prot-group", g.as_str()),
-                    vals.iter().map(|(k, val)| (tr.t(k), val.clone())).collect(),
+                    vals.iter()
+                        .map(|(k, val)| {
+                            let shown = if *k == "prot-field-state" {
+                                label(tr, "prot-state", val)
+                            } else {
+                                val.clone()
+                            };
+                            (tr.t(k), shown)
+                        })
+                        .collect(),
                 )
             })
             .collect(),
