@@ -31,6 +31,14 @@ fn boss(org: OrgId) -> Principal {
     }
 }
 
+fn who_creates(org: OrgId) -> Principal {
+    Principal {
+        user_id: UserId::new(),
+        org_id: org,
+        roles: vec![Role::Caseworker],
+    }
+}
+
 fn consent_to(to: OrgId, scope: &[FieldGroup]) -> NewConsent {
     NewConsent {
         purpose: ConsentPurpose::Referral,
@@ -80,6 +88,9 @@ struct Ids {
     case: CaseId,
     consent: ConsentId,
     proceedings: String,
+    /// A user and a person of the organisation.
+    user: String,
+    person: String,
     /// Sent by the organisation to the partner.
     referral_out: ReferralId,
     /// Sent by the partner to the organisation.
@@ -121,7 +132,29 @@ async fn fresh(store: &Store, org: OrgId, partner: OrgId) -> Ids {
         .send_referral(pcase, referral(org, &[FieldGroup::Needs]))
         .await
         .unwrap();
+    let user = store
+        .add_user_operator(
+            org,
+            NewUser {
+                email: format!("{}@matrix.test", uuid::Uuid::now_v7()),
+                display_name: "Assignable".into(),
+                roles: vec![Role::Caseworker],
+                password: PASSWORD.into(),
+                locale: "en".into(),
+            },
+        )
+        .await
+        .unwrap()
+        .to_string();
+    let person = store
+        .access(&who_creates(org), None)
+        .create_person(person_form("Linked").validate(2026).unwrap())
+        .await
+        .unwrap()
+        .to_string();
     Ids {
+        user,
+        person,
         case,
         consent,
         proceedings,
@@ -144,6 +177,8 @@ fn body_for(path: &str, csrf: &str, partner: OrgId, ids: &Ids) -> Option<(String
         "/cases" => f(&[("reference", "New matrix case")]),
         "/cases/{id}/details" => f(&[("reference", "Renamed"), ("version", "1"), ("risk", "low")]),
         "/cases/{id}/transition" => f(&[("action", "start_assistance")]),
+        "/cases/{id}/caseworkers" => f(&[("user", &ids.user)]),
+        "/cases/{id}/persons" => f(&[("person", &ids.person), ("role", "relative")]),
         "/cases/{id}/services" => f(&[("kind", "medical_care"), ("status", "requested")]),
         "/cases/{id}/tasks" => f(&[("task", "Call the lawyer")]),
         "/cases/{id}/proceedings" => f(&[("stage", "complaint_filed"), ("victim_role", "witness"), ("opened_on", &today)]),

@@ -623,6 +623,7 @@ impl Access<'_> {
             });
         }
         let consents = self.consents_of(case.id, org).await?;
+        let persons = self.linked_persons(case.id, org).await?;
         let legal_bases = self.legal_bases_of(case.id, org).await?;
         let referrals = self.referrals_of(case.id).await?;
         Ok(CaseView {
@@ -637,6 +638,7 @@ impl Access<'_> {
             may_be_child: case.may_be_child,
             content: case.content,
             caseworkers,
+            persons,
             history,
             services,
             tasks,
@@ -1277,3 +1279,94 @@ mod tests {
         assert!(decimal("5.", "x").is_err());
     }
 }
+
+impl Access<'_> {
+    /// The organisation's users who may work on cases (for assigning caseworkers and tasks).
+    pub async fn case_assignable_users(&self) -> Result<Vec<(UserId, String)>> {
+        let org = self.principal.org_id;
+        self.authorize_granted(Action::CaseUpdate, org, &[], None)
+            .await?;
+        let rows = sqlx::query(
+            "SELECT id, display_name, roles FROM users WHERE org_id = $1 AND disabled = 0 ORDER BY display_name",
+        )
+        .bind(org.to_string())
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let roles = crate::access::roles_from_text(&r.try_get::<String, _>("roles")?);
+            if roles
+                .iter()
+                .any(|role| ally_core::authz::role_allows(*role, Action::CaseRead))
+            {
+                out.push((id_col(&r, "id")?, r.try_get("display_name")?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Links a person of the organisation to the case with a role (victim, relative, witness,
+    /// suspect); linking again changes the role.
+    pub async fn link_person(&self, case: CaseId, person: PersonId, role: &str) -> Result<()> {
+        let row = self.case_for(case, Action::CaseUpdate).await?;
+        if !PERSON_ROLES.contains(&role) {
+            return Err(invalid("role", "invalid"));
+        }
+        let owner: Option<String> = sqlx::query_scalar("SELECT org_id FROM persons WHERE id = $1")
+            .bind(person.to_string())
+            .fetch_optional(&self.store.db().pool)
+            .await?;
+        if owner.as_deref() != Some(row.org_id.to_string().as_str()) {
+            return Err(invalid("person", "not_found"));
+        }
+        let db = self.store.db();
+        let mut tx = db.begin_write().await?;
+        sqlx::query("DELETE FROM prot_case_persons WHERE case_id = $1 AND person_id = $2")
+            .bind(case.to_string())
+            .bind(person.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO prot_case_persons (case_id, person_id, role) VALUES ($1, $2, $3)")
+            .bind(case.to_string())
+            .bind(person.to_string())
+            .bind(role)
+            .execute(&mut *tx)
+            .await?;
+        let ev = self.event(
+            "case.link_person",
+            Some(("case", case.to_string())),
+            AuditOutcome::Success,
+            format!("person={person} role={role}"),
+        );
+        self.store.commit_audited(tx, &[ev]).await?;
+        Ok(())
+    }
+
+    /// The persons linked to a case, with their roles and names (the lead organisation's).
+    pub(crate) async fn linked_persons(
+        &self,
+        case: CaseId,
+        org: OrgId,
+    ) -> Result<Vec<(PersonId, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT person_id, role FROM prot_case_persons WHERE case_id = $1 ORDER BY role, person_id",
+        )
+        .bind(case.to_string())
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let id: PersonId = id_col(&r, "person_id")?;
+            let name = self
+                .person_identity(org, id)
+                .await?
+                .map(|i| i.display_name())
+                .unwrap_or_default();
+            out.push((id, r.try_get("role")?, name));
+        }
+        Ok(out)
+    }
+}
+
+/// The roles a person can have in a case.
+pub const PERSON_ROLES: &[&str] = &["victim", "relative", "witness", "suspect", "other"];

@@ -24,6 +24,7 @@ use time::Date;
 
 use crate::StoreError;
 
+pub use cases::PERSON_ROLES;
 pub use model::*;
 
 pub(crate) fn today() -> Date {

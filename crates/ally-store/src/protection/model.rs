@@ -224,6 +224,8 @@ pub struct CaseView {
     pub may_be_child: bool,
     pub content: CaseContent,
     pub caseworkers: Vec<(UserId, String)>,
+    /// Linked persons: id, role in the case, name.
+    pub persons: Vec<(PersonId, String, String)>,
     pub history: Vec<CaseEvent>,
     pub services: Vec<ServiceRecord>,
     pub tasks: Vec<PlanTask>,

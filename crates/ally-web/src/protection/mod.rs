@@ -38,6 +38,8 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/cases/{id}/edit", Session, A::CaseUpdate),
     r("POST", "/cases/{id}/details", Session, A::CaseUpdate),
     r("POST", "/cases/{id}/transition", Session, A::CaseUpdate),
+    r("POST", "/cases/{id}/caseworkers", Session, A::CaseUpdate),
+    r("POST", "/cases/{id}/persons", Session, A::CaseUpdate),
     r("POST", "/cases/{id}/services", Session, A::CaseUpdate),
     r("POST", "/cases/{id}/tasks", Session, A::CaseUpdate),
     r("POST", "/cases/{id}/proceedings", Session, A::CaseUpdate),
@@ -102,6 +104,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/cases/{id}/edit", get(p::case_edit))
         .route("/cases/{id}/details", post(p::case_details))
         .route("/cases/{id}/transition", post(p::case_transition))
+        .route("/cases/{id}/caseworkers", post(p::caseworker_add))
+        .route("/cases/{id}/persons", post(p::person_link))
         .route("/cases/{id}/services", post(p::service_add))
         .route("/cases/{id}/tasks", post(p::task_add))
         .route("/cases/{id}/proceedings", post(p::proceedings_add))

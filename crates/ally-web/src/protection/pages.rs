@@ -194,6 +194,7 @@ struct CasesPage {
     may_create: bool,
     next: Option<String>,
     prev: Option<String>,
+    retention: Vec<String>,
 }
 
 pub(crate) async fn cases(v: Viewer, Query(q): Query<ListQuery>) -> PageResult {
@@ -202,6 +203,12 @@ pub(crate) async fn cases(v: Viewer, Query(q): Query<ListQuery>) -> PageResult {
     let state = CaseState::parse(&q.state);
     let page = Page::new(q.offset, 50);
     let items = access.list_cases(state, page).await?;
+    let retention = access
+        .retention_flags()
+        .await?
+        .into_iter()
+        .map(|f| f.record_id)
+        .collect();
     let tr = &v.ctx.tr;
     let full = items.len() as i64 == page.limit;
     let st = state.map(|s| s.as_str()).unwrap_or("");
@@ -228,6 +235,7 @@ pub(crate) async fn cases(v: Viewer, Query(q): Query<ListQuery>) -> PageResult {
                 (page.offset - page.limit).max(0)
             )
         }),
+        retention,
     })
 }
 
@@ -405,7 +413,9 @@ struct CasePage {
     outcomes: Vec<(String, String)>,
     initial_stages: Vec<(String, String)>,
     victim_roles: Vec<(String, String)>,
-    workers: Vec<(String, String)>,
+    assignable: Vec<(String, String)>,
+    persons: Vec<(String, String, String)>,
+    person_roles: Vec<(String, String)>,
     today: String,
     may_update: bool,
     may_consent: bool,
@@ -433,7 +443,17 @@ async fn render_case(v: &Viewer, id: CaseId, error: Option<String>) -> PageResul
                 .filter(|e| e.org_id != p.org_id.to_string())
                 .map(|e| (e.org_id, e.name))
                 .collect();
-            html(&case_page(v, *view, orgs, error))?
+            let assignable = if p.may(Action::CaseUpdate) {
+                access
+                    .case_assignable_users()
+                    .await?
+                    .into_iter()
+                    .map(|(id, n)| (id.to_string(), n))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            html(&case_page(v, *view, orgs, assignable, error))?
         }
         OpenedCase::Shared(shared) => html(&shared_page(v, shared))?,
     };
@@ -444,6 +464,7 @@ fn case_page(
     v: &Viewer,
     c: CaseView,
     orgs: Vec<(String, String)>,
+    assignable: Vec<(String, String)>,
     error: Option<String>,
 ) -> CasePage {
     let tr = &v.ctx.tr;
@@ -712,10 +733,21 @@ fn case_page(
         ),
         initial_stages: opts(tr, "prot-stage", &initial, ProceedingsStage::as_str),
         victim_roles: opts(tr, "prot-victim-role", VictimRole::ALL, VictimRole::as_str),
-        workers: c
-            .caseworkers
+        assignable,
+        persons: c
+            .persons
             .iter()
-            .map(|(id, n)| (id.to_string(), n.clone()))
+            .map(|(id, role, name)| {
+                (
+                    id.to_string(),
+                    label(tr, "prot-person-role", role),
+                    name.clone(),
+                )
+            })
+            .collect(),
+        person_roles: ally_store::protection::PERSON_ROLES
+            .iter()
+            .map(|r| ((*r).to_owned(), label(tr, "prot-person-role", r)))
             .collect(),
         today: ally_store_d2s(today()),
         may_update: p.may(Action::CaseUpdate),
@@ -896,6 +928,44 @@ pub(crate) async fn case_transition(
             },
         };
         a.transition_case(id, action).await?;
+        Ok(())
+    }
+    .await;
+    finish(&v, id, r).await
+}
+
+pub(crate) async fn caseworker_add(
+    v: Viewer,
+    Path(id): Path<String>,
+    Posted { data, csrf }: Body,
+) -> PageResult {
+    let f = Form(data);
+    let (id, p) = begin(&v, &id, &csrf)?;
+    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let r: Result<(), Refused> = async {
+        let user = f.get("user").parse().map_err(|_| ("user", "required"))?;
+        a.assign_caseworker(id, user).await?;
+        Ok(())
+    }
+    .await;
+    finish(&v, id, r).await
+}
+
+pub(crate) async fn person_link(
+    v: Viewer,
+    Path(id): Path<String>,
+    Posted { data, csrf }: Body,
+) -> PageResult {
+    let f = Form(data);
+    let (id, p) = begin(&v, &id, &csrf)?;
+    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let r: Result<(), Refused> = async {
+        let person = f
+            .get("person")
+            .trim()
+            .parse()
+            .map_err(|_| ("person", "invalid"))?;
+        a.link_person(id, person, f.get("role")).await?;
         Ok(())
     }
     .await;
