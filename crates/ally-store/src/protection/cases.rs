@@ -1264,22 +1264,6 @@ pub(crate) async fn refresh_deadlines(tx: &mut WriteTx, case: CaseId) -> Result<
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::decimal;
-
-    #[test]
-    fn amounts_are_exact_decimals() {
-        assert_eq!(decimal("1200.5", "x").ok().as_deref(), Some("1200.50"));
-        assert_eq!(decimal("007", "x").ok().as_deref(), Some("7"));
-        assert!(decimal("1.234", "x").is_err());
-        assert!(decimal("-3", "x").is_err());
-        assert!(decimal("1e3", "x").is_err());
-        assert!(decimal("", "x").is_err());
-        assert!(decimal("5.", "x").is_err());
-    }
-}
-
 impl Access<'_> {
     /// The organisation's users who may work on cases (for assigning caseworkers and tasks).
     pub async fn case_assignable_users(&self) -> Result<Vec<(UserId, String)>> {
@@ -1370,3 +1354,19 @@ impl Access<'_> {
 
 /// The roles a person can have in a case.
 pub const PERSON_ROLES: &[&str] = &["victim", "relative", "witness", "suspect", "other"];
+
+#[cfg(test)]
+mod tests {
+    use super::decimal;
+
+    #[test]
+    fn amounts_are_exact_decimals() {
+        assert_eq!(decimal("1200.5", "x").ok().as_deref(), Some("1200.50"));
+        assert_eq!(decimal("007", "x").ok().as_deref(), Some("7"));
+        assert!(decimal("1.234", "x").is_err());
+        assert!(decimal("-3", "x").is_err());
+        assert!(decimal("1e3", "x").is_err());
+        assert!(decimal("", "x").is_err());
+        assert!(decimal("5.", "x").is_err());
+    }
+}
