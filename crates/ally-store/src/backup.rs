@@ -339,6 +339,21 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
         ],
     ),
     (
+        "prot_lead_transfers",
+        &[
+            ("id", T),
+            ("case_id", T),
+            ("referral_id", T),
+            ("from_org", T),
+            ("to_org", T),
+            ("proposed_on", T),
+            ("proposed_by", T),
+            ("status", T),
+            ("decided_on", T),
+            ("created_at", I),
+        ],
+    ),
+    (
         "prot_retention_flags",
         &[
             ("record_type", T),

@@ -742,3 +742,79 @@ async fn retention_job_flags_closed_cases_past_their_period() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn lead_transfer_is_a_separate_act_and_moves_the_case() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let id = new_case(&w, "Transfer T-1").await;
+        let a = w.store.access(&w.cw, None);
+        let s = w.store.access(&w.shelter_cw, None);
+        a.record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
+            .await
+            .unwrap();
+        a.add_service(
+            id,
+            NewService {
+                kind: ServiceKind::MedicalCare,
+                provider_org: None,
+                start_on: None,
+                end_on: None,
+                status: ServiceStatus::Requested,
+                outcome: "Clinic appointment".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let rid = a
+            .send_referral(id, referral_to(w.shelter, &[FieldGroup::Needs]))
+            .await
+            .unwrap();
+        // Not before the referral is accepted; never by the recipient.
+        let e = a.propose_lead_transfer(rid).await.unwrap_err();
+        assert!(
+            matches!(&e, StoreError::Invalid(f) if f[0].code == "referral_not_accepted"),
+            "{e:?}"
+        );
+        s.act_on_referral(rid, ReferralAction::Accept)
+            .await
+            .unwrap();
+        assert!(s.propose_lead_transfer(rid).await.is_err());
+        // Accepting the referral did not move the lead.
+        assert!(matches!(
+            a.open_case(id).await.unwrap(),
+            OpenedCase::Full(_)
+        ));
+        a.propose_lead_transfer(rid).await.unwrap();
+        // A decline leaves everything as it was; a new proposal can then be accepted.
+        s.answer_lead_transfer(rid, false).await.unwrap();
+        assert!(matches!(
+            s.open_case(id).await.unwrap(),
+            OpenedCase::Shared(_)
+        ));
+        a.propose_lead_transfer(rid).await.unwrap();
+        assert!(
+            a.answer_lead_transfer(rid, true).await.is_err(),
+            "only the recipient answers"
+        );
+        s.answer_lead_transfer(rid, true).await.unwrap();
+        let OpenedCase::Full(v) = s.open_case(id).await.unwrap() else {
+            panic!("the new lead sees the whole case")
+        };
+        assert_eq!(v.org_id, w.shelter);
+        assert_eq!(
+            v.content.safety.code_word, "blue umbrella",
+            "re-sealed intact"
+        );
+        assert_eq!(v.services[0].outcome, "Clinic appointment");
+        assert!(
+            is_not_found(&a.open_case(id).await.unwrap_err()),
+            "the former lead keeps no access"
+        );
+        s.transition_case(id, CaseAction::StartAssistance)
+            .await
+            .unwrap();
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}

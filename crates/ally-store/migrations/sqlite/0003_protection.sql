@@ -233,3 +233,17 @@ CREATE TABLE prot_retention_flags (
     flagged_at BIGINT NOT NULL,
     PRIMARY KEY (record_type, record_id)
 );
+
+CREATE TABLE prot_lead_transfers (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    referral_id TEXT NOT NULL,
+    from_org TEXT NOT NULL,
+    to_org TEXT NOT NULL,
+    proposed_on TEXT NOT NULL,
+    proposed_by TEXT NOT NULL,
+    status TEXT NOT NULL,
+    decided_on TEXT,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX prot_lead_transfers_referral ON prot_lead_transfers (referral_id);

@@ -14,6 +14,7 @@ mod directory;
 mod lifecycle;
 pub mod model;
 mod sharing;
+mod transfer;
 
 use std::collections::BTreeSet;
 

@@ -206,6 +206,8 @@ pub struct ConsentView {
 #[derive(Debug, Clone)]
 pub struct ReferralView {
     pub referral: Referral,
+    /// The latest lead transfer on it: `proposed`, `accepted` or `declined`.
+    pub lead_transfer: Option<String>,
     pub from_name: String,
     pub to_name: String,
 }

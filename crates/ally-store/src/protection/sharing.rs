@@ -279,6 +279,7 @@ impl Access<'_> {
             history,
         };
         Ok(Some(ReferralView {
+            lead_transfer: self.lead_transfer_status(id).await?,
             from_name: self.org_name(from_org).await?,
             to_name: self.org_name(to_org).await?,
             referral,
