@@ -95,6 +95,10 @@ struct Ids {
     referral_out: ReferralId,
     /// Sent by the partner to the organisation.
     referral_in: ReferralId,
+    /// Sent by the organisation, accepted by the partner (the lead can be handed over).
+    referral_accepted: ReferralId,
+    /// Sent by the partner, accepted by the organisation, lead transfer proposed by the partner.
+    referral_lead: ReferralId,
 }
 
 async fn fresh(store: &Store, org: OrgId, partner: OrgId) -> Ids {
@@ -152,7 +156,24 @@ async fn fresh(store: &Store, org: OrgId, partner: OrgId) -> Ids {
         .await
         .unwrap()
         .to_string();
+    let referral_accepted = a
+        .send_referral(case, referral(partner, &[FieldGroup::Needs]))
+        .await
+        .unwrap();
+    pa.act_on_referral(referral_accepted, ReferralAction::Accept)
+        .await
+        .unwrap();
+    let referral_lead = pa
+        .send_referral(pcase, referral(org, &[FieldGroup::Needs]))
+        .await
+        .unwrap();
+    a.act_on_referral(referral_lead, ReferralAction::Accept)
+        .await
+        .unwrap();
+    pa.propose_lead_transfer(referral_lead).await.unwrap();
     Ids {
+        referral_accepted,
+        referral_lead,
         user,
         person,
         case,
@@ -187,7 +208,11 @@ fn body_for(path: &str, csrf: &str, partner: OrgId, ids: &Ids) -> Option<(String
         "/cases/{id}/permits" => f(&[("applied_on", &today), ("decision", "pending")]),
         "/cases/{id}/compensation" => f(&[("filed_on", &today), ("currency", "EUR"), ("claimed", "1200.50")]),
         "/cases/{id}/consents" => f(&[("purpose", "services"), ("scope", "needs"), ("language", "ro"), ("decision", "given")]),
-        "/consents/{id}/withdraw" | "/referrals/{id}/accept" => f(&[]),
+        "/consents/{id}/withdraw"
+        | "/referrals/{id}/accept"
+        | "/referrals/{id}/lead"
+        | "/referrals/{id}/lead/accept"
+        | "/referrals/{id}/lead/decline" => f(&[]),
         "/cases/{id}/referrals" => f(&[("to_org", &partner), ("reason", "Other"), ("fields", "needs")]),
         "/referrals/{id}/decline" | "/referrals/{id}/revoke" => f(&[("reason", "No capacity")]),
         "/cases/{id}/erase" => f(&[("confirm", "ERASE")]),
@@ -211,7 +236,11 @@ fn body_for(path: &str, csrf: &str, partner: OrgId, ids: &Ids) -> Option<(String
 }
 
 fn id_for(path: &str, ids: &Ids) -> String {
-    if path.starts_with("/consents/") {
+    if path == "/referrals/{id}/lead" {
+        ids.referral_accepted.to_string()
+    } else if path.starts_with("/referrals/{id}/lead/") {
+        ids.referral_lead.to_string()
+    } else if path.starts_with("/consents/") {
         ids.consent.to_string()
     } else if path.starts_with("/referrals/{id}/revoke") {
         ids.referral_out.to_string()
@@ -542,7 +571,6 @@ async fn referral_grants_recipient_non_recipient_revocation_and_withdrawal() {
         )
         .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
-        let _ = ReferralAction::Accept;
         f.store.close().await;
         db.cleanup().await;
     }

@@ -65,6 +65,19 @@ pub const ROUTES: &[Route] = &[
         A::ReferralManage,
     ),
     r("POST", "/referrals/{id}/revoke", Session, A::ReferralManage),
+    r("POST", "/referrals/{id}/lead", Session, A::ReferralManage),
+    r(
+        "POST",
+        "/referrals/{id}/lead/accept",
+        Session,
+        A::ReferralManage,
+    ),
+    r(
+        "POST",
+        "/referrals/{id}/lead/decline",
+        Session,
+        A::ReferralManage,
+    ),
     r("GET", "/cases/{id}/dossier", Session, A::DossierExport),
     r("POST", "/cases/{id}/erase", Session, A::PersonErase),
     r("GET", "/deadlines", Session, A::CaseRead),
@@ -124,6 +137,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/referrals/{id}/accept", post(p::referral_accept))
         .route("/referrals/{id}/decline", post(p::referral_decline))
         .route("/referrals/{id}/revoke", post(p::referral_revoke))
+        .route("/referrals/{id}/lead", post(p::lead_propose))
+        .route("/referrals/{id}/lead/accept", post(p::lead_accept))
+        .route("/referrals/{id}/lead/decline", post(p::lead_decline))
         .route("/cases/{id}/dossier", get(p::dossier_download))
         .route("/cases/{id}/erase", post(p::case_erase))
         .route("/deadlines", get(p::deadlines))

@@ -795,6 +795,8 @@ fn referral_row(tr: &Tr, r: &ReferralView, me: OrgId) -> Row {
                 "recipient"
             }
             .to_owned(),
+            r.lead_transfer.clone().unwrap_or_default(),
+            x.status.as_str().to_owned(),
         ],
         id: x.id.to_string(),
         // Which buttons: the sender may revoke; the recipient may accept or decline.
@@ -1462,6 +1464,68 @@ async fn on_referral(
             html(&page).map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
         }
     }
+}
+
+#[derive(Clone, Copy)]
+enum LeadAct {
+    Propose,
+    Answer(bool),
+}
+
+async fn on_lead(v: Viewer, id: &str, csrf: &str, act: LeadAct) -> PageResult {
+    v.check_csrf(csrf)?;
+    let id: ReferralId = id.parse().map_err(|_| PageError::new(Failure::NotFound))?;
+    let p = v.session.principal();
+    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let result = match act {
+        LeadAct::Propose => access.propose_lead_transfer(id).await,
+        LeadAct::Answer(accept) => access.answer_lead_transfer(id, accept).await,
+    };
+    match result.map_err(Refused::from) {
+        Ok(()) => Ok(see_other("/referrals")),
+        Err(Refused::Page(e)) => Err(e),
+        Err(Refused::Field(b)) => {
+            let tr = &v.ctx.tr;
+            let (incoming, outgoing) = access.list_referrals().await?;
+            let page = ReferralsPage {
+                l: layout(&v.ctx, tr.t("prot-referrals-title"), "/cases"),
+                incoming: incoming
+                    .iter()
+                    .map(|r| referral_row(tr, r, p.org_id))
+                    .collect(),
+                outgoing: outgoing
+                    .iter()
+                    .map(|r| referral_row(tr, r, p.org_id))
+                    .collect(),
+                error: Some(refusal_message(tr, b)),
+            };
+            html(&page).map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+        }
+    }
+}
+
+pub(crate) async fn lead_propose(
+    v: Viewer,
+    Path(id): Path<String>,
+    Posted { csrf, .. }: Body,
+) -> PageResult {
+    on_lead(v, &id, &csrf, LeadAct::Propose).await
+}
+
+pub(crate) async fn lead_accept(
+    v: Viewer,
+    Path(id): Path<String>,
+    Posted { csrf, .. }: Body,
+) -> PageResult {
+    on_lead(v, &id, &csrf, LeadAct::Answer(true)).await
+}
+
+pub(crate) async fn lead_decline(
+    v: Viewer,
+    Path(id): Path<String>,
+    Posted { csrf, .. }: Body,
+) -> PageResult {
+    on_lead(v, &id, &csrf, LeadAct::Answer(false)).await
 }
 
 pub(crate) async fn referral_accept(
