@@ -217,6 +217,8 @@ fn body_for(path: &str, csrf: &str, partner: OrgId, ids: &Ids) -> Option<(String
         "/referrals/{id}/decline" | "/referrals/{id}/revoke" => f(&[("reason", "No capacity")]),
         "/cases/{id}/erase" => f(&[("confirm", "ERASE")]),
         "/directory" => f(&[("regions", "North"), ("services", "safe_accommodation")]),
+        "/api/v1/referrals/{id}/actions" => (serde_json::json!({"action": "accept"}).to_string(), json),
+        "/api/v1/consents/{id}/withdraw" => (String::new(), json),
         "/api/v1/cases" => (serde_json::json!({"reference": "Api case"}).to_string(), json),
         "/api/v1/cases/{id}/services" => (serde_json::json!({"kind": "interpretation", "status": "delivered"}).to_string(), json),
         "/api/v1/cases/{id}/consents" => (
@@ -240,11 +242,11 @@ fn id_for(path: &str, ids: &Ids) -> String {
         ids.referral_accepted.to_string()
     } else if path.starts_with("/referrals/{id}/lead/") {
         ids.referral_lead.to_string()
-    } else if path.starts_with("/consents/") {
+    } else if path.starts_with("/consents/") || path.starts_with("/api/v1/consents/") {
         ids.consent.to_string()
     } else if path.starts_with("/referrals/{id}/revoke") {
         ids.referral_out.to_string()
-    } else if path.starts_with("/referrals/{id}") {
+    } else if path.starts_with("/referrals/{id}") || path.starts_with("/api/v1/referrals/{id}") {
         // Accept and decline are the recipient's acts: a referral sent to the organisation.
         ids.referral_in.to_string()
     } else {

@@ -38,6 +38,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}/referrals", post(send_referral))
         .route("/api/v1/cases/{id}/proceedings", post(add_proceedings))
         .route("/api/v1/referrals", get(list_referrals))
+        .route("/api/v1/referrals/{id}/actions", post(referral_action))
+        .route("/api/v1/consents/{id}/withdraw", post(withdraw_consent))
 }
 
 fn bad(field: &'static str, code: &'static str) -> ApiError {
@@ -518,5 +520,76 @@ pub(crate) async fn list_referrals(
     Ok(Json(ReferralLists {
         incoming: i.iter().map(referral_dto).collect(),
         outgoing: o.iter().map(referral_dto).collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReferralActionInput {
+    /// accept, decline (recipient; decline needs a reason), revoke (sender; needs a reason),
+    /// complete
+    action: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Act on a referral as one of its parties.
+#[utoipa::path(post, path = "/api/v1/referrals/{id}/actions", tag = "protection", params(("id" = String, Path, description = "referral id")), request_body = ReferralActionInput, security(("bearer" = [])),
+    responses((status = 200, body = Created), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn referral_action(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<ReferralActionInput>,
+) -> ApiResult<Json<Created>> {
+    let id: ally_core::protection::ReferralId = id.parse().map_err(|_| {
+        ApiError::new(
+            Failure::NotFound,
+            crate::error::default_message(Failure::NotFound),
+        )
+    })?;
+    let action = match i.action.as_str() {
+        "accept" => ally_core::protection::ReferralAction::Accept,
+        "decline" => ally_core::protection::ReferralAction::Decline { reason: i.reason },
+        "revoke" => ally_core::protection::ReferralAction::Revoke { reason: i.reason },
+        "complete" => ally_core::protection::ReferralAction::Complete,
+        _ => return Err(bad("action", "invalid")),
+    };
+    let access = state
+        .store
+        .access(&caller.principal, caller.client.as_deref());
+    let case = access.act_on_referral(id, action).await?;
+    Ok(Json(Created {
+        id: case.to_string(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Withdrawn {
+    case_id: String,
+    /// Referrals revoked because they rested on this consent.
+    referrals_revoked: usize,
+}
+
+/// Withdraw a given consent: effective at once; the referrals it covered are revoked.
+#[utoipa::path(post, path = "/api/v1/consents/{id}/withdraw", tag = "protection", params(("id" = String, Path, description = "consent id")), security(("bearer" = [])),
+    responses((status = 200, body = Withdrawn), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn withdraw_consent(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Withdrawn>> {
+    let id: ally_core::protection::ConsentId = id.parse().map_err(|_| {
+        ApiError::new(
+            Failure::NotFound,
+            crate::error::default_message(Failure::NotFound),
+        )
+    })?;
+    let access = state
+        .store
+        .access(&caller.principal, caller.client.as_deref());
+    let (case, n) = access.withdraw_consent(id).await?;
+    Ok(Json(Withdrawn {
+        case_id: case.to_string(),
+        referrals_revoked: n,
     }))
 }

@@ -106,6 +106,18 @@ pub const ROUTES: &[Route] = &[
         A::CaseUpdate,
     ),
     r("GET", "/api/v1/referrals", Token, A::ReferralManage),
+    r(
+        "POST",
+        "/api/v1/referrals/{id}/actions",
+        Token,
+        A::ReferralManage,
+    ),
+    r(
+        "POST",
+        "/api/v1/consents/{id}/withdraw",
+        Token,
+        A::ConsentRecord,
+    ),
 ];
 
 pub(crate) fn router() -> Router<AppState> {
@@ -157,6 +169,8 @@ pub(crate) fn router() -> Router<AppState> {
     api::add_consent,
     api::send_referral,
     api::add_proceedings,
-    api::list_referrals
+    api::list_referrals,
+    api::referral_action,
+    api::withdraw_consent
 ))]
 pub(crate) struct ApiDoc;
