@@ -205,7 +205,19 @@ impl Access<'_> {
         owner: OrgId,
         target: Option<(&str, String)>,
     ) -> Result<()> {
-        match authz::authorize(self.principal, action, owner, &[]) {
+        self.authorize_granted(action, owner, &[], target).await
+    }
+
+    /// The gate with the grants other organisations hold on the record (referrals, shared
+    /// reports): decides, and audits a denial.
+    pub(crate) async fn authorize_granted(
+        &self,
+        action: Action,
+        owner: OrgId,
+        grants: &[authz::Grant],
+        target: Option<(&str, String)>,
+    ) -> Result<()> {
+        match authz::authorize(self.principal, action, owner, grants) {
             Ok(()) => Ok(()),
             Err(denied) => {
                 let detail = match denied {

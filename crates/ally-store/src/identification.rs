@@ -663,7 +663,7 @@ impl Access<'_> {
 
     /// Records the person's answer to the consent step: given (with the sections shown), or
     /// refused (the interview stops, nothing else is recorded).
-    pub async fn record_consent(&self, id: InterviewId, given: bool) -> Result<()> {
+    pub async fn record_interview_consent(&self, id: InterviewId, given: bool) -> Result<()> {
         let rec = self
             .authorized_interview(id, Action::InterviewConduct)
             .await?;

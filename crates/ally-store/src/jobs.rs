@@ -106,6 +106,13 @@ impl JobRunner {
                 self.store.purge_expired_information(now_ms()),
             )
             .await;
+            self.run_if_due(
+                "protection_retention",
+                DAY_MS,
+                self.store
+                    .flag_protection_retention(&crate::protection::default_retention()),
+            )
+            .await;
         }
     }
 }

@@ -2134,7 +2134,10 @@ impl Access<'_> {
         }
     }
 
-    async fn load_case(&self, id: &str) -> Result<Option<(OrgId, String, CaseDoc, i64, i64)>> {
+    async fn load_labour_case(
+        &self,
+        id: &str,
+    ) -> Result<Option<(OrgId, String, CaseDoc, i64, i64)>> {
         let row = sqlx::query(
             "SELECT org_id, status, sealed, version, created_at FROM labour_cases WHERE id = $1",
         )
@@ -2230,7 +2233,7 @@ impl Access<'_> {
     }
 
     pub async fn get_labour_case(&self, id: &str) -> Result<LabourCase> {
-        let Some((org, status, doc, version, created)) = self.load_case(id).await? else {
+        let Some((org, status, doc, version, created)) = self.load_labour_case(id).await? else {
             return Err(self
                 .labour_not_found(Action::LabourCaseRead, "labour_case", id)
                 .await);
@@ -2261,7 +2264,7 @@ impl Access<'_> {
         let mut out = Vec::new();
         for row in &rows {
             let id: String = row.try_get("id")?;
-            if let Some((_, status, doc, _, created)) = self.load_case(&id).await? {
+            if let Some((_, status, doc, _, created)) = self.load_labour_case(&id).await? {
                 let next_hearing = doc
                     .hearings
                     .iter()
@@ -2289,7 +2292,7 @@ impl Access<'_> {
     }
 
     pub async fn update_labour_case(&self, id: &str, entry: CaseEntry) -> Result<()> {
-        let Some((org, mut status, mut doc, version, _)) = self.load_case(id).await? else {
+        let Some((org, mut status, mut doc, version, _)) = self.load_labour_case(id).await? else {
             return Err(self
                 .labour_not_found(Action::LabourCaseManage, "labour_case", id)
                 .await);

@@ -18,7 +18,7 @@ mod identification;
 mod information;
 mod jobs;
 pub mod labour;
-mod protection;
+pub mod protection;
 pub mod testing;
 
 use std::sync::Arc;
@@ -39,6 +39,7 @@ pub use information::{
     OperationRequest, OperationSummary, PublicReportError, ReportSummary, ReportView,
 };
 pub use jobs::JobRunner;
+pub use protection::{CaseContent, CaseView, NewCase, OpenedCase, SafetyPlan, SharedCase};
 
 use ally_core::audit::ChainBroken;
 use ally_core::authz::Denied;

@@ -85,8 +85,8 @@ async fn an_interview_goes_from_consent_to_a_presumed_victim_with_sealed_audited
             matches!(r, Err(StoreError::Conflict("consent_missing"))),
             "{r:?}"
         );
-        a.record_consent(id, true).await.unwrap();
-        let r = a.record_consent(id, true).await;
+        a.record_interview_consent(id, true).await.unwrap();
+        let r = a.record_interview_consent(id, true).await;
         assert!(matches!(
             r,
             Err(StoreError::Conflict("consent_already_given"))
@@ -208,7 +208,7 @@ async fn bad_answers_are_refused_with_the_field_and_nothing_is_written() {
         let w = world(&db).await;
         let a = w.store.access(&w.interviewer, None);
         let id = a.start_interview(new("first_contact", "fr")).await.unwrap();
-        a.record_consent(id, true).await.unwrap();
+        a.record_interview_consent(id, true).await.unwrap();
         let before = count(&db, "SELECT version FROM interviews").await;
         let cases: &[(&str, &[&str], &str, &str)] = &[
             ("no_such_question", &["yes"], "question", "unknown_question"),
@@ -253,7 +253,7 @@ async fn bad_answers_are_refused_with_the_field_and_nothing_is_written() {
         assert_eq!(count(&db, "SELECT COUNT(*) FROM interviews").await, 1);
         // Refusing consent stops the interview.
         let id2 = a.start_interview(new("child", "ti")).await.unwrap();
-        a.record_consent(id2, false).await.unwrap();
+        a.record_interview_consent(id2, false).await.unwrap();
         let (rec, _) = a.interview_to_conduct(id2).await.unwrap();
         assert_eq!(rec.state, InterviewState::Stopped);
         assert!(rec.consent_at_ms.is_none() && rec.answers.is_empty());
@@ -274,7 +274,7 @@ async fn interviews_belong_to_their_organisation_and_roles_are_enforced() {
         for r in [
             o.get_interview(id).await.map(|_| ()),
             o.interview_to_conduct(id).await.map(|_| ()),
-            o.record_consent(id, true).await,
+            o.record_interview_consent(id, true).await,
             o.stop_interview(id).await,
         ] {
             assert!(
@@ -326,7 +326,7 @@ async fn interviews_belong_to_their_organisation_and_roles_are_enforced() {
             Err(StoreError::NotFound)
         ));
         assert!(matches!(
-            fp.record_consent(id, true).await,
+            fp.record_interview_consent(id, true).await,
             Err(StoreError::NotFound)
         ));
         assert!(a.interview_to_conduct(mine).await.is_ok());
@@ -468,7 +468,7 @@ async fn an_organisation_adds_its_own_question_mapped_to_an_indicator() {
         // for the indicator. Another organisation does not see it.
         let a = w.store.access(&w.interviewer, None);
         let id = a.start_interview(new("first_contact", "en")).await.unwrap();
-        a.record_consent(id, true).await.unwrap();
+        a.record_interview_consent(id, true).await.unwrap();
         loop {
             let (rec, q) = a.interview_to_conduct(id).await.unwrap();
             let Some(next) = next_question(&q, &rec.answers) else {

@@ -48,7 +48,7 @@ async fn interview(store: &Store, org: ally_core::OrgId, stage: Stage) -> Interv
     if matches!(stage, Stage::Fresh) {
         return id;
     }
-    a.record_consent(id, true).await.unwrap();
+    a.record_interview_consent(id, true).await.unwrap();
     if matches!(stage, Stage::Consented) {
         return id;
     }
@@ -549,7 +549,7 @@ async fn the_result_page_explains_the_outcome_and_links_to_a_protected_case() {
         })
         .await
         .unwrap();
-    a.record_consent(id, true).await.unwrap();
+    a.record_interview_consent(id, true).await.unwrap();
     for (q, v) in ally_core::questionnaire::answer::PRESUMED_VICTIM_ADULT_LABOUR {
         a.answer_interview(id, q, &[(*v).to_owned()], false)
             .await

@@ -25,7 +25,7 @@ async fn start(a: &Access<'_>, questionnaire: &str, lang: &str) -> anyhow::Resul
             inspection_id: None,
         })
         .await?;
-    a.record_consent(id, true).await?;
+    a.record_interview_consent(id, true).await?;
     Ok(id)
 }
 

@@ -3,6 +3,7 @@
 mod cmd_forms;
 mod cmd_labour;
 mod cmd_linkage;
+mod cmd_protection;
 mod cmd_screening;
 
 use std::io::{BufRead, IsTerminal};
@@ -149,6 +150,32 @@ enum Command {
     /// Detection-interview questionnaires: list, export to and import from XLSForm.
     #[command(subcommand)]
     Questionnaire(cmd_forms::QuestionnaireCommand),
+    /// Case dossiers: verify a received dossier.
+    #[command(subcommand)]
+    Dossier(cmd_protection::DossierCommand),
+    /// Exports of protection cases (HTCDS CSV, case dossiers); audited.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// The organisation's cases as HTCDS 2.0 CSV.
+    Htcds {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        args: cmd_protection::HtcdsArgs,
+    },
+    /// One case's dossier (HTML, JSON, audit excerpt, manifest) into a directory.
+    Dossier {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        args: cmd_protection::DossierArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -387,6 +414,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Link(c) => return cmd_linkage::run(cmd_linkage::LinkageCommand::Link(c)),
         Command::Pprl(c) => return cmd_linkage::run(cmd_linkage::LinkageCommand::Pprl(c)),
         Command::Questionnaire(c) => return cmd_forms::run(c),
+        Command::Dossier(c) => return cmd_protection::run_dossier(c),
+        Command::Export { command } => {
+            let (store, result) = match command {
+                ExportCommand::Htcds { common, args } => {
+                    let store = open(&common).await?;
+                    let r = cmd_protection::export_htcds(&store, args).await;
+                    (store, r)
+                }
+                ExportCommand::Dossier { common, args } => {
+                    let store = open(&common).await?;
+                    let r = cmd_protection::export_dossier(&store, args).await;
+                    (store, r)
+                }
+            };
+            store.close().await;
+            return result;
+        }
         Command::Init {
             common,
             org_name,

@@ -130,6 +130,7 @@ pub mod htcds;
 pub mod judicial;
 pub mod referral;
 pub mod retention;
+pub mod services;
 
 pub use case::{
     CaseAction, CaseActionKind, CaseFacts, CaseLifecycle, CaseLifecycleParts, CaseState, Closure,
@@ -154,6 +155,7 @@ pub use retention::{
     RecordType, RetentionCandidate, RetentionError, RetentionPolicy, past_retention,
     records_past_retention,
 };
+pub use services::{RiskLevel, ServiceKind, ServiceStatus};
 
 protection_id!(
     /// A protection case (one presumed victim's case at one organisation).

@@ -281,7 +281,7 @@ pub async fn consent(
     state
         .store
         .access(&caller.principal, caller.client.as_deref())
-        .record_consent(id, input.given)
+        .record_interview_consent(id, input.given)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

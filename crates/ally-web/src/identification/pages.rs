@@ -470,7 +470,7 @@ pub async fn consent_submit(
     };
     let p = v.session.principal();
     let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
-    match access.record_consent(iid, given).await {
+    match access.record_interview_consent(iid, given).await {
         Ok(()) if given => Ok(see_other(&format!("/interviews/{iid}/question"))),
         Ok(()) => Ok(see_other(&format!("/interviews/{iid}/result"))),
         Err(e) => step_error(&v, e, format!("/interviews/{iid}/consent")),

@@ -1,0 +1,1005 @@
+//! Consent, legal bases, referrals, and the grants they give other organisations.
+//!
+//! A referral is the grant: while it is `sent` or `accepted`, and the consent it rests on is
+//! still given, its recipient holds `case.read` and `referral.manage` on the case
+//! ([`Access::case_grants`]), fed to `authorize` like every other decision. A revocation, a
+//! decline, or a withdrawal of the consent ends it in the same transaction.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ally_core::OrgId;
+use ally_core::audit::AuditOutcome;
+use ally_core::authz::{Action, Grant};
+use ally_core::org::OrgKind;
+use ally_core::protection::htcds::ReferralReason;
+use ally_core::protection::{
+    CaseId, ConsentGiver, ConsentId, ConsentPurpose, ConsentRecord, ConsentStatus, Coverage,
+    FieldGroup, FieldSelection, LegalBasis, LegalBasisId, LegalBasisRecord, NewReferral,
+    RecipientKind, Referral, ReferralAction, ReferralEvent, ReferralId, ReferralStatus,
+    ReferralSubject, act, withdraw,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::model::*;
+use super::{
+    aad, col_date, d2s, groups_from_text, groups_to_text, invalid, opt_date, orgs_from_text,
+    orgs_to_text, today,
+};
+use crate::access::id_col;
+use crate::db::WriteTx;
+use crate::{Access, Result, StoreError, now_ms};
+
+#[derive(Serialize, Deserialize, Default)]
+struct ReferralSealed {
+    details: String,
+    #[serde(default)]
+    status_reason: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct GuardianSealed {
+    name: String,
+    relationship: String,
+}
+
+impl Access<'_> {
+    /// The grants other organisations hold on a case through its referrals.
+    pub(crate) async fn case_grants(&self, case: CaseId, owner: OrgId) -> Result<Vec<Grant>> {
+        let rows = sqlx::query(
+            "SELECT r.to_org, r.basis_kind, r.basis_id FROM prot_referrals r \
+             WHERE r.case_id = $1 AND r.from_org = $2 AND r.status IN ('sent', 'accepted')",
+        )
+        .bind(case.to_string())
+        .bind(owner.to_string())
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        let mut grants = Vec::new();
+        for r in rows {
+            let to_org: OrgId = id_col(&r, "to_org")?;
+            let kind: String = r.try_get("basis_kind")?;
+            if kind == "consent" {
+                // Defence in depth: a withdrawn consent revokes its referrals in the same
+                // transaction; a grant never outlives the consent it rests on.
+                let status: Option<String> =
+                    sqlx::query_scalar("SELECT status FROM prot_consents WHERE id = $1")
+                        .bind(r.try_get::<String, _>("basis_id")?)
+                        .fetch_optional(&self.store.db().pool)
+                        .await?;
+                if status.as_deref() != Some("given") {
+                    continue;
+                }
+            }
+            grants.push(Grant {
+                to_org,
+                action: Action::CaseRead,
+            });
+            grants.push(Grant {
+                to_org,
+                action: Action::ReferralManage,
+            });
+        }
+        Ok(grants)
+    }
+
+    pub(crate) async fn consents_of(&self, case: CaseId, org: OrgId) -> Result<Vec<ConsentView>> {
+        let rows = sqlx::query(
+            "SELECT id, purpose, recipients, scope, language, status, consent_on, valid_until, \
+             withdrawn_on, by_guardian, sealed, recorded_by FROM prot_consents WHERE case_id = $1 \
+             ORDER BY created_at, id",
+        )
+        .bind(case.to_string())
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        let keys = self.store.org_keys(org).await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let id: String = r.try_get("id")?;
+            let given_by = if r.try_get::<i64, _>("by_guardian")? != 0 {
+                let sealed: Option<Vec<u8>> = r.try_get("sealed")?;
+                let g: GuardianSealed = match sealed {
+                    Some(s) => {
+                        let plain =
+                            zeroize::Zeroizing::new(keys.open(&aad("consent", org, &id), &s)?);
+                        serde_json::from_slice(&plain)
+                            .map_err(|_| StoreError::Corrupt("guardian"))?
+                    }
+                    None => return Err(StoreError::Corrupt("guardian")),
+                };
+                ConsentGiver::Guardian {
+                    name: g.name,
+                    relationship: g.relationship,
+                }
+            } else {
+                ConsentGiver::Person
+            };
+            let recipients = orgs_from_text(&r.try_get::<String, _>("recipients")?);
+            let mut recipient_names = Vec::new();
+            for o in &recipients {
+                recipient_names.push(self.org_name(&o.to_string()).await?.unwrap_or_default());
+            }
+            let recorded_by: String = r.try_get("recorded_by")?;
+            let record = ConsentRecord {
+                id: id.parse().map_err(|_| StoreError::Corrupt("consent id"))?,
+                purpose: ConsentPurpose::parse(&r.try_get::<String, _>("purpose")?)
+                    .ok_or(StoreError::Corrupt("purpose"))?,
+                recipients,
+                scope: groups_from_text(&r.try_get::<String, _>("scope")?),
+                explained_in_language: r.try_get("language")?,
+                status: ConsentStatus::from_parts(
+                    &r.try_get::<String, _>("status")?,
+                    opt_date(r.try_get("withdrawn_on")?)?,
+                )
+                .ok_or(StoreError::Corrupt("consent status"))?,
+                date: col_date(&r.try_get::<String, _>("consent_on")?)?,
+                valid_until: opt_date(r.try_get("valid_until")?)?,
+                recorded_by: recorded_by
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt("recorded by"))?,
+                given_by,
+            };
+            out.push(ConsentView {
+                record,
+                recorded_by_name: self
+                    .user_names(std::slice::from_ref(&recorded_by))
+                    .await?
+                    .pop()
+                    .unwrap_or_default(),
+                recipient_names,
+            });
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn legal_bases_of(
+        &self,
+        case: CaseId,
+        org: OrgId,
+    ) -> Result<Vec<LegalBasisRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, basis, recipients, scope, recorded_on, valid_until, sealed, recorded_by \
+             FROM prot_legal_bases WHERE case_id = $1 ORDER BY created_at, id",
+        )
+        .bind(case.to_string())
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        let keys = self.store.org_keys(org).await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                let sealed: Vec<u8> = r.try_get("sealed")?;
+                let reference =
+                    String::from_utf8(keys.open(&aad("legal_basis", org, &id), &sealed)?)
+                        .map_err(|_| StoreError::Corrupt("reference"))?;
+                Ok(LegalBasisRecord {
+                    id: id
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt("legal basis id"))?,
+                    basis: LegalBasis::parse(&r.try_get::<String, _>("basis")?)
+                        .ok_or(StoreError::Corrupt("basis"))?,
+                    recipients: orgs_from_text(&r.try_get::<String, _>("recipients")?),
+                    scope: groups_from_text(&r.try_get::<String, _>("scope")?),
+                    reference,
+                    recorded_on: col_date(&r.try_get::<String, _>("recorded_on")?)?,
+                    valid_until: opt_date(r.try_get("valid_until")?)?,
+                    recorded_by: id_col(r, "recorded_by")?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn referrals_of(&self, case: CaseId) -> Result<Vec<ReferralView>> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM prot_referrals WHERE case_id = $1 ORDER BY created_at, id",
+        )
+        .bind(case.to_string())
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(r) = self.load_referral(&id).await? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn load_referral(&self, id: &str) -> Result<Option<ReferralView>> {
+        let Some(r) = sqlx::query(
+            "SELECT id, case_id, from_org, to_org, recipient_kind, reason, fields, basis_kind, basis_id, \
+             sent_on, accepted_on, status, sealed FROM prot_referrals WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.store.db().pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let from_org: OrgId = id_col(&r, "from_org")?;
+        let to_org: OrgId = id_col(&r, "to_org")?;
+        let keys = self.store.org_keys(from_org).await?;
+        let sealed: Vec<u8> = r.try_get("sealed")?;
+        let plain = zeroize::Zeroizing::new(keys.open(&aad("referral", from_org, id), &sealed)?);
+        let s: ReferralSealed =
+            serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt("referral"))?;
+        let basis_id: String = r.try_get("basis_id")?;
+        let basis = match r.try_get::<String, _>("basis_kind")?.as_str() {
+            "consent" => Coverage::Consent(
+                basis_id
+                    .parse::<ConsentId>()
+                    .map_err(|_| StoreError::Corrupt("basis"))?,
+            ),
+            _ => Coverage::LegalBasis(
+                basis_id
+                    .parse::<LegalBasisId>()
+                    .map_err(|_| StoreError::Corrupt("basis"))?,
+            ),
+        };
+        let mut history = Vec::new();
+        for e in sqlx::query(
+            "SELECT on_date, by_org, by_user, status FROM prot_referral_events WHERE referral_id = $1 \
+             ORDER BY at, id",
+        )
+        .bind(id)
+        .fetch_all(&self.store.db().pool)
+        .await?
+        {
+            let status: String = e.try_get("status")?;
+            let reason = matches!(status.as_str(), "declined" | "revoked")
+                .then(|| s.status_reason.clone().unwrap_or_default());
+            history.push(ReferralEvent {
+                on: col_date(&e.try_get::<String, _>("on_date")?)?,
+                by_org: id_col(&e, "by_org")?,
+                by_user: id_col(&e, "by_user")?,
+                status: ReferralStatus::from_parts(&status, reason)
+                    .ok_or(StoreError::Corrupt("referral event"))?,
+            });
+        }
+        let status: String = r.try_get("status")?;
+        let reason = matches!(status.as_str(), "declined" | "revoked")
+            .then(|| s.status_reason.clone().unwrap_or_default());
+        let referral = Referral {
+            id: id.parse().map_err(|_| StoreError::Corrupt("referral id"))?,
+            case: id_col(&r, "case_id")?,
+            subject: ReferralSubject::WholeCase,
+            from_org,
+            to_org,
+            recipient_kind: RecipientKind::parse(&r.try_get::<String, _>("recipient_kind")?)
+                .ok_or(StoreError::Corrupt("recipient kind"))?,
+            reason: ReferralReason::parse(&r.try_get::<String, _>("reason")?)
+                .ok_or(StoreError::Corrupt("reason"))?,
+            details: s.details,
+            fields: FieldSelection::new(groups_from_text(&r.try_get::<String, _>("fields")?))
+                .map_err(|_| StoreError::Corrupt("fields"))?,
+            basis,
+            sent_on: col_date(&r.try_get::<String, _>("sent_on")?)?,
+            accepted_on: opt_date(r.try_get("accepted_on")?)?,
+            status: ReferralStatus::from_parts(&status, reason)
+                .ok_or(StoreError::Corrupt("referral status"))?,
+            history,
+        };
+        Ok(Some(ReferralView {
+            lead_transfer: self.lead_transfer_status(id).await?,
+            from_name: self
+                .org_name(&from_org.to_string())
+                .await?
+                .unwrap_or_default(),
+            to_name: self
+                .org_name(&to_org.to_string())
+                .await?
+                .unwrap_or_default(),
+            referral,
+        }))
+    }
+
+    /// Records a consent given or refused (for a child, by a guardian).
+    pub async fn record_consent(&self, case: CaseId, c: NewConsent) -> Result<ConsentId> {
+        let row = self.case_for(case, Action::ConsentRecord).await?;
+        let org = row.org_id;
+        for r in &c.recipients {
+            if *r == org {
+                return Err(invalid("recipients", "own_organisation"));
+            }
+            if self
+                .org_name(&r.to_string())
+                .await?
+                .unwrap_or_default()
+                .is_empty()
+            {
+                return Err(invalid("recipients", "not_found"));
+            }
+        }
+        let id = ConsentId::new();
+        let record = ConsentRecord {
+            id,
+            purpose: c.purpose,
+            recipients: c.recipients.clone(),
+            scope: c.scope.clone(),
+            explained_in_language: c.language.trim().to_owned(),
+            status: if c.given {
+                ConsentStatus::Given
+            } else {
+                ConsentStatus::Refused
+            },
+            date: c.date.unwrap_or_else(today),
+            valid_until: c.valid_until,
+            recorded_by: self.principal.user_id,
+            given_by: match &c.guardian {
+                Some((name, rel)) => ConsentGiver::Guardian {
+                    name: name.clone(),
+                    relationship: rel.clone(),
+                },
+                None => ConsentGiver::Person,
+            },
+        };
+        record.validate().map_err(|e| {
+            let field = match e {
+                ally_core::protection::ConsentError::LanguageRequired => "language",
+                ally_core::protection::ConsentError::RecipientsRequired => "recipients",
+                ally_core::protection::ConsentError::ScopeRequired => "scope",
+                ally_core::protection::ConsentError::GuardianRequired => "guardian",
+                _ => "date",
+            };
+            invalid(field, e.code())
+        })?;
+        if row.may_be_child && c.guardian.is_none() && c.given {
+            return Err(invalid("guardian", "guardian_required"));
+        }
+        if record.date > today() {
+            return Err(invalid("date", "in_future"));
+        }
+        let keys = self.store.org_keys(org).await?;
+        let sealed = match &c.guardian {
+            Some((name, relationship)) => {
+                let json = zeroize::Zeroizing::new(
+                    serde_json::to_vec(&GuardianSealed {
+                        name: name.trim().to_owned(),
+                        relationship: relationship.trim().to_owned(),
+                    })
+                    .map_err(|_| StoreError::Corrupt("guardian"))?,
+                );
+                Some(keys.seal(&aad("consent", org, &id.to_string()), &json)?)
+            }
+            None => None,
+        };
+        let db = self.store.db();
+        let mut tx = db.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO prot_consents (id, case_id, org_id, purpose, recipients, scope, language, status, \
+             consent_on, valid_until, withdrawn_on, by_guardian, sealed, recorded_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12, $13, $14)",
+        )
+        .bind(id.to_string())
+        .bind(case.to_string())
+        .bind(org.to_string())
+        .bind(record.purpose.as_str())
+        .bind(orgs_to_text(&record.recipients))
+        .bind(groups_to_text(&record.scope))
+        .bind(record.explained_in_language.clone())
+        .bind(record.status.as_str())
+        .bind(d2s(record.date))
+        .bind(record.valid_until.map(d2s))
+        .bind(i64::from(c.guardian.is_some()))
+        .bind(sealed)
+        .bind(self.principal.user_id.to_string())
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        let ev = self.event(
+            "consent.record",
+            Some(("case", case.to_string())),
+            AuditOutcome::Success,
+            format!(
+                "consent={id} purpose={} status={} scope={}",
+                record.purpose.as_str(),
+                record.status.as_str(),
+                groups_to_text(&record.scope).replace(',', "+")
+            ),
+        );
+        self.store.commit_audited(tx, &[ev]).await?;
+        Ok(id)
+    }
+
+    /// Records a legal basis for sharing without consent (e.g. a child-protection duty).
+    pub async fn record_legal_basis(&self, case: CaseId, b: NewLegalBasis) -> Result<LegalBasisId> {
+        let row = self.case_for(case, Action::ConsentRecord).await?;
+        let org = row.org_id;
+        if b.reference.trim().is_empty() {
+            return Err(invalid("reference", "required"));
+        }
+        if b.recipients.is_empty() {
+            return Err(invalid("recipients", "recipients_required"));
+        }
+        if b.scope.is_empty() {
+            return Err(invalid("scope", "scope_required"));
+        }
+        let id = LegalBasisId::new();
+        let keys = self.store.org_keys(org).await?;
+        let sealed = keys.seal(
+            &aad("legal_basis", org, &id.to_string()),
+            b.reference.trim().as_bytes(),
+        )?;
+        let db = self.store.db();
+        let mut tx = db.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO prot_legal_bases (id, case_id, org_id, basis, recipients, scope, recorded_on, \
+             valid_until, sealed, recorded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(id.to_string())
+        .bind(case.to_string())
+        .bind(org.to_string())
+        .bind(b.basis.as_str())
+        .bind(orgs_to_text(&b.recipients))
+        .bind(groups_to_text(&b.scope))
+        .bind(d2s(today()))
+        .bind(b.valid_until.map(d2s))
+        .bind(sealed)
+        .bind(self.principal.user_id.to_string())
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        let ev = self.event(
+            "legal_basis.record",
+            Some(("case", case.to_string())),
+            AuditOutcome::Success,
+            format!("basis={}", b.basis.as_str()),
+        );
+        self.store.commit_audited(tx, &[ev]).await?;
+        Ok(id)
+    }
+
+    /// Withdraws a given consent: effective at once; the referrals it covered are revoked in
+    /// the same transaction (their recipients lose access).
+    pub async fn withdraw_consent(&self, consent: ConsentId) -> Result<(CaseId, usize)> {
+        let case_id: Option<String> =
+            sqlx::query_scalar("SELECT case_id FROM prot_consents WHERE id = $1")
+                .bind(consent.to_string())
+                .fetch_optional(&self.store.db().pool)
+                .await?;
+        let case: CaseId = match case_id.and_then(|c| c.parse().ok()) {
+            Some(c) => c,
+            None => {
+                self.authorize_granted(Action::ConsentRecord, self.principal.org_id, &[], None)
+                    .await?;
+                return Err(StoreError::NotFound);
+            }
+        };
+        let row = self.case_for(case, Action::ConsentRecord).await?;
+        let consents = self.consents_of(case, row.org_id).await?;
+        let record = consents
+            .iter()
+            .find(|c| c.record.id == consent)
+            .map(|c| c.record.clone())
+            .ok_or(StoreError::NotFound)?;
+        let referrals: Vec<Referral> = self
+            .referrals_of(case)
+            .await?
+            .into_iter()
+            .map(|r| r.referral)
+            .collect();
+        let w = withdraw(&record, today(), &[], &referrals)
+            .map_err(|e| invalid("consent", e.code()))?;
+        let db = self.store.db();
+        let mut tx = db.begin_write().await?;
+        sqlx::query(
+            "UPDATE prot_consents SET status = 'withdrawn', withdrawn_on = $1 WHERE id = $2",
+        )
+        .bind(d2s(today()))
+        .bind(consent.to_string())
+        .execute(&mut *tx)
+        .await?;
+        let mut events = vec![self.event(
+            "consent.withdraw",
+            Some(("case", case.to_string())),
+            AuditOutcome::Success,
+            format!("consent={consent} revoked={}", w.revoke_referrals.len()),
+        )];
+        for rid in &w.revoke_referrals {
+            if let Some(r) = referrals.iter().find(|r| r.id == *rid) {
+                let next = act(
+                    r,
+                    r.from_org,
+                    self.principal.user_id,
+                    &ReferralAction::Revoke {
+                        reason: "consent withdrawn".into(),
+                    },
+                    today(),
+                )
+                .map_err(|e| invalid("referral", e.code()))?;
+                self.save_referral_status(&mut tx, &next, r.from_org)
+                    .await?;
+                events.push(self.event(
+                    "referral.revoke",
+                    Some(("referral", rid.to_string())),
+                    AuditOutcome::Success,
+                    format!("cause=consent_withdrawn to={}", r.to_org),
+                ));
+            }
+        }
+        self.store.commit_audited(tx, &events).await?;
+        Ok((case, w.revoke_referrals.len()))
+    }
+
+    async fn save_referral_status(
+        &self,
+        tx: &mut WriteTx,
+        r: &Referral,
+        sealing_org: OrgId,
+    ) -> Result<()> {
+        let keys = self.store.org_keys(sealing_org).await?;
+        let id = r.id.to_string();
+        let json = zeroize::Zeroizing::new(
+            serde_json::to_vec(&ReferralSealed {
+                details: r.details.clone(),
+                status_reason: r.status.reason().map(str::to_owned),
+            })
+            .map_err(|_| StoreError::Corrupt("referral"))?,
+        );
+        let sealed = keys.seal(&aad("referral", sealing_org, &id), &json)?;
+        sqlx::query(
+            "UPDATE prot_referrals SET status = $1, accepted_on = $2, sealed = $3, updated_at = $4 WHERE id = $5",
+        )
+        .bind(r.status.as_str())
+        .bind(r.accepted_on.map(d2s))
+        .bind(sealed)
+        .bind(now_ms())
+        .bind(&id)
+        .execute(&mut **tx)
+        .await?;
+        if let Some(e) = r.history.last() {
+            sqlx::query(
+                "INSERT INTO prot_referral_events (id, referral_id, at, on_date, by_org, by_user, status) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(&id)
+            .bind(now_ms())
+            .bind(d2s(e.on))
+            .bind(e.by_org.to_string())
+            .bind(e.by_user.to_string())
+            .bind(e.status.as_str())
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Sends a referral with the selected field groups, if a consent (or legal basis) covers
+    /// the recipient and every selected group; otherwise nothing is written and the error
+    /// names why (`no_consent`, `scope_exceeded`, `consent_withdrawn`...).
+    pub async fn send_referral(&self, case: CaseId, f: NewReferralForm) -> Result<ReferralId> {
+        let row = self.case_for(case, Action::ReferralManage).await?;
+        let org = row.org_id;
+        let kind: Option<String> =
+            sqlx::query_scalar("SELECT kind FROM organisations WHERE id = $1")
+                .bind(f.to_org.to_string())
+                .fetch_optional(&self.store.db().pool)
+                .await?;
+        let kind = kind
+            .and_then(|k| OrgKind::parse(&k))
+            .ok_or_else(|| invalid("to_org", "not_found"))?;
+        let fields = FieldSelection::new(f.fields.iter().copied())
+            .map_err(|e| invalid("fields", e.code()))?;
+        let consents: Vec<ConsentRecord> = self
+            .consents_of(case, org)
+            .await?
+            .into_iter()
+            .map(|c| c.record)
+            .collect();
+        let bases = self.legal_bases_of(case, org).await?;
+        let new = NewReferral {
+            case,
+            subject: ReferralSubject::WholeCase,
+            from_org: org,
+            to_org: f.to_org,
+            recipient_kind: RecipientKind::of(kind),
+            reason: f.reason,
+            details: f.details.clone(),
+            fields,
+            subject_may_be_child: row.may_be_child,
+            sent_by: self.principal.user_id,
+        };
+        let referral = match Referral::send(new, &consents, &bases, today()) {
+            Ok(r) => r,
+            Err(e) => {
+                self.record(self.event(
+                    "referral.send",
+                    Some(("case", case.to_string())),
+                    AuditOutcome::Denied,
+                    format!("refused={}", e.code()),
+                ))
+                .await?;
+                let field = match e {
+                    ally_core::protection::ReferralError::SelfReferral => "to_org",
+                    ally_core::protection::ReferralError::NoFieldsSelected => "fields",
+                    _ => "consent",
+                };
+                return Err(invalid(field, e.code()));
+            }
+        };
+        let id = referral.id.to_string();
+        let keys = self.store.org_keys(org).await?;
+        let json = zeroize::Zeroizing::new(
+            serde_json::to_vec(&ReferralSealed {
+                details: referral.details.clone(),
+                status_reason: None,
+            })
+            .map_err(|_| StoreError::Corrupt("referral"))?,
+        );
+        let sealed = keys.seal(&aad("referral", org, &id), &json)?;
+        let (basis_kind, basis_id) = match referral.basis {
+            Coverage::Consent(c) => ("consent", c.to_string()),
+            Coverage::LegalBasis(b) => ("legal_basis", b.to_string()),
+        };
+        let db = self.store.db();
+        let mut tx = db.begin_write().await?;
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO prot_referrals (id, case_id, from_org, to_org, recipient_kind, reason, fields, \
+             basis_kind, basis_id, sent_on, accepted_on, status, sealed, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 'sent', $11, $12, $13)",
+        )
+        .bind(&id)
+        .bind(case.to_string())
+        .bind(org.to_string())
+        .bind(f.to_org.to_string())
+        .bind(referral.recipient_kind.as_str())
+        .bind(referral.reason.as_str())
+        .bind(groups_to_text(referral.fields.groups()))
+        .bind(basis_kind)
+        .bind(basis_id)
+        .bind(d2s(referral.sent_on))
+        .bind(sealed)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO prot_referral_events (id, referral_id, at, on_date, by_org, by_user, status) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'sent')",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(&id)
+        .bind(now)
+        .bind(d2s(referral.sent_on))
+        .bind(org.to_string())
+        .bind(self.principal.user_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        let ev = self.event(
+            "referral.send",
+            Some(("referral", id.clone())),
+            AuditOutcome::Success,
+            format!(
+                "case={case} to={} fields={} basis={basis_kind}",
+                f.to_org,
+                groups_to_text(referral.fields.groups()).replace(',', "+")
+            ),
+        );
+        self.store.commit_audited(tx, &[ev]).await?;
+        Ok(referral.id)
+    }
+
+    /// Accept, decline (with a reason) or complete as the recipient; revoke (with a reason) as
+    /// the sender. Only the parties may act: anyone else gets "not found".
+    pub async fn act_on_referral(&self, id: ReferralId, action: ReferralAction) -> Result<CaseId> {
+        let target = Some(("referral", id.to_string()));
+        let Some(view) = self.load_referral(&id.to_string()).await? else {
+            self.authorize_granted(Action::ReferralManage, self.principal.org_id, &[], target)
+                .await?;
+            return Err(StoreError::NotFound);
+        };
+        let r = view.referral;
+        // The recipient acts through the grant its referral gives (only while it gives access).
+        let grants: Vec<Grant> = if r.status.gives_access() {
+            vec![Grant {
+                to_org: r.to_org,
+                action: Action::ReferralManage,
+            }]
+        } else {
+            Vec::new()
+        };
+        self.authorize_granted(Action::ReferralManage, r.from_org, &grants, target.clone())
+            .await?;
+        let next = act(
+            &r,
+            self.principal.org_id,
+            self.principal.user_id,
+            &action,
+            today(),
+        )
+        .map_err(|e| {
+            let field = if matches!(e, ally_core::protection::ReferralError::ReasonRequired) {
+                "reason"
+            } else {
+                "action"
+            };
+            invalid(field, e.code())
+        })?;
+        let db = self.store.db();
+        let mut tx = db.begin_write().await?;
+        self.save_referral_status(&mut tx, &next, r.from_org)
+            .await?;
+        let ev = self.event(
+            &format!("referral.{}", action.kind().as_str()),
+            target,
+            AuditOutcome::Success,
+            format!("case={} status={}", r.case, next.status.as_str()),
+        );
+        self.store.commit_audited(tx, &[ev]).await?;
+        Ok(r.case)
+    }
+
+    /// Referrals to and from the principal's organisation (the inbox and the outbox).
+    pub async fn list_referrals(&self) -> Result<(Vec<ReferralView>, Vec<ReferralView>)> {
+        let org = self.principal.org_id;
+        self.authorize_granted(Action::ReferralManage, org, &[], None)
+            .await?;
+        let ids = |sql: &'static str| {
+            sqlx::query_scalar::<_, String>(sql)
+                .bind(org.to_string())
+                .fetch_all(&self.store.db().pool)
+        };
+        let incoming_ids = ids(
+            "SELECT id FROM prot_referrals WHERE to_org = $1 ORDER BY updated_at DESC, id LIMIT 200",
+        )
+        .await?;
+        let outgoing_ids = ids(
+            "SELECT id FROM prot_referrals WHERE from_org = $1 ORDER BY updated_at DESC, id LIMIT 200",
+        )
+        .await?;
+        let mut incoming = Vec::new();
+        for id in incoming_ids {
+            if let Some(mut r) = self.load_referral(&id).await? {
+                // The recipient sees the sender's details only while the referral gives access.
+                if !r.referral.status.gives_access() {
+                    r.referral.details.clear();
+                }
+                incoming.push(r);
+            }
+        }
+        let mut outgoing = Vec::new();
+        for id in outgoing_ids {
+            if let Some(r) = self.load_referral(&id).await? {
+                outgoing.push(r);
+            }
+        }
+        let detail = format!("in={} out={}", incoming.len(), outgoing.len());
+        self.record(self.event("referral.list", None, AuditOutcome::Success, detail))
+            .await?;
+        Ok((incoming, outgoing))
+    }
+
+    /// The recipient's view: exactly the field groups its active referrals select.
+    pub(crate) async fn shared_view(&self, view: CaseView) -> Result<SharedCase> {
+        let me = self.principal.org_id;
+        let mine: Vec<ReferralView> = view
+            .referrals
+            .iter()
+            .filter(|r| r.referral.to_org == me)
+            .cloned()
+            .collect();
+        let mut fields = BTreeMap::new();
+        let groups = case_groups(&view, self).await?;
+        for r in &mine {
+            if let Some(v) = r.referral.recipient_view(me, groups.clone()) {
+                fields.extend(v);
+            }
+        }
+        Ok(SharedCase {
+            id: view.id,
+            from_name: self
+                .org_name(&view.org_id.to_string())
+                .await?
+                .unwrap_or_default(),
+            referrals: mine,
+            fields,
+        })
+    }
+}
+
+/// The case's values by field group (what a referral or a dossier can include).
+pub(crate) async fn case_groups(
+    v: &CaseView,
+    access: &Access<'_>,
+) -> Result<BTreeMap<FieldGroup, Vec<SharedField>>> {
+    let mut m: BTreeMap<FieldGroup, Vec<SharedField>> = BTreeMap::new();
+    let identity = match v.person_id {
+        Some(p) => access.person_identity(v.org_id, p).await?,
+        None => None,
+    };
+    let mut push = |g: FieldGroup, k: &'static str, val: String| {
+        if !val.trim().is_empty() {
+            m.entry(g).or_default().push((k, val));
+        }
+    };
+    push(
+        FieldGroup::Identity,
+        "prot-field-reference",
+        v.content.reference.clone(),
+    );
+    if let Some(i) = &identity {
+        push(FieldGroup::Identity, "prot-field-person", i.display_name());
+        push(
+            FieldGroup::Identity,
+            "prot-field-birth",
+            i.birth
+                .iter()
+                .map(|b| b.to_input())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        push(
+            FieldGroup::Identity,
+            "prot-field-nationalities",
+            i.nationalities.join(", "),
+        );
+        push(
+            FieldGroup::Identity,
+            "prot-field-languages",
+            i.languages.join(", "),
+        );
+        push(
+            FieldGroup::Contact,
+            "prot-field-phones",
+            i.phones.join(", "),
+        );
+        push(
+            FieldGroup::Contact,
+            "prot-field-addresses",
+            i.addresses.join("; "),
+        );
+        push(
+            FieldGroup::Documents,
+            "prot-field-documents",
+            i.documents
+                .iter()
+                .map(ally_core::person::format_document)
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+    }
+    push(
+        FieldGroup::Contact,
+        "prot-field-contact",
+        v.content.contact.clone(),
+    );
+    let s = &v.content.safety;
+    push(FieldGroup::Contact, "prot-field-risk", s.risk.clone());
+    push(FieldGroup::Contact, "prot-field-threats", s.threats.clone());
+    push(
+        FieldGroup::Contact,
+        "prot-field-avoid",
+        s.contacts_to_avoid.clone(),
+    );
+    push(
+        FieldGroup::Contact,
+        "prot-field-channel",
+        s.safe_channel.clone(),
+    );
+    push(
+        FieldGroup::Contact,
+        "prot-field-code-word",
+        s.code_word.clone(),
+    );
+    push(
+        FieldGroup::CaseSummary,
+        "prot-field-state",
+        v.lifecycle.state().as_str().to_owned(),
+    );
+    push(
+        FieldGroup::CaseSummary,
+        "prot-field-identified",
+        d2s(v.lifecycle.identified_on()),
+    );
+    if let Some(r) = v.lifecycle.reflection() {
+        push(
+            FieldGroup::CaseSummary,
+            "prot-field-reflection-end",
+            d2s(r.last_day()),
+        );
+    }
+    push(
+        FieldGroup::CaseSummary,
+        "prot-field-summary",
+        v.content.summary.clone(),
+    );
+    push(
+        FieldGroup::Exploitation,
+        "prot-field-exploitation-types",
+        v.facts
+            .exploitation
+            .iter()
+            .map(|e| e.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    push(
+        FieldGroup::Exploitation,
+        "prot-field-exploitation",
+        v.content.exploitation.clone(),
+    );
+    push(
+        FieldGroup::Health,
+        "prot-field-health",
+        v.content.health.clone(),
+    );
+    push(
+        FieldGroup::Needs,
+        "prot-field-needs",
+        v.content.needs.clone(),
+    );
+    for svc in &v.services {
+        push(
+            FieldGroup::Needs,
+            "prot-field-service",
+            format!("{} ({})", svc.kind.as_str(), svc.status.as_str()),
+        );
+    }
+    for p in &v.proceedings {
+        push(
+            FieldGroup::Judicial,
+            "prot-field-proceedings",
+            format!(
+                "{} / {} / {}",
+                p.stage.as_str(),
+                p.victim_role.as_str(),
+                d2s(p.opened_on)
+            ),
+        );
+    }
+    for c in &v.court_dates {
+        push(FieldGroup::Judicial, "prot-field-court-date", d2s(c.on));
+    }
+    push(
+        FieldGroup::Immigration,
+        "prot-field-immigration",
+        v.content.immigration.clone(),
+    );
+    for p in &v.permits {
+        push(
+            FieldGroup::Immigration,
+            "prot-field-permit",
+            format!(
+                "{} {}{}",
+                d2s(p.applied_on),
+                p.decision,
+                p.expires_on
+                    .map(|e| format!(" → {}", d2s(e)))
+                    .unwrap_or_default()
+            ),
+        );
+    }
+    for c in &v.compensation {
+        push(
+            FieldGroup::Compensation,
+            "prot-field-compensation",
+            format!(
+                "{} {} / {} / {}",
+                c.currency,
+                c.claimed,
+                c.awarded.clone().unwrap_or_else(|| "-".into()),
+                c.received
+            ),
+        );
+    }
+    Ok(m)
+}
+
+/// The field groups a case's consents cover for a purpose (the dossier includes only these).
+pub(crate) fn consented_groups(v: &CaseView) -> BTreeSet<FieldGroup> {
+    let today = today();
+    v.consents
+        .iter()
+        .filter(|c| {
+            c.record.status == ConsentStatus::Given
+                && matches!(
+                    c.record.purpose,
+                    ConsentPurpose::Referral | ConsentPurpose::LawEnforcementSharing
+                )
+                && c.record.date <= today
+                && c.record.valid_until.is_none_or(|u| today <= u)
+        })
+        .flat_map(|c| c.record.scope.iter().copied())
+        .collect()
+}

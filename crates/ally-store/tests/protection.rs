@@ -1,0 +1,820 @@
+//! The protection store's contract (issue 4), on SQLite and (when configured) PostgreSQL:
+//! cases and their lifecycle, sealed content, consent, referrals as grants (recipient,
+//! non-recipient, after revocation, after consent withdrawal), deadlines, directory, erasure
+//! (grepping the SQLite file), retention flags.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+
+use ally_core::authz::{Denied, Principal, Role};
+use ally_core::org::OrgKind;
+use ally_core::person::PersonForm;
+use ally_core::protection::htcds::ReferralReason;
+use ally_core::protection::{
+    CaseAction, CaseActionKind, CaseState, ConsentPurpose, FieldGroup, ProceedingsStage,
+    ReferralAction, ReflectionPolicy, ServiceKind, ServiceStatus, VictimRole,
+};
+use ally_core::{OrgId, UserId};
+use ally_store::protection::{
+    CaseContent, NewCase, NewConsent, NewReferralForm, NewService, OpenedCase, SafetyPlan,
+    parse_date,
+};
+use ally_store::testing::{self, TestDb};
+use ally_store::{MasterKey, Page, Policy, Store, StoreError};
+use sqlx::{Connection, Row};
+
+async fn raw(db: &TestDb) -> sqlx::AnyConnection {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(&db.url).await.unwrap()
+}
+
+fn who(org: OrgId, role: Role) -> Principal {
+    Principal {
+        user_id: UserId::new(),
+        org_id: org,
+        roles: vec![role],
+    }
+}
+
+async fn user(store: &Store, org: OrgId, role: Role, email: &str) -> Principal {
+    let user_id = store
+        .add_user_operator(
+            org,
+            ally_store::NewUser {
+                email: email.into(),
+                display_name: email.into(),
+                roles: vec![role],
+                password: "protection test passphrase".into(),
+                locale: "en".into(),
+            },
+        )
+        .await
+        .unwrap();
+    Principal {
+        user_id,
+        org_id: org,
+        roles: vec![role],
+    }
+}
+
+struct World {
+    store: Store,
+    ngo: OrgId,
+    shelter: OrgId,
+    union: OrgId,
+    cw: Principal,
+    shelter_cw: Principal,
+    union_cw: Principal,
+}
+
+async fn world(db: &TestDb) -> World {
+    let store = Store::open(&db.url, MasterKey::from_bytes([5; 32]), Policy::default())
+        .await
+        .unwrap();
+    let ngo = store
+        .create_organisation("NGO P", OrgKind::Ngo, false)
+        .await
+        .unwrap();
+    let shelter = store
+        .create_organisation("Shelter P", OrgKind::Shelter, false)
+        .await
+        .unwrap();
+    let union = store
+        .create_organisation("Union P", OrgKind::Union, false)
+        .await
+        .unwrap();
+    World {
+        cw: user(&store, ngo, Role::Caseworker, "cw@ngo.test").await,
+        store,
+        shelter_cw: who(shelter, Role::Caseworker),
+        union_cw: who(union, Role::Caseworker),
+        ngo,
+        shelter,
+        union,
+    }
+}
+
+fn content(reference: &str) -> CaseContent {
+    CaseContent {
+        reference: reference.into(),
+        contact: "via outreach worker, Tuesdays".into(),
+        summary: "Recruited for farm work, passport withheld".into(),
+        exploitation: "Unpaid for eight months".into(),
+        health: "Back injury".into(),
+        needs: "Shelter and legal counselling".into(),
+        immigration: "Visa expired".into(),
+        safety: SafetyPlan {
+            risk: "high".into(),
+            threats: "Recruiter knows the family address".into(),
+            contacts_to_avoid: "Recruiter's cousin".into(),
+            safe_channel: "Signal to the NGO phone".into(),
+            code_word: "blue umbrella".into(),
+        },
+        ..Default::default()
+    }
+}
+
+async fn new_case(w: &World, reference: &str) -> ally_core::protection::CaseId {
+    let person = w
+        .store
+        .access(&w.cw, None)
+        .create_person(
+            PersonForm {
+                role: "presumed_victim".into(),
+                given_names: "Zinaida".into(),
+                family_names: "Quorvelle".into(),
+                phones: "+40 712 345 678".into(),
+                ..Default::default()
+            }
+            .validate(2026)
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    w.store
+        .access(&w.cw, None)
+        .create_case(NewCase {
+            person_id: Some(person),
+            interview_id: Some(uuid::Uuid::now_v7().to_string()),
+            identified_on: Some(time::OffsetDateTime::now_utc().date() - time::Duration::days(25)),
+            may_be_child: false,
+            content: content(reference),
+        })
+        .await
+        .unwrap()
+}
+
+fn consent_to(org: OrgId, scope: &[FieldGroup]) -> NewConsent {
+    NewConsent {
+        purpose: ConsentPurpose::Referral,
+        recipients: [org].into_iter().collect(),
+        scope: scope.iter().copied().collect(),
+        language: "ro".into(),
+        given: true,
+        date: None,
+        valid_until: None,
+        guardian: None,
+    }
+}
+
+fn referral_to(org: OrgId, fields: &[FieldGroup]) -> NewReferralForm {
+    NewReferralForm {
+        to_org: org,
+        reason: ReferralReason::AdditionalServicesRequired,
+        details: "Needs a bed tonight".into(),
+        fields: fields.iter().copied().collect(),
+    }
+}
+
+fn is_not_found(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::NotFound | StoreError::Denied(Denied::OtherOrganisation)
+    )
+}
+
+#[tokio::test]
+async fn lifecycle_sealed_content_services_and_deadlines() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let id = new_case(&w, "Case R-17").await;
+        let a = w.store.access(&w.cw, None);
+        let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
+            panic!("own case must open in full")
+        };
+        assert_eq!(v.lifecycle.state(), CaseState::Identified);
+        assert_eq!(v.content.safety.code_word, "blue umbrella");
+        assert_eq!(v.person_name.as_deref(), Some("Zinaida Quorvelle"));
+        assert!(v.allowed.contains(&CaseActionKind::StartReflection));
+
+        // A transition the rules refuse is refused, nothing changes.
+        let err = a
+            .transition_case(id, CaseAction::StartFollowUp)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+
+        let today = time::OffsetDateTime::now_utc().date();
+        // Started 25 days ago: the 30-day period ends in 5 days (inside the reminder window).
+        let start = today - time::Duration::days(25);
+        a.transition_case(
+            id,
+            CaseAction::StartReflection {
+                start,
+                policy: ReflectionPolicy::new("FR", 30).unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+        a.add_court_date(
+            id,
+            today + time::Duration::days(5),
+            true,
+            "Tribunal, room 4",
+        )
+        .await
+        .unwrap();
+        a.add_task(
+            id,
+            "Book interpreter",
+            Some(w.cw.user_id),
+            Some(today + time::Duration::days(2)),
+        )
+        .await
+        .unwrap();
+        a.add_service(
+            id,
+            NewService {
+                kind: ServiceKind::SafeAccommodation,
+                provider_org: Some(w.shelter),
+                start_on: Some(today),
+                end_on: None,
+                status: ServiceStatus::InProgress,
+                outcome: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        a.add_proceedings(
+            id,
+            ProceedingsStage::ComplaintFiled,
+            VictimRole::Witness,
+            today,
+            "Complaint no. 42",
+        )
+        .await
+        .unwrap();
+        let bad = a
+            .add_proceedings(id, ProceedingsStage::Trial, VictimRole::Witness, today, "")
+            .await
+            .unwrap_err();
+        assert!(matches!(bad, StoreError::Invalid(_)));
+
+        let d = a.my_deadlines(100).await.unwrap();
+        let kinds: Vec<&str> = d.iter().map(|d| d.kind.as_str()).collect();
+        assert!(kinds.contains(&"reflection_end"), "{kinds:?}");
+        assert!(kinds.contains(&"court_date"));
+        assert!(kinds.contains(&"task"));
+        assert!(
+            d.iter()
+                .any(|d| d.kind == "reflection_end" && d.expulsion_sensitive)
+        );
+        // Another caseworker of the organisation, not assigned, has no deadlines of this case.
+        let colleague = who(w.ngo, Role::Caseworker);
+        assert!(
+            w.store
+                .access(&colleague, None)
+                .my_deadlines(100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        a.transition_case(id, CaseAction::StartAssistance)
+            .await
+            .unwrap();
+        a.transition_case(
+            id,
+            CaseAction::Close {
+                reason: "Returned home safely".into(),
+                referred_out: false,
+            },
+        )
+        .await
+        .unwrap();
+        let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(v.lifecycle.state(), CaseState::Closed);
+        assert_eq!(
+            v.lifecycle.closure().unwrap().reason,
+            "Returned home safely"
+        );
+        assert_eq!(v.history.len(), 4, "open, reflection, assistance, close");
+        assert!(
+            a.my_deadlines(100).await.unwrap().is_empty(),
+            "a closed case has no deadlines"
+        );
+        a.transition_case(
+            id,
+            CaseAction::Reopen {
+                reason: "New threat".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(v.lifecycle.state(), CaseState::Assistance);
+        assert_eq!(v.lifecycle.reopenings().len(), 1);
+
+        let list = a
+            .list_cases(Some(CaseState::Assistance), Page::default())
+            .await
+            .unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].reference, "Case R-17");
+        assert!(
+            a.list_cases(Some(CaseState::Closed), Page::default())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // Roles: an interviewer cannot read cases (403), an auditor neither.
+        let interviewer = who(w.ngo, Role::Interviewer);
+        let e = w
+            .store
+            .access(&interviewer, None)
+            .open_case(id)
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            StoreError::Denied(Denied::RoleLacksPermission(_))
+        ));
+        // Another organisation without a referral: not found.
+        let e = w
+            .store
+            .access(&w.shelter_cw, None)
+            .open_case(id)
+            .await
+            .unwrap_err();
+        assert!(is_not_found(&e), "{e:?}");
+
+        // Sealed: the safety plan's code word is not in clear in the database.
+        let mut c = raw(&db).await;
+        let rows = sqlx::query("SELECT sealed FROM prot_cases")
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+        for r in rows {
+            let b: Vec<u8> = r.try_get("sealed").unwrap();
+            assert!(!String::from_utf8_lossy(&b).contains("blue umbrella"));
+        }
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn referral_grants_follow_consent_and_revocation() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let id = new_case(&w, "Case S-3").await;
+        let a = w.store.access(&w.cw, None);
+
+        // No consent: the referral is refused with the reason, nothing is written.
+        let e = a
+            .send_referral(id, referral_to(w.shelter, &[FieldGroup::CaseSummary]))
+            .await
+            .unwrap_err();
+        match e {
+            StoreError::Invalid(f) => {
+                assert_eq!((f[0].field, f[0].code), ("consent", "no_consent"))
+            }
+            other => panic!("{other:?}"),
+        }
+        let (_, out) = a.list_referrals().await.unwrap();
+        assert!(out.is_empty());
+
+        // Consent to share the summary and needs with the shelter; the referral asks for
+        // health too: refused (scope exceeded).
+        let consent = a
+            .record_consent(
+                id,
+                consent_to(
+                    w.shelter,
+                    &[
+                        FieldGroup::CaseSummary,
+                        FieldGroup::Needs,
+                        FieldGroup::Contact,
+                    ],
+                ),
+            )
+            .await
+            .unwrap();
+        let e = a
+            .send_referral(
+                id,
+                referral_to(w.shelter, &[FieldGroup::CaseSummary, FieldGroup::Health]),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, StoreError::Invalid(f) if f[0].code == "scope_exceeded"),
+            "{e:?}"
+        );
+        // Law-enforcement sharing is never implied by a consent to referral.
+        let police = w
+            .store
+            .create_organisation("Police P", OrgKind::LawEnforcementLiaison, false)
+            .await
+            .unwrap();
+        let e = a
+            .send_referral(id, referral_to(police, &[FieldGroup::CaseSummary]))
+            .await
+            .unwrap_err();
+        assert!(matches!(&e, StoreError::Invalid(f) if f[0].code == "no_consent"));
+
+        let rid = a
+            .send_referral(
+                id,
+                referral_to(w.shelter, &[FieldGroup::CaseSummary, FieldGroup::Contact]),
+            )
+            .await
+            .unwrap();
+
+        // Recipient: sees exactly the selected groups (pending-as-designed: while deciding).
+        let s = w.store.access(&w.shelter_cw, None);
+        let OpenedCase::Shared(shared) = s.open_case(id).await.unwrap() else {
+            panic!("the recipient sees the shared view")
+        };
+        let groups: BTreeSet<FieldGroup> = shared.fields.keys().copied().collect();
+        assert_eq!(
+            groups,
+            [FieldGroup::CaseSummary, FieldGroup::Contact]
+                .into_iter()
+                .collect()
+        );
+        let all: Vec<&str> = shared
+            .fields
+            .values()
+            .flatten()
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert!(all.iter().any(|v| v.contains("passport withheld")));
+        assert!(
+            all.iter().any(|v| v.contains("blue umbrella")),
+            "the safety plan goes with contact"
+        );
+        assert!(
+            !all.iter().any(|v| v.contains("Quorvelle")),
+            "identity was not shared"
+        );
+        assert!(
+            !all.iter().any(|v| v.contains("Back injury")),
+            "health was not shared"
+        );
+        // The recipient cannot change the case.
+        let e = s
+            .transition_case(id, CaseAction::StartAssistance)
+            .await
+            .unwrap_err();
+        assert!(is_not_found(&e));
+
+        // Non-recipient: not found.
+        let e = w
+            .store
+            .access(&w.union_cw, None)
+            .open_case(id)
+            .await
+            .unwrap_err();
+        assert!(is_not_found(&e));
+        let e = w
+            .store
+            .access(&w.union_cw, None)
+            .act_on_referral(rid, ReferralAction::Accept)
+            .await
+            .unwrap_err();
+        assert!(is_not_found(&e));
+        // The sender cannot accept its own referral.
+        assert!(
+            a.act_on_referral(rid, ReferralAction::Accept)
+                .await
+                .is_err()
+        );
+
+        // Accept; both sides see the history.
+        s.act_on_referral(rid, ReferralAction::Accept)
+            .await
+            .unwrap();
+        let (incoming, _) = s.list_referrals().await.unwrap();
+        assert_eq!(incoming.len(), 1);
+        assert_eq!(incoming[0].referral.history.len(), 2);
+        let (_, outgoing) = a.list_referrals().await.unwrap();
+        assert_eq!(outgoing[0].referral.status.as_str(), "accepted");
+
+        // Withdrawal of the consent revokes the referral at once: the recipient gets 404.
+        let (_, revoked) = a.withdraw_consent(consent).await.unwrap();
+        assert_eq!(revoked, 1);
+        let e = s.open_case(id).await.unwrap_err();
+        assert!(is_not_found(&e), "{e:?}");
+        let (_, outgoing) = a.list_referrals().await.unwrap();
+        assert_eq!(outgoing[0].referral.status.as_str(), "revoked");
+
+        // A new consent and referral, then revocation by the sender: 404 again.
+        a.record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
+            .await
+            .unwrap();
+        let rid2 = a
+            .send_referral(id, referral_to(w.shelter, &[FieldGroup::Needs]))
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.open_case(id).await.unwrap(),
+            OpenedCase::Shared(_)
+        ));
+        let e = a
+            .act_on_referral(rid2, ReferralAction::Revoke { reason: " ".into() })
+            .await
+            .unwrap_err();
+        assert!(matches!(&e, StoreError::Invalid(f) if f[0].code == "reason_required"));
+        a.act_on_referral(
+            rid2,
+            ReferralAction::Revoke {
+                reason: "Placed elsewhere".into(),
+            },
+        )
+        .await
+        .unwrap();
+        assert!(is_not_found(&s.open_case(id).await.unwrap_err()));
+        // A declined referral gives no access either.
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn child_consent_needs_a_guardian_and_directory_is_searchable() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.cw, None);
+        let id = a
+            .create_case(NewCase {
+                may_be_child: true,
+                content: content("Minor M-1"),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let e = a
+            .record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
+            .await
+            .unwrap_err();
+        assert!(matches!(&e, StoreError::Invalid(f) if f[0].field == "guardian"));
+        let mut c = consent_to(w.shelter, &[FieldGroup::Needs]);
+        c.guardian = Some(("Aunt Rodica".into(), "aunt".into()));
+        a.record_consent(id, c).await.unwrap();
+        a.send_referral(id, referral_to(w.shelter, &[FieldGroup::Needs]))
+            .await
+            .unwrap();
+
+        // Directory: the shelter's coordinator edits its entry; a caseworker may not.
+        let coord = who(w.shelter, Role::Coordinator);
+        let entry = ally_store::protection::DirectoryEntry {
+            services: vec!["safe_accommodation".into()],
+            regions: "Île-de-France".into(),
+            languages: "fr, ro, uk".into(),
+            opening_hours: "24/7".into(),
+            capacity: "3 beds free".into(),
+            contact: "+33 1 00 00 00 00".into(),
+            ..Default::default()
+        };
+        let e = w
+            .store
+            .access(&w.shelter_cw, None)
+            .update_directory_entry(entry.clone())
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            StoreError::Denied(Denied::RoleLacksPermission(_))
+        ));
+        w.store
+            .access(&coord, None)
+            .update_directory_entry(entry)
+            .await
+            .unwrap();
+        let found = a
+            .directory_entries("", Some(ServiceKind::SafeAccommodation))
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].name, "Shelter P");
+        assert_eq!(a.directory_entries("ro", None).await.unwrap().len(), 1);
+        assert!(
+            a.directory_entries("nowhere", None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let _ = w.union;
+        let _ = w.union_cw;
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn erasure_removes_personal_data_and_keeps_a_tombstone() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let id = new_case(&w, "Erase-Me-Ref").await;
+        let a = w.store.access(&w.cw, None);
+        a.record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
+            .await
+            .unwrap();
+        a.send_referral(id, referral_to(w.shelter, &[FieldGroup::Needs]))
+            .await
+            .unwrap();
+        let mut c = raw(&db).await;
+        let case_blob: Vec<u8> = sqlx::query("SELECT sealed FROM prot_cases WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_one(&mut c)
+            .await
+            .unwrap()
+            .try_get("sealed")
+            .unwrap();
+        let person_blob: Vec<u8> = sqlx::query("SELECT sealed FROM persons")
+            .fetch_one(&mut c)
+            .await
+            .unwrap()
+            .try_get("sealed")
+            .unwrap();
+        drop(c);
+
+        // Only a coordinator holds person.erase.
+        let e = a.erase_case(id).await.unwrap_err();
+        assert!(matches!(
+            e,
+            StoreError::Denied(Denied::RoleLacksPermission(_))
+        ));
+        let coord = who(w.ngo, Role::Coordinator);
+        w.store.access(&coord, None).erase_case(id).await.unwrap();
+        let e = a.open_case(id).await.unwrap_err();
+        assert!(is_not_found(&e));
+
+        let mut c = raw(&db).await;
+        for t in [
+            "prot_cases",
+            "prot_consents",
+            "prot_referrals",
+            "prot_referral_events",
+            "prot_case_events",
+            "prot_deadlines",
+            "persons",
+            "person_tokens",
+        ] {
+            let n: i64 =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {t}")))
+                    .fetch_one(&mut c)
+                    .await
+                    .unwrap();
+            assert_eq!(n, 0, "{t} still holds rows after erasure");
+        }
+        let detail: String = sqlx::query_scalar(
+            "SELECT detail FROM audit_log WHERE action = 'case.erase' AND target_id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+        assert!(detail.starts_with("tombstone"), "{detail}");
+        drop(c);
+        w.store.close().await;
+
+        if let Some(path) = db.sqlite_path() {
+            // Fold the WAL into the file; secure_delete has zeroed the freed pages.
+            let mut c = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&mut c)
+                .await
+                .unwrap();
+            drop(c);
+            let mut bytes = std::fs::read(&path).unwrap();
+            if let Ok(wal) = std::fs::read(path.with_extension("db-wal")) {
+                bytes.extend(wal);
+            }
+            let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+            assert!(
+                !contains(&case_blob[..32]),
+                "the case's ciphertext is still in the file"
+            );
+            assert!(
+                !contains(&person_blob[..32]),
+                "the person's ciphertext is still in the file"
+            );
+            assert!(!contains(b"Quorvelle"));
+            assert!(!contains(b"Erase-Me-Ref"));
+        }
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn retention_job_flags_closed_cases_past_their_period() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let id = new_case(&w, "Old case").await;
+        let a = w.store.access(&w.cw, None);
+        a.transition_case(
+            id,
+            CaseAction::Close {
+                reason: "Done".into(),
+                referred_out: false,
+            },
+        )
+        .await
+        .unwrap();
+        let keep = ally_core::protection::RetentionPolicy::new()
+            .with(ally_core::protection::RecordType::Case, 30);
+        assert_eq!(w.store.flag_protection_retention(&keep).await.unwrap(), 0);
+        // Backdate the closure beyond the period.
+        let mut c = raw(&db).await;
+        sqlx::query("UPDATE prot_cases SET closed_on = '2020-01-01' WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(w.store.flag_protection_retention(&keep).await.unwrap(), 1);
+        assert_eq!(
+            w.store.flag_protection_retention(&keep).await.unwrap(),
+            0,
+            "flagged once"
+        );
+        let flags = a.retention_flags().await.unwrap();
+        assert_eq!(flags.len(), 1);
+        assert_eq!(flags[0].record_id, id.to_string());
+        assert!(parse_date("2020-01-01").is_some());
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn lead_transfer_is_a_separate_act_and_moves_the_case() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let id = new_case(&w, "Transfer T-1").await;
+        let a = w.store.access(&w.cw, None);
+        let s = w.store.access(&w.shelter_cw, None);
+        a.record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
+            .await
+            .unwrap();
+        a.add_service(
+            id,
+            NewService {
+                kind: ServiceKind::MedicalCare,
+                provider_org: None,
+                start_on: None,
+                end_on: None,
+                status: ServiceStatus::Requested,
+                outcome: "Clinic appointment".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let rid = a
+            .send_referral(id, referral_to(w.shelter, &[FieldGroup::Needs]))
+            .await
+            .unwrap();
+        // Not before the referral is accepted; never by the recipient.
+        let e = a.propose_lead_transfer(rid).await.unwrap_err();
+        assert!(
+            matches!(&e, StoreError::Invalid(f) if f[0].code == "referral_not_accepted"),
+            "{e:?}"
+        );
+        s.act_on_referral(rid, ReferralAction::Accept)
+            .await
+            .unwrap();
+        assert!(s.propose_lead_transfer(rid).await.is_err());
+        // Accepting the referral did not move the lead.
+        assert!(matches!(
+            a.open_case(id).await.unwrap(),
+            OpenedCase::Full(_)
+        ));
+        a.propose_lead_transfer(rid).await.unwrap();
+        // A decline leaves everything as it was; a new proposal can then be accepted.
+        s.answer_lead_transfer(rid, false).await.unwrap();
+        assert!(matches!(
+            s.open_case(id).await.unwrap(),
+            OpenedCase::Shared(_)
+        ));
+        a.propose_lead_transfer(rid).await.unwrap();
+        assert!(
+            a.answer_lead_transfer(rid, true).await.is_err(),
+            "only the recipient answers"
+        );
+        s.answer_lead_transfer(rid, true).await.unwrap();
+        let OpenedCase::Full(v) = s.open_case(id).await.unwrap() else {
+            panic!("the new lead sees the whole case")
+        };
+        assert_eq!(v.org_id, w.shelter);
+        assert_eq!(
+            v.content.safety.code_word, "blue umbrella",
+            "re-sealed intact"
+        );
+        assert_eq!(v.services[0].outcome, "Clinic appointment");
+        assert!(
+            is_not_found(&a.open_case(id).await.unwrap_err()),
+            "the former lead keeps no access"
+        );
+        s.transition_case(id, CaseAction::StartAssistance)
+            .await
+            .unwrap();
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
