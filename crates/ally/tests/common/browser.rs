@@ -197,6 +197,34 @@ impl Browser {
         Ok(())
     }
 
+    /// Waits (at most [`TIMEOUT`]) until the text of the element matching `css` satisfies
+    /// `pred` (across page loads: an element of the page being left is simply tried again).
+    pub async fn wait_for_text(
+        &self,
+        css: &str,
+        pred: impl Fn(&str) -> bool,
+        what: &str,
+    ) -> TestResult<String> {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let found = match self.client.find(Locator::Css(css)).await {
+                Ok(el) => el.text().await.ok(),
+                Err(_) => None,
+            };
+            if let Some(t) = found
+                && pred(&t)
+            {
+                return Ok(t);
+            }
+            check!(
+                Instant::now() < deadline,
+                "waited {TIMEOUT:?} for {what} in `{css}`; {}",
+                self.where_am_i().await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn text(&self, css: &str) -> TestResult<String> {
         Ok(self.wait_for(css).await?.text().await?)
     }
