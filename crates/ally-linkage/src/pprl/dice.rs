@@ -195,7 +195,7 @@ impl Test<'_> {
 }
 
 /// popcount(a & b_l) for one lane `l` of a transposed block (`block[q][l]` = word q of
-/// filter l): the portable count, also the exact recount behind the vector pre-filter.
+/// filter l): the portable count.
 #[inline(always)]
 fn lane_count(a: &[u64], block: &[[u64; LANES]], l: usize) -> u32 {
     a.iter()
@@ -219,23 +219,23 @@ struct Group<'a> {
 
 /// Checks the lanes of block `b` for row `r` of the group exactly and records the pairs
 /// that pass (called only when the block's best count reaches the block's lowest need).
+/// `counts` are the lanes' common-bit counts.
 fn confirm(
     g: &Group<'_>,
     r: usize,
     b: usize,
     right: &Transposed,
     test: &Test<'_>,
+    counts: &[u64; LANES],
     out: &mut Vec<Candidate>,
 ) {
-    let w = right.words;
-    let (block, _) = right.blocks[b * w * LANES..(b + 1) * w * LANES].as_chunks::<LANES>();
     for l in 0..LANES {
         let k = b * LANES + l;
         if k >= right.len {
             break;
         }
         let (ca, cb) = (g.cas[r], right.counts[k]);
-        let c = lane_count(&g.words[r], block, l);
+        let c = counts[l] as u32;
         if test.accept(c, ca, cb) {
             out.push(Candidate {
                 similarity: 2.0 * c as f64 / (ca + cb) as f64,
@@ -331,7 +331,21 @@ fn scan_part(
                         for (r, &acc) in acc.iter().enumerate().take(chunk.len()) {
                             let floor = block_floor(test, right, cas[r], b);
                             if _mm512_cmpge_epu64_mask(acc, _mm512_set1_epi64(floor as i64)) != 0 {
-                                confirm(&g, r, b, right, test, &mut out);
+                                let (lo4, hi4) = (
+                                    _mm512_extracti64x4_epi64::<0>(acc),
+                                    _mm512_extracti64x4_epi64::<1>(acc),
+                                );
+                                let counts = [
+                                    _mm256_extract_epi64::<0>(lo4) as u64,
+                                    _mm256_extract_epi64::<1>(lo4) as u64,
+                                    _mm256_extract_epi64::<2>(lo4) as u64,
+                                    _mm256_extract_epi64::<3>(lo4) as u64,
+                                    _mm256_extract_epi64::<0>(hi4) as u64,
+                                    _mm256_extract_epi64::<1>(hi4) as u64,
+                                    _mm256_extract_epi64::<2>(hi4) as u64,
+                                    _mm256_extract_epi64::<3>(hi4) as u64,
+                                ];
+                                confirm(&g, r, b, right, test, &counts, &mut out);
                             }
                         }
                     }
@@ -360,12 +374,10 @@ fn scan_blocks_portable(
         let (block, _) = right.blocks[b * w * LANES..(b + 1) * w * LANES].as_chunks::<LANES>();
         for r in 0..g.rows.len() {
             let floor = block_floor(test, right, g.cas[r], b);
-            let best = (0..LANES)
-                .map(|l| lane_count(&g.words[r], block, l))
-                .max()
-                .unwrap_or(0);
-            if best >= floor {
-                confirm(g, r, b, right, test, out);
+            let counts: [u64; LANES] =
+                std::array::from_fn(|l| lane_count(&g.words[r], block, l) as u64);
+            if counts.iter().any(|&c| c >= floor as u64) {
+                confirm(g, r, b, right, test, &counts, out);
             }
         }
     }
