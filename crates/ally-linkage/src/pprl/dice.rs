@@ -229,13 +229,13 @@ fn confirm(
     counts: &[u64; LANES],
     out: &mut Vec<Candidate>,
 ) {
-    for l in 0..LANES {
+    for (l, &c) in counts.iter().enumerate() {
         let k = b * LANES + l;
         if k >= right.len {
             break;
         }
         let (ca, cb) = (g.cas[r], right.counts[k]);
-        let c = counts[l] as u32;
+        let c = c as u32;
         if test.accept(c, ca, cb) {
             out.push(Candidate {
                 similarity: 2.0 * c as f64 / (ca + cb) as f64,
