@@ -1,10 +1,12 @@
 //! Sørensen–Dice similarity of CLKs, 2|A∧B| / (|A| + |B|), with a popcount kernel, and
 //! candidate generation above a threshold.
 //!
-//! The filters are stored contiguously as `u64` words. Candidate generation sorts the right
-//! side by popcount, so for each left filter only the right filters whose popcount can reach
-//! the threshold are compared (|B| ∈ [|A|·t/(2−t), |A|·(2−t)/t]); the kernel compares four
-//! left filters against each right filter while they sit in registers.
+//! The filters are stored contiguously as `u64` words. Candidate generation sorts both sides
+//! by popcount, so for each left filter only the right filters whose popcount can reach the
+//! threshold are compared (|B| ∈ [|A|·t/(2−t), |A|·(2−t)/t]). The right side is transposed
+//! in blocks of 8 filters (word q of the 8 filters side by side) and each block is compared
+//! with 8 left filters at once: with AVX-512 VPOPCNTDQ (chosen at run time) one vector AND,
+//! popcount and add per word and left filter, no horizontal sums.
 
 use super::Clk;
 use crate::error::LinkageError;
