@@ -75,6 +75,9 @@ echo "== Encoding 50,000 distinct synthetic records: clkhash vs Ally, bit-compat
 python3 "$ROOT/bench/linkage/to_pprl_columns.py" "$OUT/syn50k.csv" "$OUT/pprl/syn50k_pprl.csv"
 "$PY" "$ROOT/bench/linkage/encode_compare.py" "$ALLY" "$OUT/pprl/schema.json" "$OUT/pprl/secret.txt" \
     "$OUT/pprl/syn50k_pprl.csv" "$OUT/enc50k" > "$OUT/encode_compare.json"
+# in-process, like the clkhash timing above: Ally's encoding loop alone, 1 thread
+"$TARGET/release/examples/encode_throughput" "$OUT/pprl/schema.json" "$OUT/pprl/secret.txt" \
+    "$OUT/pprl/syn50k_pprl.csv" > "$OUT/ally_encode_inprocess.json"
 
 echo "== Dice throughput: anonlink, Ally, popcount ceiling (10k x 10k random CLKs, t=0.8)" >&2
 "$PY" "$SHARED/pprl_anonlink.py" --skip-accuracy --sizes 10000 --procs 1 --json "$OUT/anonlink_throughput.json" > /dev/null

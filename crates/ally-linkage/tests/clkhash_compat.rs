@@ -3,7 +3,7 @@
 
 use ally_linkage::data::read_table;
 use ally_linkage::pprl::Clk;
-use ally_linkage::pprl::encode::Encoder;
+use ally_linkage::pprl::encode::{Encoder, TokenCache};
 use ally_linkage::pprl::schema::Schema;
 
 const SECRET: &str = include_str!("fixtures/secret.txt");
@@ -31,7 +31,15 @@ fn check(schema_json: &str, expected_csv: &str) -> usize {
         Err(e) => panic!("{e}"),
     };
     assert_eq!(rows.len(), expected.len());
-    for (row, exp) in rows.iter().zip(&expected) {
+    // one cache for the whole run, as `ally pprl encode` uses it; two passes, so that the
+    // second one takes every token's indices from the cache
+    let mut cache = TokenCache::default();
+    for (pass, (row, exp)) in rows
+        .iter()
+        .zip(&expected)
+        .chain(rows.iter().zip(&expected))
+        .enumerate()
+    {
         let values: Vec<&str> = mapping
             .iter()
             .map(|m| m.map(|c| row[c].as_str()).unwrap_or(""))
@@ -40,6 +48,10 @@ fn check(schema_json: &str, expected_csv: &str) -> usize {
             Ok(c) => c,
             Err(e) => panic!("record {}: {e}", row[0]),
         };
+        match enc.encode_cached(&values, &mut cache) {
+            Ok(c) => assert_eq!(c, clk, "record {} (cached, step {pass})", row[0]),
+            Err(e) => panic!("record {}: {e}", row[0]),
+        }
         assert_eq!(row[0], exp[0]);
         let want = match Clk::from_base64(&exp[1]) {
             Ok(c) => c,
@@ -86,6 +98,30 @@ fn a_different_secret_gives_different_encodings() {
     let b = Encoder::new(&schema, b"two").and_then(|e| e.encode(&values));
     match (a, b) {
         (Ok(a), Ok(b)) => assert_ne!(a, b),
+        _ => panic!("encoding failed"),
+    }
+}
+
+#[test]
+fn a_cache_used_with_another_encoder_does_not_leak_its_indices() {
+    let schema = match Schema::from_json(include_str!("fixtures/blake.schema.json")) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    let values = ["r1", "michaela", "neumann", "19151111", "8", "2000", "f"];
+    let (one, two) = match (Encoder::new(&schema, b"one"), Encoder::new(&schema, b"two")) {
+        (Ok(a), Ok(b)) => (a, b),
+        _ => panic!("encoders"),
+    };
+    let mut cache = TokenCache::default();
+    let a = one.encode_cached(&values, &mut cache);
+    let b = two.encode_cached(&values, &mut cache);
+    match (a, b, one.encode(&values), two.encode(&values)) {
+        (Ok(a), Ok(b), Ok(a2), Ok(b2)) => {
+            assert_eq!(a, a2);
+            assert_eq!(b, b2);
+            assert_ne!(a, b);
+        }
         _ => panic!("encoding failed"),
     }
 }

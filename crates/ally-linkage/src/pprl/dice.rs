@@ -1,10 +1,12 @@
 //! Sørensen–Dice similarity of CLKs, 2|A∧B| / (|A| + |B|), with a popcount kernel, and
 //! candidate generation above a threshold.
 //!
-//! The filters are stored contiguously as `u64` words. Candidate generation sorts the right
-//! side by popcount, so for each left filter only the right filters whose popcount can reach
-//! the threshold are compared (|B| ∈ [|A|·t/(2−t), |A|·(2−t)/t]); the kernel compares four
-//! left filters against each right filter while they sit in registers.
+//! The filters are stored contiguously as `u64` words. Candidate generation sorts both sides
+//! by popcount, so for each left filter only the right filters whose popcount can reach the
+//! threshold are compared (|B| ∈ [|A|·t/(2−t), |A|·(2−t)/t]). The right side is transposed
+//! in blocks of 8 filters (word q of the 8 filters side by side) and each block is compared
+//! with 8 left filters at once: with AVX-512 VPOPCNTDQ (chosen at run time) one vector AND,
+//! popcount and add per word and left filter, no horizontal sums.
 
 use super::Clk;
 use crate::error::LinkageError;
@@ -85,81 +87,6 @@ pub fn dice_words(a: &[u64], ca: u32, b: &[u64], cb: u32) -> f64 {
     2.0 * and_count(a, b) as f64 / total as f64
 }
 
-type Lanes = [u64; 4];
-
-#[inline(always)]
-fn csa4(a: Lanes, b: Lanes, c: Lanes) -> (Lanes, Lanes) {
-    let mut h = [0u64; 4];
-    let mut l = [0u64; 4];
-    for r in 0..4 {
-        let u = a[r] ^ b[r];
-        h[r] = (a[r] & b[r]) | (u & c[r]);
-        l[r] = u ^ c[r];
-    }
-    (h, l)
-}
-
-/// popcount(a_r & b) for four 1024-bit rows a_r against one b: the Harley–Seal tree run on
-/// four lanes at once (so the compiler can use vector registers), 5 popcounts per pair.
-#[inline(always)]
-fn and_count_16x4(a: &[&[u64; 16]; 4], b: &[u64; 16]) -> [u32; 4] {
-    let x = |q: usize| -> Lanes {
-        [
-            a[0][q] & b[q],
-            a[1][q] & b[q],
-            a[2][q] & b[q],
-            a[3][q] & b[q],
-        ]
-    };
-    let z = [0u64; 4];
-    let (twos_a, ones) = csa4(z, x(0), x(1));
-    let (twos_b, ones) = csa4(ones, x(2), x(3));
-    let (fours_a, twos) = csa4(z, twos_a, twos_b);
-    let (twos_a, ones) = csa4(ones, x(4), x(5));
-    let (twos_b, ones) = csa4(ones, x(6), x(7));
-    let (fours_b, twos) = csa4(twos, twos_a, twos_b);
-    let (eights_a, fours) = csa4(z, fours_a, fours_b);
-    let (twos_a, ones) = csa4(ones, x(8), x(9));
-    let (twos_b, ones) = csa4(ones, x(10), x(11));
-    let (fours_a, twos) = csa4(twos, twos_a, twos_b);
-    let (twos_a, ones) = csa4(ones, x(12), x(13));
-    let (twos_b, ones) = csa4(ones, x(14), x(15));
-    let (fours_b, twos) = csa4(twos, twos_a, twos_b);
-    let (eights_b, fours) = csa4(fours, fours_a, fours_b);
-    let (sixteens, eights) = csa4(z, eights_a, eights_b);
-    // per-byte bit counts of each level (each at most 8), weighted and summed per byte
-    // (at most 16·8 + 8·8 + 4·8 + 2·8 + 8 = 248, fits a byte), then the bytes summed
-    // with shifts and adds only (no 64-bit multiply), so that all of it vectorises
-    let (s, e, f, t, o) = (
-        byte_counts(sixteens),
-        byte_counts(eights),
-        byte_counts(fours),
-        byte_counts(twos),
-        byte_counts(ones),
-    );
-    let mut out = [0u32; 4];
-    for r in 0..4 {
-        let v = (s[r] << 4) + (e[r] << 3) + (f[r] << 2) + (t[r] << 1) + o[r];
-        let v = (v & 0x00ff_00ff_00ff_00ff) + ((v >> 8) & 0x00ff_00ff_00ff_00ff);
-        let v = v + (v >> 16);
-        let v = v + (v >> 32);
-        out[r] = (v & 0xffff) as u32;
-    }
-    out
-}
-
-/// Bit count of every byte (SWAR), on four lanes.
-#[inline(always)]
-fn byte_counts(x: Lanes) -> Lanes {
-    let mut out = [0u64; 4];
-    for r in 0..4 {
-        let v = x[r] - ((x[r] >> 1) & 0x5555_5555_5555_5555);
-        let v = (v & 0x3333_3333_3333_3333) + ((v >> 2) & 0x3333_3333_3333_3333);
-        out[r] = (v + (v >> 4)) & 0x0f0f_0f0f_0f0f_0f0f;
-    }
-    out
-}
-
 #[inline]
 fn and_count(a: &[u64], b: &[u64]) -> u32 {
     a.iter().zip(b).map(|(x, y)| (x & y).count_ones()).sum()
@@ -197,26 +124,301 @@ pub fn candidates_counted(left: &ClkSet, right: &ClkSet, threshold: f64) -> (Vec
     candidates_threaded(left, right, threshold, 1)
 }
 
+/// Right filters per block of the transposed right side (one 512-bit vector of words).
+const LANES: usize = 8;
+/// Left filters compared against each block while it sits in registers.
+const ROWS: usize = 8;
+
+/// The right side sorted by popcount and transposed in blocks of [`LANES`] filters: word `q`
+/// of the filters `8b..8b+8` is stored at `blocks[(b * words + q) * 8..][..8]`, so that one
+/// vector load gives the same word of eight filters. Padding lanes are zero.
+struct Transposed {
+    words: usize,
+    len: usize,
+    blocks: Vec<u64>,
+    /// Popcounts in sorted order (without padding).
+    counts: Vec<u32>,
+    /// Original index of each sorted filter.
+    order: Vec<u32>,
+}
+
+impl Transposed {
+    fn new(right: &ClkSet) -> Self {
+        let w = right.words;
+        let mut order: Vec<u32> = (0..right.len() as u32).collect();
+        order.sort_by_key(|&j| right.counts[j as usize]);
+        let nblocks = right.len().div_ceil(LANES);
+        let mut blocks = vec![0u64; nblocks * w * LANES];
+        for (k, &j) in order.iter().enumerate() {
+            let (b, l) = (k / LANES, k % LANES);
+            for (q, &word) in right.row(j as usize).iter().enumerate() {
+                blocks[(b * w + q) * LANES + l] = word;
+            }
+        }
+        let counts = order.iter().map(|&j| right.counts[j as usize]).collect();
+        Transposed {
+            words: w,
+            len: right.len(),
+            blocks,
+            counts,
+            order,
+        }
+    }
+}
+
+/// What the scan needs besides the data: the threshold and its integer table.
+struct Test<'a> {
+    t: f64,
+    /// need[s] = the smallest common-bit count c with 2c ≥ t·s (u32::MAX for s = 0).
+    need: &'a [u32],
+}
+
+impl Test<'_> {
+    #[inline(always)]
+    fn accept(&self, c: u32, ca: u32, cb: u32) -> bool {
+        self.need.get((ca + cb) as usize).is_some_and(|&n| c >= n)
+    }
+
+    /// Sorted right positions [lo, hi) whose popcount allows Dice ≥ t with a popcount `ca`
+    /// (one bit of slack on each side against rounding).
+    #[inline(always)]
+    fn range(&self, ca: u32, counts: &[u32]) -> (usize, usize) {
+        let t = self.t;
+        if t <= 0.0 {
+            return (0, counts.len());
+        }
+        let lo = (ca as f64 * t / (2.0 - t)).ceil() as u32;
+        let hi = (ca as f64 * (2.0 - t) / t).floor() as u32;
+        (
+            counts.partition_point(|&c| c < lo.saturating_sub(1)),
+            counts.partition_point(|&c| c <= hi.saturating_add(1)),
+        )
+    }
+}
+
+/// popcount(a & b_l) for one lane `l` of a transposed block (`block[q][l]` = word q of
+/// filter l): the portable count.
+#[inline(always)]
+fn lane_count(a: &[u64], block: &[[u64; LANES]], l: usize) -> u32 {
+    a.iter()
+        .zip(block)
+        .map(|(&aq, bv)| (aq & bv[l]).count_ones())
+        .sum()
+}
+
+/// One group of up to [`ROWS`] left rows (sorted by popcount) against the right blocks in
+/// their popcount range.
+struct Group<'a> {
+    /// The rows' indices.
+    rows: &'a [u32],
+    /// The rows' popcounts.
+    cas: [u32; ROWS],
+    /// The rows, padded with zero rows to [`ROWS`].
+    words: &'a [Vec<u64>],
+    /// The rows' words interleaved: `inter[q][r]` = word q of row r.
+    inter: &'a [[u64; ROWS]],
+}
+
+/// Checks the lanes of block `b` for row `r` of the group exactly and records the pairs
+/// that pass (called only when the block's best count reaches the block's lowest need).
+/// `counts` are the lanes' common-bit counts.
+fn confirm(
+    g: &Group<'_>,
+    r: usize,
+    b: usize,
+    right: &Transposed,
+    test: &Test<'_>,
+    counts: &[u64; LANES],
+    out: &mut Vec<Candidate>,
+) {
+    for (l, &c) in counts.iter().enumerate() {
+        let k = b * LANES + l;
+        if k >= right.len {
+            break;
+        }
+        let (ca, cb) = (g.cas[r], right.counts[k]);
+        let c = c as u32;
+        if test.accept(c, ca, cb) {
+            out.push(Candidate {
+                similarity: 2.0 * c as f64 / (ca + cb) as f64,
+                left: g.rows[r],
+                right: right.order[k],
+            });
+        }
+    }
+}
+
+/// The lowest need of block `b` for a row of popcount `ca`: need[] grows with the popcount
+/// sum and the block's first filter has the smallest popcount (a sum of 0 never passes).
+#[inline(always)]
+fn block_floor(test: &Test<'_>, right: &Transposed, ca: u32, b: usize) -> u32 {
+    let s = (ca + right.counts[b * LANES]).max(1) as usize;
+    test.need.get(s).copied().unwrap_or(u32::MAX)
+}
+
+/// Scan the left rows `part` (sorted by popcount) against the transposed right side: for
+/// each group of [`ROWS`] left rows, every block of [`LANES`] right filters in their
+/// popcount range is loaded once per word and AND-ed with each row's word.
+///
+/// Compiled once per CPU feature level and chosen at run time by `multiversion` (which
+/// checks the features before calling a clone), so the binary stays portable: with AVX-512
+/// VPOPCNTDQ a block word is one vector and each step is one AND, one VPOPCNTQ and one add
+/// per row (safe `std::arch` intrinsics, which the clone's enabled features allow); every
+/// other target, or `portable`, counts each pair with `count_ones` (the POPCNT instruction
+/// where the clone enables it).
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512vl+avx512vpopcntdq",
+    "x86_64+popcnt",
+    "aarch64+neon",
+))]
+fn scan_part(
+    left: &ClkSet,
+    right: &Transposed,
+    test: &Test<'_>,
+    part: &[u32],
+    portable: bool,
+) -> (Vec<Candidate>, u64) {
+    let w = right.words;
+    let mut out = Vec::new();
+    let mut compared = 0u64;
+    let mut words = vec![vec![0u64; w]; ROWS];
+    let mut inter = vec![[0u64; ROWS]; w];
+    for chunk in part.chunks(ROWS) {
+        let mut cas = [0u32; ROWS];
+        for (r, row) in words.iter_mut().enumerate() {
+            match chunk.get(r) {
+                Some(&i) => {
+                    cas[r] = left.counts[i as usize];
+                    row.copy_from_slice(left.row(i as usize));
+                }
+                None => row.fill(0),
+            }
+            for (q, &word) in row.iter().enumerate() {
+                inter[q][r] = word;
+            }
+        }
+        let (lo, _) = test.range(cas[0], &right.counts);
+        let (_, hi) = test.range(cas[chunk.len() - 1], &right.counts);
+        if lo >= hi {
+            continue;
+        }
+        compared += (chunk.len() * (hi - lo)) as u64;
+        let g = Group {
+            rows: chunk,
+            cas,
+            words: &words,
+            inter: &inter,
+        };
+        let blocks = lo / LANES..hi.div_ceil(LANES);
+        multiversion::target::match_target! {
+            "x86_64+avx512f+avx512vpopcntdq" => {
+                if portable {
+                    scan_blocks_portable(&g, blocks, right, test, &mut out);
+                } else {
+                    use std::arch::x86_64::*;
+                    for b in blocks {
+                        let (block, _) =
+                            right.blocks[b * w * LANES..(b + 1) * w * LANES].as_chunks::<LANES>();
+                        let mut acc = [_mm512_setzero_si512(); ROWS];
+                        for (bv, av) in block.iter().zip(g.inter) {
+                            let bq = _mm512_set_epi64(
+                                bv[7] as i64, bv[6] as i64, bv[5] as i64, bv[4] as i64,
+                                bv[3] as i64, bv[2] as i64, bv[1] as i64, bv[0] as i64,
+                            );
+                            for r in 0..ROWS {
+                                let x = _mm512_and_si512(_mm512_set1_epi64(av[r] as i64), bq);
+                                acc[r] = _mm512_add_epi64(acc[r], _mm512_popcnt_epi64(x));
+                            }
+                        }
+                        for (r, &acc) in acc.iter().enumerate().take(chunk.len()) {
+                            let floor = block_floor(test, right, cas[r], b);
+                            if _mm512_cmpge_epu64_mask(acc, _mm512_set1_epi64(floor as i64)) != 0 {
+                                let (lo4, hi4) = (
+                                    _mm512_extracti64x4_epi64::<0>(acc),
+                                    _mm512_extracti64x4_epi64::<1>(acc),
+                                );
+                                let counts = [
+                                    _mm256_extract_epi64::<0>(lo4) as u64,
+                                    _mm256_extract_epi64::<1>(lo4) as u64,
+                                    _mm256_extract_epi64::<2>(lo4) as u64,
+                                    _mm256_extract_epi64::<3>(lo4) as u64,
+                                    _mm256_extract_epi64::<0>(hi4) as u64,
+                                    _mm256_extract_epi64::<1>(hi4) as u64,
+                                    _mm256_extract_epi64::<2>(hi4) as u64,
+                                    _mm256_extract_epi64::<3>(hi4) as u64,
+                                ];
+                                confirm(&g, r, b, right, test, &counts, &mut out);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {
+                let _ = portable;
+                scan_blocks_portable(&g, blocks, right, test, &mut out);
+            }
+        }
+    }
+    (out, compared)
+}
+
+/// The portable block scan: each pair counted with `count_ones`.
+#[inline(always)]
+fn scan_blocks_portable(
+    g: &Group<'_>,
+    blocks: std::ops::Range<usize>,
+    right: &Transposed,
+    test: &Test<'_>,
+    out: &mut Vec<Candidate>,
+) {
+    let w = right.words;
+    for b in blocks {
+        let (block, _) = right.blocks[b * w * LANES..(b + 1) * w * LANES].as_chunks::<LANES>();
+        for r in 0..g.rows.len() {
+            let floor = block_floor(test, right, g.cas[r], b);
+            let counts: [u64; LANES] =
+                std::array::from_fn(|l| lane_count(&g.words[r], block, l) as u64);
+            if counts.iter().any(|&c| c >= floor as u64) {
+                confirm(g, r, b, right, test, &counts, out);
+            }
+        }
+    }
+}
+
 /// [`candidates_counted`] on `threads` worker threads (the left side is split between them).
+/// The number of comparisons counts every (left, right) pair whose common bits were counted.
 pub fn candidates_threaded(
     left: &ClkSet,
     right: &ClkSet,
     threshold: f64,
     threads: usize,
 ) -> (Vec<Candidate>, u64) {
+    candidates_with(left, right, threshold, threads, false)
+}
+
+/// [`candidates_threaded`] with the portable kernel only (no vector popcount), whatever the
+/// CPU offers: for tests of the kernels against each other and for benchmarks.
+pub fn candidates_portable(
+    left: &ClkSet,
+    right: &ClkSet,
+    threshold: f64,
+    threads: usize,
+) -> (Vec<Candidate>, u64) {
+    candidates_with(left, right, threshold, threads, true)
+}
+
+fn candidates_with(
+    left: &ClkSet,
+    right: &ClkSet,
+    threshold: f64,
+    threads: usize,
+    portable: bool,
+) -> (Vec<Candidate>, u64) {
     if left.is_empty() || right.is_empty() || left.words != right.words {
         return (Vec::new(), 0);
     }
     let w = left.words;
-    // right side sorted by popcount, stored contiguously in that order
-    let mut order: Vec<u32> = (0..right.len() as u32).collect();
-    order.sort_by_key(|&j| right.counts[j as usize]);
-    let mut rdata = Vec::with_capacity(right.data.len());
-    let mut rcounts = Vec::with_capacity(right.len());
-    for &j in &order {
-        rdata.extend_from_slice(right.row(j as usize));
-        rcounts.push(right.counts[j as usize]);
-    }
+    let tr = Transposed::new(right);
     let t = threshold;
     // need[s] = the smallest common-bit count c with 2c >= t*s (the exact float test,
     // tabulated so that the hot loop only compares integers); u32::MAX when s = 0
@@ -237,91 +439,23 @@ pub fn candidates_threaded(
             c
         })
         .collect();
-    let accept = |c: u32, ca: u32, cb: u32| -> bool { c >= need[(ca + cb) as usize] };
-    let range = |ca: u32| -> (usize, usize) {
-        if t <= 0.0 {
-            return (0, rcounts.len());
-        }
-        let lo = (ca as f64 * t / (2.0 - t)).ceil() as u32;
-        let hi = (ca as f64 * (2.0 - t) / t).floor() as u32;
-        (
-            rcounts.partition_point(|&c| c < lo.saturating_sub(1)),
-            rcounts.partition_point(|&c| c <= hi.saturating_add(1)),
-        )
-    };
-    // group left rows by popcount so that blocks of 4 share a range
+    let test = Test { t, need: &need };
+    // left rows sorted by popcount, so that the rows of a group share a range
     let mut lorder: Vec<u32> = (0..left.len() as u32).collect();
     lorder.sort_by_key(|&i| left.counts[i as usize]);
-    let scan = |part: &[u32]| -> (Vec<Candidate>, u64) {
-        let mut out = Vec::new();
-        let mut compared = 0u64;
-        for chunk in part.chunks(4) {
-            let (lo, _) = range(left.counts[chunk[0] as usize]);
-            let (_, hi) = range(left.counts[chunk[chunk.len() - 1] as usize]);
-            if chunk.len() == 4 && w == 16 {
-                let row16 = |i: u32| <&[u64; 16]>::try_from(left.row(i as usize));
-                let (Ok(r0), Ok(r1), Ok(r2), Ok(r3)) = (
-                    row16(chunk[0]),
-                    row16(chunk[1]),
-                    row16(chunk[2]),
-                    row16(chunk[3]),
-                ) else {
-                    continue;
-                };
-                let rows: [&[u64; 16]; 4] = [r0, r1, r2, r3];
-                let cas = [
-                    left.counts[chunk[0] as usize],
-                    left.counts[chunk[1] as usize],
-                    left.counts[chunk[2] as usize],
-                    left.counts[chunk[3] as usize],
-                ];
-                for (k, b) in rdata[lo * w..hi * w].chunks_exact(16).enumerate() {
-                    let cb = rcounts[lo + k];
-                    let Ok(b) = <&[u64; 16]>::try_from(b) else {
-                        continue;
-                    };
-                    let c = and_count_16x4(&rows, b);
-                    for r in 0..4 {
-                        if accept(c[r], cas[r], cb) {
-                            out.push(Candidate {
-                                similarity: 2.0 * c[r] as f64 / (cas[r] + cb) as f64,
-                                left: chunk[r],
-                                right: order[lo + k],
-                            });
-                        }
-                    }
-                }
-                compared += 4 * (hi - lo) as u64;
-            } else {
-                for &i in chunk {
-                    let a = left.row(i as usize);
-                    let ca = left.counts[i as usize];
-                    for (k, b) in rdata[lo * w..hi * w].chunks_exact(w).enumerate() {
-                        let cb = rcounts[lo + k];
-                        let c = and_count(a, b);
-                        if accept(c, ca, cb) {
-                            out.push(Candidate {
-                                similarity: 2.0 * c as f64 / (ca + cb) as f64,
-                                left: i,
-                                right: order[lo + k],
-                            });
-                        }
-                    }
-                    compared += (hi - lo) as u64;
-                }
-            }
-        }
-        (out, compared)
-    };
     let threads = threads.max(1);
     let (mut out, compared) = if threads == 1 || lorder.len() < 1024 {
-        scan(&lorder)
+        scan_part(left, &tr, &test, &lorder, portable)
     } else {
-        // contiguous parts of a multiple of 4 rows (rows stay grouped by popcount)
-        let per = lorder.len().div_ceil(threads).div_ceil(4) * 4;
+        // contiguous parts of a multiple of ROWS rows (rows stay grouped by popcount)
+        let per = lorder.len().div_ceil(threads).div_ceil(ROWS) * ROWS;
         let parts: Vec<&[u32]> = lorder.chunks(per).collect();
+        let (tr, test) = (&tr, &test);
         let results: Vec<(Vec<Candidate>, u64)> = std::thread::scope(|sc| {
-            let handles: Vec<_> = parts.iter().map(|p| sc.spawn(|| scan(p))).collect();
+            let handles: Vec<_> = parts
+                .iter()
+                .map(|p| sc.spawn(move || scan_part(left, tr, test, p, portable)))
+                .collect();
             handles
                 .into_iter()
                 .map(|h| h.join().unwrap_or_default())
@@ -435,6 +569,31 @@ mod tests {
         assert_eq!(one, two);
         assert_eq!(one.1, 1100 * sb.len() as u64);
         assert_eq!(candidates(&sa, &sb, 1.0).len(), 10);
+    }
+
+    #[test]
+    fn vector_and_portable_kernels_equal_brute_force_at_every_width() {
+        // widths of 1, 3, 8 and 16 words; sizes that are not multiples of the tile
+        for (bytes, seed) in [(8usize, 10u64), (24, 20), (64, 30), (128, 40)] {
+            let a = random_clks(29, bytes, 45, seed);
+            let mut b = random_clks(13, bytes, 45, seed + 1);
+            b.extend(a.iter().step_by(3).cloned());
+            b.push(Clk::zeros(bytes * 8));
+            let mut a = a;
+            a.push(Clk::zeros(bytes * 8));
+            let (sa, sb) = match (ClkSet::new(&a), ClkSet::new(&b)) {
+                (Ok(x), Ok(y)) => (x, y),
+                _ => panic!("sets"),
+            };
+            for t in [0.0, 0.2, 0.5, 0.7, 0.9, 1.0] {
+                let slow = candidates_brute_force(&sa, &sb, t);
+                let (fast, n) = candidates_threaded(&sa, &sb, t, 1);
+                let (port, m) = candidates_portable(&sa, &sb, t, 1);
+                assert_eq!(fast, slow, "{bytes} bytes, threshold {t}");
+                assert_eq!(port, slow, "{bytes} bytes, threshold {t} (portable)");
+                assert_eq!(n, m);
+            }
+        }
     }
 
     proptest! {

@@ -24,8 +24,16 @@ pub struct Encoder {
     schema: Schema,
     /// (key for blake / HMAC-SHA1, key for HMAC-MD5) per feature.
     keys: Vec<KeyPair>,
+    /// The keyed HMAC-SHA1 and HMAC-MD5 states per feature (cloned for each token, so that
+    /// the key is not re-processed), for double hashing.
+    macs: Vec<(Hmac<Sha1>, Hmac<Md5>)>,
     hash_l: usize,
+    /// Identifies this encoder (and its clones) to a [`TokenCache`], which holds values
+    /// derived from its keys.
+    id: u64,
 }
+
+static NEXT_ENCODER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl std::fmt::Debug for Encoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -68,6 +76,65 @@ fn derive_keys(schema: &Schema, secret: &[u8]) -> Result<Vec<KeyPair>, LinkageEr
             )
         })
         .collect())
+}
+
+/// Tokens of a formatted value, appended to `out` as bytes; `ends` receives each token's end
+/// offset in `out` (both are cleared first). The same tokens as [`tokenize`], without an
+/// allocation per token.
+pub fn tokenize_into(
+    comparison: &Comparison,
+    word: &str,
+    chars: &mut Vec<char>,
+    out: &mut Vec<u8>,
+    ends: &mut Vec<usize>,
+) {
+    out.clear();
+    ends.clear();
+    if word.is_empty() {
+        return;
+    }
+    match comparison {
+        Comparison::Exact => {
+            out.extend_from_slice(word.as_bytes());
+            ends.push(out.len());
+        }
+        Comparison::Ngram { n, positional } => {
+            let n = *n;
+            let pad = n.saturating_sub(1);
+            chars.clear();
+            chars.extend(std::iter::repeat_n(' ', pad));
+            chars.extend(word.chars());
+            chars.extend(std::iter::repeat_n(' ', pad));
+            if chars.len() < n {
+                return;
+            }
+            let mut buf = [0u8; 4];
+            for i in 0..=chars.len() - n {
+                if *positional {
+                    push_decimal(out, i + 1);
+                    out.push(b' ');
+                }
+                for c in &chars[i..i + n] {
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+                ends.push(out.len());
+            }
+        }
+    }
+}
+
+fn push_decimal(out: &mut Vec<u8>, mut v: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 /// Tokens of a formatted value.
@@ -183,10 +250,25 @@ impl Encoder {
                 "blakeHash supports filters of at most 65536 bits".into(),
             ));
         }
+        let keys = derive_keys(schema, secret)?;
+        let macs = keys
+            .iter()
+            .map(|(k1, k2)| {
+                match (
+                    <Hmac<Sha1> as KeyInit>::new_from_slice(k1),
+                    <Hmac<Md5> as KeyInit>::new_from_slice(k2),
+                ) {
+                    (Ok(a), Ok(b)) => Ok((a, b)),
+                    _ => Err(LinkageError::Schema("bad HMAC key".into())),
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Encoder {
             schema: schema.clone(),
-            keys: derive_keys(schema, secret)?,
+            keys,
+            macs,
             hash_l,
+            id: NEXT_ENCODER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -216,71 +298,90 @@ impl Encoder {
             .collect()
     }
 
-    fn formatted(feature: &Feature, value: &str) -> Result<String, LinkageError> {
+    fn formatted<'v>(
+        feature: &'v Feature,
+        value: &'v str,
+    ) -> Result<std::borrow::Cow<'v, str>, LinkageError> {
+        use std::borrow::Cow;
         let Some(h) = &feature.hashing else {
-            return Ok(String::new());
+            return Ok(Cow::Borrowed(""));
         };
         if let Some((sentinel, replace)) = &h.missing
             && value == sentinel
         {
-            return Ok(replace.clone());
+            return Ok(Cow::Borrowed(replace.as_str()));
         }
         let bad = |m: &str| LinkageError::Encoding {
             record: String::new(),
             message: format!("feature {}: {m} {value:?}", feature.identifier),
         };
         Ok(match &h.format {
-            Format::String { lower: true } => value.to_lowercase(),
-            Format::String { lower: false } | Format::Enum => value.to_string(),
-            Format::Integer => value
-                .trim()
-                .parse::<i64>()
-                .map_err(|_| bad("not an integer:"))?
-                .to_string(),
-            Format::Date { format } => format_date(value, format)
-                .ok_or_else(|| bad("not a date in the schema's format:"))?,
+            // ASCII text without capitals is already lower case: no copy
+            Format::String { lower: true }
+                if value.is_ascii() && !value.bytes().any(|b| b.is_ascii_uppercase()) =>
+            {
+                Cow::Borrowed(value)
+            }
+            Format::String { lower: true } => Cow::Owned(value.to_lowercase()),
+            Format::String { lower: false } | Format::Enum => Cow::Borrowed(value),
+            Format::Integer => Cow::Owned(
+                value
+                    .trim()
+                    .parse::<i64>()
+                    .map_err(|_| bad("not an integer:"))?
+                    .to_string(),
+            ),
+            Format::Date { format } => Cow::Owned(
+                format_date(value, format)
+                    .ok_or_else(|| bad("not a date in the schema's format:"))?,
+            ),
         })
     }
 
+    /// Set the bits of the tokens in `scratch` (feature `f`) in `bf`.
     fn hash_tokens(
         &self,
         f: usize,
-        tokens: &[String],
-        ks: &[usize],
+        h: &super::schema::FeatureHashing,
         bf: &mut Clk,
         cache: &mut TokenCache,
     ) -> Result<(), LinkageError> {
-        let Some(h) = &self.schema.features[f].hashing else {
-            return Ok(());
-        };
-        let (k1, k2) = &self.keys[f];
         let l = self.hash_l;
-        for (tok, &k) in tokens.iter().zip(ks) {
-            let t = tok.as_bytes();
+        let TokenCache {
+            indices,
+            states,
+            tokens,
+            ends,
+            ..
+        } = cache;
+        let n = ends.len();
+        let mut start = 0;
+        for (i, &end) in ends.iter().enumerate() {
+            let t = &tokens[start..end];
+            start = end;
+            let k = h.strategy.bits_for(i, n);
             match h.hash {
                 HashKind::Blake => {
-                    let idx = cache.blake_indices(f, k1, t, k)?;
-                    for &i in &idx[..k] {
-                        bf.set(i as usize % l);
-                    }
+                    // l is a power of two (checked in new): mod l is a mask
+                    let mask = l - 1;
+                    blake_set(indices, states, f, &self.keys[f].0, t, k, bf, mask)?;
                 }
                 HashKind::Double {
                     prevent_singularity,
                 } => {
-                    let hm_sha1 = |m: &[u8]| -> Result<Vec<u8>, LinkageError> {
-                        let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(k1)
-                            .map_err(|_| LinkageError::Schema("bad HMAC key".into()))?;
+                    let (sha1, md5) = &self.macs[f];
+                    let hm_sha1 = |m: &[u8]| {
+                        let mut mac = sha1.clone();
                         mac.update(m);
-                        Ok(mac.finalize().into_bytes().to_vec())
+                        mac.finalize().into_bytes()
                     };
-                    let hm_md5 = |m: &[u8]| -> Result<Vec<u8>, LinkageError> {
-                        let mut mac = <Hmac<Md5> as KeyInit>::new_from_slice(k2)
-                            .map_err(|_| LinkageError::Schema("bad HMAC key".into()))?;
+                    let hm_md5 = |m: &[u8]| {
+                        let mut mac = md5.clone();
                         mac.update(m);
-                        Ok(mac.finalize().into_bytes().to_vec())
+                        mac.finalize().into_bytes()
                     };
-                    let h1 = big_endian_mod(&hm_sha1(t)?, l);
-                    let mut h2 = big_endian_mod(&hm_md5(t)?, l);
+                    let h1 = big_endian_mod(&hm_sha1(t), l);
+                    let mut h2 = big_endian_mod(&hm_md5(t), l);
                     if prevent_singularity {
                         let mut i: u32 = 0;
                         while h2 == 0 {
@@ -288,7 +389,7 @@ impl Encoder {
                             let c = char::from_u32(i).unwrap_or('\u{fffd}');
                             let mut buf = [0u8; 4];
                             m.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                            h2 = big_endian_mod(&hm_md5(&m)?, l);
+                            h2 = big_endian_mod(&hm_md5(&m), l);
                             i += 1;
                         }
                     }
@@ -321,16 +422,28 @@ impl Encoder {
                 self.schema.features.len()
             )));
         }
+        if cache.encoder != self.id {
+            // the cache holds values derived from another encoder's keys
+            *cache = TokenCache {
+                encoder: self.id,
+                ..TokenCache::default()
+            };
+        }
         let mut bf = Clk::zeros(self.hash_l);
         for (f, feature) in self.schema.features.iter().enumerate() {
             let Some(h) = &feature.hashing else { continue };
             let v = Self::formatted(feature, values[f])?;
-            let tokens = tokenize(&h.comparison, &v);
-            if tokens.is_empty() {
+            tokenize_into(
+                &h.comparison,
+                &v,
+                &mut cache.chars,
+                &mut cache.tokens,
+                &mut cache.ends,
+            );
+            if cache.ends.is_empty() {
                 continue;
             }
-            let ks = h.strategy.bits_per_token(tokens.len());
-            self.hash_tokens(f, &tokens, &ks, &mut bf, cache)?;
+            self.hash_tokens(f, h, &mut bf, cache)?;
         }
         for _ in 0..self.schema.xor_folds {
             bf = bf.xor_fold();
@@ -340,11 +453,17 @@ impl Encoder {
 }
 
 /// Cache of BLAKE2b bit indices per (feature, token), and of the keyed BLAKE2b states per
-/// (feature, block), so that each new token costs one compression per 32 indices.
+/// (feature, block), so that each new token costs one compression per 32 indices; plus the
+/// scratch buffers of tokenisation (no allocation per token). Tied to one encoder (another
+/// encoder resets it).
 #[derive(Default)]
 pub struct TokenCache {
-    indices: Vec<std::collections::HashMap<Vec<u8>, Vec<u16>>>,
+    encoder: u64,
+    indices: Vec<IndexMap>,
     states: Vec<Vec<Blake2bMac512>>,
+    chars: Vec<char>,
+    tokens: Vec<u8>,
+    ends: Vec<usize>,
 }
 
 impl std::fmt::Debug for TokenCache {
@@ -353,56 +472,152 @@ impl std::fmt::Debug for TokenCache {
     }
 }
 
-impl TokenCache {
-    const MAX_ENTRIES: usize = 1 << 16;
+/// Entries kept per feature before the cache of that feature is emptied.
+const MAX_CACHE_ENTRIES: usize = 1 << 16;
 
-    fn state(&mut self, f: usize, key: &[u8], block: usize) -> Result<Blake2bMac512, LinkageError> {
-        if self.states.len() <= f {
-            self.states.resize_with(f + 1, Vec::new);
-        }
-        while self.states[f].len() <= block {
-            let salt = self.states[f].len().to_string();
-            let mac = Blake2bMac512::new_with_salt_and_personal(Some(key), salt.as_bytes(), &[])
-                .map_err(|_| LinkageError::Schema("BLAKE2b key must be 1..=64 bytes".into()))?;
-            self.states[f].push(mac);
-        }
-        Ok(self.states[f][block].clone())
+/// The keyed BLAKE2b state of feature `f` for digest block `block` (salt = the decimal
+/// block number), made once.
+fn blake_state<'s>(
+    states: &'s mut Vec<Vec<Blake2bMac512>>,
+    f: usize,
+    key: &[u8],
+    block: usize,
+) -> Result<&'s Blake2bMac512, LinkageError> {
+    if states.len() <= f {
+        states.resize_with(f + 1, Vec::new);
     }
+    while states[f].len() <= block {
+        let salt = states[f].len().to_string();
+        let mac = Blake2bMac512::new_with_salt_and_personal(Some(key), salt.as_bytes(), &[])
+            .map_err(|_| LinkageError::Schema("BLAKE2b key must be 1..=64 bytes".into()))?;
+        states[f].push(mac);
+    }
+    states[f]
+        .get(block)
+        .ok_or_else(|| LinkageError::Invalid("BLAKE2b state".into()))
+}
 
-    /// At least `k` indices (a multiple of 32) of `token` for feature `f`.
-    fn blake_indices(
-        &mut self,
-        f: usize,
-        key: &[u8],
-        token: &[u8],
-        k: usize,
-    ) -> Result<Vec<u16>, LinkageError> {
-        if self.indices.len() <= f {
-            self.indices.resize_with(f + 1, Default::default);
+/// Set the first `k` BLAKE2b indices (mod l, `mask` = l − 1) of `token` for feature `f` in
+/// `bf`, computing and caching them (a multiple of 32) when not cached yet.
+#[allow(clippy::too_many_arguments)]
+fn blake_set(
+    indices: &mut Vec<IndexMap>,
+    states: &mut Vec<Vec<Blake2bMac512>>,
+    f: usize,
+    key: &[u8],
+    token: &[u8],
+    k: usize,
+    bf: &mut Clk,
+    mask: usize,
+) -> Result<(), LinkageError> {
+    if indices.len() <= f {
+        indices.resize_with(f + 1, Default::default);
+    }
+    let map = &mut indices[f];
+    let short = short_key(token);
+    let cached = match short {
+        Some(key) => map.short.get(&key),
+        None => map.long.get(token),
+    };
+    if let Some(v) = cached
+        && v.len() >= k
+    {
+        for &i in &v[..k] {
+            bf.set(i as usize & mask);
         }
-        if let Some(v) = self.indices[f].get(token)
-            && v.len() >= k
-        {
-            return Ok(v.clone());
+        return Ok(());
+    }
+    let mut v = Vec::with_capacity(k.div_ceil(32) * 32);
+    let mut block = 0;
+    while v.len() < k {
+        let mut mac = blake_state(states, f, key, block)?.clone();
+        blake2::digest::Update::update(&mut mac, token);
+        let digest = mac.finalize().into_bytes();
+        v.extend(
+            digest
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]])),
+        );
+        block += 1;
+    }
+    for &i in &v[..k] {
+        bf.set(i as usize & mask);
+    }
+    if map.short.len() + map.long.len() >= MAX_CACHE_ENTRIES {
+        map.short.clear();
+        map.long.clear();
+    }
+    match short {
+        Some(key) => map.short.insert(key, v.into_boxed_slice()),
+        None => map.long.insert(token.into(), v.into_boxed_slice()),
+    };
+    Ok(())
+}
+
+/// The cached BLAKE2b indices of one feature's tokens: tokens of at most 15 bytes (n-grams,
+/// short values) under a packed integer key with a fast hash, longer ones under their bytes.
+#[derive(Default)]
+struct IndexMap {
+    short: std::collections::HashMap<u128, Box<[u16]>, ShortKeyState>,
+    long: std::collections::HashMap<Box<[u8]>, Box<[u16]>>,
+}
+
+/// A token of at most 15 bytes packed with its length (distinct tokens, distinct keys).
+#[inline]
+fn short_key(token: &[u8]) -> Option<u128> {
+    if token.len() > 15 {
+        return None;
+    }
+    let mut b = [0u8; 16];
+    b[..token.len()].copy_from_slice(token);
+    b[15] = token.len() as u8;
+    Some(u128::from_le_bytes(b))
+}
+
+/// Hash state for packed short keys: a multiply-fold hash with a per-cache random seed
+/// (from the standard library's random hasher keys), much cheaper than SipHash on 16 bytes.
+#[derive(Clone)]
+struct ShortKeyState(u64);
+
+impl Default for ShortKeyState {
+    fn default() -> Self {
+        use std::hash::BuildHasher;
+        ShortKeyState(std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64))
+    }
+}
+
+impl std::hash::BuildHasher for ShortKeyState {
+    type Hasher = ShortKeyHasher;
+    fn build_hasher(&self) -> ShortKeyHasher {
+        ShortKeyHasher(self.0)
+    }
+}
+
+struct ShortKeyHasher(u64);
+
+impl ShortKeyHasher {
+    #[inline]
+    fn mix(&mut self, w: u64) {
+        let m = ((self.0 ^ w) as u128).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835);
+        self.0 = (m as u64) ^ ((m >> 64) as u64);
+    }
+}
+
+impl std::hash::Hasher for ShortKeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for c in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..c.len()].copy_from_slice(c);
+            self.mix(u64::from_le_bytes(w));
         }
-        let mut v = Vec::with_capacity(k.div_ceil(32) * 32);
-        let mut block = 0;
-        while v.len() < k {
-            let mut mac = self.state(f, key, block)?;
-            blake2::digest::Update::update(&mut mac, token);
-            let digest = mac.finalize().into_bytes();
-            v.extend(
-                digest
-                    .chunks_exact(2)
-                    .map(|c| u16::from_le_bytes([c[0], c[1]])),
-            );
-            block += 1;
-        }
-        if self.indices[f].len() >= Self::MAX_ENTRIES {
-            self.indices[f].clear();
-        }
-        self.indices[f].insert(token.to_vec(), v.clone());
-        Ok(v)
+    }
+    #[inline]
+    fn write_u128(&mut self, v: u128) {
+        self.mix(v as u64);
+        self.mix((v >> 64) as u64);
     }
 }
 
@@ -489,6 +704,69 @@ mod tests {
             .len(),
             2
         );
+    }
+
+    #[test]
+    fn tokens_into_a_buffer_equal_the_token_strings() {
+        let comparisons = [
+            Comparison::Exact,
+            Comparison::Ngram {
+                n: 1,
+                positional: true,
+            },
+            Comparison::Ngram {
+                n: 2,
+                positional: false,
+            },
+            Comparison::Ngram {
+                n: 3,
+                positional: true,
+            },
+            Comparison::Ngram {
+                n: 0,
+                positional: false,
+            },
+        ];
+        let words = [
+            "",
+            "a",
+            "ab",
+            "michaela",
+            "é",
+            "Ωμέγα",
+            "20010304",
+            "ivan ivanov",
+            "two words and more than fifteen bytes",
+        ];
+        let (mut chars, mut out, mut ends) = (Vec::new(), Vec::new(), Vec::new());
+        for c in &comparisons {
+            for w in words {
+                tokenize_into(c, w, &mut chars, &mut out, &mut ends);
+                let mut start = 0;
+                let got: Vec<String> = ends
+                    .iter()
+                    .map(|&e| {
+                        let t = String::from_utf8_lossy(&out[start..e]).into_owned();
+                        start = e;
+                        t
+                    })
+                    .collect();
+                assert_eq!(got, tokenize(c, w), "{c:?} {w:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn short_keys_are_distinct_for_distinct_tokens() {
+        let tokens: [&[u8]; 6] = [b"", b"a", b"a\0", b"ab", b"ab ", b"123456789012345"];
+        let keys: Vec<_> = tokens.iter().map(|t| short_key(t)).collect();
+        for i in 0..keys.len() {
+            assert!(keys[i].is_some());
+            for j in 0..i {
+                assert_ne!(keys[i], keys[j]);
+            }
+        }
+        assert_eq!(short_key(b"1234567890123456"), None);
     }
 
     #[test]

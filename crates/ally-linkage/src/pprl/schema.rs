@@ -28,6 +28,21 @@ pub enum Strategy {
 }
 
 impl Strategy {
+    /// k for token `i` of `n` (the entry `i` of [`Strategy::bits_per_token`], without
+    /// allocating).
+    pub fn bits_for(self, i: usize, n: usize) -> usize {
+        match self {
+            Strategy::BitsPerToken(k) => k,
+            Strategy::BitsPerFeature(total) => {
+                if n == 0 {
+                    return 0;
+                }
+                let (k, r) = (total / n, total % n);
+                if i < r { k + 1 } else { k }
+            }
+        }
+    }
+
     /// k for each of `n` tokens.
     pub fn bits_per_token(self, n: usize) -> Vec<usize> {
         match self {
@@ -325,6 +340,14 @@ mod tests {
         );
         assert_eq!(Strategy::BitsPerToken(5).bits_per_token(2), vec![5, 5]);
         assert!(Strategy::BitsPerFeature(10).bits_per_token(0).is_empty());
+        for (s, n) in [
+            (Strategy::BitsPerFeature(10), 3),
+            (Strategy::BitsPerFeature(180), 7),
+            (Strategy::BitsPerToken(5), 4),
+        ] {
+            let all = s.bits_per_token(n);
+            assert_eq!((0..n).map(|i| s.bits_for(i, n)).collect::<Vec<_>>(), all);
+        }
     }
 
     #[test]
