@@ -28,9 +28,15 @@ enum Stage {
     Finished,
 }
 
-async fn interview(store: &Store, org: ally_core::OrgId, stage: Stage) -> InterviewId {
+/// An interview of `org` at `stage`, held by `by` (or by a colleague when `None`).
+async fn interview(
+    store: &Store,
+    org: ally_core::OrgId,
+    stage: Stage,
+    by: Option<ally_core::UserId>,
+) -> InterviewId {
     let p = Principal {
-        user_id: ally_core::UserId::new(),
+        user_id: by.unwrap_or_else(ally_core::UserId::new),
         org_id: org,
         roles: vec![Role::Coordinator],
     };
@@ -158,7 +164,10 @@ async fn authorisation_matrix_every_role_every_identification_route_own_and_othe
                             .replace("{id}", "first_contact")
                             .replace("{lang}", "ar")
                     } else if route.path.contains("{id}") {
-                        let id = interview(&f.store, org, stage).await;
+                        // In the own organisation the actor holds the interview (conducting
+                        // reaches one's own interviews; reading, the organisation's).
+                        let by = own.then_some(f.actors[&role].3);
+                        let id = interview(&f.store, org, stage, by).await;
                         route.path.replace("{id}", &id.to_string())
                     } else {
                         route.path.to_owned()
@@ -245,7 +254,7 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
         let f = fixture(&db).await;
         let r = Role::Interviewer;
         let (_, csrf, _, _) = f.actors[&r].clone();
-        let id = interview(&f.store, f.own.id, Stage::Consented).await;
+        let id = interview(&f.store, f.own.id, Stage::Consented, None).await;
         let v0 = version(&f, id).await;
         let post = |path: String, pairs: Vec<(&'static str, String)>| {
             let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -391,7 +400,7 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
         assert_eq!(version(&f, id).await, v0, "nothing written");
 
         // A finished interview takes no more answers: 409, page and API.
-        let done = interview(&f.store, f.own.id, Stage::Finished).await;
+        let done = interview(&f.store, f.own.id, Stage::Finished, None).await;
         let vd = version(&f, done).await;
         let (s, _, _) = send(
             &f.app,
@@ -488,7 +497,7 @@ async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
 async fn the_question_page_is_bilingual_with_the_interviewee_text_right_to_left() {
     let db = testing::sqlite();
     let f = fixture(&db).await;
-    let id = interview(&f.store, f.own.id, Stage::Consented).await;
+    let id = interview(&f.store, f.own.id, Stage::Consented, None).await;
     let (s, _, body) = send(
         &f.app,
         page(
