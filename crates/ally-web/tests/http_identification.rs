@@ -36,7 +36,7 @@ async fn interview(
     by: Option<ally_core::UserId>,
 ) -> InterviewId {
     let p = Principal {
-        user_id: by.unwrap_or_else(ally_core::UserId::new),
+        user_id: by.unwrap_or_default(),
         org_id: org,
         roles: vec![Role::Coordinator],
     };

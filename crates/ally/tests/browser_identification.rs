@@ -6,7 +6,9 @@
 //! left) next to French, records consent, answers one question at a time (going back once to
 //! correct an answer), finishes, and sees a presumed victim with its explanation (decisive
 //! indicators and the clause they satisfy); then "Open a protected case" leads to
-//! `/cases/new?interview=ID` (the protection module's page; only the link is checked here).
+//! `/cases/new?interview=ID` (the protection module's page), opens the case and is sent back to
+//! the interview (the role does not read cases); the NGO's caseworker then finds the case, linked
+//! to the interview.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/browser.rs"]
@@ -14,6 +16,10 @@ mod browser_common;
 
 use ally_core::questionnaire::answer::PRESUMED_VICTIM_ADULT_LABOUR;
 use browser_common::{Browser, TestResult};
+use fantoccini::Locator;
+
+/// The reference of the case opened from the interview.
+const CASE_REFERENCE: &str = "BT-IDENT-CASE";
 
 async fn scenario(b: &Browser) -> TestResult {
     b.sign_in("interviewer@ngo.demo", "Ines Interviewer")
@@ -177,11 +183,11 @@ async fn scenario(b: &Browser) -> TestResult {
     b.assert_fits_phone("result").await?;
     b.screenshot("identification-result.png").await?;
 
-    // The two buttons of the contract with the protection module.
-    let refer = b.wait_for("#refer").await?.attr("href").await?;
+    // The contract with the protection module: an interviewer may open a case (not refer:
+    // that is a caseworker's act, so the refer button is not offered to this role).
     check!(
-        refer.as_deref() == Some(format!("/cases/new?interview={id}&then=refer").as_str()),
-        "refer links to {refer:?}"
+        b.client.find(Locator::Css("#refer")).await.is_err(),
+        "the refer button is offered to a role that cannot refer"
     );
     let open = b.wait_for("#open-case").await?;
     let href = open.attr("href").await?.unwrap_or_default();
@@ -195,6 +201,46 @@ async fn scenario(b: &Browser) -> TestResult {
         "the case form of the protection module",
     )
     .await?;
+    b.fill("reference", CASE_REFERENCE).await?;
+    b.click("#create-case").await?;
+    // The interviewer cannot read cases: back to the interview, with a notice.
+    b.wait_for("#case-opened").await?;
+    b.wait_for_path(
+        |p| p.starts_with(&format!("/interviews/{id}/result")),
+        "the interview after opening the case",
+    )
+    .await?;
+    b.screenshot("identification-case-opened.png").await?;
+
+    // The caseworker finds the case, linked to the interview.
+    b.switch_language("en").await?;
+    b.click("nav.main-nav form[action='/sign-out'] button[type='submit']")
+        .await?;
+    b.wait_for("#email").await?;
+    b.sign_in("caseworker@ngo.demo", "Karim Caseworker").await?;
+    b.goto("/cases").await?;
+    b.wait_for("#case-list").await?;
+    let case_href = b
+        .js(&format!(
+            "var a = Array.prototype.find.call(document.querySelectorAll('#case-list a'), \
+             function (x) {{ return x.innerText.indexOf({CASE_REFERENCE:?}) >= 0; }}); \
+             return a ? a.getAttribute('href') : null;"
+        ))
+        .await?;
+    let case_href = case_href
+        .as_str()
+        .ok_or("the new case is not in the caseworker's list")?
+        .to_owned();
+    b.goto(&case_href).await?;
+    b.wait_for("#case-state").await?;
+    let link = b
+        .wait_for(&format!("main a[href='/interviews/{id}']"))
+        .await;
+    check!(
+        link.is_ok(),
+        "the case opened from the interview does not link to it"
+    );
+    b.screenshot("identification-case.png").await?;
     Ok(())
 }
 

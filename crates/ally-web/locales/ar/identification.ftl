@@ -122,3 +122,5 @@ identification-yes-absent = أن المؤشر غير موجود
 identification-add-question-submit = إضافة السؤال
 identification-question-added = أُضيف السؤال.
 identification-invalid-yes-means = حدّد ما إذا كانت «نعم» تعني أن المؤشر موجود أو غير موجود.
+
+identification-case-opened = فُتح ملف حماية انطلاقاً من هذه المقابلة. يتولى أحد الأخصائيين الاجتماعيين في منظمتك المتابعة من هنا.

@@ -122,3 +122,5 @@ identification-yes-absent = the indicator is absent
 identification-add-question-submit = Add the question
 identification-question-added = The question was added.
 identification-invalid-yes-means = Say whether "yes" means the indicator is present or absent.
+
+identification-case-opened = A protected case was opened from this interview. A caseworker of your organisation takes it from here.

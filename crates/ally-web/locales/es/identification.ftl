@@ -122,3 +122,5 @@ identification-yes-absent = que el indicador está ausente
 identification-add-question-submit = Añadir la pregunta
 identification-question-added = Se ha añadido la pregunta.
 identification-invalid-yes-means = Indique si «sí» significa que el indicador está presente o ausente.
+
+identification-case-opened = Se abrió un caso protegido a partir de esta entrevista. Un trabajador social de su organización se hace cargo.

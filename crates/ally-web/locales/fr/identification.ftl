@@ -122,3 +122,5 @@ identification-yes-absent = que l'indicateur est absent
 identification-add-question-submit = Ajouter la question
 identification-question-added = La question a été ajoutée.
 identification-invalid-yes-means = Indiquez si « oui » signifie que l'indicateur est présent ou absent.
+
+identification-case-opened = Un dossier protégé a été ouvert à partir de cet entretien. Un·e travailleur·se social·e de votre organisation prend le relais.

@@ -782,6 +782,9 @@ struct RecordPage {
     case_href: String,
     refer_href: String,
     may_case: bool,
+    may_refer: bool,
+    /// Back here after opening a case one may not read (an interviewer hands over).
+    case_opened: bool,
     presumed: bool,
 }
 
@@ -947,6 +950,8 @@ fn record_page(v: &Viewer, rec: &InterviewRecord, q: &Questionnaire, conduct: bo
         case_href: format!("/cases/new?interview={}{person_q}", rec.id),
         refer_href: format!("/cases/new?interview={}{person_q}&then=refer", rec.id),
         may_case: p.may(Action::CaseCreate),
+        may_refer: p.may(Action::CaseCreate) && p.may(Action::ReferralManage),
+        case_opened: v.ctx.path.contains("case=opened"),
         presumed,
     })
 }

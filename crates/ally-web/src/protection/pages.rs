@@ -331,11 +331,22 @@ pub(crate) async fn case_create(
         Ok::<_, Refused>(access.create_case(new).await?)
     };
     match attempt.await {
-        Ok(id) => Ok(see_other(&if f.get("then") == "refer" {
-            format!("/cases/{id}/refer")
-        } else {
-            format!("/cases/{id}")
-        })),
+        Ok(id) => {
+            let p = v.session.principal();
+            let interview = f.get("interview");
+            Ok(see_other(&if !p.may(Action::CaseRead) {
+                // Those who may open a case but not read cases (an interviewer) hand over:
+                // back to the interview they came from, with a notice.
+                match interview.parse::<uuid::Uuid>() {
+                    Ok(i) => format!("/interviews/{i}/result?case=opened"),
+                    Err(_) => "/dashboard".to_owned(),
+                }
+            } else if f.get("then") == "refer" && p.may(Action::ReferralManage) {
+                format!("/cases/{id}/refer")
+            } else {
+                format!("/cases/{id}")
+            }))
+        }
         Err(Refused::Page(e)) => Err(e),
         Err(Refused::Field(b)) => {
             let tr = &v.ctx.tr;
