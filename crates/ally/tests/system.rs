@@ -30,6 +30,15 @@ const DEMO_SECRETS: &[&str] = &[
     "RX1122334",
     "Foyer Saint-Paul",
     "impasse du Moulin",
+    // The modules' demo records: workers met at an inspection, suspects in reports, the
+    // recruiter's phone, a case's safety code word.
+    "Demoworker",
+    "Fictivov",
+    "Jordi Ferran",
+    "Popesku",
+    "744 210 387",
+    "744210387",
+    "sunflower",
 ];
 
 fn ally(args: &[&str], envs: &[(&str, &str)], stdin: Option<&str>) -> Output {
