@@ -505,11 +505,30 @@ async fn referral_grants_follow_consent_and_revocation() {
         assert_eq!(outgoing[0].referral.status.as_str(), "revoked");
 
         // A new consent and referral, then revocation by the sender: 404 again.
-        a.record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
+        let consent2 = a
+            .record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
             .await
             .unwrap();
         let rid2 = a
             .send_referral(id, referral_to(w.shelter, &[FieldGroup::Needs]))
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.open_case(id).await.unwrap(),
+            OpenedCase::Shared(_)
+        ));
+        // A consent past the date until which it was given grants nothing any more (the date
+        // is moved into the past here, as time would).
+        let mut conn = raw(&db).await;
+        sqlx::query("UPDATE prot_consents SET valid_until = '2020-01-31' WHERE id = $1")
+            .bind(consent2.to_string())
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        assert!(is_not_found(&s.open_case(id).await.unwrap_err()));
+        sqlx::query("UPDATE prot_consents SET valid_until = NULL WHERE id = $1")
+            .bind(consent2.to_string())
+            .execute(&mut conn)
             .await
             .unwrap();
         assert!(matches!(

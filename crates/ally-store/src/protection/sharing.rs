@@ -58,17 +58,31 @@ impl Access<'_> {
         for r in rows {
             let to_org: OrgId = id_col(&r, "to_org")?;
             let kind: String = r.try_get("basis_kind")?;
-            if kind == "consent" {
-                // Defence in depth: a withdrawn consent revokes its referrals in the same
-                // transaction; a grant never outlives the consent it rests on.
-                let status: Option<String> =
-                    sqlx::query_scalar("SELECT status FROM prot_consents WHERE id = $1")
-                        .bind(r.try_get::<String, _>("basis_id")?)
-                        .fetch_optional(&self.store.db().pool)
-                        .await?;
-                if status.as_deref() != Some("given") {
-                    continue;
-                }
+            let basis_id: String = r.try_get("basis_id")?;
+            // Defence in depth: a withdrawn consent revokes its referrals in the same
+            // transaction; a grant never outlives the consent or legal basis it rests on, nor
+            // the date until which that basis is valid (ISO dates compare as text).
+            let (status, valid_until): (Option<String>, Option<String>) = if kind == "consent" {
+                sqlx::query_as("SELECT status, valid_until FROM prot_consents WHERE id = $1")
+                    .bind(basis_id)
+                    .fetch_optional(&self.store.db().pool)
+                    .await?
+                    .map_or((None, None), |(s, v): (String, Option<String>)| {
+                        (Some(s), v)
+                    })
+            } else {
+                sqlx::query_as("SELECT valid_until FROM prot_legal_bases WHERE id = $1")
+                    .bind(basis_id)
+                    .fetch_optional(&self.store.db().pool)
+                    .await?
+                    .map_or((None, None), |(v,): (Option<String>,)| {
+                        (Some("given".to_owned()), v)
+                    })
+            };
+            if status.as_deref() != Some("given")
+                || valid_until.is_some_and(|until| until < super::d2s(super::today()))
+            {
+                continue;
             }
             grants.push(Grant {
                 to_org,
