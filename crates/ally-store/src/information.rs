@@ -979,33 +979,6 @@ impl Store {
 // ----- on behalf of a principal -----
 
 impl Access<'_> {
-    /// Authorises with grants, auditing a denial (like `Access::authorize`).
-    async fn authorize_with(
-        &self,
-        action: Action,
-        owner: OrgId,
-        grants: &[Grant],
-        target: Option<(&str, String)>,
-    ) -> Result<()> {
-        match authz::authorize(self.principal, action, owner, grants) {
-            Ok(()) => Ok(()),
-            Err(denied) => {
-                let detail = match denied {
-                    Denied::RoleLacksPermission(_) => "role",
-                    Denied::OtherOrganisation => "tenancy",
-                };
-                self.record(self.event(
-                    action.as_str(),
-                    target,
-                    AuditOutcome::Denied,
-                    detail.to_owned(),
-                ))
-                .await?;
-                Err(StoreError::Denied(denied))
-            }
-        }
-    }
-
     fn ok_event(&self, action: &str, kind: &str, id: impl ToString, detail: String) -> AuditEvent {
         self.event(
             action,
@@ -1119,7 +1092,7 @@ impl Access<'_> {
     /// its entities.
     pub async fn file_report(&self, report: ValidReport) -> Result<Uuid> {
         let org = self.principal.org_id;
-        self.authorize_with(Action::ReportFile, org, &[], None)
+        self.authorize_granted(Action::ReportFile, org, &[], None)
             .await?;
         // Filing at a level wider than the own organisation is a widening.
         for e in &report.entities {
@@ -1165,7 +1138,7 @@ impl Access<'_> {
     /// The organisation's accepted reports and those other organisations distribute to it.
     pub async fn list_reports(&self) -> Result<Vec<ReportSummary>> {
         let org = self.principal.org_id;
-        self.authorize_with(Action::ReportRead, org, &[], None)
+        self.authorize_granted(Action::ReportRead, org, &[], None)
             .await?;
         let mut peers: Vec<String> = self
             .network_peers(org)
@@ -1211,7 +1184,7 @@ impl Access<'_> {
     /// Public reports waiting for triage in the principal's organisation.
     pub async fn triage_queue(&self) -> Result<Vec<ReportSummary>> {
         let org = self.principal.org_id;
-        self.authorize_with(Action::ReportTriage, org, &[], None)
+        self.authorize_granted(Action::ReportTriage, org, &[], None)
             .await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {REPORT_COLS} FROM info_reports WHERE org_id = $1 AND status = 'triage' \
@@ -1235,12 +1208,12 @@ impl Access<'_> {
     pub async fn get_report(&self, id: Uuid) -> Result<ReportView> {
         let target = Some(("report", id.to_string()));
         let Some(r) = self.load_report(id).await? else {
-            self.authorize_with(Action::ReportRead, self.principal.org_id, &[], target)
+            self.authorize_granted(Action::ReportRead, self.principal.org_id, &[], target)
                 .await?;
             return Err(StoreError::NotFound);
         };
         if r.status == ReportStatus::Triage {
-            self.authorize_with(Action::ReportTriage, r.org_id, &[], target.clone())
+            self.authorize_granted(Action::ReportTriage, r.org_id, &[], target.clone())
                 .await?;
         } else {
             let grants = if r.status == ReportStatus::Accepted {
@@ -1249,7 +1222,7 @@ impl Access<'_> {
             } else {
                 Vec::new()
             };
-            self.authorize_with(Action::ReportRead, r.org_id, &grants, target.clone())
+            self.authorize_granted(Action::ReportRead, r.org_id, &grants, target.clone())
                 .await?;
         }
         let may_suspect = self.principal.may(Action::SuspectRead);
@@ -1295,11 +1268,11 @@ impl Access<'_> {
     pub async fn triage_report(&self, id: Uuid, accept: bool) -> Result<()> {
         let target = Some(("report", id.to_string()));
         let Some(r) = self.load_report(id).await? else {
-            self.authorize_with(Action::ReportTriage, self.principal.org_id, &[], target)
+            self.authorize_granted(Action::ReportTriage, self.principal.org_id, &[], target)
                 .await?;
             return Err(StoreError::NotFound);
         };
-        self.authorize_with(Action::ReportTriage, r.org_id, &[], target.clone())
+        self.authorize_granted(Action::ReportTriage, r.org_id, &[], target.clone())
             .await?;
         if r.status != ReportStatus::Triage {
             return Err(StoreError::Conflict("already_triaged"));
@@ -1368,11 +1341,11 @@ impl Access<'_> {
     ) -> Result<()> {
         let target = Some(("report", id.to_string()));
         let Some(r) = self.load_report(id).await? else {
-            self.authorize_with(Action::ReportTriage, self.principal.org_id, &[], target)
+            self.authorize_granted(Action::ReportTriage, self.principal.org_id, &[], target)
                 .await?;
             return Err(StoreError::NotFound);
         };
-        self.authorize_with(Action::ReportTriage, r.org_id, &[], target.clone())
+        self.authorize_granted(Action::ReportTriage, r.org_id, &[], target.clone())
             .await?;
         let may_widen = self.principal.may(Action::DistributionWiden);
         let current = self.shares("report", id).await?;
@@ -1583,11 +1556,11 @@ impl Access<'_> {
     pub async fn resolve_report(&self, id: Uuid) -> Result<usize> {
         let target = Some(("report", id.to_string()));
         let Some(r) = self.load_report(id).await? else {
-            self.authorize_with(Action::EntityLink, self.principal.org_id, &[], target)
+            self.authorize_granted(Action::EntityLink, self.principal.org_id, &[], target)
                 .await?;
             return Err(StoreError::NotFound);
         };
-        self.authorize_with(Action::EntityLink, r.org_id, &[], target)
+        self.authorize_granted(Action::EntityLink, r.org_id, &[], target)
             .await?;
         let ids: Vec<Uuid> = self
             .report_entities(id)
@@ -1662,12 +1635,12 @@ impl Access<'_> {
             .fetch_optional(&self.store.db().pool)
             .await?;
         let Some(row) = row else {
-            self.authorize_with(Action::EntityLink, self.principal.org_id, &[], target)
+            self.authorize_granted(Action::EntityLink, self.principal.org_id, &[], target)
                 .await?;
             return Err(StoreError::NotFound);
         };
         let owner: OrgId = id_col(&row, "org_id")?;
-        self.authorize_with(Action::EntityLink, owner, &[], target)
+        self.authorize_granted(Action::EntityLink, owner, &[], target)
             .await?;
         let status = if confirm {
             LinkStatus::Confirmed
@@ -1694,7 +1667,7 @@ impl Access<'_> {
     pub async fn get_entity(&self, id: Uuid) -> Result<EntityPage> {
         let target = Some(("entity", id.to_string()));
         let Some(e) = self.load_entity(id).await? else {
-            self.authorize_with(Action::ReportRead, self.principal.org_id, &[], target)
+            self.authorize_granted(Action::ReportRead, self.principal.org_id, &[], target)
                 .await?;
             return Err(StoreError::NotFound);
         };
@@ -1725,10 +1698,10 @@ impl Access<'_> {
                 reports.push(summary(&rep));
             }
         }
-        self.authorize_with(Action::ReportRead, e.org_id, &grants, target.clone())
+        self.authorize_granted(Action::ReportRead, e.org_id, &grants, target.clone())
             .await?;
         if e.role.is_suspect() {
-            self.authorize_with(
+            self.authorize_granted(
                 Action::SuspectRead,
                 e.org_id,
                 &grants_as(&grants, Action::SuspectRead),
@@ -1758,7 +1731,7 @@ impl Access<'_> {
     /// never read). Returns (kind, own count, network count).
     pub async fn report_statistics(&self) -> Result<Vec<(Exploitation, i64, i64)>> {
         let org = self.principal.org_id;
-        self.authorize_with(Action::ReportRead, org, &[], None)
+        self.authorize_granted(Action::ReportRead, org, &[], None)
             .await?;
         let pool = &self.store.db().pool;
         let mut counts: BTreeMap<Exploitation, (i64, i64)> = BTreeMap::new();
@@ -1812,7 +1785,7 @@ impl Access<'_> {
     /// with `SuspectRead`. The query is not audited (it may be a name); counts are.
     pub async fn search_reports(&self, query: &str) -> Result<Vec<ReportSummary>> {
         let org = self.principal.org_id;
-        self.authorize_with(Action::ReportRead, org, &[], None)
+        self.authorize_granted(Action::ReportRead, org, &[], None)
             .await?;
         let mut tokens = query_tokens(query);
         tokens.truncate(8);
@@ -1896,7 +1869,7 @@ impl Access<'_> {
 
     /// Law-enforcement liaison organisations an operation package can be addressed to.
     pub async fn police_liaisons(&self) -> Result<Vec<(OrgId, String)>> {
-        self.authorize_with(Action::OperationExport, self.principal.org_id, &[], None)
+        self.authorize_granted(Action::OperationExport, self.principal.org_id, &[], None)
             .await?;
         let rows = sqlx::query(
             "SELECT id, name FROM organisations WHERE kind = 'law_enforcement_liaison' ORDER BY name",
@@ -1914,7 +1887,7 @@ impl Access<'_> {
     /// else. Possible victims' entities are refused until the victim's consent is recorded.
     pub async fn export_operation(&self, req: OperationRequest) -> Result<Uuid> {
         let org = self.principal.org_id;
-        self.authorize_with(Action::OperationExport, org, &[], None)
+        self.authorize_granted(Action::OperationExport, org, &[], None)
             .await?;
         let reason = req.reason.trim();
         if reason.chars().count() < 3 || reason.chars().count() > 2000 {
@@ -2050,7 +2023,7 @@ impl Access<'_> {
     /// Operation packages exported by the organisation or addressed to it.
     pub async fn list_operations(&self) -> Result<Vec<OperationSummary>> {
         let org = self.principal.org_id;
-        self.authorize_with(Action::ReportRead, org, &[], None)
+        self.authorize_granted(Action::ReportRead, org, &[], None)
             .await?;
         let rows = sqlx::query(
             "SELECT id, org_id, to_org, created_at FROM info_operations WHERE org_id = $1 OR to_org = $1 ORDER BY created_at DESC LIMIT 200",
@@ -2089,7 +2062,7 @@ impl Access<'_> {
         .fetch_optional(&self.store.db().pool)
         .await?;
         let Some(row) = row else {
-            self.authorize_with(Action::ReportRead, self.principal.org_id, &[], target)
+            self.authorize_granted(Action::ReportRead, self.principal.org_id, &[], target)
                 .await?;
             return Err(StoreError::NotFound);
         };
@@ -2099,7 +2072,7 @@ impl Access<'_> {
             to_org,
             action: Action::ReportRead,
         };
-        self.authorize_with(Action::ReportRead, org, &[grant], target.clone())
+        self.authorize_granted(Action::ReportRead, org, &[grant], target.clone())
             .await?;
         let keys = self.store.org_keys(org).await?;
         let sealed: Vec<u8> = row.try_get("sealed")?;
@@ -2380,7 +2353,7 @@ impl Access<'_> {
         let network = match row {
             Some(r) => id_col::<OrgId>(&r, "network_id")?,
             None => {
-                self.authorize_with(Action::PprlRun, self.principal.org_id, &[], target)
+                self.authorize_granted(Action::PprlRun, self.principal.org_id, &[], target)
                     .await?;
                 return Err(StoreError::NotFound);
             }
@@ -2394,7 +2367,7 @@ impl Access<'_> {
         } else {
             Vec::new()
         };
-        self.authorize_with(Action::PprlRun, network, &grant, target)
+        self.authorize_granted(Action::PprlRun, network, &grant, target)
             .await?;
         Ok(network)
     }
@@ -2426,7 +2399,8 @@ impl Access<'_> {
     /// Runs of the principal's networks.
     pub async fn pprl_runs(&self) -> Result<Vec<PprlRunView>> {
         let org = self.principal.org_id;
-        self.authorize_with(Action::PprlRun, org, &[], None).await?;
+        self.authorize_granted(Action::PprlRun, org, &[], None)
+            .await?;
         let rows = sqlx::query(
             "SELECT id FROM info_pprl_runs WHERE network_id IN \
                (SELECT network_id FROM network_members WHERE member_id = $1) ORDER BY created_at DESC LIMIT 50",
@@ -2475,7 +2449,8 @@ impl Access<'_> {
     /// Opens a matching run in the principal's network and takes part in it.
     pub async fn start_pprl_run(&self) -> Result<Uuid> {
         let org = self.principal.org_id;
-        self.authorize_with(Action::PprlRun, org, &[], None).await?;
+        self.authorize_granted(Action::PprlRun, org, &[], None)
+            .await?;
         let network = self
             .my_network()
             .await?

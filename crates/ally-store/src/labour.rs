@@ -15,7 +15,7 @@
 
 use ally_core::OrgId;
 use ally_core::audit::AuditOutcome;
-use ally_core::authz::{self, Action, Denied, Grant};
+use ally_core::authz::{Action, Grant};
 use ally_core::labour::{RuleSet, WorkerRecord, check, payslips_from_csv, timesheets_from_csv};
 use ally_core::org::OrgKind;
 use ally_core::person::FieldError;
@@ -836,38 +836,11 @@ pub fn today() -> String {
 // ----- the access methods -----
 
 impl Access<'_> {
-    /// Authorises with grants (the single decision function), auditing a denial.
-    async fn labour_authorize(
-        &self,
-        action: Action,
-        owner: OrgId,
-        grants: &[Grant],
-        target: Option<(&str, String)>,
-    ) -> Result<()> {
-        match authz::authorize(self.principal, action, owner, grants) {
-            Ok(()) => Ok(()),
-            Err(denied) => {
-                let detail = match denied {
-                    Denied::RoleLacksPermission(_) => "role",
-                    Denied::OtherOrganisation => "tenancy",
-                };
-                self.record(self.event(
-                    action.as_str(),
-                    target,
-                    AuditOutcome::Denied,
-                    detail.to_owned(),
-                ))
-                .await?;
-                Err(StoreError::Denied(denied))
-            }
-        }
-    }
-
     /// Not found, answered after checking the role (so a role without the action gets 403
     /// whatever the id).
     async fn labour_not_found(&self, action: Action, kind: &str, id: &str) -> StoreError {
         match self
-            .labour_authorize(
+            .authorize_granted(
                 action,
                 self.principal.org_id,
                 &[],
@@ -932,7 +905,7 @@ impl Access<'_> {
 
     pub async fn create_employer(&self, input: EmployerInput) -> Result<String> {
         let org = self.principal.org_id;
-        self.labour_authorize(Action::EmployerManage, org, &[], None)
+        self.authorize_granted(Action::EmployerManage, org, &[], None)
             .await?;
         let (sector, doc) = Self::validate_employer(&input)?;
         let id = uuid::Uuid::now_v7().to_string();
@@ -990,7 +963,7 @@ impl Access<'_> {
                 .labour_not_found(Action::EmployerManage, "employer", id)
                 .await);
         };
-        self.labour_authorize(
+        self.authorize_granted(
             Action::EmployerManage,
             org,
             &[],
@@ -1004,7 +977,7 @@ impl Access<'_> {
 
     pub async fn list_employers(&self) -> Result<Vec<Employer>> {
         let org = self.principal.org_id;
-        self.labour_authorize(Action::EmployerManage, org, &[], None)
+        self.authorize_granted(Action::EmployerManage, org, &[], None)
             .await?;
         let rows = sqlx::query(
             "SELECT id, sector, sealed, created_at FROM labour_employers WHERE org_id = $1 \
@@ -1049,7 +1022,7 @@ impl Access<'_> {
 
     pub async fn create_workplace(&self, input: WorkplaceInput) -> Result<String> {
         let org = self.principal.org_id;
-        self.labour_authorize(Action::EmployerManage, org, &[], None)
+        self.authorize_granted(Action::EmployerManage, org, &[], None)
             .await?;
         let employer = self.own_employer("employer_id", &input.employer_id).await?;
         let doc = WorkplaceDoc {
@@ -1152,7 +1125,7 @@ impl Access<'_> {
                 .labour_not_found(Action::EmployerManage, "workplace", id)
                 .await);
         };
-        self.labour_authorize(
+        self.authorize_granted(
             Action::EmployerManage,
             org,
             &[],
@@ -1167,7 +1140,7 @@ impl Access<'_> {
     /// The organisation's workplaces (optionally of one employer), with their chains.
     pub async fn list_workplaces(&self, employer: Option<&str>) -> Result<Vec<Workplace>> {
         let org = self.principal.org_id;
-        self.labour_authorize(Action::EmployerManage, org, &[], None)
+        self.authorize_granted(Action::EmployerManage, org, &[], None)
             .await?;
         let rows = sqlx::query(
             "SELECT id FROM labour_workplaces WHERE org_id = $1 ORDER BY created_at, id",
@@ -1206,7 +1179,7 @@ impl Access<'_> {
                 .await);
         };
         let target = Some(("workplace", workplace_id.to_owned()));
-        self.labour_authorize(Action::EmployerManage, org, &[], target)
+        self.authorize_granted(Action::EmployerManage, org, &[], target)
             .await?;
         let employer = self.own_employer("employer_id", &input.employer_id).await?;
         let role = one_of("role", &input.role, CHAIN_ROLES)?;
@@ -1277,7 +1250,7 @@ impl Access<'_> {
     /// instance except networks (names and kinds only).
     pub async fn inspection_partner_candidates(&self) -> Result<Vec<OrgSummary>> {
         let org = self.principal.org_id;
-        self.labour_authorize(Action::InspectionManage, org, &[], None)
+        self.authorize_granted(Action::InspectionManage, org, &[], None)
             .await?;
         let rows =
             sqlx::query("SELECT id, name, kind FROM organisations WHERE id <> $1 ORDER BY name")
@@ -1318,7 +1291,7 @@ impl Access<'_> {
 
     pub async fn plan_inspection(&self, plan: InspectionPlan) -> Result<String> {
         let org = self.principal.org_id;
-        self.labour_authorize(Action::InspectionManage, org, &[], None)
+        self.authorize_granted(Action::InspectionManage, org, &[], None)
             .await?;
         let wid = uuid_text("workplace_id", &plan.workplace_id)?;
         let workplace = match self.load_workplace(&wid).await? {
@@ -1461,7 +1434,7 @@ impl Access<'_> {
                 .await);
         };
         let grants = self.inspection_grants(id).await?;
-        self.labour_authorize(
+        self.authorize_granted(
             Action::InspectionRead,
             org,
             &grants,
@@ -1564,7 +1537,7 @@ impl Access<'_> {
     /// Inspections of the organisation and those it takes part in, soonest date last.
     pub async fn list_inspections(&self) -> Result<Vec<InspectionSummary>> {
         let org = self.principal.org_id;
-        self.labour_authorize(Action::InspectionRead, org, &[], None)
+        self.authorize_granted(Action::InspectionRead, org, &[], None)
             .await?;
         let rows = sqlx::query(
             "SELECT id FROM labour_inspections WHERE org_id = $1 OR id IN \
@@ -1765,7 +1738,7 @@ impl Access<'_> {
         } else {
             Vec::new()
         };
-        self.labour_authorize(Action::InspectionManage, org, &grants, target)
+        self.authorize_granted(Action::InspectionManage, org, &grants, target)
             .await?;
         let action = n
             .checked_sub(1)
@@ -1794,7 +1767,7 @@ impl Access<'_> {
                 .labour_not_found(Action::InspectionManage, "inspection", id)
                 .await);
         };
-        self.labour_authorize(
+        self.authorize_granted(
             Action::InspectionManage,
             org,
             &[],
@@ -1852,7 +1825,7 @@ impl Access<'_> {
     /// and findings. Invalid input writes nothing.
     pub async fn run_document_check(&self, input: CheckInput) -> Result<String> {
         let org = self.principal.org_id;
-        self.labour_authorize(Action::DocumentCheck, org, &[], None)
+        self.authorize_granted(Action::DocumentCheck, org, &[], None)
             .await?;
         let worker_label = required("worker_label", &input.worker_label, 200)?;
         let rules = RuleSet::shipped(input.rule_set.trim())
@@ -1924,7 +1897,7 @@ impl Access<'_> {
                 .await);
         };
         let org: OrgId = id_col(&row, "org_id")?;
-        self.labour_authorize(
+        self.authorize_granted(
             Action::DocumentCheck,
             org,
             &[],
@@ -1967,7 +1940,7 @@ impl Access<'_> {
         inspection: Option<&str>,
     ) -> Result<Vec<CheckSummary>> {
         let org = self.principal.org_id;
-        self.labour_authorize(Action::DocumentCheck, org, &[], None)
+        self.authorize_granted(Action::DocumentCheck, org, &[], None)
             .await?;
         let rows = sqlx::query(
             "SELECT id, inspection_id, rule_set, finding_count, sealed, created_at FROM labour_checks \
@@ -2009,7 +1982,7 @@ impl Access<'_> {
 
     pub async fn open_labour_case(&self, input: NewLabourCase) -> Result<String> {
         let org = self.principal.org_id;
-        self.labour_authorize(Action::LabourCaseManage, org, &[], None)
+        self.authorize_granted(Action::LabourCaseManage, org, &[], None)
             .await?;
         let title = required("title", &input.title, 300)?;
         let name = required("claimant_name", &input.claimant_name, 200)?;
@@ -2238,7 +2211,7 @@ impl Access<'_> {
                 .labour_not_found(Action::LabourCaseRead, "labour_case", id)
                 .await);
         };
-        self.labour_authorize(
+        self.authorize_granted(
             Action::LabourCaseRead,
             org,
             &[],
@@ -2252,7 +2225,7 @@ impl Access<'_> {
 
     pub async fn list_labour_cases(&self) -> Result<Vec<LabourCaseSummary>> {
         let org = self.principal.org_id;
-        self.labour_authorize(Action::LabourCaseRead, org, &[], None)
+        self.authorize_granted(Action::LabourCaseRead, org, &[], None)
             .await?;
         let rows = sqlx::query(
             "SELECT id FROM labour_cases WHERE org_id = $1 ORDER BY created_at DESC, id DESC LIMIT 200",
@@ -2297,7 +2270,7 @@ impl Access<'_> {
                 .labour_not_found(Action::LabourCaseManage, "labour_case", id)
                 .await);
         };
-        self.labour_authorize(
+        self.authorize_granted(
             Action::LabourCaseManage,
             org,
             &[],
@@ -2654,7 +2627,7 @@ impl Access<'_> {
             return Err(self.labour_not_found(action, "inspection", id).await);
         };
         let org: OrgId = id_col(&row, "org_id")?;
-        self.labour_authorize(action, org, &[], Some(("inspection", id.to_owned())))
+        self.authorize_granted(action, org, &[], Some(("inspection", id.to_owned())))
             .await?;
         Ok((org,))
     }
