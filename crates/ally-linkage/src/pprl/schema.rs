@@ -128,8 +128,8 @@ pub struct Kdf {
 }
 
 /// The top-level schema key of Ally's hardening extension. clkhash's v3 JSON schema allows
-/// extra top-level keys and clkhash reads only the keys it knows, so a schema with this key
-/// is still a valid clkhash schema (clkhash encodes it without the hardening).
+/// extra top-level keys, so a schema with this key still validates as a clkhash schema; clkhash
+/// would encode it without the hardening, hence all parties must encode with Ally.
 pub const HARDENING_KEY: &str = "x-ally-hardening";
 
 /// Salting: the tokens of some features are hashed together with a part of another feature's
