@@ -938,6 +938,30 @@ mod tests {
         assert_eq!(format_date("1990-02-03x", "%Y-%m-%d"), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn balanced_filters_have_half_their_bits_set_and_keep_the_hamming_distance(
+            x in proptest::collection::vec(proptest::prelude::any::<u8>(), 1..40),
+            flips in proptest::collection::vec(proptest::prelude::any::<u16>(), 0..8),
+            key in proptest::collection::vec(proptest::prelude::any::<u8>(), 1..64),
+        ) {
+            let a = Clk::from_bytes(x.clone());
+            let mut y = x.clone();
+            for f in &flips {
+                let i = *f as usize % (x.len() * 8);
+                y[i / 8] ^= 0x80 >> (i % 8);
+            }
+            let b = Clk::from_bytes(y);
+            let p = Balancer::new(&key, a.len_bits()).unwrap();
+            let (ba, bb) = (p.apply(&a), p.apply(&b));
+            proptest::prop_assert_eq!(ba.len_bits(), 2 * a.len_bits());
+            proptest::prop_assert_eq!(ba.count_ones() as usize, a.len_bits());
+            // the permutation preserves the distance, the complement doubles it
+            let hamming = |u: &Clk, v: &Clk| (0..u.len_bits()).filter(|&i| u.get(i) != v.get(i)).count();
+            proptest::prop_assert_eq!(hamming(&ba, &bb), 2 * hamming(&a, &b));
+        }
+    }
+
     #[test]
     fn balancing_gives_constant_weight() {
         let mut c = Clk::zeros(64);
