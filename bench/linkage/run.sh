@@ -2,7 +2,7 @@
 # Side-by-side benchmark of Ally's linkage against the anchors (Splink, clkhash + anonlink),
 # in one run on one machine. Run from the repository root:
 #
-#     bench/linkage/run.sh            # FEBRL3/4, PPRL, Dice throughput
+#     bench/linkage/run.sh            # FEBRL3/4, PPRL (with hardening options), Dice throughput
 #     SCALE=1000000 bench/linkage/run.sh   # also the synthetic scale benchmark
 #
 # Needs: the anchors' venv (VENV, default ../anchors-venv; see ../shared/bench/RESULTS.md),
@@ -70,6 +70,11 @@ for t in 0.8 0.75 0.7 0.65 0.6; do
     python3 "$ROOT/bench/linkage/score.py" pairs "$OUT/pprl/pairs_$t.csv" "$DATA/febrl4_truth.csv" > "$OUT/ally_pprl_$t.score.json"
 done
 
+echo "== Ally pprl hardening options (FEBRL4, same schema and secret + x-ally-hardening)" >&2
+"$TARGET/release/examples/pprl_hardening" "$OUT/pprl/schema.json" "$OUT/pprl/secret.txt" \
+    "$OUT/pprl/febrl4_a_pprl.csv" "$OUT/pprl/febrl4_b_pprl.csv" "$DATA/febrl4_truth.csv" \
+    > "$OUT/hardening.md" 2> "$OUT/hardening.json"
+
 echo "== Encoding 50,000 distinct synthetic records: clkhash vs Ally, bit-compatibility" >&2
 "$TARGET/release/examples/synthetic_people" 50000 "$OUT/syn50k.csv" "$OUT/syn50k_truth.csv" 7
 python3 "$ROOT/bench/linkage/to_pprl_columns.py" "$OUT/syn50k.csv" "$OUT/pprl/syn50k_pprl.csv"
@@ -101,3 +106,6 @@ if [ "$SCALE" -gt 0 ]; then
 fi
 
 python3 "$ROOT/bench/linkage/report.py" "$OUT"
+echo
+echo "PPRL hardening on FEBRL4 (examples/pprl_hardening.rs):"
+cat "$OUT/hardening.md"

@@ -117,7 +117,9 @@ pub enum PprlCommand {
 /// `ally pprl encode`
 #[derive(Debug, Args)]
 pub struct PprlEncodeArgs {
-    /// clkhash linkage schema (v3) JSON file.
+    /// clkhash linkage schema (v3) JSON file, optionally with Ally's hardening extension
+    /// (`"x-ally-hardening": {"balance": true, "xorFolds": 1, "salt": {...}}`, see
+    /// docs/pprl-threat-model.md); both parties must use the same schema and secret.
     #[arg(long)]
     pub schema: PathBuf,
     /// File holding the shared secret (its bytes, a trailing newline is removed).
@@ -501,7 +503,7 @@ fn pprl_match(a: PprlMatchArgs) -> Result<ExitCode> {
     let (rid, rc) = read_clks(&a.right)?;
     let left = pprl::dice::ClkSet::new(&lc)?;
     let right = pprl::dice::ClkSet::new(&rc)?;
-    if left.words() != right.words() && !lc.is_empty() && !rc.is_empty() {
+    if left.len_bits() != right.len_bits() && !lc.is_empty() && !rc.is_empty() {
         bail!("the two files hold CLKs of different lengths");
     }
     let (cands, _) = pprl::dice::candidates_threaded(&left, &right, a.threshold, a.threads);

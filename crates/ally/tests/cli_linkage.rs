@@ -281,3 +281,109 @@ fn pprl_encode_matches_clkhash_and_match_links_records_to_themselves() {
     assert_eq!(rows.len(), 9);
     assert!(rows.iter().all(|r| r[0] == r[1] && r[2] == "1.000000"));
 }
+
+/// The FEBRL4 sample schema with Ally's hardening extension inserted.
+fn hardened_febrl_schema(dir: &Path, hardening: &str) -> PathBuf {
+    let plain = std::fs::read_to_string(fixtures().join("febrl4.schema.json")).unwrap_or_default();
+    assert!(plain.starts_with('{'));
+    let path = dir.join("hardened.schema.json");
+    let text = format!("{{\"x-ally-hardening\": {hardening},{}", &plain[1..]);
+    if let Err(e) = std::fs::write(&path, text) {
+        panic!("write: {e}");
+    }
+    path
+}
+
+fn pprl_encode(schema: &Path, input: &str, output: &Path) -> std::process::Output {
+    let out = ally()
+        .args(["pprl", "encode", "--schema"])
+        .arg(schema)
+        .arg("--secret-file")
+        .arg(fixtures().join("febrl4.secret.txt"))
+        .arg("--input")
+        .arg(fixtures().join(input))
+        .args(["--id-column", "rec_id", "--output"])
+        .arg(output)
+        .output();
+    match out {
+        Ok(o) => o,
+        Err(e) => panic!("run: {e}"),
+    }
+}
+
+#[test]
+fn pprl_encode_accepts_the_hardened_schema_and_match_links_the_encodings() {
+    let dir = tmp();
+    let schema = hardened_febrl_schema(
+        dir.path(),
+        r#"{"balance": true, "xorFolds": 1, "salt": {"identifier": "date_of_birth", "length": 4}}"#,
+    );
+    let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    for (input, output) in [("febrl4_a_sample.csv", &a), ("febrl4_b_sample.csv", &b)] {
+        let out = pprl_encode(&schema, input, output);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // 1024 bits folded to 512, balanced to 1024 bits with exactly 512 set
+    let rows = read_csv(&a);
+    assert_eq!(rows.len(), 750);
+    for r in &rows {
+        let clk = match ally_linkage::pprl::Clk::from_base64(&r[1]) {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(clk.len_bits(), 1024);
+        assert_eq!(clk.count_ones(), 512);
+    }
+    let pairs = dir.path().join("pairs.csv");
+    let out = ally()
+        .args(["pprl", "match", "--left"])
+        .arg(&a)
+        .arg("--right")
+        .arg(&b)
+        // balanced similarity counts agreeing zeros too: 0.6 is this option set's best
+        // threshold on FEBRL4 (docs/benchmarks.md, hardening table)
+        .args(["--threshold", "0.6", "--output"])
+        .arg(&pairs)
+        .output();
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => panic!("run: {e}"),
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // rec-N-org in the left file is rec-N-dup-0 in the right one (500 of the 750 a side)
+    let links = read_csv(&pairs);
+    let person = |id: &str| id.split('-').nth(1).map(str::to_string);
+    let correct = links
+        .iter()
+        .filter(|r| person(&r[0]) == person(&r[1]))
+        .count();
+    assert!(
+        correct * 100 >= links.len() * 98,
+        "{correct} of {}",
+        links.len()
+    );
+    assert!(
+        correct * 100 >= 500 * 80,
+        "only {correct} of 500 pairs linked"
+    );
+}
+
+#[test]
+fn pprl_encode_refuses_a_misspelt_hardening_option_before_writing() {
+    let dir = tmp();
+    let schema = hardened_febrl_schema(dir.path(), r#"{"balanced": true}"#);
+    let output = dir.path().join("clks.csv");
+    let out = pprl_encode(&schema, "febrl4_a_sample.csv", &output);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("balanced"), "{err}");
+    assert!(!output.exists());
+}

@@ -14,21 +14,20 @@ use crate::error::LinkageError;
 /// A set of equal-length CLKs in contiguous storage, with their popcounts.
 #[derive(Debug, Clone)]
 pub struct ClkSet {
+    /// Bytes per filter (the filters' own length).
+    bytes: usize,
     words: usize,
     data: Vec<u64>,
     counts: Vec<u32>,
 }
 
 impl ClkSet {
-    /// Pack CLKs (all of the same length, a multiple of 64 bits).
+    /// Pack CLKs (all of the same length). A length that is not a multiple of 64 bits (folded
+    /// or balanced filters of odd sizes) is padded with zero bits, which change neither the
+    /// popcounts nor the common-bit counts, hence not the Dice similarities.
     pub fn new(clks: &[Clk]) -> Result<Self, LinkageError> {
         let bytes = clks.first().map(|c| c.as_bytes().len()).unwrap_or(0);
-        if !bytes.is_multiple_of(8) {
-            return Err(LinkageError::Invalid(
-                "CLK length must be a multiple of 64 bits".into(),
-            ));
-        }
-        let words = bytes / 8;
+        let words = bytes.div_ceil(8);
         let mut data = Vec::with_capacity(words * clks.len());
         let mut counts = Vec::with_capacity(clks.len());
         for (i, c) in clks.iter().enumerate() {
@@ -39,23 +38,30 @@ impl ClkSet {
                 });
             }
             let start = data.len();
-            data.extend(
-                c.as_bytes()
-                    .chunks_exact(8)
-                    .map(|w| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]])),
-            );
+            data.extend(c.as_bytes().chunks(8).map(|w| {
+                let mut word = [0u8; 8];
+                word[..w.len()].copy_from_slice(w);
+                u64::from_le_bytes(word)
+            }));
             counts.push(data[start..].iter().map(|w| w.count_ones()).sum());
         }
         Ok(ClkSet {
+            bytes,
             words,
             data,
             counts,
         })
     }
 
-    /// Words (u64) per filter.
+    /// Words (u64) per filter, padding included.
     pub fn words(&self) -> usize {
         self.words
+    }
+
+    /// Length of the filters in bits (0 for an empty set); sets of different lengths are
+    /// never compared.
+    pub fn len_bits(&self) -> usize {
+        self.bytes * 8
     }
 
     /// Number of filters.
@@ -414,7 +420,7 @@ fn candidates_with(
     threads: usize,
     portable: bool,
 ) -> (Vec<Candidate>, u64) {
-    if left.is_empty() || right.is_empty() || left.words != right.words {
+    if left.is_empty() || right.is_empty() || left.bytes != right.bytes {
         return (Vec::new(), 0);
     }
     let w = left.words;
@@ -594,6 +600,53 @@ mod tests {
                 assert_eq!(n, m);
             }
         }
+    }
+
+    #[test]
+    fn lengths_that_are_not_whole_words_are_padded_without_changing_dice() {
+        // folded (e.g. 32, 96 bits) and balanced lengths need not be multiples of 64 bits
+        for (bytes, seed) in [(1usize, 50u64), (4, 60), (12, 70), (20, 80)] {
+            let a = random_clks(21, bytes, 45, seed);
+            let mut b = random_clks(11, bytes, 45, seed + 1);
+            b.extend(a.iter().step_by(4).cloned());
+            let (sa, sb) = match (ClkSet::new(&a), ClkSet::new(&b)) {
+                (Ok(x), Ok(y)) => (x, y),
+                _ => panic!("sets"),
+            };
+            assert_eq!(sa.len_bits(), bytes * 8);
+            assert_eq!(sa.words(), bytes.div_ceil(8));
+            for t in [0.0, 0.5, 0.8, 1.0] {
+                let (fast, _) = candidates_threaded(&sa, &sb, t, 1);
+                let (port, _) = candidates_portable(&sa, &sb, t, 1);
+                // the reference works on the unpadded bytes
+                let mut want = Vec::new();
+                for (i, x) in a.iter().enumerate() {
+                    for (j, y) in b.iter().enumerate() {
+                        let d = dice(x, y);
+                        if d >= t && x.count_ones() + y.count_ones() > 0 {
+                            want.push(Candidate {
+                                similarity: d,
+                                left: i as u32,
+                                right: j as u32,
+                            });
+                        }
+                    }
+                }
+                sort_candidates(&mut want);
+                assert_eq!(fast, want, "{bytes} bytes, threshold {t}");
+                assert_eq!(port, want, "{bytes} bytes, threshold {t} (portable)");
+            }
+        }
+        // filters of different lengths are never compared, even when they pad to one word
+        let (s4, s8) = match (
+            ClkSet::new(&random_clks(3, 4, 45, 1)),
+            ClkSet::new(&random_clks(3, 8, 45, 1)),
+        ) {
+            (Ok(x), Ok(y)) => (x, y),
+            _ => panic!("sets"),
+        };
+        assert_eq!(s4.words(), s8.words());
+        assert!(candidates(&s4, &s8, 0.0).is_empty());
     }
 
     proptest! {

@@ -6,6 +6,11 @@
 //! (salt = the decimal block number, digest cut into 16-bit little-endian integers mod l) or
 //! by double hashing (HMAC-SHA1 + i·HMAC-MD5 mod l). All fields are OR-ed into one filter,
 //! which is then XOR-folded as often as the schema asks.
+//!
+//! Ally's hardening extension (`x-ally-hardening`, see [`super::schema::Hardening`]) then
+//! salts tokens while hashing, XOR-folds the finished filter and balances it with a
+//! permutation keyed by the shared secret. Without the extension nothing changes: plain
+//! clkhash schemas give clkhash's encodings bit for bit.
 
 use blake2::Blake2bMac512;
 use hkdf::Hkdf;
@@ -28,6 +33,8 @@ pub struct Encoder {
     /// the key is not re-processed), for double hashing.
     macs: Vec<(Hmac<Sha1>, Hmac<Md5>)>,
     hash_l: usize,
+    /// The balancing permutation, when the schema asks for balancing.
+    balancer: Option<Balancer>,
     /// Identifies this encoder (and its clones) to a [`TokenCache`], which holds values
     /// derived from its keys.
     id: u64,
@@ -251,6 +258,14 @@ impl Encoder {
             ));
         }
         let keys = derive_keys(schema, secret)?;
+        let balancer = match &schema.hardening {
+            Some(h) if h.balance => Some(Balancer::from_secret(
+                schema,
+                secret,
+                schema.l >> h.xor_folds,
+            )?),
+            _ => None,
+        };
         let macs = keys
             .iter()
             .map(|(k1, k2)| {
@@ -268,6 +283,7 @@ impl Encoder {
             keys,
             macs,
             hash_l,
+            balancer,
             id: NEXT_ENCODER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
@@ -279,13 +295,21 @@ impl Encoder {
 
     /// For each schema feature, the index of the CSV column with the same name (`None` for
     /// ignored features that are absent). A hashed feature missing from the header is an error.
+    /// The feature that gives the salt (when salting) must be present too, even if ignored.
     pub fn column_mapping(&self, header: &[String]) -> Result<Vec<Option<usize>>, LinkageError> {
+        let salt_feature = self
+            .schema
+            .hardening
+            .as_ref()
+            .and_then(|h| h.salt.as_ref())
+            .map(|s| s.feature);
         self.schema
             .features
             .iter()
-            .map(|f| {
+            .enumerate()
+            .map(|(i, f)| {
                 let pos = header.iter().position(|h| h.trim() == f.identifier);
-                if pos.is_none() && f.hashing.is_some() {
+                if pos.is_none() && (f.hashing.is_some() || salt_feature == Some(i)) {
                     Err(LinkageError::MissingColumn {
                         source_name: "input".into(),
                         column: f.identifier.clone(),
@@ -429,6 +453,11 @@ impl Encoder {
                 ..TokenCache::default()
             };
         }
+        let hardening = self.schema.hardening.as_ref();
+        let salt = match hardening.and_then(|h| h.salt.as_ref()) {
+            Some(s) => Some((s, self.salt_value(s, values)?)),
+            None => None,
+        };
         let mut bf = Clk::zeros(self.hash_l);
         for (f, feature) in self.schema.features.iter().enumerate() {
             let Some(h) = &feature.hashing else { continue };
@@ -443,13 +472,70 @@ impl Encoder {
             if cache.ends.is_empty() {
                 continue;
             }
+            if let Some((s, value)) = &salt
+                && s.salted.binary_search(&f).is_ok()
+            {
+                salt_tokens(cache, value.as_bytes());
+            }
             self.hash_tokens(f, h, &mut bf, cache)?;
         }
         for _ in 0..self.schema.xor_folds {
             bf = bf.xor_fold();
         }
+        if let Some(h) = hardening {
+            for _ in 0..h.xor_folds {
+                bf = bf.xor_fold();
+            }
+        }
+        if let Some(b) = &self.balancer {
+            bf = b.apply(&bf);
+        }
         Ok(bf)
     }
+
+    /// The salt of a record: the chosen characters of the salt feature's formatted value (its
+    /// trimmed raw value if that feature is ignored).
+    fn salt_value(
+        &self,
+        salt: &super::schema::Salt,
+        values: &[&str],
+    ) -> Result<String, LinkageError> {
+        let feature = &self.schema.features[salt.feature];
+        let raw = values[salt.feature];
+        let formatted = if feature.hashing.is_some() {
+            Self::formatted(feature, raw)?
+        } else {
+            std::borrow::Cow::Borrowed(raw.trim())
+        };
+        let chars = formatted.chars().skip(salt.start);
+        Ok(match salt.length {
+            Some(n) => chars.take(n).collect(),
+            None => chars.collect(),
+        })
+    }
+}
+
+/// Append the salt to every token in the cache's token buffer: token ‖ 0x1F ‖ salt ‖ the
+/// salt's length (4 bytes), which reads back unambiguously from the end, so that distinct
+/// (token, salt) pairs give distinct hash inputs.
+fn salt_tokens(cache: &mut TokenCache, salt: &[u8]) {
+    let TokenCache {
+        tokens,
+        ends,
+        salted,
+        ..
+    } = cache;
+    salted.clear();
+    let mut start = 0;
+    for end in ends.iter_mut() {
+        salted.extend_from_slice(&tokens[start..*end]);
+        salted.push(0x1f);
+        salted.extend_from_slice(salt);
+        salted.extend_from_slice(&(salt.len() as u32).to_le_bytes());
+        start = *end;
+        *end = salted.len();
+    }
+    std::mem::swap(tokens, salted);
 }
 
 /// Cache of BLAKE2b bit indices per (feature, token), and of the keyed BLAKE2b states per
@@ -464,6 +550,8 @@ pub struct TokenCache {
     chars: Vec<char>,
     tokens: Vec<u8>,
     ends: Vec<usize>,
+    /// Scratch buffer for salted tokens.
+    salted: Vec<u8>,
 }
 
 impl std::fmt::Debug for TokenCache {
@@ -621,56 +709,127 @@ impl std::hash::Hasher for ShortKeyHasher {
     }
 }
 
-/// Hardening by balancing: append the complement and permute the bits with a permutation
-/// derived from `key` (so every encoding has exactly half its bits set). Not part of clkhash.
-pub fn balance(clk: &Clk, key: &[u8]) -> Clk {
-    let n = clk.len_bits();
-    let mut bits: Vec<bool> = (0..n)
-        .map(|i| clk.get(i))
-        .chain((0..n).map(|i| !clk.get(i)))
-        .collect();
-    // Fisher–Yates with a keyed BLAKE2b stream as the source of randomness
-    let mut stream: Vec<u8> = Vec::new();
-    let mut counter = 0u64;
-    let mut next = |bound: usize| -> usize {
-        loop {
-            if stream.len() < 8 {
-                let mut mac = match Blake2bMac512::new_with_salt_and_personal(
-                    Some(key),
-                    &counter.to_le_bytes(),
-                    b"ally-balance",
-                ) {
-                    Ok(m) => m,
-                    Err(_) => return 0,
+/// The keyed permutation of balancing (Ranbaduge & Schnell 2020): a filter of `n` bits is
+/// extended with its complement to `2n` bits, which are then permuted, so that every output
+/// has exactly `n` bits set and the position of a bit does not say whether it came from the
+/// filter or from its complement. Not part of clkhash.
+#[derive(Clone)]
+pub struct Balancer {
+    /// `source[p]` = the bit of filter ‖ complement that lands at output position `p`.
+    source: Vec<u32>,
+    /// The same per output position, ready for the byte loop: (input byte, bit mask within
+    /// it, 1 if the complement's bit).
+    gather: Vec<(u32, u8, u8)>,
+}
+
+impl std::fmt::Debug for Balancer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // the permutation is derived from the secret
+        f.debug_struct("Balancer")
+            .field("bits", &self.source.len())
+            .finish()
+    }
+}
+
+/// HKDF info of the balancing key: distinct from anything clkhash derives.
+const BALANCE_INFO: &[u8] = b"ally-hardening/balance/v1";
+
+impl Balancer {
+    /// The permutation for `n`-bit filters keyed by `key` (Fisher–Yates driven by a keyed
+    /// BLAKE2b stream, unbiased by rejection).
+    pub fn new(key: &[u8], n: usize) -> Result<Self, LinkageError> {
+        let total = 2 * n;
+        if total > u32::MAX as usize {
+            return Err(LinkageError::Schema("filter too long to balance".into()));
+        }
+        let mut source: Vec<u32> = (0..total as u32).collect();
+        let mut stream: Vec<u8> = Vec::new();
+        let mut pos = 0usize;
+        let mut counter = 0u64;
+        for i in (1..total).rev() {
+            let bound = (i + 1) as u64;
+            let zone = u64::MAX - u64::MAX % bound;
+            let j = loop {
+                if stream.len() - pos < 8 {
+                    let mut mac = Blake2bMac512::new_with_salt_and_personal(
+                        Some(key),
+                        &counter.to_le_bytes(),
+                        b"ally-balance",
+                    )
+                    .map_err(|_| {
+                        LinkageError::Schema("balancing key must be 1..=64 bytes".into())
+                    })?;
+                    blake2::digest::Update::update(&mut mac, b"permutation");
+                    stream.drain(..pos);
+                    pos = 0;
+                    stream.extend_from_slice(&mac.finalize().into_bytes());
+                    counter += 1;
+                }
+                let mut w = [0u8; 8];
+                w.copy_from_slice(&stream[pos..pos + 8]);
+                pos += 8;
+                let x = u64::from_le_bytes(w);
+                if x < zone {
+                    break (x % bound) as usize;
+                }
+            };
+            source.swap(i, j);
+        }
+        let gather = source
+            .iter()
+            .map(|&s| {
+                let (bit, flip) = if (s as usize) < n {
+                    (s as usize, 0)
+                } else {
+                    (s as usize - n, 1)
                 };
-                blake2::digest::Update::update(&mut mac, b"permutation");
-                stream.extend_from_slice(&mac.finalize().into_bytes());
-                counter += 1;
-            }
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&stream[..8]);
-            stream.drain(..8);
-            let x = u64::from_le_bytes(w);
-            let zone = u64::MAX - u64::MAX % bound as u64;
-            if x < zone {
-                return (x % bound as u64) as usize;
-            }
-        }
-    };
-    for i in (1..bits.len()).rev() {
-        let j = next(i + 1);
-        bits.swap(i, j);
+                ((bit / 8) as u32, 0x80u8 >> (bit % 8), flip)
+            })
+            .collect();
+        Ok(Balancer { source, gather })
     }
-    let mut out = Clk::zeros(2 * n);
-    for (i, b) in bits.iter().enumerate() {
-        if *b {
-            out.set(i);
-        }
+
+    /// The permutation of a schema's encoder: keyed by HKDF-SHA256 of the shared secret (salt =
+    /// the schema's KDF salt, info = `ally-hardening/balance/v1`), for `n`-bit filters.
+    pub fn from_secret(schema: &Schema, secret: &[u8], n: usize) -> Result<Self, LinkageError> {
+        let mut key = [0u8; 32];
+        Hkdf::<Sha256>::new(schema.kdf.salt.as_deref(), secret)
+            .expand(BALANCE_INFO, &mut key)
+            .map_err(|_| LinkageError::Schema("cannot derive the balancing key".into()))?;
+        Balancer::new(&key, n)
     }
-    out
+
+    /// Length in bits of the filters this permutation balances.
+    pub fn input_bits(&self) -> usize {
+        self.source.len() / 2
+    }
+
+    /// The balanced filter (twice as long, exactly half its bits set). A filter of another
+    /// length than the permutation's is an error of the caller; its missing bits count as 0.
+    pub fn apply(&self, clk: &Clk) -> Clk {
+        let input = clk.as_bytes();
+        let out = self
+            .gather
+            .chunks(8)
+            .map(|eight| {
+                eight.iter().fold(0u8, |byte, &(i, mask, flip)| {
+                    let set = input.get(i as usize).is_some_and(|b| b & mask != 0) as u8;
+                    (byte << 1) | (set ^ flip)
+                })
+            })
+            .collect();
+        Clk::from_bytes(out)
+    }
+}
+
+/// Hardening by balancing with a permutation keyed by `key` (see [`Balancer`]); encoders
+/// built from a schema with `"balance": true` do this themselves.
+pub fn balance(clk: &Clk, key: &[u8]) -> Result<Clk, LinkageError> {
+    Ok(Balancer::new(key, clk.len_bits())?.apply(clk))
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -779,15 +938,54 @@ mod tests {
         assert_eq!(format_date("1990-02-03x", "%Y-%m-%d"), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn balanced_filters_have_half_their_bits_set_and_keep_the_hamming_distance(
+            x in proptest::collection::vec(proptest::prelude::any::<u8>(), 1..40),
+            flips in proptest::collection::vec(proptest::prelude::any::<u16>(), 0..8),
+            key in proptest::collection::vec(proptest::prelude::any::<u8>(), 1..64),
+        ) {
+            let a = Clk::from_bytes(x.clone());
+            let mut y = x.clone();
+            for f in &flips {
+                let i = *f as usize % (x.len() * 8);
+                y[i / 8] ^= 0x80 >> (i % 8);
+            }
+            let b = Clk::from_bytes(y);
+            let p = Balancer::new(&key, a.len_bits()).unwrap();
+            let (ba, bb) = (p.apply(&a), p.apply(&b));
+            proptest::prop_assert_eq!(ba.len_bits(), 2 * a.len_bits());
+            proptest::prop_assert_eq!(ba.count_ones() as usize, a.len_bits());
+            // the permutation preserves the distance, the complement doubles it
+            let hamming = |u: &Clk, v: &Clk| (0..u.len_bits()).filter(|&i| u.get(i) != v.get(i)).count();
+            proptest::prop_assert_eq!(hamming(&ba, &bb), 2 * hamming(&a, &b));
+        }
+    }
+
     #[test]
     fn balancing_gives_constant_weight() {
         let mut c = Clk::zeros(64);
         c.set(3);
         c.set(40);
-        let b = balance(&c, b"k");
+        let b = balance(&c, b"k").unwrap();
         assert_eq!(b.len_bits(), 128);
         assert_eq!(b.count_ones(), 64);
-        assert_eq!(b, balance(&c, b"k"));
-        assert_ne!(b, balance(&c, b"other key"));
+        assert_eq!(b, balance(&c, b"k").unwrap());
+        assert_ne!(b, balance(&c, b"other key").unwrap());
+        // a permutation: every position of filter ‖ complement lands exactly once
+        let p = Balancer::new(b"k", 64).unwrap();
+        let mut seen = p.source.clone();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..128).collect::<Vec<u32>>());
+        // the filter's bits are found again at their permuted positions
+        for (pos, &src) in p.source.iter().enumerate() {
+            let src = src as usize;
+            let want = if src < 64 {
+                c.get(src)
+            } else {
+                !c.get(src - 64)
+            };
+            assert_eq!(b.get(pos), want);
+        }
     }
 }

@@ -3,7 +3,8 @@
 //! * [`schema`]: reads clkhash linkage schemas (version 3).
 //! * [`encode`]: encodes records into CLKs, bit-identical to clkhash for the supported schema
 //!   features (n-gram/positional/exact tokens, bitsPerToken/bitsPerFeature, blakeHash and
-//!   doubleHash, HKDF keys, missing values, XOR folding), plus optional balancing.
+//!   doubleHash, HKDF keys, missing values, XOR folding), plus Ally's optional hardening
+//!   (`x-ally-hardening` in the schema: salting, XOR folding, balancing).
 //! * [`dice`]: Sørensen–Dice similarity with a popcount kernel and candidate generation.
 //! * [`solve`]: greedy one-to-one solving, as anonlink does for two parties.
 

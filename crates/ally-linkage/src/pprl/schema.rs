@@ -127,10 +127,45 @@ pub struct Kdf {
     pub key_size: usize,
 }
 
+/// The top-level schema key of Ally's hardening extension. clkhash's v3 JSON schema allows
+/// extra top-level keys, so a schema with this key still validates as a clkhash schema; clkhash
+/// would encode it without the hardening, hence all parties must encode with Ally.
+pub const HARDENING_KEY: &str = "x-ally-hardening";
+
+/// Salting: the tokens of some features are hashed together with a part of another feature's
+/// value (e.g. the year of birth), so that the same q-gram sets different bits in records with
+/// different salts (Niedermeyer et al. 2014, Ranbaduge & Schnell 2020).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Salt {
+    /// Index (in `Schema::features`) of the feature whose value gives the salt.
+    pub feature: usize,
+    /// First character of the salt in that feature's formatted value (0-based).
+    pub start: usize,
+    /// Number of characters (`None`: to the end).
+    pub length: Option<usize>,
+    /// Indices of the features whose tokens are salted.
+    pub salted: Vec<usize>,
+}
+
+/// Ally's hardening options against frequency and pattern-mining attacks
+/// (`"x-ally-hardening"` in the schema JSON; not part of clkhash). Applied in this order:
+/// salting (while hashing), XOR folding, balancing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Hardening {
+    /// Salting of tokens with a part of another field.
+    pub salt: Option<Salt>,
+    /// XOR folds after encoding (each halves the length), in addition to clkhash's
+    /// `xor_folds` (which are counted in `l`).
+    pub xor_folds: u32,
+    /// Append the complement and permute with a permutation keyed by the shared secret, so that
+    /// every encoding has exactly half its bits set (doubles the length).
+    pub balance: bool,
+}
+
 /// A linkage schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schema {
-    /// Filter length in bits (after folding).
+    /// Filter length in bits (after clkhash's folding, before Ally's hardening).
     pub l: usize,
     /// Number of XOR folds.
     pub xor_folds: u32,
@@ -138,6 +173,8 @@ pub struct Schema {
     pub kdf: Kdf,
     /// Features, in column order.
     pub features: Vec<Feature>,
+    /// Ally's hardening extension; `None` for plain clkhash schemas.
+    pub hardening: Option<Hardening>,
 }
 
 fn err(msg: impl Into<String>) -> LinkageError {
@@ -216,13 +253,149 @@ impl Schema {
             .iter()
             .map(parse_feature)
             .collect::<Result<Vec<_>, _>>()?;
+        // a misspelt extension key must not silently drop the hardening
+        if let Some(obj) = v.as_object()
+            && let Some(k) = obj
+                .keys()
+                .find(|k| k.starts_with("x-ally") && k.as_str() != HARDENING_KEY)
+        {
+            return Err(err(format!(
+                "unknown Ally extension {k:?} (the hardening key is {HARDENING_KEY:?})"
+            )));
+        }
+        let hardening = match v.get(HARDENING_KEY) {
+            None | Some(Value::Null) => None,
+            Some(h) => Some(parse_hardening(h, l, &features)?),
+        };
         Ok(Schema {
             l,
             xor_folds,
             kdf,
             features,
+            hardening,
         })
     }
+
+    /// Length in bits of the encodings this schema produces (after hardening).
+    pub fn output_bits(&self) -> usize {
+        match &self.hardening {
+            None => self.l,
+            Some(h) => {
+                let folded = self.l >> h.xor_folds;
+                if h.balance { 2 * folded } else { folded }
+            }
+        }
+    }
+}
+
+fn parse_hardening(h: &Value, l: usize, features: &[Feature]) -> Result<Hardening, LinkageError> {
+    let ctx = |m: &str| err(format!("{HARDENING_KEY}: {m}"));
+    let obj = h.as_object().ok_or_else(|| ctx("must be an object"))?;
+    if let Some(k) = obj
+        .keys()
+        .find(|k| !matches!(k.as_str(), "xorFolds" | "balance" | "salt"))
+    {
+        return Err(ctx(&format!(
+            "unknown option {k:?} (known: xorFolds, balance, salt)"
+        )));
+    }
+    let xor_folds = match obj.get("xorFolds") {
+        None => 0,
+        Some(x) => {
+            x.as_u64()
+                .filter(|&f| f <= 8)
+                .ok_or_else(|| ctx("xorFolds must be an integer from 0 to 8"))? as u32
+        }
+    };
+    // each fold halves whole bytes, and at least one byte must remain
+    if !l.is_multiple_of(8usize << xor_folds) {
+        return Err(ctx(&format!(
+            "l = {l} cannot be folded {xor_folds} times into whole bytes"
+        )));
+    }
+    let balance = match obj.get("balance") {
+        None => false,
+        Some(b) => b
+            .as_bool()
+            .ok_or_else(|| ctx("balance must be true or false"))?,
+    };
+    let salt = match obj.get("salt") {
+        None | Some(Value::Null) => None,
+        Some(s) => Some(parse_salt(s, features)?),
+    };
+    Ok(Hardening {
+        salt,
+        xor_folds,
+        balance,
+    })
+}
+
+fn parse_salt(s: &Value, features: &[Feature]) -> Result<Salt, LinkageError> {
+    let ctx = |m: &str| err(format!("{HARDENING_KEY}.salt: {m}"));
+    let obj = s.as_object().ok_or_else(|| ctx("must be an object"))?;
+    if let Some(k) = obj
+        .keys()
+        .find(|k| !matches!(k.as_str(), "identifier" | "start" | "length" | "features"))
+    {
+        return Err(ctx(&format!(
+            "unknown option {k:?} (known: identifier, start, length, features)"
+        )));
+    }
+    let position = |name: &str| features.iter().position(|f| f.identifier == name);
+    let identifier = obj
+        .get("identifier")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ctx("identifier (the feature that gives the salt) is required"))?;
+    let feature = position(identifier)
+        .ok_or_else(|| ctx(&format!("no feature {identifier:?} in the schema")))?;
+    let start = match obj.get("start") {
+        None => 0,
+        Some(x) => uint(Some(x), "salt.start")?,
+    };
+    let length = match obj.get("length") {
+        None | Some(Value::Null) => None,
+        Some(x) => Some(uint(Some(x), "salt.length")?).filter(|&n| n > 0),
+    };
+    if obj.get("length").is_some_and(|x| !x.is_null()) && length.is_none() {
+        return Err(ctx("length must be at least 1"));
+    }
+    let salted = match obj.get("features") {
+        // by default every hashed feature but the salt's own
+        None => features
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| *i != feature && f.hashing.is_some())
+            .map(|(i, _)| i)
+            .collect(),
+        Some(list) => {
+            let list = list
+                .as_array()
+                .ok_or_else(|| ctx("features must be a list of feature identifiers"))?;
+            let mut out = Vec::with_capacity(list.len());
+            for x in list {
+                let name = x
+                    .as_str()
+                    .ok_or_else(|| ctx("features must be a list of feature identifiers"))?;
+                let i = position(name)
+                    .filter(|&i| features[i].hashing.is_some())
+                    .ok_or_else(|| ctx(&format!("{name:?} is not a hashed feature")))?;
+                if !out.contains(&i) {
+                    out.push(i);
+                }
+            }
+            out.sort_unstable();
+            out
+        }
+    };
+    if salted.is_empty() {
+        return Err(ctx("no feature to salt"));
+    }
+    Ok(Salt {
+        feature,
+        start,
+        length,
+        salted,
+    })
 }
 
 fn parse_feature(f: &Value) -> Result<Feature, LinkageError> {
