@@ -80,16 +80,19 @@ const ORG_TEXTS_MAX: usize = 10_000;
 /// answer saved, which would empty this cache at every step of every interview.
 #[derive(Default)]
 pub(crate) struct IdentificationCache {
-    questionnaires: Mutex<HashMap<(OrgId, String), (Arc<Questionnaire>, i64, u64)>>,
-    texts: Mutex<HashMap<OrgId, (Arc<InterviewTexts>, i64, u64)>>,
+    questionnaires: CacheMap<(OrgId, String), Questionnaire>,
+    texts: CacheMap<OrgId, InterviewTexts>,
     /// Bumped after each committed review or own question of this process.
     generation: AtomicU64,
     /// Questionnaires and texts built from the database (cache misses), for tests.
     loads: AtomicU64,
 }
 
+/// Entries with the time they were read and the cache generation they were read at.
+type CacheMap<K, V> = Mutex<HashMap<K, (Arc<V>, i64, u64)>>;
+
 fn cache_get<K: std::hash::Hash + Eq, V>(
-    map: &Mutex<HashMap<K, (Arc<V>, i64, u64)>>,
+    map: &CacheMap<K, V>,
     key: &K,
     generation: u64,
     now: i64,
@@ -100,7 +103,7 @@ fn cache_get<K: std::hash::Hash + Eq, V>(
 }
 
 fn cache_put<K: std::hash::Hash + Eq, V>(
-    map: &Mutex<HashMap<K, (Arc<V>, i64, u64)>>,
+    map: &CacheMap<K, V>,
     key: K,
     value: Arc<V>,
     fetched_at: i64,
