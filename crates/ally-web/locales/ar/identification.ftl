@@ -128,7 +128,7 @@ identification-case-opened = فُتح ملف حماية انطلاقاً من ه
 # The result's explanation (built from the engine's structured result).
 identification-explain-presumed-victim = ضحية مفترضة وفق { $rule } في المجموعة «{ $set }»: كل جزء مطلوب متحقق حتى مع احتساب الإجابات غير المعروفة «لا». { $summary }.
 identification-explain-not-identified = لم يُحدَّد وفق { $rule } في المجموعة «{ $set }»: لا يمكن أن يتحقق { $failing } حتى مع احتساب كل إجابة غير معروفة «نعم». { $summary }.
-identification-explain-undecided = غير محسوم وفق { $rule } في المجموعة «{ $set }»: قد تحسمه الأسئلة غير المُجاب عنها المذكورة أدناه. { $summary }.
+identification-explain-undecided = غير محسوم وفق { $rule } في المجموعة «{ $set }»: قد تحسمه المؤشرات المذكورة أدناه التي لا تزال غير معروفة. { $summary }.
 identification-explain-indicators-only = لا حكم: قائمة المؤشرات ودرجاتها في المجموعة «{ $set }» مؤقتة (لم يُعثر على مصدر؛ درجة الثقة: { $confidence }). تُعرض المؤشرات الموجودة لكي تُتابَع.
 identification-explain-part = { $part }: { $holds }
 identification-explain-part-dimensions = { $part }: { $holds } ({ $dimensions })

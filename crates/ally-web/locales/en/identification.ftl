@@ -128,7 +128,7 @@ identification-case-opened = A protected case was opened from this interview. A 
 # The result's explanation (built from the engine's structured result).
 identification-explain-presumed-victim = Presumed victim under the { $rule } of the set "{ $set }": every required part holds even counting unknown answers as no. { $summary }.
 identification-explain-not-identified = Not identified under the { $rule } of the set "{ $set }": { $failing } cannot hold even counting every unknown answer as yes. { $summary }.
-identification-explain-undecided = Undecided under the { $rule } of the set "{ $set }": the unanswered questions listed below could decide it. { $summary }.
+identification-explain-undecided = Undecided under the { $rule } of the set "{ $set }": the indicators listed below, still unknown, could decide it. { $summary }.
 identification-explain-indicators-only = No verdict: the indicator list and grades of the set "{ $set }" are placeholders (no source could be found; confidence: { $confidence }). The indicators found are shown so that they can be followed up.
 identification-explain-part = { $part }: { $holds }
 identification-explain-part-dimensions = { $part }: { $holds } ({ $dimensions })

@@ -128,7 +128,7 @@ identification-case-opened = Se abrió un caso protegido a partir de esta entrev
 # The result's explanation (built from the engine's structured result).
 identification-explain-presumed-victim = Presunta víctima según la { $rule } del conjunto «{ $set }»: cada parte requerida se cumple incluso contando las respuestas desconocidas como no. { $summary }.
 identification-explain-not-identified = No identificada según la { $rule } del conjunto «{ $set }»: { $failing } no puede cumplirse ni contando cada respuesta desconocida como sí. { $summary }.
-identification-explain-undecided = Indeciso según la { $rule } del conjunto «{ $set }»: las preguntas sin respuesta que se indican abajo podrían decidirlo. { $summary }.
+identification-explain-undecided = Indeciso según la { $rule } del conjunto «{ $set }»: los indicadores que se indican abajo, aún desconocidos, podrían decidirlo. { $summary }.
 identification-explain-indicators-only = Sin veredicto: la lista de indicadores y los grados del conjunto «{ $set }» son provisionales (no se encontró ninguna fuente; confianza: { $confidence }). Se muestran los indicadores encontrados para que puedan seguirse.
 identification-explain-part = { $part }: { $holds }
 identification-explain-part-dimensions = { $part }: { $holds } ({ $dimensions })

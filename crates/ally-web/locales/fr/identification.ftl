@@ -128,7 +128,7 @@ identification-case-opened = Un dossier protégé a été ouvert à partir de ce
 # The result's explanation (built from the engine's structured result).
 identification-explain-presumed-victim = Victime présumée selon la { $rule } de l'ensemble « { $set } » : chaque partie requise est établie même en comptant les réponses inconnues comme des non. { $summary }.
 identification-explain-not-identified = Non identifiée selon la { $rule } de l'ensemble « { $set } » : { $failing } ne peut pas être établi, même en comptant chaque réponse inconnue comme un oui. { $summary }.
-identification-explain-undecided = Indécis selon la { $rule } de l'ensemble « { $set } » : les questions sans réponse listées ci-dessous pourraient trancher. { $summary }.
+identification-explain-undecided = Indécis selon la { $rule } de l'ensemble « { $set } » : les indicateurs listés ci-dessous, encore inconnus, pourraient trancher. { $summary }.
 identification-explain-indicators-only = Pas de verdict : la liste d'indicateurs et les degrés de l'ensemble « { $set } » sont provisoires (aucune source trouvée ; confiance : { $confidence }). Les indicateurs relevés sont affichés pour qu'un suivi soit possible.
 identification-explain-part = { $part } : { $holds }
 identification-explain-part-dimensions = { $part } : { $holds } ({ $dimensions })
