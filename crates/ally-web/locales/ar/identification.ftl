@@ -155,6 +155,7 @@ identification-clause-strong = { $n } قوي على الأقل
 identification-clause-medium = { $n } متوسط على الأقل
 identification-clause-weak = { $n } ضعيف على الأقل
 identification-clause-medium-or-weak = { $n } متوسط أو ضعيف على الأقل
+identification-decisive-clause = { $dimension }: { $clause }
 identification-clause-and = { $a } و{ $b }
 identification-confidence-low = منخفضة
 identification-confidence-medium = متوسطة

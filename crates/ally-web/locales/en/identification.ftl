@@ -155,6 +155,7 @@ identification-clause-strong = at least { $n } strong
 identification-clause-medium = at least { $n } medium
 identification-clause-weak = at least { $n } weak
 identification-clause-medium-or-weak = at least { $n } medium or weak
+identification-decisive-clause = { $dimension }: { $clause }
 identification-clause-and = { $a } and { $b }
 identification-confidence-low = low
 identification-confidence-medium = medium

@@ -155,6 +155,7 @@ identification-clause-strong = al menos { $n } fuerte(s)
 identification-clause-medium = al menos { $n } medio(s)
 identification-clause-weak = al menos { $n } débil(es)
 identification-clause-medium-or-weak = al menos { $n } medio(s) o débil(es)
+identification-decisive-clause = { $dimension }: { $clause }
 identification-clause-and = { $a } y { $b }
 identification-confidence-low = baja
 identification-confidence-medium = media

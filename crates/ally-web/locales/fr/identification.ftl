@@ -155,6 +155,7 @@ identification-clause-strong = au moins { $n } fort(s)
 identification-clause-medium = au moins { $n } moyen(s)
 identification-clause-weak = au moins { $n } faible(s)
 identification-clause-medium-or-weak = au moins { $n } moyen(s) ou faible(s)
+identification-decisive-clause = { $dimension } : { $clause }
 identification-clause-and = { $a } et { $b }
 identification-confidence-low = faible
 identification-confidence-medium = moyenne

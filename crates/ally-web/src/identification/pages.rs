@@ -10,7 +10,7 @@ use ally_core::questionnaire::{
     Questionnaire, REQUIRED_LANGUAGES, Relevance, Text, relevance,
 };
 use ally_core::screening::{
-    Answer, Clause, Evaluation, EvaluationOptions, FORCED_LABOUR_SET_ID, Outcome, PartResult,
+    Answer, Clause, Evaluation, EvaluationOptions, FORCED_LABOUR_SET_ID, Outcome, Part, PartResult,
     Screening,
 };
 use ally_store::{InterviewId, InterviewRecord, NewInterview, Page, StoreError};
@@ -789,7 +789,7 @@ pub async fn stop(
 pub struct DecisiveView {
     label: String,
     grade: String,
-    dimension: String,
+    /// The dimension and the clause of the dimension rule its yes answers satisfy.
     clause: String,
 }
 
@@ -941,10 +941,23 @@ fn explain_set(tr: &Tr, s: &Screening, e: &Evaluation<'_>) -> String {
             &[("set", set), ("confidence", confidence)],
         );
     }
-    let summary = e
+    // The parts in the order of the definition (recruitment, exploitation, destination),
+    // then a required fact.
+    let order = |name: &str| {
+        [Part::Recruitment, Part::Exploitation, Part::Destination]
+            .iter()
+            .position(|p| p.as_str() == name)
+            .unwrap_or(usize::MAX)
+    };
+    let mut required: Vec<(&str, &PartResult<'_>)> = e
         .parts
         .iter()
         .filter(|(_, p)| p.required)
+        .map(|(name, p)| (*name, p))
+        .collect();
+    required.sort_by_key(|(name, _)| order(name));
+    let summary = required
+        .into_iter()
         .map(|(name, p)| part_text(tr, name, p))
         .collect::<Vec<_>>()
         .join("; ");
@@ -1020,13 +1033,23 @@ fn record_page(v: &Viewer, rec: &InterviewRecord, q: &Questionnaire, conduct: bo
                 .map(|d| DecisiveView {
                     label: indicator_label(d.id),
                     grade: tr.t(&format!("identification-grade-{}", d.grade.as_str())),
-                    dimension: tr.t(&key("identification-dimension", d.dimension)),
-                    clause: s
-                        .catalogue
-                        .dimension_rule
-                        .clauses
-                        .get(d.clause_index)
-                        .map_or_else(|| d.clause.to_owned(), |c| clause_text(tr, c)),
+                    clause: tr.tn(
+                        "identification-decisive-clause",
+                        &[
+                            (
+                                "dimension",
+                                tr.t(&key("identification-dimension", d.dimension)),
+                            ),
+                            (
+                                "clause",
+                                s.catalogue
+                                    .dimension_rule
+                                    .clauses
+                                    .get(d.clause_index)
+                                    .map_or_else(|| d.clause.to_owned(), |c| clause_text(tr, c)),
+                            ),
+                        ],
+                    ),
                 })
                 .collect(),
             undecided_by: e.undecided_by.iter().map(|i| indicator_label(i)).collect(),
