@@ -851,3 +851,58 @@ fn urlencoding(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn an_undecided_result_names_the_questions_that_would_decide_it_in_the_readers_language() {
+    let db = testing::sqlite();
+    let f = fixture(&db).await;
+    speak(&f, Role::Caseworker, "fr").await;
+    let p = Principal {
+        user_id: ally_core::UserId::new(),
+        org_id: f.own.id,
+        roles: vec![Role::Caseworker],
+    };
+    let a = f.store.access(&p, None);
+    let id = a
+        .start_interview(NewInterview {
+            questionnaire_id: "first_contact".into(),
+            interviewer_lang: "fr".into(),
+            interviewee_lang: "uk".into(),
+            person_id: None,
+            inspection_id: None,
+        })
+        .await
+        .unwrap();
+    a.record_interview_consent(id, true).await.unwrap();
+    // Every question declined: nothing is known, so the outcome is undecided.
+    loop {
+        let (rec, q) = a.interview_to_conduct(id).await.unwrap();
+        let Some(next) = ally_core::questionnaire::next_question(&q, &rec.answers) else {
+            break;
+        };
+        a.answer_interview(id, next, &[], true).await.unwrap();
+    }
+    a.finish_interview(id, &[]).await.unwrap();
+    let (s, _, body) = send(
+        &f.app,
+        page(&f, Role::Caseworker, "GET", &format!("/interviews/{id}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        body.contains(r#"data-outcome="outcome-undecided""#),
+        "{body}"
+    );
+    assert!(body.contains("Indécis selon la"), "{body}");
+    let undecided = &body[body.find(r#"<ul class="undecided">"#).unwrap()..];
+    let undecided = &undecided[..undecided.find("</ul>").unwrap()];
+    assert!(undecided.contains("Question(s) posée(s)"), "{undecided}");
+    assert!(
+        undecided.contains("Êtes-vous venu(e) d&#39;un autre pays pour faire ce travail ?")
+            || undecided.contains("Le travail que vous faites est-il le même"),
+        "{undecided}"
+    );
+    f.store.close().await;
+}

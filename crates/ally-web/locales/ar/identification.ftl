@@ -156,6 +156,7 @@ identification-clause-medium = { $n } متوسط على الأقل
 identification-clause-weak = { $n } ضعيف على الأقل
 identification-clause-medium-or-weak = { $n } متوسط أو ضعيف على الأقل
 identification-decisive-clause = { $dimension }: { $clause }
+identification-undecided-ask = يُسأل عنه في:
 identification-clause-and = { $a } و{ $b }
 identification-confidence-low = منخفضة
 identification-confidence-medium = متوسطة

@@ -156,6 +156,7 @@ identification-clause-medium = at least { $n } medium
 identification-clause-weak = at least { $n } weak
 identification-clause-medium-or-weak = at least { $n } medium or weak
 identification-decisive-clause = { $dimension }: { $clause }
+identification-undecided-ask = Asked by:
 identification-clause-and = { $a } and { $b }
 identification-confidence-low = low
 identification-confidence-medium = medium

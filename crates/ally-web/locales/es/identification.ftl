@@ -156,6 +156,7 @@ identification-clause-medium = al menos { $n } medio(s)
 identification-clause-weak = al menos { $n } débil(es)
 identification-clause-medium-or-weak = al menos { $n } medio(s) o débil(es)
 identification-decisive-clause = { $dimension }: { $clause }
+identification-undecided-ask = Preguntado en:
 identification-clause-and = { $a } y { $b }
 identification-confidence-low = baja
 identification-confidence-medium = media

@@ -156,6 +156,7 @@ identification-clause-medium = au moins { $n } moyen(s)
 identification-clause-weak = au moins { $n } faible(s)
 identification-clause-medium-or-weak = au moins { $n } moyen(s) ou faible(s)
 identification-decisive-clause = { $dimension } : { $clause }
+identification-undecided-ask = Question(s) posée(s) :
 identification-clause-and = { $a } et { $b }
 identification-confidence-low = faible
 identification-confidence-medium = moyenne

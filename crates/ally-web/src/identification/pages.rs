@@ -793,6 +793,15 @@ pub struct DecisiveView {
     clause: String,
 }
 
+/// An unknown answer that could decide the outcome, with the questions that would settle it.
+pub struct UndecidedView {
+    label: String,
+    /// The label is the catalogue's English (indicators); facts are in the reader's language.
+    english: bool,
+    /// The questionnaire's questions mapped to the indicator, in the reader's language.
+    questions: Vec<String>,
+}
+
 pub struct SetView {
     name: String,
     outcome: String,
@@ -800,7 +809,7 @@ pub struct SetView {
     why: String,
     explanation: String,
     decisive: Vec<DecisiveView>,
-    undecided_by: Vec<String>,
+    undecided_by: Vec<UndecidedView>,
     present: Vec<String>,
 }
 
@@ -986,6 +995,7 @@ fn record_page(v: &Viewer, rec: &InterviewRecord, q: &Questionnaire, conduct: bo
     let s = &b.screening;
     let interview = answer::screening_input_of(&relevance(q, &rec.answers), &rec.facts, s)
         .ok_or(PageError::new(Failure::Internal))?;
+    let questions = q.questions();
     let mut sets = Vec::new();
     let mut presumed = false;
     for set in answer::covered_sets(q, s) {
@@ -1052,7 +1062,28 @@ fn record_page(v: &Viewer, rec: &InterviewRecord, q: &Questionnaire, conduct: bo
                     ),
                 })
                 .collect(),
-            undecided_by: e.undecided_by.iter().map(|i| indicator_label(i)).collect(),
+            undecided_by: e
+                .undecided_by
+                .iter()
+                .map(|id| {
+                    if s.catalogue.facts.iter().any(|f| f == id) {
+                        return UndecidedView {
+                            label: tr.t(&key("identification-fact", id)),
+                            english: false,
+                            questions: Vec::new(),
+                        };
+                    }
+                    UndecidedView {
+                        label: indicator_label(id),
+                        english: true,
+                        questions: questions
+                            .iter()
+                            .filter(|x| x.indicators.iter().any(|m| m.indicator_id == *id))
+                            .map(|x| x.label.get_or(lang, "en").to_owned())
+                            .collect(),
+                    }
+                })
+                .collect(),
             present: e
                 .indicators_present
                 .iter()
@@ -1060,9 +1091,8 @@ fn record_page(v: &Viewer, rec: &InterviewRecord, q: &Questionnaire, conduct: bo
                 .collect(),
         });
     }
-    let answers = q
-        .questions()
-        .into_iter()
+    let answers = questions
+        .iter()
         .filter_map(|x| {
             rec.answers.get(&x.id).map(|a| AnswerRow {
                 question: x.label.get_or(lang, "en").to_owned(),
