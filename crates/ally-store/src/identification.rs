@@ -99,7 +99,9 @@ fn cache_get<K: std::hash::Hash + Eq, V>(
 ) -> Option<Arc<V>> {
     let entries = map.lock().unwrap_or_else(|e| e.into_inner());
     let (value, fetched_at, at_generation) = entries.get(key)?;
-    (*at_generation == generation && now - fetched_at < ORG_TEXTS_TTL_MS).then(|| value.clone())
+    // A clock that went back does not keep an entry young.
+    (*at_generation == generation && (0..ORG_TEXTS_TTL_MS).contains(&(now - fetched_at)))
+        .then(|| value.clone())
 }
 
 fn cache_put<K: std::hash::Hash + Eq, V>(
