@@ -122,7 +122,7 @@ for backend in $BACKENDS; do
     url=""
     if [ "$backend" = postgres ]; then
         url=$PG_BASE/$PG_DB
-        psql "$PG_BASE/postgres" -q -v ON_ERROR_STOP=1 \
+        PGOPTIONS=--client-min-messages=warning psql "$PG_BASE/postgres" -q -v ON_ERROR_STOP=1 \
             -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" -c "CREATE DATABASE $PG_DB" >/dev/null
     fi
     log "seeding the demo ($backend)"
