@@ -17,7 +17,7 @@
 # PostgreSQL at 127.0.0.1:5432 (user postgres, trust). Every server started here is stopped at
 # exit by its PID. Nothing asserts a time: it measures and prints.
 #
-# Knobs: ALLY_BIN, BUILD=1, BENCH_DIR=/tmp/ally-bench-identification, BACKENDS="sqlite",
+# Knobs: ALLY_BIN, BUILD=1, BENCH_DIR=/tmp/ally-bench-identification, BACKENDS="sqlite postgres",
 # DURATION=10s, THREADS=2, CONNS=8, PG_BASE=postgres://postgres@127.0.0.1:5432,
 # PG_DB=ally_bench_ident.
 set -euo pipefail
@@ -28,7 +28,7 @@ TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 ALLY_BIN=${ALLY_BIN:-$TARGET_DIR/release/ally}
 BUILD=${BUILD:-1}
 WORK=${BENCH_DIR:-/tmp/ally-bench-identification}
-BACKENDS=${BACKENDS:-"sqlite"}
+BACKENDS=${BACKENDS:-"sqlite postgres"}
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-8}
@@ -70,6 +70,17 @@ if [ "$BUILD" = 1 ]; then
     (cd "$ROOT" && cargo build --release -p ally --bin ally)
 fi
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 1; }
+for backend in $BACKENDS; do
+    case $backend in
+    sqlite) ;;
+    postgres)
+        command -v psql >/dev/null || { echo "psql missing (BACKENDS has postgres)" >&2; exit 1; }
+        psql "$PG_BASE/postgres" -Atqc 'select 1' >/dev/null 2>&1 ||
+            { echo "no PostgreSQL at $PG_BASE (BACKENDS has postgres; BACKENDS=sqlite skips it)" >&2; exit 1; }
+        ;;
+    *) echo "unknown backend $backend (sqlite, postgres)" >&2; exit 1 ;;
+    esac
+done
 
 record "MACHINE date=$(date -u +%Y-%m-%dT%H:%M:%SZ) commit=${COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)} nproc=$(nproc) cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')\" load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
 
@@ -111,7 +122,7 @@ for backend in $BACKENDS; do
     url=""
     if [ "$backend" = postgres ]; then
         url=$PG_BASE/$PG_DB
-        psql -h 127.0.0.1 -U postgres -d postgres -q -v ON_ERROR_STOP=1 \
+        PGOPTIONS=--client-min-messages=warning psql "$PG_BASE/postgres" -q -v ON_ERROR_STOP=1 \
             -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" -c "CREATE DATABASE $PG_DB" >/dev/null
     fi
     log "seeding the demo ($backend)"
@@ -123,6 +134,7 @@ for backend in $BACKENDS; do
     pid=$!
     PIDS+=("$pid")
     wait_200 "http://$ADDR/readyz"
+    record "BACKEND $backend database=\"${url:-sqlite in $dir}\" load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
     base=http://$ADDR
     session=$(signin "$base")
     cookie="Cookie: ally_session=$session"

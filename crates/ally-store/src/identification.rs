@@ -13,7 +13,9 @@
 //!   organisation corrects or confirms a machine translation for that organisation's interviews;
 //!   the shipped files change only through the repository (see docs/questionnaires.md).
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use ally_core::audit::AuditOutcome;
 use ally_core::authz::Action;
@@ -22,8 +24,8 @@ use ally_core::questionnaire::answer::{
     self, InterviewState, Step, check_step, format_summary, parse_summary,
 };
 use ally_core::questionnaire::{
-    Answers, BUILTIN_IDS, IndicatorMapping, InterviewTexts, Item, Question, QuestionKind,
-    Questionnaire, REQUIRED_LANGUAGES, Text, next_question,
+    Answers, BUILTIN_IDS, INTERVIEW_TEXTS_ID, IndicatorMapping, InterviewTexts, Item, Question,
+    QuestionKind, Questionnaire, REQUIRED_LANGUAGES, Text, next_question,
 };
 use ally_core::screening::{Answer, Outcome, Screening};
 use ally_core::{OrgId, PersonId, UserId};
@@ -61,6 +63,77 @@ pub fn builtin() -> Result<&'static Builtin> {
     BUILTIN
         .as_ref()
         .map_err(|_| StoreError::Corrupt("embedded questionnaires"))
+}
+
+/// How long this process may serve an organisation's questionnaire (reviewed translations and
+/// own questions applied) or interview texts from memory before reading them again.
+/// Reviews and own questions saved through this process apply at once (they bump the cache's
+/// generation); one saved through *another* server process shows here within this time.
+const ORG_TEXTS_TTL_MS: i64 = 1000;
+/// Beyond this many entries a cache map is emptied (a bound on memory, not a tuning knob).
+const ORG_TEXTS_MAX: usize = 10_000;
+
+/// The organisations' effective questionnaires and interview texts, built from the shipped
+/// data and the organisation's rows, held per process. Every interview page needs them, and
+/// building one means two queries and copying every string in twelve languages.
+/// It has its own change generation rather than the store's: the store's moves at every
+/// answer saved, which would empty this cache at every step of every interview.
+#[derive(Default)]
+pub(crate) struct IdentificationCache {
+    questionnaires: CacheMap<(OrgId, String), Questionnaire>,
+    texts: CacheMap<OrgId, InterviewTexts>,
+    /// Bumped after each committed review or own question of this process.
+    generation: AtomicU64,
+    /// Questionnaires and texts built from the database (cache misses), for tests.
+    loads: AtomicU64,
+}
+
+/// Entries with the time they were read and the cache generation they were read at.
+type CacheMap<K, V> = Mutex<HashMap<K, (Arc<V>, i64, u64)>>;
+
+fn cache_get<K: std::hash::Hash + Eq, V>(
+    map: &CacheMap<K, V>,
+    key: &K,
+    generation: u64,
+    now: i64,
+) -> Option<Arc<V>> {
+    let entries = map.lock().unwrap_or_else(|e| e.into_inner());
+    let (value, fetched_at, at_generation) = entries.get(key)?;
+    // A clock that went back does not keep an entry young.
+    (*at_generation == generation && (0..ORG_TEXTS_TTL_MS).contains(&(now - fetched_at)))
+        .then(|| value.clone())
+}
+
+fn cache_put<K: std::hash::Hash + Eq, V>(
+    map: &CacheMap<K, V>,
+    key: K,
+    value: Arc<V>,
+    fetched_at: i64,
+    generation: u64,
+) {
+    let mut entries = map.lock().unwrap_or_else(|e| e.into_inner());
+    if entries.len() >= ORG_TEXTS_MAX {
+        entries.clear();
+    }
+    entries.insert(key, (value, fetched_at, generation));
+}
+
+impl IdentificationCache {
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+impl crate::Store {
+    /// How many times this process built an organisation's questionnaire or interview texts
+    /// from the database (the rest were served from memory). For tests and measurements.
+    pub fn identification_cache_loads(&self) -> u64 {
+        self.identification_cache().loads.load(Ordering::Relaxed)
+    }
 }
 
 /// The choice list of the organisations' own questions (every default questionnaire has it).
@@ -173,12 +246,53 @@ fn answer_from_str(s: &str) -> Answer {
 impl Access<'_> {
     // ----- questionnaires -----
 
-    /// A default questionnaire with the organisation's reviewed translations applied.
-    pub async fn questionnaire(&self, id: &str) -> Result<Questionnaire> {
+    /// A default questionnaire with the organisation's reviewed translations and own
+    /// questions applied. Shipped data and translations, no personal data: not audited.
+    pub async fn questionnaire(&self, id: &str) -> Result<Arc<Questionnaire>> {
         self.questionnaire_for(self.principal.org_id, id).await
     }
 
-    async fn questionnaire_for(&self, org: OrgId, id: &str) -> Result<Questionnaire> {
+    /// The consent step and interviewer guidance with the organisation's reviewed
+    /// translations applied (shipped texts, no personal data: not audited).
+    pub async fn interview_texts(&self) -> Result<Arc<InterviewTexts>> {
+        let org = self.principal.org_id;
+        let cache = self.store.identification_cache();
+        // Read the generation before the database: a review committed while we read makes
+        // the entry stale at once.
+        let generation = cache.generation();
+        let now = now_ms();
+        if let Some(t) = cache_get(&cache.texts, &org, generation, now) {
+            return Ok(t);
+        }
+        let mut texts = builtin()?.texts.clone();
+        let rows = sqlx::query(
+            "SELECT lang, text_key, text FROM questionnaire_reviews \
+             WHERE org_id = $1 AND questionnaire_id = $2",
+        )
+        .bind(org.to_string())
+        .bind(INTERVIEW_TEXTS_ID)
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        for r in rows {
+            let lang: String = r.try_get("lang")?;
+            let key: String = r.try_get("text_key")?;
+            let text: String = r.try_get("text")?;
+            texts.review_translation(&key, &lang, Some(&text));
+        }
+        let texts = Arc::new(texts);
+        cache.loads.fetch_add(1, Ordering::Relaxed);
+        cache_put(&cache.texts, org, texts.clone(), now, generation);
+        Ok(texts)
+    }
+
+    async fn questionnaire_for(&self, org: OrgId, id: &str) -> Result<Arc<Questionnaire>> {
+        let cache = self.store.identification_cache();
+        let generation = cache.generation();
+        let now = now_ms();
+        let key = (org, id.to_owned());
+        if let Some(q) = cache_get(&cache.questionnaires, &key, generation, now) {
+            return Ok(q);
+        }
         let b = builtin()?;
         let mut q = b
             .questionnaires
@@ -186,20 +300,44 @@ impl Access<'_> {
             .find(|q| q.id == id)
             .cloned()
             .ok_or_else(|| invalid("questionnaire", "unknown"))?;
-        let added = sqlx::query(
-            "SELECT question_id, label, indicators FROM questionnaire_questions \
-             WHERE org_id = $1 AND questionnaire_id = $2 ORDER BY created_at, question_id",
+        // The own questions and the reviews in one round trip.
+        let rows = sqlx::query(
+            "SELECT 'question' AS kind, question_id AS a, label AS b, indicators AS c, \
+             created_at AS at FROM questionnaire_questions \
+             WHERE org_id = $1 AND questionnaire_id = $2 \
+             UNION ALL \
+             SELECT 'review' AS kind, lang AS a, text_key AS b, text AS c, reviewed_at AS at \
+             FROM questionnaire_reviews WHERE org_id = $3 AND questionnaire_id = $4",
         )
+        .bind(org.to_string())
+        .bind(id)
         .bind(org.to_string())
         .bind(id)
         .fetch_all(&self.store.db().pool)
         .await?;
-        for r in added {
-            let indicators: String = r.try_get("indicators")?;
+        let mut added = Vec::new();
+        let mut reviews = Vec::new();
+        for r in rows {
+            let kind: String = r.try_get("kind")?;
+            let row: (String, String, String, i64) = (
+                r.try_get("a")?,
+                r.try_get("b")?,
+                r.try_get("c")?,
+                r.try_get("at")?,
+            );
+            if kind == "question" {
+                added.push(row);
+            } else {
+                reviews.push(row);
+            }
+        }
+        // Asked in the order they were added.
+        added.sort_by(|x, y| (x.3, &x.0).cmp(&(y.3, &y.0)));
+        for (question_id, label, indicators, _) in added {
             q.items.push(Item::Question(Question {
-                id: r.try_get("question_id")?,
+                id: question_id,
                 kind: QuestionKind::SelectOne(ORG_QUESTION_LIST.into()),
-                label: Text::new("en", &r.try_get::<String, _>("label")?, true),
+                label: Text::new("en", &label, true),
                 hint: Text::default(),
                 required: false,
                 relevant: None,
@@ -207,20 +345,12 @@ impl Access<'_> {
                     .map_err(|_| StoreError::Corrupt("questionnaire question mapping"))?,
             }));
         }
-        let rows = sqlx::query(
-            "SELECT lang, text_key, text FROM questionnaire_reviews \
-             WHERE org_id = $1 AND questionnaire_id = $2",
-        )
-        .bind(org.to_string())
-        .bind(id)
-        .fetch_all(&self.store.db().pool)
-        .await?;
-        for r in rows {
-            let lang: String = r.try_get("lang")?;
-            let key: String = r.try_get("text_key")?;
-            let text: String = r.try_get("text")?;
+        for (lang, key, text, _) in reviews {
             q.review_translation(&key, &lang, Some(&text));
         }
+        let q = Arc::new(q);
+        cache.loads.fetch_add(1, Ordering::Relaxed);
+        cache_put(&cache.questionnaires, key, q.clone(), now, generation);
         Ok(q)
     }
 
@@ -266,12 +396,15 @@ impl Access<'_> {
         let org = self.principal.org_id;
         self.authorize(Action::TranslationReview, org, None).await?;
         check_questionnaire_lang(questionnaire, lang)?;
-        let known = self
-            .questionnaire_for(org, questionnaire)
-            .await?
-            .texts()
-            .iter()
-            .any(|(k, _)| k == key);
+        let known = if questionnaire == INTERVIEW_TEXTS_ID {
+            builtin()?.texts.texts().iter().any(|(k, _)| k == key)
+        } else {
+            self.questionnaire_for(org, questionnaire)
+                .await?
+                .texts()
+                .iter()
+                .any(|(k, _)| k == key)
+        };
         if !known {
             return Err(invalid("key", "unknown"));
         }
@@ -314,6 +447,7 @@ impl Access<'_> {
             format!("lang={lang} key={key}"),
         );
         self.store.commit_audited(tx, &[ev]).await?;
+        self.store.identification_cache().changed();
         Ok(())
     }
 
@@ -392,6 +526,7 @@ impl Access<'_> {
             format!("question={qid} indicator={indicator}"),
         );
         self.store.commit_audited(tx, &[ev]).await?;
+        self.store.identification_cache().changed();
         Ok(qid)
     }
 
@@ -563,7 +698,7 @@ impl Access<'_> {
     pub async fn interview_to_conduct(
         &self,
         id: InterviewId,
-    ) -> Result<(InterviewRecord, Questionnaire)> {
+    ) -> Result<(InterviewRecord, Arc<Questionnaire>)> {
         let rec = self
             .authorized_interview(id, Action::InterviewConduct)
             .await?;
@@ -581,7 +716,10 @@ impl Access<'_> {
     }
 
     /// An interview record (answers, outcome) and its questionnaire.
-    pub async fn get_interview(&self, id: InterviewId) -> Result<(InterviewRecord, Questionnaire)> {
+    pub async fn get_interview(
+        &self,
+        id: InterviewId,
+    ) -> Result<(InterviewRecord, Arc<Questionnaire>)> {
         let rec = self.authorized_interview(id, Action::InterviewRead).await?;
         let q = self
             .questionnaire_for(rec.org_id, &rec.questionnaire_id)
@@ -896,7 +1034,7 @@ impl Access<'_> {
 }
 
 fn check_questionnaire_lang(questionnaire: &str, lang: &str) -> Result<()> {
-    if !BUILTIN_IDS.contains(&questionnaire) {
+    if !BUILTIN_IDS.contains(&questionnaire) && questionnaire != INTERVIEW_TEXTS_ID {
         return Err(invalid("questionnaire", "unknown"));
     }
     if !REQUIRED_LANGUAGES.contains(&lang) || lang == "en" {

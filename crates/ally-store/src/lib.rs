@@ -107,6 +107,7 @@ struct Inner {
     policy: Policy,
     sessions: auth::SessionCache,
     tokens: auth::TokenCache,
+    identification: identification::IdentificationCache,
 }
 
 impl Store {
@@ -127,6 +128,7 @@ impl Store {
                 policy,
                 sessions: Default::default(),
                 tokens: Default::default(),
+                identification: Default::default(),
             }),
         })
     }
@@ -154,6 +156,9 @@ impl Store {
     }
     pub(crate) fn token_cache(&self) -> &auth::TokenCache {
         &self.inner.tokens
+    }
+    pub(crate) fn identification_cache(&self) -> &identification::IdentificationCache {
+        &self.inner.identification
     }
     pub(crate) fn audit_writer(&self) -> &audit::AuditWriter {
         &self.inner.audit

@@ -500,3 +500,153 @@ async fn an_organisation_adds_its_own_question_mapped_to_an_indicator() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn consent_and_guidance_translations_are_reviewed_per_organisation() {
+    use ally_core::questionnaire::INTERVIEW_TEXTS_ID;
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.interviewer, None);
+        let before = a.interview_texts().await.unwrap();
+        let access = before.consent.iter().find(|s| s.id == "access").unwrap();
+        assert!(
+            access.body.get("fr").is_some() && !access.body.is_reviewed("fr"),
+            "shipped French is a machine translation"
+        );
+        let unreviewed_before = before.language_status(&["fr"])[0].unreviewed;
+
+        // A correction and a confirmation (same text).
+        a.review_translation(
+            INTERVIEW_TEXTS_ID,
+            "fr",
+            "consent.access.body",
+            "Seules les personnes formées de notre organisation voient vos réponses.",
+        )
+        .await
+        .unwrap();
+        let safe = before
+            .guidance
+            .iter()
+            .find(|s| s.id == "safe_contact")
+            .unwrap();
+        let shipped_title = safe.title.get("fr").unwrap().to_owned();
+        a.review_translation(
+            INTERVIEW_TEXTS_ID,
+            "fr",
+            "guidance.safe_contact.title",
+            &shipped_title,
+        )
+        .await
+        .unwrap();
+
+        // This process shows them at once.
+        let after = a.interview_texts().await.unwrap();
+        let access = after.consent.iter().find(|s| s.id == "access").unwrap();
+        assert_eq!(
+            access.body.get("fr"),
+            Some("Seules les personnes formées de notre organisation voient vos réponses.")
+        );
+        assert!(access.body.is_reviewed("fr"));
+        let safe = after
+            .guidance
+            .iter()
+            .find(|s| s.id == "safe_contact")
+            .unwrap();
+        assert_eq!(safe.title.get("fr"), Some(shipped_title.as_str()));
+        assert!(safe.title.is_reviewed("fr"));
+        assert_eq!(
+            after.language_status(&["fr"])[0].unreviewed,
+            unreviewed_before - 2
+        );
+        let reviews = a
+            .translation_reviews(INTERVIEW_TEXTS_ID, "fr")
+            .await
+            .unwrap();
+        let keys: Vec<&str> = reviews.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, ["consent.access.body", "guidance.safe_contact.title"]);
+        // The questionnaires are not touched; another organisation keeps the shipped texts.
+        assert!(
+            a.translation_reviews("first_contact", "fr")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let other = w
+            .store
+            .access(&w.other_org, None)
+            .interview_texts()
+            .await
+            .unwrap();
+        let access = other.consent.iter().find(|s| s.id == "access").unwrap();
+        assert!(!access.body.is_reviewed("fr"));
+
+        // Bad input: a key of another text, an unknown key, English, an empty text; a role
+        // without translation.review.
+        for (lang, key, text) in [
+            ("fr", "fc_migrated.label", "x"),
+            ("fr", "consent.nope.body", "x"),
+            ("en", "consent.access.body", "x"),
+            ("fr", "consent.access.body", "  "),
+        ] {
+            assert!(
+                matches!(
+                    a.review_translation(INTERVIEW_TEXTS_ID, lang, key, text)
+                        .await,
+                    Err(StoreError::Invalid(_))
+                ),
+                "{lang} {key}"
+            );
+        }
+        assert!(matches!(
+            w.store
+                .access(&w.auditor, None)
+                .review_translation(INTERVIEW_TEXTS_ID, "fr", "consent.access.body", "x")
+                .await,
+            Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
+        ));
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM questionnaire_reviews").await,
+            2
+        );
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_organisations_questionnaire_is_built_once_and_follows_its_reviews_at_once() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.interviewer, None);
+        let id = a.start_interview(new("adult_labour", "ar")).await.unwrap();
+        a.record_interview_consent(id, true).await.unwrap();
+        let started = std::time::Instant::now();
+        let loads_before = w.store.identification_cache_loads();
+        // Twenty page loads of an interview in progress, with answers saved in between
+        // (an answer does not invalidate the questionnaire).
+        for (q, v) in PRESUMED_VICTIM_ADULT_LABOUR.iter().take(10) {
+            let (_, q_) = a.interview_to_conduct(id).await.unwrap();
+            assert_eq!(q_.id, "adult_labour");
+            a.interview_texts().await.unwrap();
+            a.answer_interview(id, q, &[(*v).to_owned()], false)
+                .await
+                .unwrap();
+        }
+        let loads = w.store.identification_cache_loads() - loads_before;
+        // Each of the two entries is built at most once per second of the cache's lifetime
+        // (and once more at the start): without the cache this would be 20 + 10.
+        let bound = 2 * (started.elapsed().as_millis() as u64 / 1000 + 2);
+        assert!(loads <= bound, "{loads} loads, at most {bound} expected");
+
+        // A review saved through this process shows in the next read, not a second later.
+        a.review_translation("adult_labour", "ar", "al_migrated.label", "سؤال مُراجَع")
+            .await
+            .unwrap();
+        let (_, q) = a.interview_to_conduct(id).await.unwrap();
+        let label = &q.question("al_migrated").unwrap().label;
+        assert_eq!(label.get("ar"), Some("سؤال مُراجَع"));
+        assert!(label.is_reviewed("ar"));
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}

@@ -216,6 +216,18 @@ impl Tr {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// A message with several named arguments.
+    pub fn tn(&self, key: &str, args: &[(&str, String)]) -> String {
+        let mut fa = FluentArgs::new();
+        for (name, value) in args {
+            fa.set((*name).to_owned(), FluentValue::from(value.clone()));
+        }
+        self.i18n
+            .format(self.locale, key, Some(&fa))
+            .or_else(|| self.i18n.format("en", key, Some(&fa)))
+            .unwrap_or_else(|| key.to_owned())
+    }
+
     /// A message with one named argument.
     pub fn t1(&self, key: &str, name: &str, value: impl ToString) -> String {
         let mut args = FluentArgs::new();

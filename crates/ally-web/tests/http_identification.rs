@@ -628,3 +628,281 @@ async fn the_result_page_explains_the_outcome_and_links_to_a_protected_case() {
     assert_eq!(v["person_id"], person.to_string());
     f.store.close().await;
 }
+
+/// Switches an actor of the fixture to another interface language.
+async fn speak(f: &Fixture, role: Role, locale: &str) {
+    let (session, _, _, _) = &f.actors[&role];
+    let info = f.store.session(session).await.unwrap().unwrap();
+    f.store.set_locale(&info, locale).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_french_result_page_explains_the_rule_in_french() {
+    let db = testing::sqlite();
+    let f = fixture(&db).await;
+    speak(&f, Role::Caseworker, "fr").await;
+    let p = Principal {
+        user_id: ally_core::UserId::new(),
+        org_id: f.own.id,
+        roles: vec![Role::Caseworker],
+    };
+    let a = f.store.access(&p, None);
+    let id = a
+        .start_interview(NewInterview {
+            questionnaire_id: "adult_labour".into(),
+            interviewer_lang: "fr".into(),
+            interviewee_lang: "ar".into(),
+            person_id: None,
+            inspection_id: None,
+        })
+        .await
+        .unwrap();
+    a.record_interview_consent(id, true).await.unwrap();
+    for (q, v) in ally_core::questionnaire::answer::PRESUMED_VICTIM_ADULT_LABOUR {
+        a.answer_interview(id, q, &[(*v).to_owned()], false)
+            .await
+            .unwrap();
+    }
+    a.finish_interview(id, &[]).await.unwrap();
+    for path in [
+        format!("/interviews/{id}/result"),
+        format!("/interviews/{id}"),
+    ] {
+        let (s, _, body) = send(
+            &f.app,
+            page(&f, Role::Caseworker, "GET", &path)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+        // The outcome's explanation: the rule, its parts and the dimensions present.
+        assert!(body.contains("Victime présumée selon la"), "{body}");
+        assert!(body.contains("règle pour les adultes"), "{body}");
+        assert!(body.contains("recrutement trompeur"), "{body}");
+        assert!(body.contains("établi"), "{body}");
+        // The clause each decisive indicator satisfied.
+        assert!(body.contains("au moins"), "{body}");
+        // The ILO 11 note and the caveat.
+        assert!(body.contains("Convention n° 29"), "{body}");
+        assert!(body.contains("pas une identification légale"), "{body}");
+        // No English left from the engine.
+        for english in [
+            "Presumed victim under rule",
+            "at least",
+            "deceptive_recruitment",
+            "Both elements of ILO",
+            "not a legal identification",
+        ] {
+            assert!(!body.contains(english), "{english} in {body}");
+        }
+    }
+    f.store.close().await;
+}
+
+#[tokio::test]
+async fn consent_and_guidance_are_reviewed_in_the_translators_ui_and_flagged_until_then() {
+    let db = testing::sqlite();
+    let f = fixture(&db).await;
+    speak(&f, Role::Interviewer, "fr").await;
+    let (_, csrf, _, _) = f.actors[&Role::Interviewer].clone();
+    // The list offers the consent step and guidance next to the questionnaires.
+    let (s, _, body) = send(
+        &f.app,
+        page(&f, Role::Interviewer, "GET", "/questionnaires")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        body.contains(r#"href="/questionnaires/interview_texts/fr""#),
+        "{body}"
+    );
+    // Before any review: the French consent and guidance are flagged in the interview.
+    let me = f.actors[&Role::Interviewer].3;
+    let id = interview(&f.store, f.own.id, Stage::Fresh, Some(me)).await;
+    let consent = |f: &Fixture| {
+        page(
+            f,
+            Role::Interviewer,
+            "GET",
+            &format!("/interviews/{id}/consent"),
+        )
+        .body(Body::empty())
+        .unwrap()
+    };
+    let (s, _, body) = send(&f.app, consent(&f)).await;
+    assert_eq!(s, StatusCode::OK);
+    let flags_before = body.matches(r#"class="unreviewed""#).count();
+    assert!(flags_before > 0, "{body}");
+    // The review page lists every consent and guidance string, unreviewed.
+    let (s, _, body) = send(
+        &f.app,
+        page(
+            &f,
+            Role::Interviewer,
+            "GET",
+            "/questionnaires/interview_texts/fr",
+        )
+        .body(Body::empty())
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("consent.access.body") && body.contains("guidance.safe_contact.title"));
+    assert!(!body.contains(r#"class="tag reviewed""#), "{body}");
+    // Correct the consent text and confirm a guidance title.
+    let review = |key: &str, text: &str| {
+        page(
+            &f,
+            Role::Interviewer,
+            "POST",
+            "/questionnaires/interview_texts/fr",
+        )
+        .header(header::CONTENT_TYPE, FORM)
+        .body(Body::from(format!(
+            "csrf={csrf}&key={key}&text={}",
+            urlencoding(text)
+        )))
+        .unwrap()
+    };
+    let (s, _, _) = send(
+        &f.app,
+        review("consent.access.body", "Texte relu par notre traductrice."),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, _) = send(
+        &f.app,
+        review("guidance.safe_contact.title", "Canal de contact sûr (relu)"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, _) = send(&f.app, review("guidance.safe_contact.body", "Corps relu.")).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, body) = send(
+        &f.app,
+        page(
+            &f,
+            Role::Interviewer,
+            "GET",
+            "/questionnaires/interview_texts/fr",
+        )
+        .body(Body::empty())
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body.matches(r#"class="tag reviewed""#).count(), 3, "{body}");
+    // The interview shows the reviewed texts without their flags (the consent section in
+    // French, the guidance section); the interviewee's Arabic stays flagged.
+    let (s, _, body) = send(&f.app, consent(&f)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("Texte relu par notre traductrice."), "{body}");
+    assert!(body.contains("Canal de contact sûr (relu)"), "{body}");
+    assert_eq!(
+        body.matches(r#"class="unreviewed""#).count(),
+        flags_before - 2,
+        "{body}"
+    );
+    // Bad input: an unknown key, English, a role without translation.review.
+    let (s, _, _) = send(&f.app, review("consent.nope.body", "x")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _, _) = send(
+        &f.app,
+        page(
+            &f,
+            Role::Interviewer,
+            "POST",
+            "/questionnaires/interview_texts/en",
+        )
+        .header(header::CONTENT_TYPE, FORM)
+        .body(Body::from(format!(
+            "csrf={csrf}&key=consent.access.body&text=x"
+        )))
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = send(
+        &f.app,
+        page(
+            &f,
+            Role::Caseworker,
+            "GET",
+            "/questionnaires/interview_texts/fr",
+        )
+        .body(Body::empty())
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    f.store.close().await;
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_undecided_result_names_the_questions_that_would_decide_it_in_the_readers_language() {
+    let db = testing::sqlite();
+    let f = fixture(&db).await;
+    speak(&f, Role::Caseworker, "fr").await;
+    let p = Principal {
+        user_id: ally_core::UserId::new(),
+        org_id: f.own.id,
+        roles: vec![Role::Caseworker],
+    };
+    let a = f.store.access(&p, None);
+    let id = a
+        .start_interview(NewInterview {
+            questionnaire_id: "first_contact".into(),
+            interviewer_lang: "fr".into(),
+            interviewee_lang: "uk".into(),
+            person_id: None,
+            inspection_id: None,
+        })
+        .await
+        .unwrap();
+    a.record_interview_consent(id, true).await.unwrap();
+    // Every question declined: nothing is known, so the outcome is undecided.
+    loop {
+        let (rec, q) = a.interview_to_conduct(id).await.unwrap();
+        let Some(next) = ally_core::questionnaire::next_question(&q, &rec.answers) else {
+            break;
+        };
+        a.answer_interview(id, next, &[], true).await.unwrap();
+    }
+    a.finish_interview(id, &[]).await.unwrap();
+    let (s, _, body) = send(
+        &f.app,
+        page(&f, Role::Caseworker, "GET", &format!("/interviews/{id}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        body.contains(r#"data-outcome="outcome-undecided""#),
+        "{body}"
+    );
+    assert!(body.contains("Indécis selon la"), "{body}");
+    let undecided = &body[body.find(r#"<ul class="undecided">"#).unwrap()..];
+    let undecided = &undecided[..undecided.find("</ul>").unwrap()];
+    assert!(undecided.contains("Question(s) posée(s)"), "{undecided}");
+    assert!(
+        undecided.contains("Êtes-vous venu(e) d&#39;un autre pays pour faire ce travail ?")
+            || undecided.contains("Le travail que vous faites est-il le même"),
+        "{undecided}"
+    );
+    f.store.close().await;
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use thiserror::Error;
 
-use super::flow::{AnswerValue, Answers, indicator_answers, is_relevant, next_question};
+use super::flow::{AnswerValue, Answers, Relevance, indicator_answers_of, is_relevant, relevance};
 use super::{QuestionKind, Questionnaire};
 use crate::screening::{
     Answer, EvaluationOptions, FORCED_LABOUR_SET_ID, Interview, Outcome, Screening,
@@ -238,12 +238,7 @@ fn is_iso_date(s: &str) -> bool {
 /// answer was corrected), as ODK clears them.
 pub fn record_answer(q: &Questionnaire, answers: &mut Answers, question: &str, value: AnswerValue) {
     answers.insert(question.to_string(), value);
-    let keep: Vec<String> = answers
-        .keys()
-        .filter(|id| is_relevant(q, id, answers))
-        .cloned()
-        .collect();
-    answers.retain(|k, _| keep.contains(k));
+    *answers = relevance(q, answers).effective;
 }
 
 /// Where the guided flow stands.
@@ -262,15 +257,16 @@ pub struct Position {
 
 /// The flow's position; `wanted` is a question the interviewer went back to.
 pub fn position(q: &Questionnaire, answers: &Answers, wanted: Option<&str>) -> Position {
-    let relevant: Vec<&str> = q
-        .questions()
-        .into_iter()
-        .map(|x| x.id.as_str())
-        .filter(|id| is_relevant(q, id, answers))
-        .collect();
+    position_of(&relevance(q, answers), wanted)
+}
+
+/// [`position`] from an already computed [`Relevance`].
+pub fn position_of(rel: &Relevance<'_>, wanted: Option<&str>) -> Position {
+    let relevant: Vec<&str> = rel.questions().map(|x| x.id.as_str()).collect();
+    let answers = &rel.effective;
     let current = wanted
         .filter(|w| relevant.contains(w))
-        .or_else(|| next_question(q, answers));
+        .or_else(|| rel.next_question());
     let answered = relevant
         .iter()
         .filter(|id| answers.contains_key(**id))
@@ -351,7 +347,17 @@ pub fn screening_input(
     facts: &[(String, Answer)],
     screening: &Screening,
 ) -> Option<Interview> {
-    let mut interview = indicator_answers(q, answers, screening).ok()?;
+    screening_input_of(&relevance(q, answers), facts, screening)
+}
+
+/// [`screening_input`] from an already computed [`Relevance`].
+pub fn screening_input_of(
+    rel: &Relevance<'_>,
+    facts: &[(String, Answer)],
+    screening: &Screening,
+) -> Option<Interview> {
+    let answers = &rel.effective;
+    let mut interview = indicator_answers_of(rel, screening).ok()?;
     for (name, value) in facts {
         let _ = screening.set_fact(&mut interview, name, *value);
     }
@@ -476,6 +482,7 @@ pub fn parse_summary(s: &str) -> Vec<(String, Outcome)> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::questionnaire::next_question;
 
     fn setup() -> (Screening, Questionnaire) {
         let s = Screening::builtin().unwrap();

@@ -22,6 +22,10 @@ use super::{
 };
 use crate::screening::Screening;
 
+/// The id under which the consent step and the interviewer guidance are reviewed like a
+/// questionnaire (translators' reviews are stored per questionnaire id).
+pub const INTERVIEW_TEXTS_ID: &str = "interview_texts";
+
 /// Ids of the default questionnaires.
 pub const BUILTIN_IDS: &[&str] = &["first_contact", "adult_labour", "adult_sexual", "child"];
 
@@ -392,6 +396,37 @@ impl InterviewTexts {
             }
         }
         out
+    }
+
+    /// Review workflow, as [`Questionnaire::review_translation`]: marks one string of one
+    /// language as reviewed, with the corrected text if given. False if there is no such
+    /// string (or no text to confirm).
+    pub fn review_translation(&mut self, key: &str, lang: &str, corrected: Option<&str>) -> bool {
+        for (prefix, sections) in [
+            ("consent", &mut self.consent),
+            ("guidance", &mut self.guidance),
+        ] {
+            for s in sections.iter_mut() {
+                for (field, text) in [("title", &mut s.title), ("body", &mut s.body)] {
+                    if key != format!("{prefix}.{}.{field}", s.id) {
+                        continue;
+                    }
+                    let new_text = match (corrected, text.get(lang)) {
+                        (Some(c), _) => c.to_string(),
+                        (None, Some(t)) => t.to_string(),
+                        (None, None) => return false,
+                    };
+                    text.set(lang, &new_text, true);
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Completeness per language, as [`Questionnaire::language_status`].
+    pub fn language_status(&self, langs: &[&str]) -> Vec<super::LanguageStatus> {
+        super::language_status_of(&self.texts(), langs)
     }
 }
 

@@ -97,51 +97,75 @@ pub fn evaluate(cond: &Condition, answers: &Answers) -> bool {
 /// longer relevant (an earlier answer was changed) are ignored, as ODK clears them.
 /// An id not in the questionnaire is not relevant.
 pub fn is_relevant(questionnaire: &Questionnaire, item_id: &str, answers: &Answers) -> bool {
-    let effective = effective_answers(questionnaire, answers);
-    relevant_in(questionnaire, item_id, &effective)
+    relevance(questionnaire, answers).is_relevant(item_id)
 }
 
-fn relevant_in(questionnaire: &Questionnaire, item_id: &str, effective: &Answers) -> bool {
-    walk(&questionnaire.items)
-        .into_iter()
-        .find(|(i, _)| i.id() == item_id)
-        .is_some_and(|(item, groups)| {
-            groups
-                .iter()
-                .filter_map(|g| g.relevant.as_ref())
-                .chain(item.relevant())
-                .all(|c| holds(c, effective))
+/// The skip logic applied to every item at once: what [`is_relevant`] says for each item,
+/// computed in two passes over the questionnaire instead of two passes per item (pages ask
+/// it for every question).
+pub struct Relevance<'a> {
+    /// The answers of relevant questions only.
+    pub effective: Answers,
+    /// Relevant items (questions, notes, groups) in document order.
+    pub items: Vec<&'a Item>,
+}
+
+impl<'a> Relevance<'a> {
+    pub fn is_relevant(&self, item_id: &str) -> bool {
+        self.items.iter().any(|i| i.id() == item_id)
+    }
+
+    /// Relevant questions in document order.
+    pub fn questions(&self) -> impl Iterator<Item = &'a Question> + '_ {
+        self.items.iter().filter_map(|i| match i {
+            Item::Question(q) => Some(q),
+            _ => None,
         })
+    }
+
+    /// The first relevant question without an answer (see [`next_question`]).
+    pub fn next_question(&self) -> Option<&'a str> {
+        self.questions()
+            .find(|q| !self.effective.contains_key(&q.id))
+            .map(|q| q.id.as_str())
+    }
 }
 
-/// The answers of questions that are relevant, going through the questionnaire in order
-/// (a condition only reads earlier questions, so one pass is enough).
-fn effective_answers(questionnaire: &Questionnaire, answers: &Answers) -> Answers {
-    let mut kept = Answers::new();
-    for (item, groups) in walk(&questionnaire.items) {
+/// Computes [`Relevance`]: first the effective answers (a condition only reads earlier
+/// questions, so one pass in order is enough), then each item's conditions against them.
+pub fn relevance<'a>(questionnaire: &'a Questionnaire, answers: &Answers) -> Relevance<'a> {
+    let walked = walk(&questionnaire.items);
+    let mut effective = Answers::new();
+    for (item, groups) in &walked {
         if let Item::Question(q) = item {
             let relevant = groups
                 .iter()
                 .filter_map(|g| g.relevant.as_ref())
                 .chain(q.relevant.as_ref())
-                .all(|c| holds(c, &kept));
+                .all(|c| holds(c, &effective));
             if relevant && let Some(a) = answers.get(&q.id) {
-                kept.insert(q.id.clone(), a.clone());
+                effective.insert(q.id.clone(), a.clone());
             }
         }
     }
-    kept
+    let items = walked
+        .into_iter()
+        .filter(|(item, groups)| {
+            groups
+                .iter()
+                .filter_map(|g| g.relevant.as_ref())
+                .chain(item.relevant())
+                .all(|c| holds(c, &effective))
+        })
+        .map(|(item, _)| item)
+        .collect();
+    Relevance { effective, items }
 }
 
 /// The next question to ask: the first relevant question, in document order, that has no
 /// answer yet (a declined question counts as answered). `None` when the interview is done.
 pub fn next_question<'a>(questionnaire: &'a Questionnaire, answers: &Answers) -> Option<&'a str> {
-    let effective = effective_answers(questionnaire, answers);
-    questionnaire
-        .questions()
-        .into_iter()
-        .find(|q| !effective.contains_key(&q.id) && relevant_in(questionnaire, &q.id, &effective))
-        .map(|q: &Question| q.id.as_str())
+    relevance(questionnaire, answers).next_question()
 }
 
 /// What one answered question says about one mapped indicator.
@@ -171,14 +195,18 @@ pub fn indicator_answers(
     answers: &Answers,
     screening: &Screening,
 ) -> Result<Interview, InputError> {
-    let effective = effective_answers(questionnaire, answers);
+    indicator_answers_of(&relevance(questionnaire, answers), screening)
+}
+
+/// [`indicator_answers`] from an already computed [`Relevance`].
+pub fn indicator_answers_of(
+    relevance: &Relevance<'_>,
+    screening: &Screening,
+) -> Result<Interview, InputError> {
     let mut combined: BTreeMap<&str, Answer> = BTreeMap::new();
-    for q in questionnaire.questions() {
-        if !relevant_in(questionnaire, &q.id, &effective) {
-            continue;
-        }
+    for q in relevance.questions() {
         for m in &q.indicators {
-            let a = mapped(m, effective.get(&q.id));
+            let a = mapped(m, relevance.effective.get(&q.id));
             let slot = combined
                 .entry(m.indicator_id.as_str())
                 .or_insert(Answer::No);

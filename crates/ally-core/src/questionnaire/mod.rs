@@ -39,9 +39,12 @@ use serde::Serialize;
 use crate::screening::Screening;
 
 pub use condition::{CmpOp, Condition, Literal, is_valid_name};
-pub use data::{BUILTIN_IDS, InterviewTexts, Section};
+pub use data::{BUILTIN_IDS, INTERVIEW_TEXTS_ID, InterviewTexts, Section};
 pub use error::{ConditionError, QuestionnaireError};
-pub use flow::{AnswerValue, Answers, DECLINED, indicator_answers, is_relevant, next_question};
+pub use flow::{
+    AnswerValue, Answers, DECLINED, Relevance, indicator_answers, is_relevant, next_question,
+    relevance,
+};
 
 /// The languages every question, choice and help text must exist in (issue 3).
 pub const REQUIRED_LANGUAGES: &[&str] = &[
@@ -592,6 +595,25 @@ fn flatten_into(items: &[Item], out: &mut Vec<FlatItem>) {
     }
 }
 
+/// Completeness per language of a list of keyed strings.
+pub(crate) fn language_status_of(texts: &[(String, &Text)], langs: &[&str]) -> Vec<LanguageStatus> {
+    langs
+        .iter()
+        .map(|lang| LanguageStatus {
+            lang: lang.to_string(),
+            strings: texts.len(),
+            missing: texts
+                .iter()
+                .filter(|(_, t)| t.get(lang).is_none_or(|s| s.trim().is_empty()))
+                .count(),
+            unreviewed: texts
+                .iter()
+                .filter(|(_, t)| t.get(lang).is_some() && !t.is_reviewed(lang))
+                .count(),
+        })
+        .collect()
+}
+
 /// Every item in document order, depth first, with the groups enclosing it (outermost first).
 pub fn walk(items: &[Item]) -> Vec<(&Item, Vec<&Group>)> {
     fn go<'a>(
@@ -717,22 +739,7 @@ impl Questionnaire {
 
     /// Completeness per language, for the languages given.
     pub fn language_status(&self, langs: &[&str]) -> Vec<LanguageStatus> {
-        let texts = self.texts();
-        langs
-            .iter()
-            .map(|lang| LanguageStatus {
-                lang: lang.to_string(),
-                strings: texts.len(),
-                missing: texts
-                    .iter()
-                    .filter(|(_, t)| t.get(lang).is_none_or(|s| s.trim().is_empty()))
-                    .count(),
-                unreviewed: texts
-                    .iter()
-                    .filter(|(_, t)| t.get(lang).is_some() && !t.is_reviewed(lang))
-                    .count(),
-            })
-            .collect()
+        language_status_of(&self.texts(), langs)
     }
 
     /// Check the whole questionnaire against the indicator catalogues: unique names,

@@ -625,3 +625,82 @@ fn flat_rows_build_groups_and_report_the_failing_row() {
     let e = items_from_flat(vec![row("text", "2bad")]).unwrap_err();
     assert_eq!(e.field, FlatField::Name);
 }
+
+/// The per-item definition of relevance (what `is_relevant` computed for one item before
+/// `relevance` did every item in two passes): effective answers in one pass, then the item's
+/// own and enclosing conditions against them.
+fn naive_relevant(q: &Questionnaire, item_id: &str, given: &Answers) -> bool {
+    let mut effective = Answers::new();
+    for (item, groups) in walk(&q.items) {
+        if let Item::Question(x) = item {
+            let relevant = groups
+                .iter()
+                .filter_map(|g| g.relevant.as_ref())
+                .chain(x.relevant.as_ref())
+                .all(|c| evaluate(c, &effective));
+            if relevant && let Some(a) = given.get(&x.id) {
+                effective.insert(x.id.clone(), a.clone());
+            }
+        }
+    }
+    walk(&q.items)
+        .into_iter()
+        .find(|(i, _)| i.id() == item_id)
+        .is_some_and(|(item, groups)| {
+            groups
+                .iter()
+                .filter_map(|g| g.relevant.as_ref())
+                .chain(item.relevant())
+                .all(|c| evaluate(c, &effective))
+        })
+}
+
+#[test]
+fn relevance_of_every_item_at_once_agrees_with_the_per_item_definition() {
+    let s = screening();
+    for q in Questionnaire::builtin_all(&s).unwrap() {
+        // Walk the flow three times: every select answered with its first, its last and
+        // alternately first/last choice; check every item at every step.
+        for variant in 0..3 {
+            let mut given = Answers::new();
+            let mut step = 0;
+            loop {
+                let rel = relevance(&q, &given);
+                for (item, _) in walk(&q.items) {
+                    assert_eq!(
+                        rel.is_relevant(item.id()),
+                        naive_relevant(&q, item.id(), &given),
+                        "{} item {} after {:?}",
+                        q.id,
+                        item.id(),
+                        given.keys().collect::<Vec<_>>()
+                    );
+                }
+                let Some(next) = rel.next_question() else {
+                    break;
+                };
+                let question = q.question(next).unwrap();
+                let value = match &question.kind {
+                    QuestionKind::SelectOne(l) | QuestionKind::SelectMultiple(l) => {
+                        let choices = &q.choice_list(l).unwrap().choices;
+                        let first = variant == 0 || (variant == 2 && step % 2 == 0);
+                        let c = if first {
+                            choices.first()
+                        } else {
+                            choices.last()
+                        };
+                        choice(&c.unwrap().name)
+                    }
+                    QuestionKind::Integer => {
+                        AnswerValue::Integer(if variant == 1 { 15 } else { 30 })
+                    }
+                    QuestionKind::Date => AnswerValue::Date("2026-01-31".into()),
+                    QuestionKind::Text => AnswerValue::Text("x".into()),
+                };
+                answer::record_answer(&q, &mut given, next, value);
+                step += 1;
+                assert!(step < 200, "{}: the flow does not end", q.id);
+            }
+        }
+    }
+}

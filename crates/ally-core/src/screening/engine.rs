@@ -98,6 +98,10 @@ pub struct DecisiveIndicator<'a> {
     pub dimension: &'a str,
     pub part: Part,
     pub clause: &'a str,
+    /// Index of that clause in `Catalogue::dimension_rule` (pages word it in the reader's
+    /// language).
+    #[serde(skip)]
+    pub clause_index: usize,
     /// Set when the grade is disputed between sources.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<&'a str>,
@@ -525,6 +529,7 @@ impl Screening {
                             dimension: &ind.dimension,
                             part: rp.part,
                             clause: rule_dim.description(clause),
+                            clause_index: clause,
                             note: match ind.provenance {
                                 Provenance::SecondaryCrosswalkDisputed => ind.note.as_deref(),
                                 _ => None,

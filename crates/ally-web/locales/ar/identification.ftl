@@ -124,3 +124,44 @@ identification-question-added = أُضيف السؤال.
 identification-invalid-yes-means = حدّد ما إذا كانت «نعم» تعني أن المؤشر موجود أو غير موجود.
 
 identification-case-opened = فُتح ملف حماية انطلاقاً من هذه المقابلة. يتولى أحد الأخصائيين الاجتماعيين في منظمتك المتابعة من هنا.
+
+# The result's explanation (built from the engine's structured result).
+identification-explain-presumed-victim = ضحية مفترضة وفق { $rule } في المجموعة «{ $set }»: كل جزء مطلوب متحقق حتى مع احتساب الإجابات غير المعروفة «لا». { $summary }.
+identification-explain-not-identified = لم يُحدَّد وفق { $rule } في المجموعة «{ $set }»: لا يمكن أن يتحقق { $failing } حتى مع احتساب كل إجابة غير معروفة «نعم». { $summary }.
+identification-explain-undecided = غير محسوم وفق { $rule } في المجموعة «{ $set }»: قد تحسمه المؤشرات المذكورة أدناه التي لا تزال غير معروفة. { $summary }.
+identification-explain-indicators-only = لا حكم: قائمة المؤشرات ودرجاتها في المجموعة «{ $set }» مؤقتة (لم يُعثر على مصدر؛ درجة الثقة: { $confidence }). تُعرض المؤشرات الموجودة لكي تُتابَع.
+identification-explain-part = { $part }: { $holds }
+identification-explain-part-dimensions = { $part }: { $holds } ({ $dimensions })
+identification-explain-ilo11-yes = يظهر عنصرا المادة 2(1) من اتفاقية منظمة العمل الدولية رقم 29 (انعدام الطوعية والتهديد بعقوبة). ليس لمؤشرات منظمة العمل الدولية الأحد عشر حدّ أدنى: أحِل الشخص إلى شخص مدرَّب للتقييم.
+identification-explain-ilo11-no = لا يظهر عنصرا المادة 2(1) من اتفاقية منظمة العمل الدولية رقم 29 (انعدام الطوعية والتهديد بعقوبة) معاً، حتى مع احتساب الإجابات غير المعروفة «نعم». ومع ذلك تستحق المؤشرات الموجودة الاهتمام.
+identification-explain-ilo11-unknown = لم يظهر عنصرا المادة 2(1) من اتفاقية منظمة العمل الدولية رقم 29 (انعدام الطوعية والتهديد بعقوبة) معاً بعد؛ قد تغيّر الإجابات غير المعروفة ذلك.
+identification-rule-adult = قاعدة البالغين
+identification-rule-child = قاعدة الأطفال (ثبوت فعل الاتجار والاستغلال)
+identification-rule-child-strict = القاعدة الصارمة للأطفال (التجنيد والاستغلال)
+identification-part-recruitment = التجنيد
+identification-part-exploitation = الاستغلال
+identification-part-destination = الإكراه أو الاستغلال في مكان الوصول
+identification-part-act-of-trafficking-established = ثبوت فعل الاتجار
+identification-part-holds-yes = ثابت
+identification-part-holds-no = لا يمكن أن يتحقق
+identification-part-holds-unknown = غير معروف بعد
+identification-dimension-deceptive-recruitment = التجنيد بالخداع
+identification-dimension-coercive-recruitment = التجنيد بالإكراه
+identification-dimension-recruitment-abuse-of-vulnerability = التجنيد باستغلال حالة الضعف
+identification-dimension-exploitative-conditions = ظروف عمل ومعيشة استغلالية
+identification-dimension-coercion-at-destination = الإكراه في مكان الوصول
+identification-dimension-abuse-of-vulnerability-at-destination = استغلال حالة الضعف في مكان الوصول
+identification-clause-strong = { $n } قوي على الأقل
+identification-clause-medium = { $n } متوسط على الأقل
+identification-clause-weak = { $n } ضعيف على الأقل
+identification-clause-medium-or-weak = { $n } متوسط أو ضعيف على الأقل
+identification-decisive-clause = { $dimension }: { $clause }
+identification-undecided-ask = يُسأل عنه في:
+identification-clause-and = { $a } و{ $b }
+identification-confidence-low = منخفضة
+identification-confidence-medium = متوسطة
+identification-confidence-high = عالية
+identification-caveat = إشارة فحص وفق قاعدة مؤشرات منظمة العمل الدولية والمفوضية الأوروبية لعام 2009، وليست تحديداً قانونياً: أحِل الشخص إلى التحديد الرسمي.
+
+identification-interview-texts-title = خطوة الموافقة وإرشادات المقابِل
+identification-interview-texts-help = نص الموافقة الذي يُقرأ على الشخص ولوحة الإرشادات المعروضة على المقابِلين، بكل لغات المقابلة. تُستخدم النصوص المراجَعة والمصحَّحة في مقابلات منظمتك.

@@ -124,3 +124,44 @@ identification-question-added = The question was added.
 identification-invalid-yes-means = Say whether "yes" means the indicator is present or absent.
 
 identification-case-opened = A protected case was opened from this interview. A caseworker of your organisation takes it from here.
+
+# The result's explanation (built from the engine's structured result).
+identification-explain-presumed-victim = Presumed victim under the { $rule } of the set "{ $set }": every required part holds even counting unknown answers as no. { $summary }.
+identification-explain-not-identified = Not identified under the { $rule } of the set "{ $set }": { $failing } cannot hold even counting every unknown answer as yes. { $summary }.
+identification-explain-undecided = Undecided under the { $rule } of the set "{ $set }": the indicators listed below, still unknown, could decide it. { $summary }.
+identification-explain-indicators-only = No verdict: the indicator list and grades of the set "{ $set }" are placeholders (no source could be found; confidence: { $confidence }). The indicators found are shown so that they can be followed up.
+identification-explain-part = { $part }: { $holds }
+identification-explain-part-dimensions = { $part }: { $holds } ({ $dimensions })
+identification-explain-ilo11-yes = Both elements of ILO Convention No. 29 art. 2(1) appear (involuntariness and menace of penalty). The ILO 11 indicators have no threshold: refer to a trained person for assessment.
+identification-explain-ilo11-no = The two elements of ILO Convention No. 29 art. 2(1) (involuntariness and menace of penalty) do not both appear, even counting unknown answers as yes. The indicators found still deserve attention.
+identification-explain-ilo11-unknown = The two elements of ILO Convention No. 29 art. 2(1) (involuntariness and menace of penalty) do not both appear yet; unknown answers could change this.
+identification-rule-adult = rule for adults
+identification-rule-child = rule for children (act of trafficking established and exploitation)
+identification-rule-child-strict = strict rule for children (recruitment and exploitation)
+identification-part-recruitment = recruitment
+identification-part-exploitation = exploitation
+identification-part-destination = coercion or abuse at destination
+identification-part-act-of-trafficking-established = act of trafficking established
+identification-part-holds-yes = established
+identification-part-holds-no = cannot hold
+identification-part-holds-unknown = not known yet
+identification-dimension-deceptive-recruitment = deceptive recruitment
+identification-dimension-coercive-recruitment = coercive recruitment
+identification-dimension-recruitment-abuse-of-vulnerability = recruitment by abuse of vulnerability
+identification-dimension-exploitative-conditions = exploitative conditions of work and life
+identification-dimension-coercion-at-destination = coercion at destination
+identification-dimension-abuse-of-vulnerability-at-destination = abuse of vulnerability at destination
+identification-clause-strong = at least { $n } strong
+identification-clause-medium = at least { $n } medium
+identification-clause-weak = at least { $n } weak
+identification-clause-medium-or-weak = at least { $n } medium or weak
+identification-decisive-clause = { $dimension }: { $clause }
+identification-undecided-ask = Asked by:
+identification-clause-and = { $a } and { $b }
+identification-confidence-low = low
+identification-confidence-medium = medium
+identification-confidence-high = high
+identification-caveat = A screening signal under the ILO/EC 2009 indicator rule, not a legal identification: refer the person for formal identification.
+
+identification-interview-texts-title = Consent step and interviewer guidance
+identification-interview-texts-help = The consent text read to the person and the guidance panel shown to interviewers, in every interview language. Reviewed and corrected texts are used in your organisation's interviews.

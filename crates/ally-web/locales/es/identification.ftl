@@ -124,3 +124,44 @@ identification-question-added = Se ha añadido la pregunta.
 identification-invalid-yes-means = Indique si «sí» significa que el indicador está presente o ausente.
 
 identification-case-opened = Se abrió un caso protegido a partir de esta entrevista. Un trabajador social de su organización se hace cargo.
+
+# The result's explanation (built from the engine's structured result).
+identification-explain-presumed-victim = Presunta víctima según la { $rule } del conjunto «{ $set }»: cada parte requerida se cumple incluso contando las respuestas desconocidas como no. { $summary }.
+identification-explain-not-identified = No identificada según la { $rule } del conjunto «{ $set }»: { $failing } no puede cumplirse ni contando cada respuesta desconocida como sí. { $summary }.
+identification-explain-undecided = Indeciso según la { $rule } del conjunto «{ $set }»: los indicadores que se indican abajo, aún desconocidos, podrían decidirlo. { $summary }.
+identification-explain-indicators-only = Sin veredicto: la lista de indicadores y los grados del conjunto «{ $set }» son provisionales (no se encontró ninguna fuente; confianza: { $confidence }). Se muestran los indicadores encontrados para que puedan seguirse.
+identification-explain-part = { $part }: { $holds }
+identification-explain-part-dimensions = { $part }: { $holds } ({ $dimensions })
+identification-explain-ilo11-yes = Aparecen los dos elementos del art. 2(1) del Convenio núm. 29 de la OIT (falta de voluntariedad y amenaza de una pena). Los 11 indicadores de la OIT no tienen umbral: derive a una persona formada para la evaluación.
+identification-explain-ilo11-no = Los dos elementos del art. 2(1) del Convenio núm. 29 de la OIT (falta de voluntariedad y amenaza de una pena) no aparecen ambos, ni contando las respuestas desconocidas como sí. Los indicadores encontrados merecen atención igualmente.
+identification-explain-ilo11-unknown = Los dos elementos del art. 2(1) del Convenio núm. 29 de la OIT (falta de voluntariedad y amenaza de una pena) aún no aparecen ambos; las respuestas desconocidas podrían cambiarlo.
+identification-rule-adult = regla para personas adultas
+identification-rule-child = regla para niños y niñas (acto de trata establecido y explotación)
+identification-rule-child-strict = regla estricta para niños y niñas (captación y explotación)
+identification-part-recruitment = captación
+identification-part-exploitation = explotación
+identification-part-destination = coacción o abuso en el destino
+identification-part-act-of-trafficking-established = acto de trata establecido
+identification-part-holds-yes = establecido
+identification-part-holds-no = no puede cumplirse
+identification-part-holds-unknown = aún no se sabe
+identification-dimension-deceptive-recruitment = captación engañosa
+identification-dimension-coercive-recruitment = captación bajo coacción
+identification-dimension-recruitment-abuse-of-vulnerability = captación con abuso de vulnerabilidad
+identification-dimension-exploitative-conditions = condiciones de trabajo y de vida de explotación
+identification-dimension-coercion-at-destination = coacción en el destino
+identification-dimension-abuse-of-vulnerability-at-destination = abuso de vulnerabilidad en el destino
+identification-clause-strong = al menos { $n } fuerte(s)
+identification-clause-medium = al menos { $n } medio(s)
+identification-clause-weak = al menos { $n } débil(es)
+identification-clause-medium-or-weak = al menos { $n } medio(s) o débil(es)
+identification-decisive-clause = { $dimension }: { $clause }
+identification-undecided-ask = Preguntado en:
+identification-clause-and = { $a } y { $b }
+identification-confidence-low = baja
+identification-confidence-medium = media
+identification-confidence-high = alta
+identification-caveat = Una señal de detección según la regla de indicadores OIT/CE de 2009, no una identificación legal: derive a la persona a la identificación formal.
+
+identification-interview-texts-title = Paso de consentimiento y orientación para entrevistadores
+identification-interview-texts-help = El texto de consentimiento que se lee a la persona y el panel de orientación para entrevistadores, en cada idioma de entrevista. Los textos revisados y corregidos se usan en las entrevistas de su organización.

@@ -124,3 +124,44 @@ identification-question-added = La question a été ajoutée.
 identification-invalid-yes-means = Indiquez si « oui » signifie que l'indicateur est présent ou absent.
 
 identification-case-opened = Un dossier protégé a été ouvert à partir de cet entretien. Un·e travailleur·se social·e de votre organisation prend le relais.
+
+# The result's explanation (built from the engine's structured result).
+identification-explain-presumed-victim = Victime présumée selon la { $rule } de l'ensemble « { $set } » : chaque partie requise est établie même en comptant les réponses inconnues comme des non. { $summary }.
+identification-explain-not-identified = Non identifiée selon la { $rule } de l'ensemble « { $set } » : { $failing } ne peut pas être établi, même en comptant chaque réponse inconnue comme un oui. { $summary }.
+identification-explain-undecided = Indécis selon la { $rule } de l'ensemble « { $set } » : les indicateurs listés ci-dessous, encore inconnus, pourraient trancher. { $summary }.
+identification-explain-indicators-only = Pas de verdict : la liste d'indicateurs et les degrés de l'ensemble « { $set } » sont provisoires (aucune source trouvée ; confiance : { $confidence }). Les indicateurs relevés sont affichés pour qu'un suivi soit possible.
+identification-explain-part = { $part } : { $holds }
+identification-explain-part-dimensions = { $part } : { $holds } ({ $dimensions })
+identification-explain-ilo11-yes = Les deux éléments de l'article 2(1) de la Convention n° 29 de l'OIT apparaissent (absence de consentement et menace d'une peine). Les 11 indicateurs de l'OIT n'ont pas de seuil : orientez vers une personne formée pour l'évaluation.
+identification-explain-ilo11-no = Les deux éléments de l'article 2(1) de la Convention n° 29 de l'OIT (absence de consentement et menace d'une peine) n'apparaissent pas tous deux, même en comptant les réponses inconnues comme des oui. Les indicateurs relevés méritent néanmoins attention.
+identification-explain-ilo11-unknown = Les deux éléments de l'article 2(1) de la Convention n° 29 de l'OIT (absence de consentement et menace d'une peine) n'apparaissent pas encore tous deux ; des réponses inconnues pourraient changer cela.
+identification-rule-adult = règle pour les adultes
+identification-rule-child = règle pour les enfants (acte de traite établi et exploitation)
+identification-rule-child-strict = règle stricte pour les enfants (recrutement et exploitation)
+identification-part-recruitment = recrutement
+identification-part-exploitation = exploitation
+identification-part-destination = contrainte ou abus à destination
+identification-part-act-of-trafficking-established = acte de traite établi
+identification-part-holds-yes = établi
+identification-part-holds-no = ne peut pas être établi
+identification-part-holds-unknown = pas encore connu
+identification-dimension-deceptive-recruitment = recrutement trompeur
+identification-dimension-coercive-recruitment = recrutement sous la contrainte
+identification-dimension-recruitment-abuse-of-vulnerability = recrutement par abus de vulnérabilité
+identification-dimension-exploitative-conditions = conditions de travail et de vie relevant de l'exploitation
+identification-dimension-coercion-at-destination = contrainte à destination
+identification-dimension-abuse-of-vulnerability-at-destination = abus de vulnérabilité à destination
+identification-clause-strong = au moins { $n } fort(s)
+identification-clause-medium = au moins { $n } moyen(s)
+identification-clause-weak = au moins { $n } faible(s)
+identification-clause-medium-or-weak = au moins { $n } moyen(s) ou faible(s)
+identification-decisive-clause = { $dimension } : { $clause }
+identification-undecided-ask = Question(s) posée(s) :
+identification-clause-and = { $a } et { $b }
+identification-confidence-low = faible
+identification-confidence-medium = moyenne
+identification-confidence-high = élevée
+identification-caveat = Un signal de dépistage selon la règle des indicateurs OIT/CE de 2009, pas une identification légale : orientez la personne vers l'identification formelle.
+
+identification-interview-texts-title = Étape de consentement et conseils aux intervenants
+identification-interview-texts-help = Le texte de consentement lu à la personne et le panneau de conseils affiché aux intervenants, dans chaque langue d'entretien. Les textes relus et corrigés sont utilisés dans les entretiens de votre organisation.

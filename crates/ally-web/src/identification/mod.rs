@@ -94,6 +94,12 @@ pub const ROUTES: &[Route] = &[
         Session,
         A::TranslationReview,
     ),
+    r(
+        "POST",
+        "/questionnaires/{id}/questions",
+        Session,
+        A::QuestionnaireManage,
+    ),
     r("GET", "/api/v1/interviews", Token, A::InterviewRead),
     r("POST", "/api/v1/interviews", Token, A::InterviewConduct),
     r("GET", "/api/v1/interviews/{id}", Token, A::InterviewRead),
@@ -184,4 +190,65 @@ pub(crate) fn native_name(code: &str) -> &'static str {
 
 pub(crate) fn text_dir(lang: &str) -> &'static str {
     if lang == "ar" { "rtl" } else { "ltr" }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use ally_core::screening::{Part, Screening};
+
+    use crate::i18n::{I18n, LOCALES};
+
+    /// The result page builds message ids from catalogue data (dimensions, rules, parts,
+    /// facts, confidence): every one of them must exist in every locale.
+    #[test]
+    fn every_catalogue_message_of_the_explanation_exists_in_every_locale() {
+        let s = Screening::builtin().unwrap();
+        let c = &s.catalogue;
+        let key = |prefix: &str, id: &str| format!("{prefix}-{}", id.replace('_', "-"));
+        let mut wanted = Vec::new();
+        for d in &c.dimensions {
+            wanted.push(key("identification-dimension", &d.id));
+        }
+        for r in &c.rules {
+            wanted.push(key("identification-rule", &r.name));
+        }
+        for part in [Part::Recruitment, Part::Exploitation, Part::Destination] {
+            wanted.push(key("identification-part", part.as_str()));
+        }
+        for f in &c.facts {
+            wanted.push(key("identification-part", f));
+            wanted.push(key("identification-fact", f));
+        }
+        for set in &c.sets {
+            wanted.push(key("identification-set", &set.id));
+            wanted.push(key("identification-confidence", &set.confidence));
+        }
+        wanted.push(key(
+            "identification-set",
+            ally_core::screening::FORCED_LABOUR_SET_ID,
+        ));
+        for a in ["yes", "no", "unknown"] {
+            wanted.push(key("identification-part-holds", a));
+            wanted.push(key("identification-explain-ilo11", a));
+        }
+        for o in [
+            "presumed_victim",
+            "not_identified",
+            "undecided",
+            "indicators_only",
+        ] {
+            wanted.push(key("identification-explain", o));
+        }
+        for g in ["strong", "medium", "weak", "medium-or-weak"] {
+            wanted.push(format!("identification-clause-{g}"));
+        }
+        let i18n = I18n::load().unwrap();
+        for (code, _, _) in LOCALES {
+            let keys = i18n.keys(code);
+            let missing: Vec<&String> = wanted.iter().filter(|k| !keys.contains(k)).collect();
+            assert!(missing.is_empty(), "locale {code} misses {missing:?}");
+        }
+    }
 }

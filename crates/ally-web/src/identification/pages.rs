@@ -1,12 +1,18 @@
 //! HTML pages of the interview flow and of the translators' review.
 
+use std::sync::Arc;
+
 use ally_core::PersonId;
 use ally_core::authz::Action;
 use ally_core::questionnaire::answer::{self, InterviewState};
 use ally_core::questionnaire::{
-    AnswerValue, BUILTIN_IDS, Item, QuestionKind, Questionnaire, REQUIRED_LANGUAGES, Text,
+    AnswerValue, BUILTIN_IDS, INTERVIEW_TEXTS_ID, InterviewTexts, Item, Question, QuestionKind,
+    Questionnaire, REQUIRED_LANGUAGES, Relevance, Text, relevance,
 };
-use ally_core::screening::{Answer, EvaluationOptions, FORCED_LABOUR_SET_ID, Outcome};
+use ally_core::screening::{
+    Answer, Clause, Evaluation, EvaluationOptions, FORCED_LABOUR_SET_ID, Outcome, Part, PartResult,
+    Screening,
+};
 use ally_store::{InterviewId, InterviewRecord, NewInterview, Page, StoreError};
 use askama::Template;
 use axum::extract::{Path, Query};
@@ -57,22 +63,33 @@ fn bi(t: &Text, ui: &str, other: &str) -> Bi {
 pub struct Section {
     pub title: String,
     pub body: String,
+    /// The title or body is a machine translation nobody of the organisation reviewed.
+    pub unreviewed: bool,
 }
 
-fn guidance(tr: &Tr) -> Vec<Section> {
+/// The guidance panel, in the interviewer's language, with the organisation's reviews applied.
+fn guidance(texts: &InterviewTexts, tr: &Tr) -> Vec<Section> {
     let lang = tr.locale();
-    ally_store::identification_data()
-        .map(|b| {
-            b.texts
-                .guidance
-                .iter()
-                .map(|s| Section {
-                    title: s.title.get_or(lang, "en").to_owned(),
-                    body: s.body.get_or(lang, "en").to_owned(),
-                })
-                .collect()
+    texts
+        .guidance
+        .iter()
+        .map(|s| Section {
+            title: s.title.get_or(lang, "en").to_owned(),
+            body: s.body.get_or(lang, "en").to_owned(),
+            unreviewed: unreviewed(&s.title, lang) || unreviewed(&s.body, lang),
         })
-        .unwrap_or_default()
+        .collect()
+}
+
+/// The consent step and guidance as the viewer's organisation reviewed them.
+async fn org_texts(v: &Viewer) -> Result<Arc<InterviewTexts>, PageError> {
+    let p = v.session.principal();
+    Ok(v.ctx
+        .state
+        .store
+        .access(&p, v.ctx.client.as_deref())
+        .interview_texts()
+        .await?)
 }
 
 fn parse_interview_id(s: &str) -> Result<InterviewId, PageError> {
@@ -404,7 +421,7 @@ struct ConsentPage {
     guidance: Vec<Section>,
 }
 
-async fn conduct(v: &Viewer, id: &str) -> Result<(InterviewRecord, Questionnaire), PageError> {
+async fn conduct(v: &Viewer, id: &str) -> Result<(InterviewRecord, Arc<Questionnaire>), PageError> {
     let id = parse_interview_id(id)?;
     let p = v.session.principal();
     Ok(v.ctx
@@ -425,7 +442,7 @@ pub async fn consent_page(v: Viewer, Path(id): Path<String>) -> PageResult {
     }
     let ui = v.ctx.tr.locale();
     let other = rec.interviewee_lang.as_str();
-    let texts = &ally_store::identification_data()?.texts;
+    let texts = org_texts(&v).await?;
     html(&ConsentPage {
         l: layout(
             &v.ctx,
@@ -439,7 +456,7 @@ pub async fn consent_page(v: Viewer, Path(id): Path<String>) -> PageResult {
             .iter()
             .map(|s| (bi(&s.title, ui, other), bi(&s.body, ui, other)))
             .collect(),
-        guidance: guidance(&v.ctx.tr),
+        guidance: guidance(&texts, &v.ctx.tr),
     })
 }
 
@@ -520,12 +537,18 @@ pub struct QuestionQuery {
 }
 
 /// Notes shown right before a question (relevant ones between the previous question and it).
-fn notes_before(q: &Questionnaire, question: &str, rec: &InterviewRecord, ui: &str) -> Vec<Bi> {
+fn notes_before(
+    q: &Questionnaire,
+    rel: &Relevance<'_>,
+    question: &str,
+    rec: &InterviewRecord,
+    ui: &str,
+) -> Vec<Bi> {
     let mut pending = Vec::new();
     for (item, _) in ally_core::questionnaire::walk(&q.items) {
         match item {
             Item::Note(n) => {
-                if ally_core::questionnaire::is_relevant(q, &n.id, &rec.answers) {
+                if rel.is_relevant(&n.id) {
                     pending.push(bi(&n.label, ui, &rec.interviewee_lang));
                 }
             }
@@ -539,6 +562,7 @@ fn notes_before(q: &Questionnaire, question: &str, rec: &InterviewRecord, ui: &s
 
 fn question_view(
     q: &Questionnaire,
+    rel: &Relevance<'_>,
     rec: &InterviewRecord,
     qid: &str,
     ui: &str,
@@ -590,7 +614,7 @@ fn question_view(
         input,
         choices,
         value,
-        notes: notes_before(q, qid, rec, ui),
+        notes: notes_before(q, rel, qid, rec, ui),
     })
 }
 
@@ -598,16 +622,19 @@ fn question_page(
     v: &Viewer,
     rec: &InterviewRecord,
     q: &Questionnaire,
+    texts: &InterviewTexts,
     wanted: Option<&str>,
     error: Option<String>,
 ) -> Result<QuestionPage, PageError> {
     let tr = &v.ctx.tr;
     let ui = tr.locale();
-    let pos = answer::position(q, &rec.answers, wanted);
+    // The skip logic once for the whole page (position, notes).
+    let rel = relevance(q, &rec.answers);
+    let pos = answer::position_of(&rel, wanted);
     let question = pos
         .current
         .as_deref()
-        .and_then(|c| question_view(q, rec, c, ui));
+        .and_then(|c| question_view(q, &rel, rec, c, ui));
     let b = ally_store::identification_data()?;
     let facts = if question.is_none() {
         answer::required_facts(q, &b.screening)
@@ -631,7 +658,7 @@ fn question_page(
         answered: pos.answered,
         previous: pos.previous,
         facts,
-        guidance: guidance(tr),
+        guidance: guidance(texts, tr),
         error,
     })
 }
@@ -648,7 +675,15 @@ pub async fn question(
     if rec.consent_at_ms.is_none() {
         return Ok(see_other(&format!("/interviews/{}/consent", rec.id)));
     }
-    html(&question_page(&v, &rec, &q, query.q.as_deref(), None)?)
+    let texts = org_texts(&v).await?;
+    html(&question_page(
+        &v,
+        &rec,
+        &q,
+        &texts,
+        query.q.as_deref(),
+        None,
+    )?)
 }
 
 pub async fn answer(
@@ -676,6 +711,7 @@ pub async fn answer(
         Err(StoreError::Invalid(fields)) if fields.iter().all(|f| f.field == "value") => {
             // A missing or malformed value: the same question again, with the reason.
             let (rec, q) = access.interview_to_conduct(iid).await?;
+            let texts = access.interview_texts().await?;
             let tr = &v.ctx.tr;
             let msg = fields
                 .iter()
@@ -687,8 +723,15 @@ pub async fn answer(
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
-            html(&question_page(&v, &rec, &q, Some(&question), Some(msg))?)
-                .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            html(&question_page(
+                &v,
+                &rec,
+                &q,
+                &texts,
+                Some(&question),
+                Some(msg),
+            )?)
+            .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
         }
         Err(e) => step_error(&v, e, format!("/interviews/{iid}/question")),
     }
@@ -746,7 +789,17 @@ pub async fn stop(
 pub struct DecisiveView {
     label: String,
     grade: String,
+    /// The dimension and the clause of the dimension rule its yes answers satisfy.
     clause: String,
+}
+
+/// An unknown answer that could decide the outcome, with the questions that would settle it.
+pub struct UndecidedView {
+    label: String,
+    /// The label is the catalogue's English (indicators); facts are in the reader's language.
+    english: bool,
+    /// The questionnaire's questions mapped to the indicator, in the reader's language.
+    questions: Vec<String>,
 }
 
 pub struct SetView {
@@ -756,7 +809,7 @@ pub struct SetView {
     why: String,
     explanation: String,
     decisive: Vec<DecisiveView>,
-    undecided_by: Vec<String>,
+    undecided_by: Vec<UndecidedView>,
     present: Vec<String>,
 }
 
@@ -807,11 +860,12 @@ fn indicator_label(id: &str) -> String {
         .unwrap_or_else(|| id.to_owned())
 }
 
-fn answer_text(q: &Questionnaire, qid: &str, a: &AnswerValue, tr: &Tr) -> String {
+fn answer_text(q: &Questionnaire, question: &Question, a: &AnswerValue, tr: &Tr) -> String {
     let lang = tr.locale();
     let choice = |name: &str| -> String {
-        q.question(qid)
-            .and_then(|x| x.kind.list())
+        question
+            .kind
+            .list()
             .and_then(|l| q.choice_list(l))
             .and_then(|l| l.choices.iter().find(|c| c.name == name))
             .map_or_else(
@@ -828,13 +882,120 @@ fn answer_text(q: &Questionnaire, qid: &str, a: &AnswerValue, tr: &Tr) -> String
     }
 }
 
+/// A message id with an identifier from the catalogue (`a_b` → `prefix-a-b`).
+fn key(prefix: &str, id: &str) -> String {
+    format!("{prefix}-{}", id.replace('_', "-"))
+}
+
+/// A clause of the dimension rule in the reader's language ("at least 1 strong and ...").
+fn clause_text(tr: &Tr, c: &Clause) -> String {
+    let mut parts = Vec::new();
+    for (grade, n) in [
+        ("strong", c.strong),
+        ("medium", c.medium),
+        ("weak", c.weak),
+        ("medium-or-weak", c.medium_or_weak),
+    ] {
+        if n > 0 {
+            parts.push(tr.t1(&format!("identification-clause-{grade}"), "n", n));
+        }
+    }
+    parts
+        .into_iter()
+        .reduce(|a, b| tr.tn("identification-clause-and", &[("a", a), ("b", b)]))
+        .unwrap_or_default()
+}
+
+/// A part of the combination rule (`recruitment`...) or a required fact, named.
+fn part_name(tr: &Tr, part: &str) -> String {
+    tr.t(&key("identification-part", part))
+}
+
+/// "recruitment: established (deception during recruitment, ...)".
+fn part_text(tr: &Tr, name: &str, p: &PartResult<'_>) -> String {
+    let holds = tr.t(&key("identification-part-holds", p.holds.as_str()));
+    if p.dimensions.is_empty() {
+        tr.tn(
+            "identification-explain-part",
+            &[("part", part_name(tr, name)), ("holds", holds)],
+        )
+    } else {
+        let dimensions = p
+            .dimensions
+            .iter()
+            .map(|d| tr.t(&key("identification-dimension", d)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        tr.tn(
+            "identification-explain-part-dimensions",
+            &[
+                ("part", part_name(tr, name)),
+                ("holds", holds),
+                ("dimensions", dimensions),
+            ],
+        )
+    }
+}
+
+/// The explanation of a Delphi set's outcome in the reader's language: what the engine's
+/// English `explanation` says, built from the same structured result.
+fn explain_set(tr: &Tr, s: &Screening, e: &Evaluation<'_>) -> String {
+    let set = tr.t(&key("identification-set", e.set));
+    if e.outcome == Outcome::IndicatorsOnly {
+        let confidence = s.catalogue.set(e.set).map_or_else(String::new, |x| {
+            tr.t(&key("identification-confidence", &x.confidence))
+        });
+        return tr.tn(
+            "identification-explain-indicators-only",
+            &[("set", set), ("confidence", confidence)],
+        );
+    }
+    // The parts in the order of the definition (recruitment, exploitation, destination),
+    // then a required fact.
+    let order = |name: &str| {
+        [Part::Recruitment, Part::Exploitation, Part::Destination]
+            .iter()
+            .position(|p| p.as_str() == name)
+            .unwrap_or(usize::MAX)
+    };
+    let mut required: Vec<(&str, &PartResult<'_>)> = e
+        .parts
+        .iter()
+        .filter(|(_, p)| p.required)
+        .map(|(name, p)| (*name, p))
+        .collect();
+    required.sort_by_key(|(name, _)| order(name));
+    let summary = required
+        .into_iter()
+        .map(|(name, p)| part_text(tr, name, p))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let rule = tr.t(&key("identification-rule", e.rule.unwrap_or("")));
+    let failing = e
+        .failing_parts
+        .iter()
+        .map(|p| part_name(tr, p))
+        .collect::<Vec<_>>()
+        .join(", ");
+    tr.tn(
+        &key("identification-explain", e.outcome.as_str()),
+        &[
+            ("rule", rule),
+            ("set", set),
+            ("summary", summary),
+            ("failing", failing),
+        ],
+    )
+}
+
 fn record_page(v: &Viewer, rec: &InterviewRecord, q: &Questionnaire, conduct: bool) -> PageResult {
     let tr = &v.ctx.tr;
     let lang = tr.locale();
     let b = ally_store::identification_data()?;
     let s = &b.screening;
-    let interview = answer::screening_input(q, &rec.answers, &rec.facts, s)
+    let interview = answer::screening_input_of(&relevance(q, &rec.answers), &rec.facts, s)
         .ok_or(PageError::new(Failure::Internal))?;
+    let questions = q.questions();
     let mut sets = Vec::new();
     let mut presumed = false;
     for set in answer::covered_sets(q, s) {
@@ -849,7 +1010,10 @@ fn record_page(v: &Viewer, rec: &InterviewRecord, q: &Questionnaire, conduct: bo
                     "identification-why-{}",
                     e.outcome.as_str().replace('_', "-")
                 )),
-                explanation: e.explanation.to_owned(),
+                explanation: tr.t(&key(
+                    "identification-explain-ilo11",
+                    e.both_elements.as_str(),
+                )),
                 decisive: Vec::new(),
                 undecided_by: Vec::new(),
                 present: e
@@ -872,17 +1036,54 @@ fn record_page(v: &Viewer, rec: &InterviewRecord, q: &Questionnaire, conduct: bo
                 "identification-why-{}",
                 e.outcome.as_str().replace('_', "-")
             )),
-            explanation: e.explanation.clone(),
+            explanation: explain_set(tr, s, &e),
             decisive: e
                 .decisive_indicators
                 .iter()
                 .map(|d| DecisiveView {
                     label: indicator_label(d.id),
                     grade: tr.t(&format!("identification-grade-{}", d.grade.as_str())),
-                    clause: d.clause.to_owned(),
+                    clause: tr.tn(
+                        "identification-decisive-clause",
+                        &[
+                            (
+                                "dimension",
+                                tr.t(&key("identification-dimension", d.dimension)),
+                            ),
+                            (
+                                "clause",
+                                s.catalogue
+                                    .dimension_rule
+                                    .clauses
+                                    .get(d.clause_index)
+                                    .map_or_else(|| d.clause.to_owned(), |c| clause_text(tr, c)),
+                            ),
+                        ],
+                    ),
                 })
                 .collect(),
-            undecided_by: e.undecided_by.iter().map(|i| indicator_label(i)).collect(),
+            undecided_by: e
+                .undecided_by
+                .iter()
+                .map(|id| {
+                    if s.catalogue.facts.iter().any(|f| f == id) {
+                        return UndecidedView {
+                            label: tr.t(&key("identification-fact", id)),
+                            english: false,
+                            questions: Vec::new(),
+                        };
+                    }
+                    UndecidedView {
+                        label: indicator_label(id),
+                        english: true,
+                        questions: questions
+                            .iter()
+                            .filter(|x| x.indicators.iter().any(|m| m.indicator_id == *id))
+                            .map(|x| x.label.get_or(lang, "en").to_owned())
+                            .collect(),
+                    }
+                })
+                .collect(),
             present: e
                 .indicators_present
                 .iter()
@@ -890,13 +1091,12 @@ fn record_page(v: &Viewer, rec: &InterviewRecord, q: &Questionnaire, conduct: bo
                 .collect(),
         });
     }
-    let answers = q
-        .questions()
-        .into_iter()
+    let answers = questions
+        .iter()
         .filter_map(|x| {
             rec.answers.get(&x.id).map(|a| AnswerRow {
                 question: x.label.get_or(lang, "en").to_owned(),
-                answer: answer_text(q, &x.id, a, tr),
+                answer: answer_text(q, x, a, tr),
             })
         })
         .collect();
@@ -944,7 +1144,7 @@ fn record_page(v: &Viewer, rec: &InterviewRecord, q: &Questionnaire, conduct: bo
             .consent_at_ms
             .map(|at| tr.t1("identification-consent-recorded", "when", fmt_ms(at))),
         sets,
-        caveat: ally_core::screening::CAVEAT.to_owned(),
+        caveat: tr.t("identification-caveat"),
         answers,
         person: rec.person_id.clone(),
         case_href: format!("/cases/new?interview={}{person_q}", rec.id),
@@ -1001,6 +1201,8 @@ pub struct QuestionnaireView {
 struct QuestionnairesPage {
     l: Layout,
     items: Vec<QuestionnaireView>,
+    /// Review status of the consent step and the interviewer guidance.
+    texts: Vec<LangStatus>,
     may_manage: bool,
     added: bool,
 }
@@ -1022,6 +1224,18 @@ pub async fn questionnaires(v: Viewer, Query(query): Query<AddedQuery>) -> PageR
         .iter()
         .copied()
         .filter(|l| *l != "en")
+        .collect();
+    let texts = access
+        .interview_texts()
+        .await?
+        .language_status(&langs)
+        .into_iter()
+        .map(|s| LangStatus {
+            href: format!("/questionnaires/{INTERVIEW_TEXTS_ID}/{}", s.lang),
+            name: native_name(&s.lang).to_owned(),
+            strings: s.strings,
+            unreviewed: s.unreviewed,
+        })
         .collect();
     let mut items = Vec::new();
     for id in BUILTIN_IDS {
@@ -1091,6 +1305,7 @@ pub async fn questionnaires(v: Viewer, Query(query): Query<AddedQuery>) -> PageR
             "/interviews",
         ),
         items,
+        texts,
         may_manage,
         added: query.added.is_some(),
     })
@@ -1176,9 +1391,25 @@ pub async fn review_page(
         Err(StoreError::Invalid(_)) => return Err(PageError::new(Failure::NotFound)),
         other => other?,
     };
-    let q = access.questionnaire(&id).await?;
-    let rows = q
-        .texts()
+    // The consent step and guidance are reviewed like a questionnaire.
+    let (title, strings) = if id == INTERVIEW_TEXTS_ID {
+        let texts = access.interview_texts().await?;
+        (
+            v.ctx.tr.t("identification-interview-texts-title"),
+            texts
+                .texts()
+                .into_iter()
+                .map(|(k, t)| (k, t.clone()))
+                .collect::<Vec<_>>(),
+        )
+    } else {
+        let q = access.questionnaire(&id).await?;
+        (
+            q.title.get_or(v.ctx.tr.locale(), "en").to_owned(),
+            q.texts().into_iter().map(|(k, t)| (k, t.clone())).collect(),
+        )
+    };
+    let rows = strings
         .into_iter()
         .map(|(key, t)| {
             let by = reviews
@@ -1199,7 +1430,7 @@ pub async fn review_page(
     html(&ReviewPage {
         l: layout(&v.ctx, tr.t("identification-review-title"), "/interviews"),
         action: format!("/questionnaires/{id}/{lang}"),
-        title: q.title.get_or(tr.locale(), "en").to_owned(),
+        title,
         lang_name: native_name(&lang).to_owned(),
         dir: text_dir(&lang),
         lang,
