@@ -68,6 +68,9 @@ pub(crate) struct Db {
     /// sessions, and any other write except the audit writer's batches). Caches of this
     /// process compare it to know whether what they hold may be stale.
     generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Shared by every clone: background tasks holding a weak reference stop (and release
+    /// their clone of the pool) once the last clone of this `Db` is gone.
+    _alive: std::sync::Arc<()>,
 }
 
 /// A write transaction. On SQLite it holds this process's write turn until it ends.
@@ -104,17 +107,24 @@ impl std::ops::DerefMut for WriteTx {
 
 impl Db {
     pub(crate) async fn connect(url: &str) -> Result<Db> {
+        Db::connect_with(url, true).await
+    }
+
+    /// `checkpointer`: whether to run the background checkpointer on SQLite (tests of the
+    /// checkpointer drive it by hand).
+    async fn connect_with(url: &str, checkpointer: bool) -> Result<Db> {
         install_default_drivers();
         let backend =
             Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(redact_url(url)))?;
+        // Creates an SQLite file if missing.
+        let url = if backend == Backend::Sqlite && !url.contains('?') {
+            format!("{url}?mode=rwc")
+        } else {
+            url.to_owned()
+        };
         let pool = match backend {
             Backend::Sqlite => {
-                // Creates the file if missing; refuses URLs sqlx cannot parse instead of guessing.
-                let url = if url.contains('?') {
-                    url.to_owned()
-                } else {
-                    format!("{url}?mode=rwc")
-                };
+                // Refuses URLs sqlx cannot parse instead of guessing.
                 sqlx::sqlite::SqliteConnectOptions::from_str(&url)
                     .map_err(|_| StoreError::UnsupportedUrl(redact_url(&url)))?;
                 AnyPoolOptions::new()
@@ -134,6 +144,11 @@ impl Db {
                                 "PRAGMA foreign_keys = ON",
                                 "PRAGMA busy_timeout = 15000",
                                 "PRAGMA secure_delete = ON",
+                                // Checkpoints run in the background (see `checkpointer`), not
+                                // in whichever commit fills the log. SQLite's own automatic
+                                // checkpoint stays as a bound should the checkpointer stall.
+                                "PRAGMA wal_autocheckpoint = 16384",
+                                "PRAGMA journal_size_limit = 33554432",
                             ] {
                                 sqlx::query(pragma).execute(&mut *conn).await?;
                             }
@@ -148,15 +163,26 @@ impl Db {
                     .max_connections(16)
                     .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(30))
-                    .connect(url)
+                    .connect(&url)
                     .await?
             }
         };
+        let alive = std::sync::Arc::new(());
+        let write_turn: std::sync::Arc<tokio::sync::Mutex<()>> = Default::default();
+        if backend == Backend::Sqlite && checkpointer {
+            let conn = checkpoint_connection(&url).await?;
+            tokio::spawn(run_checkpointer(
+                conn,
+                write_turn.clone(),
+                std::sync::Arc::downgrade(&alive),
+            ));
+        }
         Ok(Db {
             pool,
             backend,
-            write_turn: Default::default(),
+            write_turn,
             generation: Default::default(),
+            _alive: alive,
         })
     }
 
@@ -244,6 +270,86 @@ impl Db {
     }
 }
 
+/// How often the SQLite write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Log length (in 4 KiB frames) from which the log is made to start afresh.
+const RESTART_FROM_FRAMES: i64 = 4096;
+
+/// The checkpointer's own connection. Its short busy timeout bounds how long a RESTART waits
+/// for readers (a backup's snapshot can last minutes) while it holds the write turn.
+async fn checkpoint_connection(url: &str) -> Result<sqlx::AnyConnection> {
+    use sqlx::Connection;
+    let mut conn = sqlx::AnyConnection::connect(url).await?;
+    sqlx::query("PRAGMA busy_timeout = 20")
+        .execute(&mut conn)
+        .await?;
+    Ok(conn)
+}
+
+/// Copies the SQLite write-ahead log back into the database file, in the background, so that
+/// no commit has to. SQLite's automatic checkpoint runs inside whichever commit fills the log,
+/// often the audit writer's that every read waits for, and that commit stalls while pages are
+/// copied and the database file is synced.
+///
+/// Each tick runs a PASSIVE checkpoint, which waits for no one: readers and writers go on
+/// while pages are copied and the file is synced, the slow part. The log only starts afresh
+/// when no reader still uses it, which a steady stream of reads rarely allows; so once it is
+/// long, a RESTART checkpoint takes this process's write turn and waits briefly for the readers
+/// of the moment, after which the next commit starts the log from its beginning. When this
+/// process's last connection closes, SQLite checkpoints the rest itself, so short-lived
+/// commands need no checkpointer.
+async fn run_checkpointer(
+    mut conn: sqlx::AnyConnection,
+    write_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+    alive: std::sync::Weak<()>,
+) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if alive.strong_count() == 0 {
+            return;
+        }
+        if let Err(e) = checkpoint_once(&mut conn, &write_turn, RESTART_FROM_FRAMES).await {
+            // Busy: the next tick tries again; nothing is lost meanwhile.
+            tracing::debug!(error = %e, "wal checkpoint skipped");
+        }
+    }
+}
+
+/// One tick of the checkpointer: a PASSIVE checkpoint, then a RESTART under the write turn
+/// when the log holds `restart_from` frames or more.
+async fn checkpoint_once(
+    conn: &mut sqlx::AnyConnection,
+    write_turn: &tokio::sync::Mutex<()>,
+    restart_from: i64,
+) -> std::result::Result<(), sqlx::Error> {
+    if checkpoint(conn, "PASSIVE").await? < restart_from {
+        return Ok(());
+    }
+    let _turn = write_turn.lock().await;
+    checkpoint(conn, "RESTART").await?;
+    Ok(())
+}
+
+/// One checkpoint in the given mode; returns the number of frames in the log.
+async fn checkpoint(
+    conn: &mut sqlx::AnyConnection,
+    mode: &str,
+) -> std::result::Result<i64, sqlx::Error> {
+    use sqlx::Row;
+    let sql = format!("PRAGMA wal_checkpoint({mode})");
+    // fetch_all steps the statement to its end, so it leaves no read transaction open.
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    match rows.first() {
+        Some(row) => row.try_get(1),
+        None => Ok(0),
+    }
+}
+
 /// Removes a password from a database URL before it is shown in an error.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -260,7 +366,76 @@ pub fn redact_url(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// Frames in the write-ahead log (a PASSIVE checkpoint reports them; it copies pages but
+    /// never restarts the log by itself).
+    async fn wal_frames(db: &Db) -> i64 {
+        let rows = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+        sqlx::Row::try_get(&rows[0], 1).unwrap()
+    }
+
+    async fn commits(db: &Db, n: i64) {
+        for i in 0..n {
+            let mut tx = db.begin_write().await.unwrap();
+            sqlx::query("INSERT INTO t (v) VALUES ($1)")
+                .bind(i)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn the_checkpointer_restarts_the_log_without_waiting_on_a_long_reader() {
+        use sqlx::Connection;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let db = Db::connect_with(&url, false).await.unwrap();
+        let mut ckpt = checkpoint_connection(&url).await.unwrap();
+        sqlx::query("CREATE TABLE t (v BIGINT)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        // Commits only append to the log: no checkpoint runs inside them.
+        commits(&db, 30).await;
+        // A reader whose snapshot uses the log (a backup, say) keeps the log from restarting.
+        let mut reader = sqlx::AnyConnection::connect(&url).await.unwrap();
+        sqlx::query("BEGIN").execute(&mut reader).await.unwrap();
+        let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&mut reader)
+            .await
+            .unwrap();
+        assert_eq!(seen, 30);
+        // The RESTART gives up after its short busy timeout instead of holding the write
+        // turn for the pool's 15 s; writers go on.
+        let tick = tokio::time::timeout(
+            Duration::from_secs(10),
+            checkpoint_once(&mut ckpt, &db.write_turn, 1),
+        )
+        .await
+        .expect("a RESTART must not wait for a long reader");
+        tick.unwrap();
+        commits(&db, 1).await;
+        let kept = wal_frames(&db).await;
+        assert!(kept >= 31, "log restarted under a reader: {kept} frames");
+        // Once the reader is gone, a tick makes the next commit start the log afresh.
+        sqlx::query("COMMIT").execute(&mut reader).await.unwrap();
+        checkpoint_once(&mut ckpt, &db.write_turn, 1).await.unwrap();
+        commits(&db, 1).await;
+        let restarted = wal_frames(&db).await;
+        assert!(restarted < 5, "log not restarted: {restarted} frames");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 32);
+    }
 
     #[test]
     fn urls_pick_backends_and_hide_passwords() {
