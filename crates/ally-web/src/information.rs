@@ -426,12 +426,12 @@ async fn public_form(ctx: Ctx, Query(q): Query<ToQuery>) -> PageResult {
     public_page(&ctx, &q.to, ReportInput::default(), Vec::new(), false).await
 }
 
+/// The public form's text fields and its optional image.
+type PublicFields = (Vec<(String, String)>, Option<Vec<u8>>);
+
 /// The public form's fields and its optional image: a plain form, or `multipart/form-data`
 /// when the reporter attached a picture. Anything else is refused.
-fn public_fields(
-    headers: &axum::http::HeaderMap,
-    body: &[u8],
-) -> Result<(Vec<(String, String)>, Option<Vec<u8>>), PageError> {
+fn public_fields(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<PublicFields, PageError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|h| h.to_str().ok())

@@ -680,7 +680,7 @@ async fn members_bad_input_suspects_data_and_victims_in_packages() {
         )
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(page.contains("consent is recorded"), "{page}");
+        assert!(page.contains("record the consent first"), "{page}");
         // Unknown ids answer 404, malformed ones too.
         for path in [
             "/reports/not-a-uuid",
@@ -823,7 +823,8 @@ async fn attachments_public_images_access_requests_victim_links_and_intake_pages
         )
         .await;
         assert_eq!(status, StatusCode::CREATED, "{json}");
-        let reader = f.store.access(&coordinator(f.own.id), None);
+        let coord = coordinator(f.own.id);
+        let reader = f.store.access(&coord, None);
         assert_eq!(
             reader
                 .get_report(rec.report)
@@ -856,7 +857,7 @@ async fn attachments_public_images_access_requests_victim_links_and_intake_pages
         // An empty file field is no image at all.
         let (status, _, _) = send(&f.app, public(b"")).await;
         assert_eq!(status, StatusCode::OK);
-        let triage = f.store.access(&coordinator(f.own.id), None);
+        let triage = f.store.access(&coord, None);
         let queue = triage.triage_queue().await.unwrap();
         let with_image: Vec<_> = {
             let mut v = Vec::new();
