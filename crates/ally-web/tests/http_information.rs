@@ -991,6 +991,14 @@ async fn attachments_public_images_access_requests_victim_links_and_intake_pages
                 ])))
                 .unwrap()
         };
+        let (_, _, shown) = send(
+            &f.app,
+            page("GET", "/organisation", &admin_session)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert!(shown.contains("href=\"/settings/intake\""));
         let (status, _, shown) = send(&f.app, intake("Has spaces!")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(shown.contains("This value is not valid."));
