@@ -1566,17 +1566,20 @@ impl Access<'_> {
         }
         self.check_partners(to, &partners).await?;
         let entities = self.report_entities(id).await?;
-        // Who the report will reach: a possible victim named in it needs the victim's consent
-        // (or a legal basis) covering each of them.
+        // Who the report will reach: widening a report that names a possible victim needs the
+        // victim's consent (or a legal basis) covering each of them, whatever the level of the
+        // victim's entity (the report's text may speak of the victim).
         let mut recipients = partners.clone();
         if to.reaches_network() {
             recipients.extend(self.network_peers(r.org_id).await?);
         }
-        for e in &entities {
-            let consent = e.role != EntityRole::PossibleVictim
-                || to.rank() <= e.distribution.rank()
-                || self.victim_sharing(e, &recipients).await?.is_ok();
-            check_distribution_change(e.distribution, to, Some(e.role), may_widen, consent)
+        let widening = to.rank() > effective_from.rank();
+        for e in entities
+            .iter()
+            .filter(|e| e.role == EntityRole::PossibleVictim)
+        {
+            let consent = !widening || self.victim_sharing(e, &recipients).await?.is_ok();
+            check_distribution_change(effective_from, to, Some(e.role), may_widen, consent)
                 .map_err(refused)?;
         }
         let mut tx = self.store.db().begin_write().await?;
@@ -1602,9 +1605,12 @@ impl Access<'_> {
             .execute(&mut *tx)
             .await?;
         }
-        // Entities follow the report down, and up (victims excluded above).
+        // Entities follow the report down; up only those still at the report's level (the
+        // default): an entity given its own, lower level keeps it.
         for e in &entities {
-            let level = if to.rank() < e.distribution.rank() || may_widen {
+            let level = if to.rank() < e.distribution.rank()
+                || (may_widen && e.distribution == r.distribution)
+            {
                 to
             } else {
                 e.distribution

@@ -984,6 +984,18 @@ async fn an_entity_lowered_below_its_report_is_hidden_from_report_and_search() {
         // The owner still finds it; the report itself is still found by its text.
         assert_eq!(a.search_reports("zentravor").await.unwrap().len(), 1);
         assert_eq!(p.search_reports("farms").await.unwrap().len(), 1);
+        // Widening the report again leaves the entity at its own, lower level; the entities
+        // still at the report's level follow it.
+        c.set_report_distribution(id, Distribution::Partners, vec![w.partner])
+            .await
+            .unwrap();
+        c.set_report_distribution(id, Distribution::Network, vec![w.partner])
+            .await
+            .unwrap();
+        let seen = p.get_report(id).await.unwrap();
+        assert_eq!(seen.entities.len(), 1);
+        assert_eq!(seen.entities[0].distribution, Distribution::Network);
+        assert!(is_not_found(&p.get_entity(company).await.unwrap_err()));
         w.store.close().await;
         db.cleanup().await;
     }
