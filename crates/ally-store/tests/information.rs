@@ -853,6 +853,18 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
         assert!(p.get_report(id).await.is_ok());
         c.unlink_victim_case(victim).await.unwrap();
         assert!(is_not_found(&p.get_report(id).await.unwrap_err()));
+        // Lowering stays free for a caseworker, the victim's entity first, then the report.
+        let a = w.store.access(&w.caseworker, None);
+        a.set_entity_distribution(victim, Distribution::Own, vec![])
+            .await
+            .unwrap();
+        a.set_report_distribution(id, Distribution::Aggregate, vec![])
+            .await
+            .unwrap();
+        assert_eq!(
+            a.get_entity(victim).await.unwrap().entity.distribution,
+            Distribution::Own
+        );
         w.store.close().await;
         db.cleanup().await;
     }
