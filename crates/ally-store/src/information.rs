@@ -14,7 +14,14 @@
 //!   networks (`network` and wider). A law-enforcement liaison organisation can be named only at
 //!   the `law_enforcement` level. Operation packages are a separate, explicit disclosure.
 //! * Entities in an offender's role (criminal-offence data) are shown only to principals holding
-//!   `SuspectRead`, and are kept for a shorter default time.
+//!   `SuspectRead`, and are kept for a shorter default time; a suspect's access-request extract
+//!   leaves out victims, witnesses, report text and reporters.
+//! * Each entity has its own level (default: its report's), turned into grants the same way.
+//!   A possible victim's entity, and a report naming one, reach another organisation only while
+//!   the protection case linked to the entity holds a consent or legal basis covering that
+//!   organisation (`ally_core::protection::sharing_permitted`, asked at every grant and read).
+//! * Attachments (JPEG, PNG) are stripped of metadata by the labour module's filter and sealed
+//!   (AAD `info-attachment:<org>:<id>`); they are read exactly as their report.
 
 use std::collections::{BTreeMap, HashSet};
 

@@ -1,7 +1,8 @@
 //! HTTP tests of the information module (issue 5), on SQLite and (when configured) PostgreSQL:
 //! the authorisation matrix (every role x every route of the module x own/other organisation),
 //! the public anonymous form (languages, bad input, rate limit, no address stored), bad input on
-//! members' forms, suspects' data, operation packages.
+//! members' forms, suspects' data, operation packages, attachments (page, API, public form),
+//! suspects' access requests, victim-case links and entity levels, intake addresses.
 #![allow(clippy::unwrap_used)]
 
 mod common;
