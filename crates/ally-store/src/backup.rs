@@ -279,6 +279,34 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("manifest", T),
             ("created_by", T),
             ("created_at", I),
+            ("victims", T),
+        ],
+    ),
+    (
+        "info_victim_cases",
+        &[
+            ("entity_id", T),
+            ("org_id", T),
+            ("case_id", T),
+            ("linked_by", T),
+            ("linked_at", I),
+        ],
+    ),
+    (
+        "info_entity_tokens",
+        &[("org_id", T), ("token", B), ("entity_id", T)],
+    ),
+    (
+        "info_attachments",
+        &[
+            ("id", T),
+            ("org_id", T),
+            ("report_id", T),
+            ("content_type", T),
+            ("size", I),
+            ("sealed", B),
+            ("created_by", T),
+            ("created_at", I),
         ],
     ),
     (

@@ -14,7 +14,14 @@
 //!   networks (`network` and wider). A law-enforcement liaison organisation can be named only at
 //!   the `law_enforcement` level. Operation packages are a separate, explicit disclosure.
 //! * Entities in an offender's role (criminal-offence data) are shown only to principals holding
-//!   `SuspectRead`, and are kept for a shorter default time.
+//!   `SuspectRead`, and are kept for a shorter default time; a suspect's access-request extract
+//!   leaves out victims, witnesses, report text and reporters.
+//! * Each entity has its own level (default: its report's), turned into grants the same way.
+//!   A possible victim's entity, and a report naming one, reach another organisation only while
+//!   the protection case linked to the entity holds a consent or legal basis covering that
+//!   organisation (`ally_core::protection::sharing_permitted`, asked at every grant and read).
+//! * Attachments (JPEG, PNG) are stripped of metadata by the labour module's filter and sealed
+//!   (AAD `info-attachment:<org>:<id>`); they are read exactly as their report.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -28,6 +35,9 @@ use ally_core::information::{
 use ally_core::normalize::{self, TokenKind};
 use ally_core::org::OrgKind;
 use ally_core::person::FieldError;
+use ally_core::protection::{
+    CaseId, ConsentRecord, FieldGroup, RecipientKind, SharingRequest, sharing_permitted,
+};
 use ally_core::{OrgId, UserId};
 use ally_linkage::compare::jaro_winkler;
 use ally_linkage::normalise as lnorm;
@@ -107,6 +117,17 @@ pub struct ReportView {
     pub shared_with: Vec<OrgId>,
     pub created_at_ms: i64,
     pub retain_until_ms: i64,
+    /// Images attached to the report (metadata stripped), without their bytes.
+    pub attachments: Vec<AttachmentSummary>,
+}
+
+/// An image attached to a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentSummary {
+    pub id: Uuid,
+    pub content_type: String,
+    pub size: i64,
+    pub created_at_ms: i64,
 }
 
 impl std::fmt::Debug for ReportView {
@@ -166,6 +187,11 @@ pub struct EntityPage {
     pub reports: Vec<ReportSummary>,
     /// Links with the entity on the other side (withheld values stay withheld).
     pub links: Vec<(LinkView, EntityView)>,
+    /// For a possible victim: the protection case whose consent governs sharing (owner only).
+    pub victim_case: Option<Uuid>,
+    /// Organisations named on the entity itself (owner only; its reports' named ones also
+    /// read it from `partners` on).
+    pub shared_with: Vec<OrgId>,
 }
 
 /// One file of an operation package and its SHA-256.
@@ -250,6 +276,21 @@ fn entity_aad(org: OrgId, id: Uuid) -> String {
 }
 fn operation_aad(org: OrgId, id: Uuid) -> String {
     format!("info-operation:{org}:{id}")
+}
+
+/// The field groups of the protection case's consent that sharing a possible victim's entity
+/// discloses: who or how to reach them (identity for a person or company, contact otherwise),
+/// and that they appear in a report of exploitation.
+fn victim_fields(kind: EntityKind) -> std::collections::BTreeSet<FieldGroup> {
+    let who = match kind {
+        EntityKind::Person | EntityKind::Company => FieldGroup::Identity,
+        EntityKind::Place
+        | EntityKind::Phone
+        | EntityKind::Vehicle
+        | EntityKind::Website
+        | EntityKind::Account => FieldGroup::Contact,
+    };
+    [who, FieldGroup::Exploitation].into_iter().collect()
 }
 
 fn invalid(field: &'static str, code: &'static str) -> StoreError {
@@ -650,6 +691,7 @@ async fn insert_report(
     let mut entity_ids = Vec::new();
     for e in &report.entities {
         let eid = insert_entity(&keys, tx, org, e, report.distribution, now).await?;
+        let mut entity_tokens: HashSet<Vec<u8>> = HashSet::new();
         sqlx::query(
             "INSERT INTO info_report_entities (report_id, entity_id, org_id) VALUES ($1, $2, $3)",
         )
@@ -664,7 +706,18 @@ async fn insert_report(
             "text"
         };
         for t in search_tokens(&e.value) {
-            tokens.insert(blind_search(&keys, domain, &t));
+            entity_tokens.insert(blind_search(&keys, domain, &t));
+        }
+        // Per entity, so that search respects each entity's own distribution level.
+        for t in entity_tokens {
+            sqlx::query(
+                "INSERT INTO info_entity_tokens (org_id, token, entity_id) VALUES ($1, $2, $3)",
+            )
+            .bind(org.to_string())
+            .bind(t)
+            .bind(eid.to_string())
+            .execute(&mut *tx)
+            .await?;
         }
         entity_ids.push(eid);
     }
@@ -763,13 +816,7 @@ impl Store {
     /// Makes `org` receive public reports at `/report?to=<slug>`; `is_default`: also those sent
     /// without `to` (one default at a time). Operator and demo use.
     pub async fn set_report_intake(&self, org: OrgId, slug: &str, is_default: bool) -> Result<()> {
-        let slug = slug.trim().to_ascii_lowercase();
-        if slug.is_empty()
-            || slug.len() > 40
-            || !slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(invalid("slug", "invalid"));
-        }
+        let slug = valid_slug(slug)?;
         let mut tx = self.db().begin_write().await?;
         if is_default {
             sqlx::query("UPDATE info_intake SET is_default = 0")
@@ -937,10 +984,14 @@ impl Store {
         let mut entities = 0;
         for q in [
             "DELETE FROM info_report_tokens WHERE report_id IN (SELECT id FROM info_reports WHERE retain_until < $1)",
+            "DELETE FROM info_attachments WHERE report_id IN (SELECT id FROM info_reports WHERE retain_until < $1)",
             "DELETE FROM info_report_entities WHERE report_id IN (SELECT id FROM info_reports WHERE retain_until < $1)",
             "DELETE FROM info_shares WHERE record_kind = 'report' AND record_id IN (SELECT id FROM info_reports WHERE retain_until < $1)",
             "DELETE FROM info_reports WHERE retain_until < $1",
             "DELETE FROM info_entity_keys WHERE entity_id IN (SELECT id FROM info_entities WHERE retain_until < $1)",
+            "DELETE FROM info_entity_tokens WHERE entity_id IN (SELECT id FROM info_entities WHERE retain_until < $1)",
+            "DELETE FROM info_victim_cases WHERE entity_id IN (SELECT id FROM info_entities WHERE retain_until < $1)",
+            "DELETE FROM info_shares WHERE record_kind = 'entity' AND record_id IN (SELECT id FROM info_entities WHERE retain_until < $1)",
             "DELETE FROM info_report_entities WHERE entity_id IN (SELECT id FROM info_entities WHERE retain_until < $1)",
             "DELETE FROM info_links WHERE entity_a IN (SELECT id FROM info_entities WHERE retain_until < $1) \
                OR entity_b IN (SELECT id FROM info_entities WHERE retain_until < $1)",
@@ -1082,10 +1133,164 @@ impl Access<'_> {
         if r.status != ReportStatus::Accepted && r.org_id != self.principal.org_id {
             return Ok(false);
         }
-        let grants = self
+        let grants = self.report_grants(r).await?;
+        Ok(authz::authorize(self.principal, Action::ReportRead, r.org_id, &grants).is_ok())
+    }
+
+    /// The read grants of an accepted report, for this principal: those of its level, kept for
+    /// another organisation only while the consent of every possible victim named in the report
+    /// covers that organisation (checked now, so that a withdrawal takes effect at once).
+    async fn report_grants(&self, r: &ReportRow) -> Result<Vec<Grant>> {
+        let reader = self.principal.org_id;
+        if r.org_id == reader || r.status != ReportStatus::Accepted {
+            return Ok(Vec::new());
+        }
+        let mut grants = self
             .read_grants("report", r.id, r.org_id, r.distribution)
             .await?;
-        Ok(authz::authorize(self.principal, Action::ReportRead, r.org_id, &grants).is_ok())
+        grants.retain(|g| g.to_org == reader);
+        if grants.is_empty() {
+            return Ok(grants);
+        }
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ENTITY_COLS} FROM info_entities WHERE role = 'possible_victim' AND id IN \
+               (SELECT entity_id FROM info_report_entities WHERE report_id = $1)"
+        )))
+        .bind(r.id.to_string())
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        for row in &rows {
+            let victim = entity_from_row(self.store, row).await?;
+            if self.victim_sharing(&victim, &[reader]).await?.is_err() {
+                return Ok(Vec::new());
+            }
+        }
+        Ok(grants)
+    }
+
+    /// The protection case a possible victim's entity is linked to (same organisation).
+    async fn victim_case(&self, e: &EntityRow) -> Result<Option<CaseId>> {
+        let row = sqlx::query(
+            "SELECT case_id FROM info_victim_cases WHERE entity_id = $1 AND org_id = $2",
+        )
+        .bind(e.id.to_string())
+        .bind(e.org_id.to_string())
+        .fetch_optional(&self.store.db().pool)
+        .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some(
+                r.try_get::<String, _>("case_id")?
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt("case id"))?,
+            )),
+        }
+    }
+
+    /// Whether the consent (or a recorded legal basis) of the protection case linked to this
+    /// possible victim's entity covers sharing it with every organisation of `recipients`
+    /// today, by the protection module's rule (`sharing_permitted`: law-enforcement bodies need
+    /// the law-enforcement consent, others the referral consent, a child a guardian's).
+    /// `Err(code)` says why not. Not linked, or the case is gone: refused.
+    async fn victim_sharing(
+        &self,
+        e: &EntityRow,
+        recipients: &[OrgId],
+    ) -> Result<std::result::Result<(), &'static str>> {
+        let recipients: Vec<OrgId> = recipients
+            .iter()
+            .copied()
+            .filter(|o| *o != e.org_id)
+            .collect();
+        if recipients.is_empty() {
+            return Ok(Ok(()));
+        }
+        let Some(case_id) = self.victim_case(e).await? else {
+            return Ok(Err("victim_case_not_linked"));
+        };
+        let Some(case) = self.load_case(case_id).await? else {
+            return Ok(Err("victim_case_not_linked"));
+        };
+        if case.org_id != e.org_id {
+            return Ok(Err("victim_case_not_linked"));
+        }
+        let consents: Vec<ConsentRecord> = self
+            .consents_of(case_id, case.org_id)
+            .await?
+            .into_iter()
+            .map(|c| c.record)
+            .collect();
+        let bases = self.legal_bases_of(case_id, case.org_id).await?;
+        let today = crate::protection::today();
+        for recipient in recipients {
+            let Some(kind) = self.org_kind(recipient).await? else {
+                return Ok(Err("no_consent"));
+            };
+            let request = SharingRequest {
+                recipient,
+                recipient_kind: RecipientKind::of(kind),
+                fields: victim_fields(e.kind),
+                subject_may_be_child: case.may_be_child,
+            };
+            if let Err(refusal) = sharing_permitted(&consents, &bases, &request, today) {
+                return Ok(Err(refusal.code()));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// The organisations an entity's level reaches besides its owner: named shares (its own
+    /// and those of its reports) from `partners` on, the owner's networks from `network` on.
+    async fn entity_recipients(&self, e: &EntityRow, level: Distribution) -> Result<Vec<OrgId>> {
+        let mut orgs = Vec::new();
+        if level.reaches_named() {
+            orgs.extend(self.shares("entity", e.id).await?);
+            let rows = sqlx::query(
+                "SELECT DISTINCT to_org FROM info_shares WHERE record_kind = 'report' AND record_id IN \
+                   (SELECT report_id FROM info_report_entities WHERE entity_id = $1)",
+            )
+            .bind(e.id.to_string())
+            .fetch_all(&self.store.db().pool)
+            .await?;
+            for r in &rows {
+                orgs.push(id_col(r, "to_org")?);
+            }
+        }
+        if level.reaches_network() {
+            orgs.extend(self.network_peers(e.org_id).await?);
+        }
+        orgs.sort();
+        orgs.dedup();
+        orgs.retain(|o| *o != e.org_id);
+        Ok(orgs)
+    }
+
+    /// The read grant an entity's own level gives this principal's organisation, if any; for a
+    /// possible victim only while the victim's consent covers it (checked at every read).
+    async fn entity_grants(&self, e: &EntityRow) -> Result<Vec<Grant>> {
+        let reader = self.principal.org_id;
+        if e.org_id == reader
+            || !self
+                .entity_recipients(e, e.distribution)
+                .await?
+                .contains(&reader)
+        {
+            return Ok(Vec::new());
+        }
+        if e.role == EntityRole::PossibleVictim && self.victim_sharing(e, &[reader]).await?.is_err()
+        {
+            return Ok(Vec::new());
+        }
+        Ok(vec![Grant {
+            to_org: reader,
+            action: Action::ReportRead,
+        }])
+    }
+
+    /// Whether the principal may read this entity (no audit): the owner, or its level's grant.
+    async fn may_read_entity(&self, e: &EntityRow) -> Result<bool> {
+        let grants = self.entity_grants(e).await?;
+        Ok(authz::authorize(self.principal, Action::ReportRead, e.org_id, &grants).is_ok())
     }
 
     /// Files a report from a member of the principal's organisation, then suggests links for
@@ -1216,25 +1421,21 @@ impl Access<'_> {
             self.authorize_granted(Action::ReportTriage, r.org_id, &[], target.clone())
                 .await?;
         } else {
-            let grants = if r.status == ReportStatus::Accepted {
-                self.read_grants("report", r.id, r.org_id, r.distribution)
-                    .await?
-            } else {
-                Vec::new()
-            };
+            let grants = self.report_grants(&r).await?;
             self.authorize_granted(Action::ReportRead, r.org_id, &grants, target.clone())
                 .await?;
         }
         let may_suspect = self.principal.may(Action::SuspectRead);
         let own = r.org_id == self.principal.org_id;
-        let entities = self
-            .report_entities(id)
-            .await?
-            .iter()
-            // Another organisation sees an entity only if the entity's own level reaches it.
-            .filter(|e| own || e.distribution.rank() >= r.distribution.rank())
-            .map(|e| e.view(may_suspect))
-            .collect::<Vec<_>>();
+        let mut entities = Vec::new();
+        for e in self.report_entities(id).await? {
+            // Another organisation sees an entity only if the entity's own level (and, for a
+            // possible victim, the victim's consent) reaches it.
+            if own || self.may_read_entity(&e).await? {
+                entities.push(e.view(may_suspect));
+            }
+        }
+        let attachments = self.attachments_of(id).await?;
         let withheld = entities.iter().filter(|e| e.value.is_none()).count();
         self.record(self.event(
             "report.read",
@@ -1260,6 +1461,7 @@ impl Access<'_> {
             },
             created_at_ms: r.created_at_ms,
             retain_until_ms: r.retain_until_ms,
+            attachments,
         })
     }
 
@@ -1302,6 +1504,9 @@ impl Access<'_> {
             .await?;
             for q in [
                 "DELETE FROM info_report_tokens WHERE report_id = $1",
+                "DELETE FROM info_attachments WHERE report_id = $1",
+                "DELETE FROM info_entity_tokens WHERE entity_id IN (SELECT entity_id FROM info_report_entities WHERE report_id = $1)",
+                "DELETE FROM info_victim_cases WHERE entity_id IN (SELECT entity_id FROM info_report_entities WHERE report_id = $1)",
                 "DELETE FROM info_entity_keys WHERE entity_id IN (SELECT entity_id FROM info_report_entities WHERE report_id = $1)",
                 "DELETE FROM info_entities WHERE id IN (SELECT entity_id FROM info_report_entities WHERE report_id = $1)",
                 "DELETE FROM info_report_entities WHERE report_id = $1",
@@ -1366,22 +1571,23 @@ impl Access<'_> {
             .await?;
             return Err(refused(e));
         }
+        self.check_partners(to, &partners).await?;
         let entities = self.report_entities(id).await?;
-        for e in &entities {
-            check_distribution_change(e.distribution, to, Some(e.role), may_widen, false)
+        // Who the report will reach: widening a report that names a possible victim needs the
+        // victim's consent (or a legal basis) covering each of them, whatever the level of the
+        // victim's entity (the report's text may speak of the victim).
+        let mut recipients = partners.clone();
+        if to.reaches_network() {
+            recipients.extend(self.network_peers(r.org_id).await?);
+        }
+        let widening = to.rank() > effective_from.rank();
+        for e in entities
+            .iter()
+            .filter(|e| e.role == EntityRole::PossibleVictim)
+        {
+            let consent = !widening || self.victim_sharing(e, &recipients).await?.is_ok();
+            check_distribution_change(effective_from, to, Some(e.role), may_widen, consent)
                 .map_err(refused)?;
-        }
-        if !partners.is_empty() && !to.reaches_named() {
-            return Err(invalid("partners", "level_too_low"));
-        }
-        for p in &partners {
-            let kind = self
-                .org_kind(*p)
-                .await?
-                .ok_or(invalid("partners", "unknown"))?;
-            if kind == OrgKind::LawEnforcementLiaison && !to.reaches_law_enforcement() {
-                return Err(invalid("partners", "law_enforcement_level_required"));
-            }
         }
         let mut tx = self.store.db().begin_write().await?;
         sqlx::query("UPDATE info_reports SET distribution = $1, updated_at = $2 WHERE id = $3")
@@ -1406,9 +1612,12 @@ impl Access<'_> {
             .execute(&mut *tx)
             .await?;
         }
-        // Entities follow the report down, and up (victims excluded above).
+        // Entities follow the report down; up only those still at the report's level (the
+        // default): an entity given its own, lower level keeps it.
         for e in &entities {
-            let level = if to.rank() < e.distribution.rank() || may_widen {
+            let level = if to.rank() < e.distribution.rank()
+                || (may_widen && e.distribution == r.distribution)
+            {
                 to
             } else {
                 e.distribution
@@ -1432,6 +1641,179 @@ impl Access<'_> {
         );
         self.store.commit_audited(tx, &[ev]).await?;
         Ok(())
+    }
+
+    /// Named organisations must exist; a law-enforcement liaison only at `law_enforcement`.
+    async fn check_partners(&self, to: Distribution, partners: &[OrgId]) -> Result<()> {
+        if !partners.is_empty() && !to.reaches_named() {
+            return Err(invalid("partners", "level_too_low"));
+        }
+        for p in partners {
+            let kind = self
+                .org_kind(*p)
+                .await?
+                .ok_or(invalid("partners", "unknown"))?;
+            if kind == OrgKind::LawEnforcementLiaison && !to.reaches_law_enforcement() {
+                return Err(invalid("partners", "law_enforcement_level_required"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Changes the distribution of one entity (default: its report's) and names organisations
+    /// on it. The same rules as for reports: lowering is free for triagers, widening and naming
+    /// a new organisation need `DistributionWiden`, and a possible victim's entity reaches
+    /// another organisation only with the victim's consent covering it (checked again at every
+    /// read, so that a withdrawal takes effect at once).
+    pub async fn set_entity_distribution(
+        &self,
+        id: Uuid,
+        to: Distribution,
+        partners: Vec<OrgId>,
+    ) -> Result<()> {
+        let target = Some(("entity", id.to_string()));
+        let Some(e) = self.load_entity(id).await? else {
+            self.authorize_granted(Action::ReportTriage, self.principal.org_id, &[], target)
+                .await?;
+            return Err(StoreError::NotFound);
+        };
+        self.authorize_granted(Action::ReportTriage, e.org_id, &[], target.clone())
+            .await?;
+        let may_widen = self.principal.may(Action::DistributionWiden);
+        let current = self.shares("entity", id).await?;
+        let adds_partner = partners.iter().any(|p| !current.contains(p));
+        let effective_from = if adds_partner {
+            Distribution::Own
+        } else {
+            e.distribution
+        };
+        self.check_partners(to, &partners).await?;
+        let consent =
+            if e.role == EntityRole::PossibleVictim && to.rank() > Distribution::Own.rank() {
+                let mut recipients = partners.clone();
+                recipients.extend(self.entity_recipients(&e, to).await?);
+                self.victim_sharing(&e, &recipients).await?.is_ok()
+            } else {
+                true
+            };
+        if let Err(refusal) =
+            check_distribution_change(effective_from, to, Some(e.role), may_widen, consent)
+        {
+            self.record(
+                self.event(
+                    "entity.distribution",
+                    target,
+                    AuditOutcome::Denied,
+                    match refusal {
+                        DistributionRefused::WidenNeedsCoordinator => "widen",
+                        DistributionRefused::VictimConsentRequired => "victim_consent",
+                    }
+                    .to_owned(),
+                ),
+            )
+            .await?;
+            return Err(refused(refusal));
+        }
+        let mut tx = self.store.db().begin_write().await?;
+        sqlx::query("UPDATE info_entities SET distribution = $1 WHERE id = $2")
+            .bind(to.as_str())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM info_shares WHERE record_kind = 'entity' AND record_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        for p in &partners {
+            sqlx::query(
+                "INSERT INTO info_shares (record_kind, record_id, owner_org, to_org, created_by, created_at) VALUES ('entity', $1, $2, $3, $4, $5)",
+            )
+            .bind(id.to_string())
+            .bind(e.org_id.to_string())
+            .bind(p.to_string())
+            .bind(self.principal.user_id.to_string())
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let ev = self.ok_event(
+            "entity.distribution",
+            "entity",
+            id,
+            format!(
+                "from={} to={} partners={}",
+                e.distribution.as_str(),
+                to.as_str(),
+                partners.len()
+            ),
+        );
+        self.store.commit_audited(tx, &[ev]).await?;
+        Ok(())
+    }
+
+    /// Links a possible victim's entity to a protection case of the same organisation, whose
+    /// consents and legal bases then decide whether the entity (and the reports naming it) may
+    /// reach other organisations. Only someone allowed to read both may link.
+    pub async fn link_victim_case(&self, entity: Uuid, case: CaseId) -> Result<()> {
+        let e = self.victim_entity_for_link(entity).await?;
+        let c = self.case_for(case, Action::CaseRead).await?;
+        if c.org_id != e.org_id {
+            return Err(StoreError::NotFound);
+        }
+        let mut tx = self.store.db().begin_write().await?;
+        sqlx::query("DELETE FROM info_victim_cases WHERE entity_id = $1")
+            .bind(entity.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO info_victim_cases (entity_id, org_id, case_id, linked_by, linked_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(entity.to_string())
+        .bind(e.org_id.to_string())
+        .bind(case.to_string())
+        .bind(self.principal.user_id.to_string())
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        let ev = self.ok_event(
+            "entity.victim_link",
+            "entity",
+            entity,
+            format!("case={case}"),
+        );
+        self.store.commit_audited(tx, &[ev]).await?;
+        Ok(())
+    }
+
+    /// Removes the link to the protection case: other organisations lose access at once.
+    pub async fn unlink_victim_case(&self, entity: Uuid) -> Result<()> {
+        self.victim_entity_for_link(entity).await?;
+        let mut tx = self.store.db().begin_write().await?;
+        sqlx::query("DELETE FROM info_victim_cases WHERE entity_id = $1")
+            .bind(entity.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let ev = self.ok_event("entity.victim_unlink", "entity", entity, String::new());
+        self.store.commit_audited(tx, &[ev]).await?;
+        Ok(())
+    }
+
+    /// A possible victim's entity of the principal's own organisation, readable by it.
+    async fn victim_entity_for_link(&self, entity: Uuid) -> Result<EntityRow> {
+        let target = Some(("entity", entity.to_string()));
+        let Some(e) = self.load_entity(entity).await? else {
+            self.authorize_granted(Action::ReportRead, self.principal.org_id, &[], target)
+                .await?;
+            return Err(StoreError::NotFound);
+        };
+        self.authorize_granted(Action::ReportRead, e.org_id, &[], target)
+            .await?;
+        self.authorize_granted(Action::CaseRead, e.org_id, &[], None)
+            .await?;
+        if e.role != EntityRole::PossibleVictim {
+            return Err(invalid("entity", "not_a_possible_victim"));
+        }
+        Ok(e)
     }
 
     async fn org_kind(&self, org: OrgId) -> Result<Option<OrgKind>> {
@@ -1671,11 +2053,8 @@ impl Access<'_> {
                 .await?;
             return Err(StoreError::NotFound);
         };
-        let grants = self
-            .read_grants("entity", id, e.org_id, e.distribution)
-            .await?;
-        // An entity is also readable where one of its reports is (at the entity's level).
-        let mut grants = grants;
+        // The entity's own level decides (for a possible victim, with the victim's consent).
+        let grants = self.entity_grants(&e).await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {REPORT_COLS} FROM info_reports WHERE id IN \
                (SELECT report_id FROM info_report_entities WHERE entity_id = $1) ORDER BY created_at DESC"
@@ -1687,14 +2066,6 @@ impl Access<'_> {
         for r in &rows {
             let rep = report_from_row(self.store, r).await?;
             if self.may_read_report(&rep).await? {
-                if rep.org_id != self.principal.org_id
-                    && e.distribution.rank() >= rep.distribution.rank()
-                {
-                    grants.push(Grant {
-                        to_org: self.principal.org_id,
-                        action: Action::ReportRead,
-                    });
-                }
                 reports.push(summary(&rep));
             }
         }
@@ -1710,10 +2081,19 @@ impl Access<'_> {
             .await?;
         }
         let may_suspect = self.principal.may(Action::SuspectRead);
-        let links = if e.org_id == self.principal.org_id {
+        let own = e.org_id == self.principal.org_id;
+        let links = if own {
             self.links_of(id, may_suspect).await?
         } else {
             Vec::new()
+        };
+        let (victim_case, shared_with) = if own {
+            (
+                self.victim_case(&e).await?.map(|c| c.as_uuid()),
+                self.shares("entity", id).await?,
+            )
+        } else {
+            (None, Vec::new())
         };
         self.record(self.event("entity.read", target, AuditOutcome::Success, String::new()))
             .await?;
@@ -1721,6 +2101,8 @@ impl Access<'_> {
             entity: e.view(may_suspect),
             reports,
             links,
+            victim_case,
+            shared_with,
         })
     }
 
@@ -1816,6 +2198,8 @@ impl Access<'_> {
             }
         }
         let mut out = Vec::new();
+        let mut visible_entities: std::collections::HashMap<String, bool> =
+            std::collections::HashMap::new();
         for o in orgs {
             let Ok(keys) = self.store.org_keys(o).await else {
                 continue;
@@ -1832,15 +2216,48 @@ impl Access<'_> {
                     placeholders.join(", ")
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(o.to_string());
-                for b in blinded {
-                    q = q.bind(b);
+                for b in &blinded {
+                    q = q.bind(b.clone());
                 }
-                let hits: HashSet<String> = q
+                let mut hits: HashSet<String> = q
                     .fetch_all(&self.store.db().pool)
                     .await?
                     .iter()
                     .map(|r| r.try_get::<String, _>("report_id"))
                     .collect::<std::result::Result<_, _>>()?;
+                // Entity values count only where the searcher may read that entity (its own
+                // level, and a possible victim's consent).
+                let sql = format!(
+                    "SELECT DISTINCT t.entity_id, re.report_id FROM info_entity_tokens t \
+                     JOIN info_report_entities re ON re.entity_id = t.entity_id \
+                     WHERE t.org_id = $1 AND t.token IN ({})",
+                    placeholders.join(", ")
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(o.to_string());
+                for b in blinded {
+                    q = q.bind(b);
+                }
+                for r in q.fetch_all(&self.store.db().pool).await? {
+                    let eid: String = r.try_get("entity_id")?;
+                    let visible = match visible_entities.get(&eid) {
+                        Some(v) => *v,
+                        None => {
+                            let v = o == org
+                                || match eid.parse::<Uuid>().ok() {
+                                    Some(u) => match self.load_entity(u).await? {
+                                        Some(e) => self.may_read_entity(&e).await?,
+                                        None => false,
+                                    },
+                                    None => false,
+                                };
+                            visible_entities.insert(eid.clone(), v);
+                            v
+                        }
+                    };
+                    if visible {
+                        hits.insert(r.try_get("report_id")?);
+                    }
+                }
                 ids = Some(match ids {
                     None => hits,
                     Some(prev) => prev.intersection(&hits).cloned().collect(),
@@ -1908,11 +2325,24 @@ impl Access<'_> {
             }
         }
         let mut entities = Vec::new();
+        let mut victims = Vec::new();
         for id in &req.entities {
             match self.load_entity(*id).await? {
                 Some(e) if e.org_id == org => {
                     if e.role == EntityRole::PossibleVictim {
-                        return Err(invalid("entities", "victim_consent_required"));
+                        // The victim's law-enforcement consent (or a legal basis) must name
+                        // this liaison; checked again whenever the liaison reads the package.
+                        if let Err(code) = self.victim_sharing(&e, &[req.to_org]).await? {
+                            self.record(self.event(
+                                "operation.export",
+                                Some(("entity", e.id.to_string())),
+                                AuditOutcome::Denied,
+                                format!("refused={code}"),
+                            ))
+                            .await?;
+                            return Err(invalid("entities", "victim_consent_required"));
+                        }
+                        victims.push(e.id.to_string());
                     }
                     if e.role.is_suspect() && !may_suspect {
                         return Err(StoreError::Denied(Denied::RoleLacksPermission(
@@ -1994,7 +2424,7 @@ impl Access<'_> {
         let sealed = keys.seal(&operation_aad(org, id), json.as_bytes())?;
         let mut tx = self.store.db().begin_write().await?;
         sqlx::query(
-            "INSERT INTO info_operations (id, org_id, to_org, sealed, manifest, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO info_operations (id, org_id, to_org, sealed, manifest, created_by, created_at, victims) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(id.to_string())
         .bind(org.to_string())
@@ -2003,6 +2433,7 @@ impl Access<'_> {
         .bind(&manifest)
         .bind(self.principal.user_id.to_string())
         .bind(now)
+        .bind(victims.join(","))
         .execute(&mut *tx)
         .await?;
         let ev = self.ok_event(
@@ -2056,7 +2487,7 @@ impl Access<'_> {
     pub async fn get_operation(&self, id: Uuid) -> Result<OperationPackage> {
         let target = Some(("operation", id.to_string()));
         let row = sqlx::query(
-            "SELECT org_id, to_org, sealed, manifest, created_at FROM info_operations WHERE id = $1",
+            "SELECT org_id, to_org, sealed, manifest, created_at, victims FROM info_operations WHERE id = $1",
         )
         .bind(id.to_string())
         .fetch_optional(&self.store.db().pool)
@@ -2068,11 +2499,28 @@ impl Access<'_> {
         };
         let org: OrgId = id_col(&row, "org_id")?;
         let to_org: OrgId = id_col(&row, "to_org")?;
-        let grant = Grant {
+        // The liaison reads the package while every possible victim in it still consents to
+        // this sharing (a withdrawal, an unlinked case or an erased victim ends it at once).
+        let mut grants = vec![Grant {
             to_org,
             action: Action::ReportRead,
-        };
-        self.authorize_granted(Action::ReportRead, org, &[grant], target.clone())
+        }];
+        if self.principal.org_id == to_org && to_org != org {
+            let victims: String = row.try_get("victims")?;
+            for v in victims.split(',').filter(|v| !v.is_empty()) {
+                let covered = match v.parse::<Uuid>().ok() {
+                    Some(vid) => match self.load_entity(vid).await? {
+                        Some(e) => self.victim_sharing(&e, &[to_org]).await?.is_ok(),
+                        None => false,
+                    },
+                    None => false,
+                };
+                if !covered {
+                    grants.clear();
+                }
+            }
+        }
+        self.authorize_granted(Action::ReportRead, org, &grants, target.clone())
             .await?;
         let keys = self.store.org_keys(org).await?;
         let sealed: Vec<u8> = row.try_get("sealed")?;
@@ -2609,5 +3057,468 @@ impl Access<'_> {
         ))
         .await?;
         Ok((self.pprl_view(run).await?, matches))
+    }
+}
+
+// ----- attachments -----
+
+/// Images a report may hold.
+pub const MAX_ATTACHMENTS_PER_REPORT: i64 = 20;
+/// The largest image attached through the public form (its body limit is the site's).
+pub const MAX_PUBLIC_ATTACHMENT_BYTES: usize = 200 * 1024;
+
+fn attachment_aad(org: OrgId, id: Uuid) -> String {
+    format!("info-attachment:{org}:{id}")
+}
+
+/// Strips an image's metadata (the labour module's filter: EXIF with GPS, XMP, IPTC, comments,
+/// PNG text chunks) or refuses the file with a clear code.
+fn clean_image(bytes: &[u8]) -> Result<(&'static str, Vec<u8>)> {
+    use crate::labour::{PhotoError, strip_image_metadata};
+    strip_image_metadata(bytes).map_err(|e| match e {
+        PhotoError::NotAnImage => invalid("attachment", "not_an_image"),
+        PhotoError::Malformed => invalid("attachment", "malformed"),
+        PhotoError::TooLarge => invalid("attachment", "too_large"),
+    })
+}
+
+async fn insert_attachment(
+    store: &Store,
+    tx: &mut sqlx::AnyConnection,
+    org: OrgId,
+    report: Uuid,
+    content_type: &str,
+    clean: &[u8],
+    created_by: Option<UserId>,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    let keys = store.org_keys(org).await?;
+    let sealed = keys.seal(&attachment_aad(org, id), clean)?;
+    sqlx::query(
+        "INSERT INTO info_attachments (id, org_id, report_id, content_type, size, sealed, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id.to_string())
+    .bind(org.to_string())
+    .bind(report.to_string())
+    .bind(content_type)
+    .bind(clean.len() as i64)
+    .bind(sealed)
+    .bind(created_by.map(|u| u.to_string()))
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    Ok(id)
+}
+
+impl Store {
+    /// The public form with one small image: the image is checked and stripped first, so that a
+    /// refused file writes nothing; then as [`Store::file_public_report`].
+    pub async fn file_public_report_with_image(
+        &self,
+        to: Option<&str>,
+        report: ValidReport,
+        client: Option<&str>,
+        image: &[u8],
+    ) -> Result<Uuid, PublicReportError> {
+        if image.len() > MAX_PUBLIC_ATTACHMENT_BYTES {
+            return Err(invalid("attachment", "too_large").into());
+        }
+        let (content_type, clean) = clean_image(image)?;
+        let id = self.file_public_report(to, report, client).await?;
+        let row = sqlx::query("SELECT org_id FROM info_reports WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_one(&self.db().pool)
+            .await?;
+        let org: OrgId = id_col(&row, "org_id")?;
+        let mut tx = self.db().begin_write().await?;
+        let aid = insert_attachment(self, &mut tx, org, id, content_type, &clean, None).await?;
+        let ev = public_event(
+            "report.public_attachment",
+            org,
+            Some(id.to_string()),
+            format!("attachment={aid} bytes={}", clean.len()),
+        );
+        self.commit_audited(tx, &[ev]).await?;
+        Ok(id)
+    }
+}
+
+impl Access<'_> {
+    async fn attachments_of(&self, report: Uuid) -> Result<Vec<AttachmentSummary>> {
+        let rows = sqlx::query(
+            "SELECT id, content_type, size, created_at FROM info_attachments WHERE report_id = $1 ORDER BY created_at, id",
+        )
+        .bind(report.to_string())
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AttachmentSummary {
+                    id: uuid_col(r, "id")?,
+                    content_type: r.try_get("content_type")?,
+                    size: r.try_get("size")?,
+                    created_at_ms: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Attaches an image to a report of the principal's organisation (a member filing reports):
+    /// metadata stripped before anything is stored, then sealed with the owner's key.
+    /// A file that is not a JPEG or PNG image is refused (`not_an_image`) and nothing written.
+    pub async fn add_report_attachment(&self, report: Uuid, bytes: &[u8]) -> Result<Uuid> {
+        let target = Some(("report", report.to_string()));
+        let Some(r) = self.load_report(report).await? else {
+            self.authorize_granted(Action::ReportFile, self.principal.org_id, &[], target)
+                .await?;
+            return Err(StoreError::NotFound);
+        };
+        self.authorize_granted(Action::ReportFile, r.org_id, &[], target)
+            .await?;
+        if r.status == ReportStatus::Spam {
+            return Err(StoreError::Conflict("report_spam"));
+        }
+        let (content_type, clean) = clean_image(bytes)?;
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM info_attachments WHERE report_id = $1")
+                .bind(report.to_string())
+                .fetch_one(&self.store.db().pool)
+                .await?;
+        if count >= MAX_ATTACHMENTS_PER_REPORT {
+            return Err(invalid("attachment", "too_many"));
+        }
+        let mut tx = self.store.db().begin_write().await?;
+        let id = insert_attachment(
+            self.store,
+            &mut tx,
+            r.org_id,
+            report,
+            content_type,
+            &clean,
+            Some(self.principal.user_id),
+        )
+        .await?;
+        let ev = self.ok_event(
+            "report.attach",
+            "report",
+            report,
+            format!("attachment={id} bytes={}", clean.len()),
+        );
+        self.store.commit_audited(tx, &[ev]).await?;
+        Ok(id)
+    }
+
+    /// One attachment's content type and bytes, authorised exactly as reading its report
+    /// (a report in triage: the receiving organisation's triagers). Audited.
+    pub async fn get_report_attachment(&self, attachment: Uuid) -> Result<(String, Vec<u8>)> {
+        let target = Some(("attachment", attachment.to_string()));
+        let row = sqlx::query(
+            "SELECT org_id, report_id, content_type, sealed FROM info_attachments WHERE id = $1",
+        )
+        .bind(attachment.to_string())
+        .fetch_optional(&self.store.db().pool)
+        .await?;
+        let report = match &row {
+            Some(r) => Some(uuid_col(r, "report_id")?),
+            None => None,
+        };
+        let r = match report {
+            Some(id) => self.load_report(id).await?,
+            None => None,
+        };
+        let (Some(row), Some(r)) = (row, r) else {
+            self.authorize_granted(Action::ReportRead, self.principal.org_id, &[], target)
+                .await?;
+            return Err(StoreError::NotFound);
+        };
+        if r.status == ReportStatus::Triage {
+            self.authorize_granted(Action::ReportTriage, r.org_id, &[], target.clone())
+                .await?;
+        } else {
+            let grants = self.report_grants(&r).await?;
+            self.authorize_granted(Action::ReportRead, r.org_id, &grants, target.clone())
+                .await?;
+        }
+        let org: OrgId = id_col(&row, "org_id")?;
+        let keys = self.store.org_keys(org).await?;
+        let sealed: Vec<u8> = row.try_get("sealed")?;
+        let bytes = keys.open(&attachment_aad(org, attachment), &sealed)?;
+        self.record(self.event(
+            "report.attachment_read",
+            target,
+            AuditOutcome::Success,
+            format!("report={}", r.id),
+        ))
+        .await?;
+        Ok((row.try_get("content_type")?, bytes))
+    }
+}
+
+// ----- a suspect's access request -----
+
+/// One entity in a suspect's access-request extract: what is held, not who said it.
+#[derive(Clone, Serialize)]
+pub struct SuspectEntry {
+    pub id: Uuid,
+    pub kind: EntityKind,
+    pub role: EntityRole,
+    pub value: String,
+    pub recorded_on: String,
+}
+
+impl std::fmt::Debug for SuspectEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SuspectEntry")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A report the suspect appears in: only its date and the kind of exploitation suspected.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuspectReportEntry {
+    pub date: String,
+    pub exploitation: Exploitation,
+}
+
+/// What the organisation holds about one suspect entity, for the person's access request
+/// (GDPR art. 15): its value, the dates and kinds of the reports it appears in, and the
+/// suspects' entities linked to it. Never victims' or witnesses' entities, report free text,
+/// places, attachments, or who reported (art. 15(4): others' rights).
+#[derive(Debug, Clone, Serialize)]
+pub struct SuspectExtract {
+    pub entity: SuspectEntry,
+    pub reports: Vec<SuspectReportEntry>,
+    /// Linked entities (suggested or confirmed, not rejected) in an offender's role.
+    pub linked: Vec<SuspectEntry>,
+    pub retain_until_ms: i64,
+    pub created_at_ms: i64,
+}
+
+impl Access<'_> {
+    /// Produces the access-request extract for one suspect entity of the principal's
+    /// organisation (roles with `SuspectRead`). Audited with counts only.
+    pub async fn suspect_access_extract(&self, id: Uuid) -> Result<SuspectExtract> {
+        let target = Some(("entity", id.to_string()));
+        let Some(e) = self.load_entity(id).await? else {
+            self.authorize_granted(Action::SuspectRead, self.principal.org_id, &[], target)
+                .await?;
+            return Err(StoreError::NotFound);
+        };
+        self.authorize_granted(Action::SuspectRead, e.org_id, &[], target.clone())
+            .await?;
+        if !e.role.is_suspect() {
+            return Err(invalid("entity", "not_a_suspect"));
+        }
+        let entry = |x: &EntityRow| SuspectEntry {
+            id: x.id,
+            kind: x.kind,
+            role: x.role,
+            value: x.value.clone(),
+            recorded_on: crate_date(x.created_at_ms),
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REPORT_COLS} FROM info_reports WHERE status = 'accepted' AND id IN \
+               (SELECT report_id FROM info_report_entities WHERE entity_id = $1) ORDER BY created_at"
+        )))
+        .bind(id.to_string())
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        let mut reports = Vec::new();
+        for r in &rows {
+            let rep = report_from_row(self.store, r).await?;
+            reports.push(SuspectReportEntry {
+                date: rep
+                    .text
+                    .observed_on
+                    .clone()
+                    .unwrap_or_else(|| crate_date(rep.created_at_ms)),
+                exploitation: rep.exploitation,
+            });
+        }
+        let links = sqlx::query(
+            "SELECT entity_a, entity_b FROM info_links WHERE org_id = $1 AND status <> 'rejected' \
+             AND (entity_a = $2 OR entity_b = $2) ORDER BY id",
+        )
+        .bind(e.org_id.to_string())
+        .bind(id.to_string())
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        let mut linked = Vec::new();
+        for l in &links {
+            let (a, b) = (uuid_col(l, "entity_a")?, uuid_col(l, "entity_b")?);
+            let other = if a == id { b } else { a };
+            if let Some(o) = self.load_entity(other).await?
+                && o.org_id == e.org_id
+                && o.role.is_suspect()
+            {
+                linked.push(entry(&o));
+            }
+        }
+        let retain: i64 =
+            sqlx::query_scalar("SELECT retain_until FROM info_entities WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_one(&self.store.db().pool)
+                .await?;
+        self.record(self.event(
+            "suspect.access_request",
+            target,
+            AuditOutcome::Success,
+            format!("reports={} linked={}", reports.len(), linked.len()),
+        ))
+        .await?;
+        Ok(SuspectExtract {
+            entity: entry(&e),
+            reports,
+            linked,
+            retain_until_ms: retain,
+            created_at_ms: e.created_at_ms,
+        })
+    }
+}
+
+// ----- intake addresses -----
+
+/// A public intake slug: 3 to 40 of `a-z`, `0-9` and `-`, not starting or ending with `-`.
+fn valid_slug(slug: &str) -> Result<String> {
+    let slug = slug.trim().to_ascii_lowercase();
+    if !(3..=40).contains(&slug.len())
+        || !slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || slug.starts_with('-')
+        || slug.ends_with('-')
+    {
+        return Err(invalid("slug", "invalid"));
+    }
+    Ok(slug)
+}
+
+impl Store {
+    /// Makes the organisation with this intake slug the instance's default receiver of public
+    /// reports (`/report` without `to`), or, with `None`, leaves the instance without one.
+    /// Operator only (`ally intake default`).
+    pub async fn set_default_report_intake(&self, slug: Option<&str>) -> Result<()> {
+        let mut tx = self.db().begin_write().await?;
+        let org = match slug {
+            Some(s) => {
+                let s = valid_slug(s)?;
+                let row = sqlx::query("SELECT org_id FROM info_intake WHERE slug = $1")
+                    .bind(&s)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(invalid("slug", "unknown"))?;
+                Some(id_col::<OrgId>(&row, "org_id")?)
+            }
+            None => None,
+        };
+        sqlx::query("UPDATE info_intake SET is_default = 0")
+            .execute(&mut *tx)
+            .await?;
+        if let Some(o) = org {
+            sqlx::query("UPDATE info_intake SET is_default = 1 WHERE org_id = $1")
+                .bind(o.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let ev = AuditEvent {
+            at_ms: now_ms(),
+            actor_user: None,
+            org: org.map(|o| o.to_string()),
+            action: "report.intake_default".to_owned(),
+            target_kind: None,
+            target_id: None,
+            outcome: AuditOutcome::Success,
+            detail: format!("set={}", org.is_some()),
+            client: None,
+        };
+        self.commit_audited(tx, &[ev]).await?;
+        Ok(())
+    }
+}
+
+/// The organisation's public intake address.
+#[derive(Debug, Clone, Serialize)]
+pub struct IntakeView {
+    pub slug: String,
+    /// Also receives reports sent without `to` (set by the operator).
+    pub is_default: bool,
+}
+
+impl Access<'_> {
+    /// The principal's organisation's intake address (administrators).
+    pub async fn report_intake(&self) -> Result<Option<IntakeView>> {
+        let org = self.principal.org_id;
+        self.authorize_granted(Action::OrgManage, org, &[], None)
+            .await?;
+        let row = sqlx::query("SELECT slug, is_default FROM info_intake WHERE org_id = $1")
+            .bind(org.to_string())
+            .fetch_optional(&self.store.db().pool)
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some(IntakeView {
+                slug: r.try_get("slug")?,
+                is_default: r.try_get::<i64, _>("is_default")? != 0,
+            })),
+        }
+    }
+
+    /// Sets (or with `None` clears) the organisation's public intake address `/report?to=SLUG`.
+    /// A slug held by another organisation is refused (`taken`); being the instance's default
+    /// receiver stays the operator's decision (kept when the slug changes, lost when cleared).
+    pub async fn set_report_intake(&self, slug: Option<&str>) -> Result<()> {
+        let org = self.principal.org_id;
+        self.authorize_granted(Action::OrgManage, org, &[], None)
+            .await?;
+        let slug = slug
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(valid_slug)
+            .transpose()?;
+        let mut tx = self.store.db().begin_write().await?;
+        match &slug {
+            Some(s) => {
+                let taken =
+                    sqlx::query("SELECT org_id FROM info_intake WHERE slug = $1 AND org_id <> $2")
+                        .bind(s)
+                        .bind(org.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if taken.is_some() {
+                    return Err(invalid("slug", "taken"));
+                }
+                let updated = sqlx::query("UPDATE info_intake SET slug = $1 WHERE org_id = $2")
+                    .bind(s)
+                    .bind(org.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if updated == 0 {
+                    sqlx::query(
+                        "INSERT INTO info_intake (org_id, slug, is_default) VALUES ($1, $2, 0)",
+                    )
+                    .bind(org.to_string())
+                    .bind(s)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            None => {
+                sqlx::query("DELETE FROM info_intake WHERE org_id = $1")
+                    .bind(org.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let ev = self.event(
+            "report.intake",
+            None,
+            AuditOutcome::Success,
+            format!("set={}", slug.is_some()),
+        );
+        self.store.commit_audited(tx, &[ev]).await?;
+        Ok(())
     }
 }

@@ -35,8 +35,10 @@ pub use identification::{
     NewInterview, TranslationReview, builtin as identification_data,
 };
 pub use information::{
-    EntityPage, EntityView, LinkStatus, LinkView, ManifestEntry, OperationPackage,
-    OperationRequest, OperationSummary, PublicReportError, ReportSummary, ReportView,
+    AttachmentSummary, EntityPage, EntityView, IntakeView, LinkStatus, LinkView,
+    MAX_ATTACHMENTS_PER_REPORT, MAX_PUBLIC_ATTACHMENT_BYTES, ManifestEntry, OperationPackage,
+    OperationRequest, OperationSummary, PublicReportError, ReportSummary, ReportView, SuspectEntry,
+    SuspectExtract, SuspectReportEntry,
 };
 pub use jobs::JobRunner;
 pub use protection::{CaseContent, CaseView, NewCase, OpenedCase, SafetyPlan, SharedCase};

@@ -651,3 +651,636 @@ async fn network_members_match_encodings_and_learn_only_their_own_side() {
         db.cleanup().await;
     }
 }
+
+// ----- the platform gaps (victim consent, entity levels, attachments, access requests,
+// intake addresses) -----
+
+use ally_core::protection::{CaseId, ConsentPurpose, FieldGroup};
+use ally_store::protection::NewConsent;
+use ally_store::{CaseContent, NewCase};
+
+async fn victim_case(store: &Store, p: &Principal) -> CaseId {
+    store
+        .access(p, None)
+        .create_case(NewCase {
+            person_id: None,
+            interview_id: None,
+            identified_on: None,
+            may_be_child: false,
+            content: CaseContent {
+                reference: "V-17".into(),
+                ..Default::default()
+            },
+        })
+        .await
+        .unwrap()
+}
+
+fn consent(purpose: ConsentPurpose, to: OrgId) -> NewConsent {
+    NewConsent {
+        purpose,
+        recipients: [to].into_iter().collect(),
+        scope: [FieldGroup::Identity, FieldGroup::Exploitation]
+            .into_iter()
+            .collect(),
+        language: "ro".into(),
+        given: true,
+        date: None,
+        valid_until: None,
+        guardian: None,
+    }
+}
+
+fn code(e: StoreError) -> &'static str {
+    match e {
+        StoreError::Invalid(errs) => errs[0].code,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packages() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let c = w.store.access(&w.coordinator, None);
+        let id = c
+            .file_report(report(
+                "Young woman kept in the flat",
+                vec![
+                    entity("person", "possible_victim", "Maria Testova"),
+                    entity("phone", "recruiter", PHONE),
+                ],
+            ))
+            .await
+            .unwrap();
+        let view = c.get_report(id).await.unwrap();
+        let victim = view.entities.iter().find(|e| !e.suspect).unwrap().id;
+        let phone = view.entities.iter().find(|e| e.suspect).unwrap().id;
+        let partner_cw = who(w.partner, &[Role::Caseworker]);
+        let p = w.store.access(&partner_cw, None);
+
+        // No linked case: refused.
+        let e = c
+            .set_report_distribution(id, Distribution::Partners, vec![w.partner])
+            .await
+            .unwrap_err();
+        assert_eq!(code(e), "victim_consent_required");
+        let case = victim_case(&w.store, &w.coordinator).await;
+        // Only the possible victim's entity links, and only someone who reads both.
+        assert_eq!(
+            code(c.link_victim_case(phone, case).await.unwrap_err()),
+            "not_a_possible_victim"
+        );
+        let outsider = who(w.outsider, &[Role::Coordinator]);
+        assert!(is_not_found(
+            &w.store
+                .access(&outsider, None)
+                .link_victim_case(victim, case)
+                .await
+                .unwrap_err()
+        ));
+        let other_case = victim_case(&w.store, &outsider).await;
+        assert!(is_not_found(
+            &c.link_victim_case(victim, other_case).await.unwrap_err()
+        ));
+        c.link_victim_case(victim, case).await.unwrap();
+        assert_eq!(
+            c.get_entity(victim).await.unwrap().victim_case,
+            Some(case.as_uuid())
+        );
+        // Linked, but no consent: still refused; a law-enforcement consent does not cover a
+        // shelter.
+        let e = c
+            .set_report_distribution(id, Distribution::Partners, vec![w.partner])
+            .await
+            .unwrap_err();
+        assert_eq!(code(e), "victim_consent_required");
+        c.record_consent(
+            case,
+            consent(ConsentPurpose::LawEnforcementSharing, w.partner),
+        )
+        .await
+        .unwrap();
+        assert!(
+            c.set_report_distribution(id, Distribution::Partners, vec![w.partner])
+                .await
+                .is_err()
+        );
+        // The sharing consent naming the partner: allowed, and the partner reads the victim.
+        let given = c
+            .record_consent(case, consent(ConsentPurpose::Referral, w.partner))
+            .await
+            .unwrap();
+        c.set_report_distribution(id, Distribution::Partners, vec![w.partner])
+            .await
+            .unwrap();
+        let seen = p.get_report(id).await.unwrap();
+        assert!(
+            seen.entities
+                .iter()
+                .any(|e| e.value.as_deref() == Some("Maria Testova"))
+        );
+        assert!(p.get_entity(victim).await.is_ok());
+        assert_eq!(p.search_reports("testova").await.unwrap().len(), 1);
+        // Network-wide would reach members the consent does not name.
+        let network_member = w
+            .store
+            .create_organisation("Member", OrgKind::Ngo, false)
+            .await
+            .unwrap();
+        let network: OrgId = w
+            .store
+            .create_organisation("Network 2", OrgKind::Network, false)
+            .await
+            .unwrap();
+        w.store.add_network_member(network, w.ngo).await.unwrap();
+        w.store
+            .add_network_member(network, network_member)
+            .await
+            .unwrap();
+        let e = c
+            .set_report_distribution(id, Distribution::Network, vec![w.partner])
+            .await
+            .unwrap_err();
+        assert_eq!(code(e), "victim_consent_required");
+
+        // Operation package: the law-enforcement consent must name the liaison.
+        let package = |entities: Vec<uuid::Uuid>| OperationRequest {
+            to_org: w.police,
+            reason: "Planned rescue".into(),
+            reports: vec![id],
+            entities,
+        };
+        let e = c
+            .export_operation(package(vec![phone, victim]))
+            .await
+            .unwrap_err();
+        assert_eq!(code(e), "victim_consent_required");
+        let le = c
+            .record_consent(
+                case,
+                consent(ConsentPurpose::LawEnforcementSharing, w.police),
+            )
+            .await
+            .unwrap();
+        let op = c
+            .export_operation(package(vec![phone, victim]))
+            .await
+            .unwrap();
+        let police = who(w.police, &[Role::LawEnforcementLiaison]);
+        let pol = w.store.access(&police, None);
+        assert!(
+            pol.get_operation(op)
+                .await
+                .unwrap()
+                .json
+                .contains("Testova")
+        );
+
+        // Withdrawal: the recipients lose access at once; the owner keeps it.
+        c.withdraw_consent(given).await.unwrap();
+        assert!(is_not_found(&p.get_report(id).await.unwrap_err()));
+        assert!(is_not_found(&p.get_entity(victim).await.unwrap_err()));
+        assert!(p.search_reports("testova").await.unwrap().is_empty());
+        c.withdraw_consent(le).await.unwrap();
+        assert!(is_not_found(&pol.get_operation(op).await.unwrap_err()));
+        assert!(c.get_operation(op).await.is_ok());
+        assert!(c.get_report(id).await.is_ok());
+        // A new consent, then unlinking the case: access ends again.
+        c.record_consent(case, consent(ConsentPurpose::Referral, w.partner))
+            .await
+            .unwrap();
+        assert!(p.get_report(id).await.is_ok());
+        c.unlink_victim_case(victim).await.unwrap();
+        assert!(is_not_found(&p.get_report(id).await.unwrap_err()));
+        // Lowering stays free for a caseworker, the victim's entity first, then the report.
+        let a = w.store.access(&w.caseworker, None);
+        a.set_entity_distribution(victim, Distribution::Own, vec![])
+            .await
+            .unwrap();
+        a.set_report_distribution(id, Distribution::Aggregate, vec![])
+            .await
+            .unwrap();
+        assert_eq!(
+            a.get_entity(victim).await.unwrap().entity.distribution,
+            Distribution::Own
+        );
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn entities_carry_their_own_distribution_level() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.caseworker, None);
+        let c = w.store.access(&w.coordinator, None);
+        let id = a
+            .file_report(report(
+                "Agency places workers on farms",
+                vec![
+                    entity("company", "unknown", "Zentravor Logistics"),
+                    entity("phone", "recruiter", PHONE),
+                    entity("person", "possible_victim", "Ilona Brevka"),
+                ],
+            ))
+            .await
+            .unwrap();
+        let view = a.get_report(id).await.unwrap();
+        let company = view
+            .entities
+            .iter()
+            .find(|e| e.value.as_deref() == Some("Zentravor Logistics"))
+            .unwrap()
+            .id;
+        let victim = view
+            .entities
+            .iter()
+            .find(|e| e.value.as_deref() == Some("Ilona Brevka"))
+            .unwrap()
+            .id;
+        // Default: the report's level.
+        assert!(
+            view.entities
+                .iter()
+                .all(|e| e.distribution == Distribution::Own)
+        );
+        let partner_cw = who(w.partner, &[Role::Caseworker]);
+        let p = w.store.access(&partner_cw, None);
+        // Widening one entity: a coordinator only, and for a victim only with consent.
+        assert!(matches!(
+            a.set_entity_distribution(company, Distribution::Partners, vec![w.partner])
+                .await
+                .unwrap_err(),
+            StoreError::Denied(Denied::RoleLacksPermission(Action::DistributionWiden))
+        ));
+        assert_eq!(
+            code(
+                c.set_entity_distribution(victim, Distribution::Partners, vec![w.partner])
+                    .await
+                    .unwrap_err()
+            ),
+            "victim_consent_required"
+        );
+        // A coordinator shares the company alone: the partner reads the entity (and finds
+        // it), not the report.
+        c.set_entity_distribution(company, Distribution::Partners, vec![w.partner])
+            .await
+            .unwrap();
+        let page = p.get_entity(company).await.unwrap();
+        assert_eq!(page.entity.value.as_deref(), Some("Zentravor Logistics"));
+        assert!(page.reports.is_empty());
+        assert!(is_not_found(&p.get_report(id).await.unwrap_err()));
+        assert!(is_not_found(&p.get_entity(victim).await.unwrap_err()));
+        assert_eq!(
+            c.get_entity(company).await.unwrap().shared_with,
+            vec![w.partner]
+        );
+        // Lowering is free: back to own, and the partner loses it.
+        a.set_entity_distribution(company, Distribution::Own, vec![])
+            .await
+            .unwrap();
+        assert!(is_not_found(&p.get_entity(company).await.unwrap_err()));
+        // An unknown entity or another organisation's: not found.
+        let outsider = who(w.outsider, &[Role::Coordinator]);
+        let out = w.store.access(&outsider, None);
+        assert!(is_not_found(
+            &out.set_entity_distribution(company, Distribution::Own, vec![])
+                .await
+                .unwrap_err()
+        ));
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_entity_lowered_below_its_report_is_hidden_from_report_and_search() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.caseworker, None);
+        let c = w.store.access(&w.coordinator, None);
+        let id = a
+            .file_report(report(
+                "Agency places workers on farms",
+                vec![
+                    entity("company", "unknown", "Zentravor Logistics"),
+                    entity("phone", "recruiter", PHONE),
+                ],
+            ))
+            .await
+            .unwrap();
+        c.set_report_distribution(id, Distribution::Network, vec![])
+            .await
+            .unwrap();
+        let view = a.get_report(id).await.unwrap();
+        let company = view
+            .entities
+            .iter()
+            .find(|e| e.value.as_deref() == Some("Zentravor Logistics"))
+            .unwrap()
+            .id;
+        let partner_cw = who(w.partner, &[Role::Caseworker]);
+        let p = w.store.access(&partner_cw, None);
+        assert_eq!(p.get_report(id).await.unwrap().entities.len(), 2);
+        assert_eq!(p.search_reports("zentravor").await.unwrap().len(), 1);
+        a.set_entity_distribution(company, Distribution::Own, vec![])
+            .await
+            .unwrap();
+        let seen = p.get_report(id).await.unwrap();
+        assert_eq!(seen.entities.len(), 1);
+        assert!(seen.entities.iter().all(|e| e.id != company));
+        assert!(is_not_found(&p.get_entity(company).await.unwrap_err()));
+        assert!(p.search_reports("zentravor").await.unwrap().is_empty());
+        // The owner still finds it; the report itself is still found by its text.
+        assert_eq!(a.search_reports("zentravor").await.unwrap().len(), 1);
+        assert_eq!(p.search_reports("farms").await.unwrap().len(), 1);
+        // Widening the report again leaves the entity at its own, lower level; the entities
+        // still at the report's level follow it.
+        c.set_report_distribution(id, Distribution::Partners, vec![w.partner])
+            .await
+            .unwrap();
+        c.set_report_distribution(id, Distribution::Network, vec![w.partner])
+            .await
+            .unwrap();
+        let seen = p.get_report(id).await.unwrap();
+        assert_eq!(seen.entities.len(), 1);
+        assert_eq!(seen.entities[0].distribution, Distribution::Network);
+        assert!(is_not_found(&p.get_entity(company).await.unwrap_err()));
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+fn jpeg_with_gps() -> Vec<u8> {
+    let mut j = vec![0xFF, 0xD8];
+    j.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x07, b'J', b'F', b'I', b'F', 0x00]);
+    let exif = b"Exif\0\0MM\0*GPSLatitude=48.8566;GPSLongitude=2.3522";
+    j.extend_from_slice(&[0xFF, 0xE1, 0x00, u8::try_from(exif.len() + 2).unwrap()]);
+    j.extend_from_slice(exif);
+    j.extend_from_slice(&[0xFF, 0xDB, 0x00, 0x04, 0x01, 0x02]);
+    j.extend_from_slice(&[
+        0xFF, 0xDA, 0x00, 0x03, 0x01, 0x12, 0x34, 0xFF, 0x00, 0x56, 0xFF, 0xD9,
+    ]);
+    j
+}
+
+fn has(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn attachments_lose_their_metadata_are_sealed_and_read_as_the_report() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.caseworker, None);
+        let id = a
+            .file_report(report("Photo of the van", vec![]))
+            .await
+            .unwrap();
+        let att = a.add_report_attachment(id, &jpeg_with_gps()).await.unwrap();
+        let (ct, bytes) = a.get_report_attachment(att).await.unwrap();
+        assert_eq!(ct, "image/jpeg");
+        assert!(!has(&bytes, b"GPSLatitude"));
+        assert!(!has(&bytes, b"Exif"));
+        assert!(bytes.ends_with(&[0xFF, 0xD9]));
+        assert_eq!(a.get_report(id).await.unwrap().attachments.len(), 1);
+        // Not an image: a clear refusal, nothing written.
+        assert_eq!(
+            code(
+                a.add_report_attachment(id, b"%PDF-1.7 GPSLatitude")
+                    .await
+                    .unwrap_err()
+            ),
+            "not_an_image"
+        );
+        assert_eq!(a.get_report(id).await.unwrap().attachments.len(), 1);
+        // Read exactly as the report: another organisation does not, until it is shared.
+        let partner_cw = who(w.partner, &[Role::Caseworker]);
+        let p = w.store.access(&partner_cw, None);
+        assert!(is_not_found(
+            &p.get_report_attachment(att).await.unwrap_err()
+        ));
+        assert!(is_not_found(
+            &p.add_report_attachment(id, &jpeg_with_gps())
+                .await
+                .unwrap_err()
+        ));
+        w.store
+            .access(&w.coordinator, None)
+            .set_report_distribution(id, Distribution::Partners, vec![w.partner])
+            .await
+            .unwrap();
+        assert!(p.get_report_attachment(att).await.is_ok());
+        // The public form: one small image, stripped too; a non-image refused, nothing filed.
+        w.store.set_report_intake(w.ngo, "ngo", true).await.unwrap();
+        let before = a.triage_queue().await.unwrap().len();
+        let e = w
+            .store
+            .file_public_report_with_image(None, report("Van again", vec![]), None, b"hello")
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            PublicReportError::Store(StoreError::Invalid(_))
+        ));
+        assert_eq!(a.triage_queue().await.unwrap().len(), before);
+        let pid = w
+            .store
+            .file_public_report_with_image(
+                None,
+                report("Van again", vec![]),
+                None,
+                &jpeg_with_gps(),
+            )
+            .await
+            .unwrap();
+        let pv = a.get_report(pid).await.unwrap();
+        let (_, bytes) = a.get_report_attachment(pv.attachments[0].id).await.unwrap();
+        assert!(!has(&bytes, b"GPSLatitude"));
+        // Sealed at rest: the SQLite file and its WAL hold no clear JPEG header.
+        if let Some(path) = db.sqlite_path() {
+            let mut raw = std::fs::read(&path).unwrap_or_default();
+            raw.extend(std::fs::read(format!("{}-wal", path.display())).unwrap_or_default());
+            assert!(!raw.is_empty());
+            assert!(!has(&raw, b"JFIF"));
+        }
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_suspects_access_request_shows_no_victim_witness_text_or_reporter() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.caseworker, None);
+        let mut input = ReportInput {
+            what: format!("{MARKER} saw the driver beat a worker"),
+            place: "Rue des Lilas 4".into(),
+            observed_on: "2026-03-02".into(),
+            exploitation: "labour".into(),
+            entities: vec![
+                entity("person", "driver", "Dragan Velkov"),
+                entity("person", "possible_victim", "Ana Victimova"),
+                entity("person", "witness", "Petra Zeugin"),
+            ],
+            ..Default::default()
+        };
+        let id = a
+            .file_report(input.clone().validate(|_| true, false).unwrap())
+            .await
+            .unwrap();
+        input.what = "Second sighting".into();
+        input.observed_on = String::new();
+        input.entities = vec![
+            entity("person", "driver", "Dragan Velkov"),
+            entity("phone", "driver", PHONE),
+        ];
+        a.file_report(input.validate(|_| true, false).unwrap())
+            .await
+            .unwrap();
+        let view = a.get_report(id).await.unwrap();
+        let driver = view
+            .entities
+            .iter()
+            .find(|e| e.role == ally_core::information::EntityRole::Driver)
+            .unwrap()
+            .id;
+        let victim = view.entities.iter().find(|e| !e.suspect).unwrap().id;
+        let x = a.suspect_access_extract(driver).await.unwrap();
+        assert_eq!(x.entity.value, "Dragan Velkov");
+        // Both reports (by the exact name link of the second one), by date and kind only.
+        assert_eq!(x.reports.len(), 1);
+        assert_eq!(x.reports[0].date, "2026-03-02");
+        assert!(x.linked.iter().any(|l| l.value == "Dragan Velkov"));
+        let json = serde_json::to_string(&x).unwrap();
+        for absent in [
+            "Victimova",
+            "Zeugin",
+            MARKER,
+            "Lilas",
+            "Second sighting",
+            &w.caseworker.user_id.to_string(),
+        ] {
+            assert!(!json.contains(absent), "{absent} in {json}");
+        }
+        // Only for suspects' entities, only for roles with suspect.read, only the owner.
+        assert_eq!(
+            code(a.suspect_access_extract(victim).await.unwrap_err()),
+            "not_a_suspect"
+        );
+        let union = who(w.ngo, &[Role::UnionRepresentative]);
+        assert!(matches!(
+            w.store
+                .access(&union, None)
+                .suspect_access_extract(driver)
+                .await
+                .unwrap_err(),
+            StoreError::Denied(Denied::RoleLacksPermission(Action::SuspectRead))
+        ));
+        let out = who(w.partner, &[Role::Caseworker]);
+        assert!(is_not_found(
+            &w.store
+                .access(&out, None)
+                .suspect_access_extract(driver)
+                .await
+                .unwrap_err()
+        ));
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn administrators_set_their_intake_address_the_default_stays_the_operators() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let admin = who(w.ngo, &[Role::Admin]);
+        let ad = w.store.access(&admin, None);
+        assert!(ad.report_intake().await.unwrap().is_none());
+        for bad in [
+            "",
+            "a",
+            "Has Space",
+            "-edge",
+            "edge-",
+            "ünï",
+            &"x".repeat(41),
+        ] {
+            if bad.is_empty() {
+                continue;
+            }
+            assert_eq!(
+                code(ad.set_report_intake(Some(bad)).await.unwrap_err()),
+                "invalid"
+            );
+        }
+        ad.set_report_intake(Some("Lilas-Help")).await.unwrap();
+        assert_eq!(
+            ad.report_intake().await.unwrap().unwrap().slug,
+            "lilas-help"
+        );
+        assert_eq!(
+            w.store
+                .report_receiver(Some("lilas-help"))
+                .await
+                .unwrap()
+                .unwrap()
+                .0,
+            w.ngo
+        );
+        // Another organisation cannot take it.
+        let other = who(w.partner, &[Role::Admin]);
+        let o = w.store.access(&other, None);
+        assert_eq!(
+            code(o.set_report_intake(Some("lilas-help")).await.unwrap_err()),
+            "taken"
+        );
+        // Only administrators.
+        assert!(matches!(
+            w.store
+                .access(&w.coordinator, None)
+                .set_report_intake(Some("mine"))
+                .await
+                .unwrap_err(),
+            StoreError::Denied(Denied::RoleLacksPermission(Action::OrgManage))
+        ));
+        // The default is the operator's; a changed slug keeps it, clearing drops it.
+        assert!(w.store.report_receiver(None).await.unwrap().is_none());
+        assert_eq!(
+            code(
+                w.store
+                    .set_default_report_intake(Some("nope"))
+                    .await
+                    .unwrap_err()
+            ),
+            "unknown"
+        );
+        w.store
+            .set_default_report_intake(Some("lilas-help"))
+            .await
+            .unwrap();
+        ad.set_report_intake(Some("lilas")).await.unwrap();
+        assert!(ad.report_intake().await.unwrap().unwrap().is_default);
+        assert_eq!(
+            w.store.report_receiver(None).await.unwrap().unwrap().0,
+            w.ngo
+        );
+        assert!(
+            w.store
+                .report_receiver(Some("lilas-help"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        ad.set_report_intake(None).await.unwrap();
+        assert!(w.store.report_receiver(None).await.unwrap().is_none());
+        assert!(ad.report_intake().await.unwrap().is_none());
+        // The freed slug can be taken by the other organisation.
+        o.set_report_intake(Some("lilas")).await.unwrap();
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}

@@ -254,7 +254,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Posted<T> {
 
 /// The urlencoded parser replaces invalid UTF-8 with U+FFFD; we refuse it instead, so that a
 /// name is never stored silently altered.
-fn is_strict_utf8_form(bytes: &[u8]) -> bool {
+pub(crate) fn is_strict_utf8_form(bytes: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return false;
     };

@@ -8,6 +8,9 @@
 //! public intake slug, set by the operator) or, without `to`, for the instance's default
 //! receiving organisation. It needs no account and no JavaScript; the client address is used
 //! only by the store's rate limit (as a keyed hash under a daily key) and never stored or logged.
+//! The form may carry one small image (multipart), whose metadata the store strips.
+//! Administrators set their organisation's slug on `/settings/intake`; which organisation is the
+//! instance's default stays the operator's decision (`ally intake default`).
 
 use ally_core::OrgId;
 use ally_core::authz::Action;
@@ -21,7 +24,7 @@ use ally_store::{
     StoreError,
 };
 use askama::Template;
-use axum::extract::{Path, Query};
+use axum::extract::{DefaultBodyLimit, Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -78,8 +81,35 @@ pub const ROUTES: &[Route] = &[
         Session,
         Some(A::EntityLink),
     ),
+    r(
+        "POST",
+        "/reports/{id}/attachments",
+        Session,
+        Some(A::ReportFile),
+    ),
+    r("GET", "/attachments/{id}", Session, Some(A::ReportRead)),
     r("GET", "/entities/{id}", Session, Some(A::ReportRead)),
+    r(
+        "POST",
+        "/entities/{id}/distribution",
+        Session,
+        Some(A::ReportTriage),
+    ),
+    r(
+        "POST",
+        "/entities/{id}/victim-case",
+        Session,
+        Some(A::CaseRead),
+    ),
+    r(
+        "GET",
+        "/entities/{id}/access-request",
+        Session,
+        Some(A::SuspectRead),
+    ),
     r("POST", "/entities/links/{id}", Session, Some(A::EntityLink)),
+    r("GET", "/settings/intake", Session, Some(A::OrgManage)),
+    r("POST", "/settings/intake", Session, Some(A::OrgManage)),
     r("GET", "/operations", Session, Some(A::ReportRead)),
     r("GET", "/operations/new", Session, Some(A::OperationExport)),
     r("POST", "/operations", Session, Some(A::OperationExport)),
@@ -104,7 +134,19 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/api/v1/reports", Token, Some(A::ReportRead)),
     r("POST", "/api/v1/reports", Token, Some(A::ReportFile)),
     r("GET", "/api/v1/reports/{id}", Token, Some(A::ReportRead)),
+    r(
+        "POST",
+        "/api/v1/reports/{id}/attachments",
+        Token,
+        Some(A::ReportFile),
+    ),
     r("GET", "/api/v1/entities/{id}", Token, Some(A::ReportRead)),
+    r(
+        "GET",
+        "/api/v1/entities/{id}/access-request",
+        Token,
+        Some(A::SuspectRead),
+    ),
     r(
         "POST",
         "/api/v1/entities/links/{id}",
@@ -124,8 +166,17 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/reports/{id}/triage", post(report_triage))
         .route("/reports/{id}/distribution", post(report_distribution))
         .route("/reports/{id}/resolve", post(report_resolve))
+        .route(
+            "/reports/{id}/attachments",
+            post(attachment_upload).layer(DefaultBodyLimit::max(ATTACHMENT_BODY_LIMIT)),
+        )
+        .route("/attachments/{id}", get(attachment_download))
         .route("/entities/{id}", get(entity_view))
+        .route("/entities/{id}/distribution", post(entity_distribution))
+        .route("/entities/{id}/victim-case", post(entity_victim_case))
+        .route("/entities/{id}/access-request", get(access_request))
         .route("/entities/links/{id}", post(link_decide))
+        .route("/settings/intake", get(intake_page).post(intake_save))
         .route("/operations", get(operations).post(operation_create))
         .route("/operations/new", get(operation_new))
         .route("/operations/{id}", get(operation_view))
@@ -137,15 +188,34 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/pprl/{id}/match", post(pprl_match_run))
         .route("/api/v1/reports", get(api_reports).post(api_file_report))
         .route("/api/v1/reports/{id}", get(api_report))
+        .route(
+            "/api/v1/reports/{id}/attachments",
+            post(api_attach).layer(DefaultBodyLimit::max(ATTACHMENT_BODY_LIMIT)),
+        )
         .route("/api/v1/entities/{id}", get(api_entity))
+        .route(
+            "/api/v1/entities/{id}/access-request",
+            get(api_access_request),
+        )
         .route("/api/v1/entities/links/{id}", post(api_decide_link))
 }
 
 /// This module's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(api_reports, api_file_report, api_report, api_entity, api_decide_link),
+    paths(
+        api_reports,
+        api_file_report,
+        api_report,
+        api_attach,
+        api_entity,
+        api_access_request,
+        api_decide_link
+    ),
     components(schemas(
+        SuspectExtractDto,
+        SuspectEntryDto,
+        SuspectReportDto,
         ReportSummaryDto,
         ReportDto,
         EntityDto,
@@ -160,6 +230,9 @@ pub(crate) fn router() -> Router<AppState> {
 pub(crate) struct ApiDoc;
 
 // ----- helpers -----
+
+/// Attachment uploads may be larger than other requests (the image plus the form around it).
+const ATTACHMENT_BODY_LIMIT: usize = ally_store::labour::MAX_PHOTO_BYTES + 64 * 1024;
 
 fn parse_uuid(s: &str) -> Result<Uuid, PageError> {
     s.parse().map_err(|_| PageError::new(Failure::NotFound))
@@ -353,11 +426,51 @@ async fn public_form(ctx: Ctx, Query(q): Query<ToQuery>) -> PageResult {
     public_page(&ctx, &q.to, ReportInput::default(), Vec::new(), false).await
 }
 
+/// The public form's text fields and its optional image.
+type PublicFields = (Vec<(String, String)>, Option<Vec<u8>>);
+
+/// The public form's fields and its optional image: a plain form, or `multipart/form-data`
+/// when the reporter attached a picture. Anything else is refused.
+fn public_fields(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<PublicFields, PageError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if ct.starts_with("multipart/form-data") {
+        let mut data = Vec::new();
+        let mut image = None;
+        for (name, value) in
+            crate::labour::multipart_fields(ct, body).ok_or(PageError::new(Failure::BadRequest))?
+        {
+            if name == "image" {
+                image = Some(value).filter(|v| !v.is_empty());
+            } else {
+                data.push((
+                    name,
+                    String::from_utf8(value).map_err(|_| PageError::new(Failure::BadRequest))?,
+                ));
+            }
+        }
+        Ok((data, image))
+    } else if ct.starts_with("application/x-www-form-urlencoded") {
+        if !crate::ctx::is_strict_utf8_form(body) {
+            return Err(PageError::new(Failure::BadRequest));
+        }
+        let data =
+            serde_urlencoded::from_bytes(body).map_err(|_| PageError::new(Failure::BadRequest))?;
+        Ok((data, None))
+    } else {
+        Err(PageError::new(Failure::UnsupportedMediaType))
+    }
+}
+
 async fn public_submit(
     ctx: Ctx,
     Query(q): Query<ToQuery>,
-    Posted { data, .. }: Posted<Vec<(String, String)>>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
 ) -> PageResult {
+    let (data, image) = public_fields(&headers, &body)?;
     let mut f = report_input(&data);
     f.distribution.clear();
     f.indicators.clear();
@@ -378,19 +491,31 @@ async fn public_submit(
         }
         Ok(valid) => {
             let store = &ctx.state.store;
-            match store
-                .file_public_report(
-                    Some(to.as_str()).filter(|s| !s.is_empty()),
-                    valid,
-                    ctx.client.as_deref(),
-                )
-                .await
-            {
+            let receiver = Some(to.as_str()).filter(|s| !s.is_empty());
+            let filed = match &image {
+                Some(img) => {
+                    store
+                        .file_public_report_with_image(receiver, valid, ctx.client.as_deref(), img)
+                        .await
+                }
+                None => {
+                    store
+                        .file_public_report(receiver, valid, ctx.client.as_deref())
+                        .await
+                }
+            };
+            match filed {
                 Ok(_) => public_page(&ctx, &to, ReportInput::default(), Vec::new(), true).await,
                 Err(PublicReportError::RateLimited) => {
                     Err(PageError::new(Failure::TooManyAttempts(3600)))
                 }
                 Err(PublicReportError::NoReceiver) => Err(PageError::new(Failure::NotFound)),
+                Err(PublicReportError::Store(StoreError::Invalid(errors))) => {
+                    let msgs = field_messages(&ctx.tr, &errors);
+                    public_page(&ctx, &to, f, msgs, false)
+                        .await
+                        .map(|r| (StatusCode::BAD_REQUEST, r).into_response())
+                }
                 Err(PublicReportError::Store(e)) => Err(e.into()),
             }
         }
@@ -650,6 +775,9 @@ struct ReportPage {
     may_triage: bool,
     may_link: bool,
     may_export: bool,
+    may_attach: bool,
+    /// (id, content type, size in KiB)
+    attachments: Vec<(Uuid, String, String)>,
     created: String,
     retain: String,
     message: Option<String>,
@@ -702,11 +830,27 @@ async fn report_page(v: &Viewer, id: Uuid, message: Option<String>) -> PageResul
         may_triage: own && p.may(Action::ReportTriage),
         may_link: own && p.may(Action::EntityLink),
         may_export: own && p.may(Action::OperationExport),
+        may_attach: own && p.may(Action::ReportFile) && !in_spam(&r),
+        attachments: r
+            .attachments
+            .iter()
+            .map(|a| {
+                (
+                    a.id,
+                    a.content_type.clone(),
+                    format!("{:.1}", a.size as f64 / 1024.0),
+                )
+            })
+            .collect(),
         created: fmt_ms(r.created_at_ms),
         retain: fmt_ms(r.retain_until_ms),
         message,
         back: format!("/reports/{id}"),
     })
+}
+
+fn in_spam(r: &ReportView) -> bool {
+    r.status == ally_core::information::ReportStatus::Spam
 }
 
 async fn report_view(v: Viewer, Path(id): Path<String>) -> PageResult {
@@ -840,25 +984,47 @@ pub struct Node {
 #[template(path = "information_entity.html")]
 struct EntityPageT {
     l: Layout,
+    id: Uuid,
     e: EntityItem,
     distribution: String,
+    dist_code: String,
     reports: Vec<SummaryItem>,
     links: Vec<LinkItem>,
     nodes: Vec<Node>,
     back: String,
     may_link: bool,
+    may_triage: bool,
+    c: Choices,
+    /// Other organisations, and whether the entity names them.
+    partners: Vec<(OrgId, String, bool)>,
+    /// A possible victim's entity, shown to someone who may link it to a protection case.
+    victim: bool,
+    victim_case: String,
+    may_access_request: bool,
+    message: Option<String>,
 }
 
 async fn entity_view(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_uuid(&id)?;
+    entity_page(&v, id, None).await
+}
+
+async fn entity_page(v: &Viewer, id: Uuid, message: Option<String>) -> PageResult {
     let p = v.session.principal();
-    let page = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .get_entity(id)
-        .await?;
+    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let page = access.get_entity(id).await?;
+    let own = page.entity.org_id == p.org_id;
+    let partners = if own && p.may(Action::ReportTriage) {
+        access
+            .directory()
+            .await?
+            .into_iter()
+            .filter(|o| o.id != p.org_id)
+            .map(|o| (o.id, o.name, page.shared_with.contains(&o.id)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let tr = &v.ctx.tr;
     let e = entity_item(tr, &page.entity);
     // The network view: this entity in the centre, its reports and linked entities around it.
@@ -909,16 +1075,296 @@ async fn entity_view(v: Viewer, Path(id): Path<String>) -> PageResult {
         .iter()
         .map(|(l, o)| (l.clone(), page.entity.clone(), o.clone()))
         .collect();
+    let is_victim = page.entity.role == EntityRole::PossibleVictim;
     html(&EntityPageT {
         l: layout(&v.ctx, tr.t("info-entity-title"), "/reports"),
+        id,
         distribution: label(tr, "dist", page.entity.distribution.as_str()),
+        dist_code: page.entity.distribution.as_str().to_owned(),
         e,
         reports: items(tr, page.reports),
         links: link_items(tr, links),
         nodes,
         back: format!("/entities/{id}"),
-        may_link: p.may(Action::EntityLink) && page.entity.org_id == p.org_id,
+        may_link: p.may(Action::EntityLink) && own,
+        may_triage: own && p.may(Action::ReportTriage),
+        c: choices(tr),
+        partners,
+        victim: own && is_victim && p.may(Action::CaseRead),
+        victim_case: page.victim_case.map(|c| c.to_string()).unwrap_or_default(),
+        may_access_request: own && page.entity.suspect && p.may(Action::SuspectRead),
+        message,
     })
+}
+
+async fn entity_distribution(
+    v: Viewer,
+    Path(id): Path<String>,
+    Posted { data, csrf }: Posted<Vec<(String, String)>>,
+) -> PageResult {
+    v.check_csrf(&csrf)?;
+    let id = parse_uuid(&id)?;
+    let level = data
+        .iter()
+        .find(|(k, _)| k == "distribution")
+        .and_then(|(_, v)| Distribution::parse(v))
+        .ok_or(PageError::new(Failure::BadRequest))?;
+    let mut partners = Vec::new();
+    for (k, val) in &data {
+        if k == "partner" {
+            partners.push(
+                val.parse::<OrgId>()
+                    .map_err(|_| PageError::new(Failure::BadRequest))?,
+            );
+        }
+    }
+    let p = v.session.principal();
+    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    match access.set_entity_distribution(id, level, partners).await {
+        Ok(()) => Ok(see_other(&format!("/entities/{id}"))),
+        Err(StoreError::Invalid(errors)) => {
+            let msg = field_messages(&v.ctx.tr, &errors).join(" ");
+            entity_page(&v, id, Some(msg))
+                .await
+                .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct VictimCaseForm {
+    /// The protection case's id; empty to remove the link.
+    #[serde(default)]
+    case: String,
+}
+
+/// Links a possible victim's entity to the protection case holding the victim's consent (or
+/// removes the link, which ends any sharing at once).
+async fn entity_victim_case(
+    v: Viewer,
+    Path(id): Path<String>,
+    Posted { data, csrf }: Posted<VictimCaseForm>,
+) -> PageResult {
+    v.check_csrf(&csrf)?;
+    let id = parse_uuid(&id)?;
+    let p = v.session.principal();
+    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let case = data.case.trim();
+    let done = if case.is_empty() {
+        access.unlink_victim_case(id).await
+    } else {
+        match case.parse::<ally_core::protection::CaseId>() {
+            Ok(c) => access.link_victim_case(id, c).await,
+            Err(_) => Err(StoreError::Invalid(vec![FieldError {
+                field: "case",
+                code: "invalid",
+            }])),
+        }
+    };
+    match done {
+        Ok(()) => Ok(see_other(&format!("/entities/{id}"))),
+        Err(StoreError::Invalid(errors)) => {
+            let msg = field_messages(&v.ctx.tr, &errors).join(" ");
+            entity_page(&v, id, Some(msg))
+                .await
+                .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ----- a suspect's access request -----
+
+#[derive(Template)]
+#[template(path = "information_access_request.html")]
+struct AccessRequestPage {
+    l: Layout,
+    id: Uuid,
+    entity: (String, String, String, String),
+    reports: Vec<(String, String)>,
+    linked: Vec<(String, String, String, String)>,
+    retain: String,
+}
+
+fn suspect_entry(tr: &Tr, e: &ally_store::SuspectEntry) -> (String, String, String, String) {
+    (
+        label(tr, "kind", e.kind.as_str()),
+        label(tr, "role", e.role.as_str()),
+        e.value.clone(),
+        e.recorded_on.clone(),
+    )
+}
+
+/// What is held about one suspect, for the person's access request: no victims, witnesses,
+/// report text or reporters (the store builds it that way).
+async fn access_request(v: Viewer, Path(id): Path<String>) -> PageResult {
+    let id = parse_uuid(&id)?;
+    let p = v.session.principal();
+    let x = v
+        .ctx
+        .state
+        .store
+        .access(&p, v.ctx.client.as_deref())
+        .suspect_access_extract(id)
+        .await?;
+    let tr = &v.ctx.tr;
+    html(&AccessRequestPage {
+        l: layout(&v.ctx, tr.t("info-access-request-title"), "/reports"),
+        id,
+        entity: suspect_entry(tr, &x.entity),
+        reports: x
+            .reports
+            .iter()
+            .map(|r| (r.date.clone(), label(tr, "expl", r.exploitation.as_str())))
+            .collect(),
+        linked: x.linked.iter().map(|e| suspect_entry(tr, e)).collect(),
+        retain: fmt_ms(x.retain_until_ms),
+    })
+}
+
+// ----- attachments -----
+
+async fn attachment_upload(
+    v: Viewer,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let id = parse_uuid(&id)?;
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if !ct.starts_with("multipart/form-data") {
+        return Err(PageError::new(Failure::UnsupportedMediaType));
+    }
+    let fields =
+        crate::labour::multipart_fields(ct, &body).ok_or(PageError::new(Failure::BadRequest))?;
+    let csrf = fields
+        .iter()
+        .find(|(n, _)| n == "csrf")
+        .and_then(|(_, v)| String::from_utf8(v.clone()).ok())
+        .unwrap_or_default();
+    v.check_csrf(&csrf)?;
+    let image = fields
+        .into_iter()
+        .find(|(n, _)| n == "image")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
+    let p = v.session.principal();
+    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    match access.add_report_attachment(id, &image).await {
+        Ok(_) => Ok(see_other(&format!("/reports/{id}#attachments"))),
+        Err(StoreError::Invalid(errors)) => {
+            let msg = field_messages(&v.ctx.tr, &errors).join(" ");
+            report_page(&v, id, Some(msg))
+                .await
+                .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Downloads an attachment, authorised and audited as reading its report.
+async fn attachment_download(v: Viewer, Path(id): Path<String>) -> PageResult {
+    let id = parse_uuid(&id)?;
+    let p = v.session.principal();
+    let (ct, bytes) = v
+        .ctx
+        .state
+        .store
+        .access(&p, v.ctx.client.as_deref())
+        .get_report_attachment(id)
+        .await?;
+    let ext = if ct == "image/png" { "png" } else { "jpg" };
+    Ok((
+        [
+            (header::CONTENT_TYPE, ct),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"attachment-{id}.{ext}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+// ----- the organisation's intake address -----
+
+#[derive(Template)]
+#[template(path = "information_intake.html")]
+struct IntakePage {
+    l: Layout,
+    slug: String,
+    current: Option<String>,
+    is_default: bool,
+    errors: Vec<String>,
+}
+
+async fn intake_page_with(v: &Viewer, slug: Option<String>, errors: Vec<String>) -> PageResult {
+    let p = v.session.principal();
+    let current = v
+        .ctx
+        .state
+        .store
+        .access(&p, v.ctx.client.as_deref())
+        .report_intake()
+        .await?;
+    let tr = &v.ctx.tr;
+    html(&IntakePage {
+        l: layout(&v.ctx, tr.t("info-intake-title"), "/organisation"),
+        slug: slug
+            .or_else(|| current.as_ref().map(|c| c.slug.clone()))
+            .unwrap_or_default(),
+        is_default: current.as_ref().is_some_and(|c| c.is_default),
+        current: current.map(|c| c.slug),
+        errors,
+    })
+}
+
+async fn intake_page(v: Viewer) -> PageResult {
+    intake_page_with(&v, None, Vec::new()).await
+}
+
+#[derive(Deserialize)]
+struct IntakeForm {
+    #[serde(default)]
+    slug: String,
+    /// `clear` removes the address.
+    #[serde(default)]
+    action: String,
+}
+
+async fn intake_save(v: Viewer, Posted { data, csrf }: Posted<IntakeForm>) -> PageResult {
+    v.check_csrf(&csrf)?;
+    let p = v.session.principal();
+    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let slug = (data.action != "clear").then_some(data.slug.as_str());
+    if slug.is_some_and(|s| s.trim().is_empty()) {
+        access.require(Action::OrgManage).await?;
+        let msg = field_messages(
+            &v.ctx.tr,
+            &[FieldError {
+                field: "slug",
+                code: "required",
+            }],
+        );
+        return intake_page_with(&v, Some(String::new()), msg)
+            .await
+            .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response());
+    }
+    match access.set_report_intake(slug).await {
+        Ok(()) => Ok(see_other("/settings/intake")),
+        Err(StoreError::Invalid(errors)) => {
+            let msg = field_messages(&v.ctx.tr, &errors);
+            intake_page_with(&v, Some(data.slug.chars().take(60).collect()), msg)
+                .await
+                .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ----- operation packages -----
@@ -1617,6 +2063,106 @@ async fn api_entity(
                 contributions: l.contributions.clone(),
             })
             .collect(),
+    }))
+}
+
+/// Attaches an image to a report of the caller's organisation: the body is the image
+/// (`image/jpeg` or `image/png`); its metadata (EXIF with the GPS position, XMP, text chunks)
+/// is removed before it is stored, sealed. Anything else is refused with 400.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/attachments", tag = "information", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Report id")),
+    request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    responses((status = 201, body = FiledDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+async fn api_attach(
+    caller: ApiCaller,
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let access = state
+        .store
+        .access(&caller.principal, caller.client.as_deref());
+    let Ok(id) = id.parse::<Uuid>() else {
+        access.require(Action::ReportFile).await?;
+        return Err(ApiError::new(Failure::NotFound, "no such record"));
+    };
+    let id = match access.add_report_attachment(id, &body).await {
+        Ok(id) => id,
+        Err(StoreError::Invalid(e)) => return Err(invalid_api(&e)),
+        Err(e) => return Err(e.into()),
+    };
+    Ok((StatusCode::CREATED, Json(FiledDto { id: id.to_string() })).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SuspectEntryDto {
+    kind: String,
+    role: String,
+    value: String,
+    recorded_on: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SuspectReportDto {
+    date: String,
+    exploitation: String,
+}
+
+/// What the organisation holds about one suspect, for the person's access request: the value,
+/// the dates and kinds of reports it appears in, linked suspects' entities. Never victims,
+/// witnesses, report text or who reported.
+#[derive(Serialize, ToSchema)]
+pub struct SuspectExtractDto {
+    entity: SuspectEntryDto,
+    reports: Vec<SuspectReportDto>,
+    linked: Vec<SuspectEntryDto>,
+    retain_until_ms: i64,
+}
+
+fn suspect_dto(e: &ally_store::SuspectEntry) -> SuspectEntryDto {
+    SuspectEntryDto {
+        kind: e.kind.as_str().into(),
+        role: e.role.as_str().into(),
+        value: e.value.clone(),
+        recorded_on: e.recorded_on.clone(),
+    }
+}
+
+/// A suspect's access-request extract (roles with `suspect.read`, own organisation; audited).
+#[utoipa::path(get, path = "/api/v1/entities/{id}/access-request", tag = "information", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Entity id (an offender's role)")),
+    responses((status = 200, body = SuspectExtractDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+async fn api_access_request(
+    caller: ApiCaller,
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SuspectExtractDto>> {
+    let access = state
+        .store
+        .access(&caller.principal, caller.client.as_deref());
+    let Ok(id) = id.parse::<Uuid>() else {
+        access.require(Action::SuspectRead).await?;
+        return Err(ApiError::new(Failure::NotFound, "no such record"));
+    };
+    let x = match access.suspect_access_extract(id).await {
+        Ok(x) => x,
+        Err(StoreError::Invalid(e)) => return Err(invalid_api(&e)),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Json(SuspectExtractDto {
+        entity: suspect_dto(&x.entity),
+        reports: x
+            .reports
+            .iter()
+            .map(|r| SuspectReportDto {
+                date: r.date.clone(),
+                exploitation: r.exploitation.as_str().into(),
+            })
+            .collect(),
+        linked: x.linked.iter().map(suspect_dto).collect(),
+        retain_until_ms: x.retain_until_ms,
     }))
 }
 

@@ -1164,7 +1164,7 @@ struct PartnerFormEmpty {}
 const PHOTO_BODY_LIMIT: usize = ally_store::labour::MAX_PHOTO_BYTES + 64 * 1024;
 
 /// The fields of a `multipart/form-data` body: (name, bytes). `None` when malformed.
-fn multipart_fields(content_type: &str, body: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
+pub(crate) fn multipart_fields(content_type: &str, body: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
     let boundary = content_type
         .strip_prefix("multipart/form-data")?
         .split(';')

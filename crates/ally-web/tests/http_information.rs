@@ -1,7 +1,8 @@
 //! HTTP tests of the information module (issue 5), on SQLite and (when configured) PostgreSQL:
 //! the authorisation matrix (every role x every route of the module x own/other organisation),
 //! the public anonymous form (languages, bad input, rate limit, no address stored), bad input on
-//! members' forms, suspects' data, operation packages.
+//! members' forms, suspects' data, operation packages, attachments (page, API, public form),
+//! suspects' access requests, victim-case links and entity levels, intake addresses.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -51,6 +52,52 @@ struct Records {
     link: Uuid,
     operation: Uuid,
     run: Uuid,
+    victim: Uuid,
+    attachment: Uuid,
+}
+
+/// A JPEG whose EXIF block holds a GPS position (not a real picture: the segments are what
+/// matters to the metadata filter).
+fn jpeg_with_gps() -> Vec<u8> {
+    let mut j = vec![0xFF, 0xD8];
+    j.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x07, b'J', b'F', b'I', b'F', 0x00]);
+    let exif = b"Exif\0\0MM\0*GPSLatitude=48.8566;GPSLongitude=2.3522";
+    j.extend_from_slice(&[0xFF, 0xE1, 0x00, u8::try_from(exif.len() + 2).unwrap()]);
+    j.extend_from_slice(exif);
+    j.extend_from_slice(&[0xFF, 0xDB, 0x00, 0x04, 0x01, 0x02]);
+    j.extend_from_slice(&[
+        0xFF, 0xDA, 0x00, 0x03, 0x01, 0x12, 0x34, 0xFF, 0x00, 0x56, 0xFF, 0xD9,
+    ]);
+    j
+}
+
+const BOUNDARY: &str = "AllyTestBoundary7MA4YWxkTrZu0gW";
+
+/// A `multipart/form-data` body of text fields and one file field.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (Vec<u8>, String) {
+    let mut b = Vec::new();
+    for (k, v) in fields {
+        b.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        b.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        b.extend_from_slice(bytes);
+        b.extend_from_slice(b"\r\n");
+    }
+    b.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (b, format!("multipart/form-data; boundary={BOUNDARY}"))
+}
+
+fn has(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 fn coordinator(org: OrgId) -> Principal {
@@ -77,13 +124,26 @@ async fn records(store: &Store, org: OrgId, slug: &'static str, police: OrgId) -
             &[
                 ("phone", "recruiter", "0721 000 999"),
                 ("place", "unknown", "Depot Sud"),
+                ("person", "possible_victim", "Irina Matrixova"),
             ],
         ))
         .await
         .unwrap();
     let view = a.get_report(id).await.unwrap();
     let suspect = view.entities.iter().find(|e| e.suspect).unwrap().id;
-    let place = view.entities.iter().find(|e| !e.suspect).unwrap().id;
+    let place = view
+        .entities
+        .iter()
+        .find(|e| e.kind == ally_core::information::EntityKind::Place)
+        .unwrap()
+        .id;
+    let victim = view
+        .entities
+        .iter()
+        .find(|e| e.role == ally_core::information::EntityRole::PossibleVictim)
+        .unwrap()
+        .id;
+    let attachment = a.add_report_attachment(id, &jpeg_with_gps()).await.unwrap();
     let link = a.report_links(id).await.unwrap()[0].0.id;
     let operation = a
         .export_operation(OperationRequest {
@@ -108,6 +168,8 @@ async fn records(store: &Store, org: OrgId, slug: &'static str, police: OrgId) -
         suspect,
         link,
         operation,
+        victim,
+        attachment,
     }
 }
 
@@ -117,61 +179,53 @@ fn body_for(
     csrf: &str,
     police: OrgId,
     rec: &Records,
-) -> Option<(String, &'static str)> {
+) -> Option<(Vec<u8>, String)> {
     let police = police.to_string();
     let report = rec.report.to_string();
     let place = rec.place.to_string();
+    let form = |pairs: &[(&str, &str)]| (form_body(pairs).into_bytes(), FORM.to_owned());
+    let json = |v: serde_json::Value| (v.to_string().into_bytes(), "application/json".to_owned());
     Some(match (method, path) {
-        ("POST", "/reports") => (
-            form_body(&[
-                ("csrf", csrf),
-                ("what", "Matrix report"),
-                ("exploitation", "labour"),
-                ("distribution", "own"),
-                ("e0_kind", "phone"),
-                ("e0_role", "recruiter"),
-                ("e0_value", "+40 721 000 111"),
-            ]),
-            FORM,
-        ),
-        ("POST", "/reports/{id}/triage") => {
-            (form_body(&[("csrf", csrf), ("decision", "accept")]), FORM)
+        ("POST", "/reports/{id}/attachments") => {
+            multipart(&[("csrf", csrf)], Some(("image", &jpeg_with_gps())))
         }
-        ("POST", "/reports/{id}/distribution") => {
-            (form_body(&[("csrf", csrf), ("distribution", "own")]), FORM)
-        }
+        ("POST", "/api/v1/reports/{id}/attachments") => (jpeg_with_gps(), "image/jpeg".to_owned()),
+        ("POST", "/entities/{id}/distribution") => form(&[("csrf", csrf), ("distribution", "own")]),
+        // An empty case removes the link (always possible for the owner).
+        ("POST", "/entities/{id}/victim-case") => form(&[("csrf", csrf), ("case", "")]),
+        ("POST", "/settings/intake") => form(&[("csrf", csrf), ("slug", rec.slug)]),
+        ("POST", "/reports") => form(&[
+            ("csrf", csrf),
+            ("what", "Matrix report"),
+            ("exploitation", "labour"),
+            ("distribution", "own"),
+            ("e0_kind", "phone"),
+            ("e0_role", "recruiter"),
+            ("e0_value", "+40 721 000 111"),
+        ]),
+        ("POST", "/reports/{id}/triage") => form(&[("csrf", csrf), ("decision", "accept")]),
+        ("POST", "/reports/{id}/distribution") => form(&[("csrf", csrf), ("distribution", "own")]),
         ("POST", "/reports/{id}/resolve")
         | ("POST", "/pprl")
         | ("POST", "/pprl/{id}/join")
-        | ("POST", "/pprl/{id}/match") => (form_body(&[("csrf", csrf)]), FORM),
-        ("POST", "/entities/links/{id}") => (
-            form_body(&[
-                ("csrf", csrf),
-                ("decision", "confirm"),
-                ("back", "/reports"),
-            ]),
-            FORM,
-        ),
-        ("POST", "/operations") => (
-            form_body(&[
-                ("csrf", csrf),
-                ("to_org", &police),
-                ("reason", "Matrix export"),
-                ("report", &report),
-                ("entity", &place),
-            ]),
-            FORM,
-        ),
-        ("POST", "/api/v1/reports") => (
+        | ("POST", "/pprl/{id}/match") => form(&[("csrf", csrf)]),
+        ("POST", "/entities/links/{id}") => form(&[
+            ("csrf", csrf),
+            ("decision", "confirm"),
+            ("back", "/reports"),
+        ]),
+        ("POST", "/operations") => form(&[
+            ("csrf", csrf),
+            ("to_org", &police),
+            ("reason", "Matrix export"),
+            ("report", &report),
+            ("entity", &place),
+        ]),
+        ("POST", "/api/v1/reports") => json(
             serde_json::json!({"what": "Api report", "exploitation": "sexual",
-                "entities": [{"kind": "website", "role": "recruiter", "value": "@matrix.jobs"}]})
-            .to_string(),
-            "application/json",
+                "entities": [{"kind": "website", "role": "recruiter", "value": "@matrix.jobs"}]}),
         ),
-        ("POST", "/api/v1/entities/links/{id}") => (
-            serde_json::json!({"decision": "reject"}).to_string(),
-            "application/json",
-        ),
+        ("POST", "/api/v1/entities/links/{id}") => json(serde_json::json!({"decision": "reject"})),
         ("GET", _) => return None,
         _ => panic!("no request body defined for {method} {path}: add one to the matrix test"),
     })
@@ -220,6 +274,12 @@ async fn authorisation_matrix_every_role_every_route_own_and_other_organisation(
                         || route.path.starts_with("/api/v1/entities/links")
                     {
                         rec.link
+                    } else if route.path.contains("/victim-case") {
+                        rec.victim
+                    } else if route.path.contains("/access-request") {
+                        rec.suspect
+                    } else if route.path.starts_with("/attachments/") {
+                        rec.attachment
                     } else if route.path.contains("/entities/") {
                         rec.place
                     } else if route.path.starts_with("/operations/") {
@@ -234,7 +294,7 @@ async fn authorisation_matrix_every_role_every_route_own_and_other_organisation(
                     let mut builder = request_as(&f, role, route, &path);
                     let body = match body_for(route.method, route.path, &csrf, police, rec) {
                         Some((b, ct)) => {
-                            builder = builder.header(header::CONTENT_TYPE, ct);
+                            builder = builder.header(header::CONTENT_TYPE, ct.as_str());
                             Body::from(b)
                         }
                         None => Body::empty(),
@@ -621,7 +681,7 @@ async fn members_bad_input_suspects_data_and_victims_in_packages() {
         )
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(page.contains("consent is recorded"), "{page}");
+        assert!(page.contains("record the consent first"), "{page}");
         // Unknown ids answer 404, malformed ones too.
         for path in [
             "/reports/not-a-uuid",
@@ -638,6 +698,366 @@ async fn members_bad_input_suspects_data_and_victims_in_packages() {
             assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         }
         let _ = role_allows(Role::Caseworker, Action::ReportRead);
+        f.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+fn page(method: &str, path: &str, session: &str) -> axum::http::request::Builder {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::COOKIE, format!("ally_session={session}"))
+}
+
+fn api(method: &str, path: &str, token: &str) -> axum::http::request::Builder {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+}
+
+#[tokio::test]
+async fn attachments_public_images_access_requests_victim_links_and_intake_pages() {
+    for db in testing::all().await {
+        let f = fixture(&db).await;
+        let police = f
+            .store
+            .create_organisation("Police", OrgKind::LawEnforcementLiaison, false)
+            .await
+            .unwrap();
+        let rec = records(&f.store, f.own.id, "own", police).await;
+        let (session, csrf, token, _) = f.actors[&Role::Caseworker].clone();
+
+        // A member attaches a JPEG with a GPS position: it comes back without it.
+        let (body, ct) = multipart(&[("csrf", &csrf)], Some(("image", &jpeg_with_gps())));
+        let (status, headers, _) = send(
+            &f.app,
+            page(
+                "POST",
+                &format!("/reports/{}/attachments", rec.report),
+                &session,
+            )
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(
+            headers[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .ends_with("#attachments")
+        );
+        let (_, _, report_page) = send(
+            &f.app,
+            page("GET", &format!("/reports/{}", rec.report), &session)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert!(report_page.contains("id=\"attachment-list\""));
+        let view = f
+            .store
+            .access(&coordinator(f.own.id), None)
+            .get_report(rec.report)
+            .await
+            .unwrap();
+        assert_eq!(view.attachments.len(), 2);
+        for a in &view.attachments {
+            let (status, headers, bytes) = send(
+                &f.app,
+                page("GET", &format!("/attachments/{}", a.id), &session)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(headers[header::CONTENT_TYPE], "image/jpeg");
+            assert!(bytes.contains("JFIF"));
+            assert!(!bytes.contains("GPSLatitude") && !bytes.contains("Exif"));
+        }
+        // A non-image: a clear 4xx, nothing written (page and API).
+        let (body, ct) = multipart(
+            &[("csrf", &csrf)],
+            Some(("image", b"%PDF-1.7 not an image")),
+        );
+        let (status, _, shown) = send(
+            &f.app,
+            page(
+                "POST",
+                &format!("/reports/{}/attachments", rec.report),
+                &session,
+            )
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(shown.contains("Only JPEG and PNG images can be attached."));
+        let (status, _, json) = send(
+            &f.app,
+            api(
+                "POST",
+                &format!("/api/v1/reports/{}/attachments", rec.report),
+                &token,
+            )
+            .header(header::CONTENT_TYPE, "application/pdf")
+            .body(Body::from("%PDF-1.7"))
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(json.contains("not_an_image"));
+        let (status, _, json) = send(
+            &f.app,
+            api(
+                "POST",
+                &format!("/api/v1/reports/{}/attachments", rec.report),
+                &token,
+            )
+            .header(header::CONTENT_TYPE, "image/jpeg")
+            .body(Body::from(jpeg_with_gps()))
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{json}");
+        let coord = coordinator(f.own.id);
+        let reader = f.store.access(&coord, None);
+        assert_eq!(
+            reader
+                .get_report(rec.report)
+                .await
+                .unwrap()
+                .attachments
+                .len(),
+            3
+        );
+
+        // The public form takes one small image, stripped; a non-image is refused, nothing filed.
+        let before = queued(&f.store, f.own.id).await;
+        let public = |file: &[u8]| {
+            let (body, ct) = multipart(&[("what", "Van seen at night")], Some(("image", file)));
+            let mut req = Request::post("/report?to=own")
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .unwrap();
+            req.extensions_mut()
+                .insert(ConnectInfo(SocketAddr::from(([198, 51, 100, 7], 40000))));
+            req
+        };
+        let (status, _, shown) = send(&f.app, public(b"GIF89a not accepted")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(shown.contains("role=\"alert\""));
+        assert_eq!(queued(&f.store, f.own.id).await, before);
+        let (status, _, _) = send(&f.app, public(&jpeg_with_gps())).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(queued(&f.store, f.own.id).await, before + 1);
+        // An empty file field is no image at all.
+        let (status, _, _) = send(&f.app, public(b"")).await;
+        assert_eq!(status, StatusCode::OK);
+        let triage = f.store.access(&coord, None);
+        let queue = triage.triage_queue().await.unwrap();
+        let with_image: Vec<_> = {
+            let mut v = Vec::new();
+            for r in &queue {
+                let view = triage.get_report(r.id).await.unwrap();
+                if let Some(a) = view.attachments.first() {
+                    v.push(a.id);
+                }
+            }
+            v
+        };
+        assert_eq!(with_image.len(), 1);
+        let (_, bytes) = triage.get_report_attachment(with_image[0]).await.unwrap();
+        assert!(!has(&bytes, b"GPSLatitude"));
+
+        // A suspect's access request: the recruiter's number, no victim, no reporter.
+        for (status, shown) in [
+            send(
+                &f.app,
+                page(
+                    "GET",
+                    &format!("/entities/{}/access-request", rec.suspect),
+                    &session,
+                )
+                .body(Body::empty())
+                .unwrap(),
+            )
+            .await,
+            send(
+                &f.app,
+                api(
+                    "GET",
+                    &format!("/api/v1/entities/{}/access-request", rec.suspect),
+                    &token,
+                )
+                .body(Body::empty())
+                .unwrap(),
+            )
+            .await,
+        ]
+        .map(|(s, _, b)| (s, b))
+        {
+            assert_eq!(status, StatusCode::OK);
+            assert!(shown.contains("0721 000 999"));
+            for absent in [
+                "Matrixova",
+                "Depot Sud",
+                "Workers collected at dawn",
+                "Strada Florilor",
+            ] {
+                assert!(!shown.contains(absent), "{absent}");
+            }
+        }
+        let (status, _, _) = send(
+            &f.app,
+            api(
+                "GET",
+                &format!("/api/v1/entities/{}/access-request", rec.victim),
+                &token,
+            )
+            .body(Body::empty())
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+
+        // Linking a possible victim to a case: a bad id or a non-victim is a clear error; the
+        // victim cannot be widened without the consent.
+        let (coord_session, coord_csrf, _, _) = f.actors[&Role::Coordinator].clone();
+        let post_form = |path: String, pairs: Vec<(&'static str, String)>| {
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            page("POST", &path, &coord_session)
+                .header(header::CONTENT_TYPE, FORM)
+                .body(Body::from(form_body(&pairs)))
+                .unwrap()
+        };
+        let (status, _, shown) = send(
+            &f.app,
+            post_form(
+                format!("/entities/{}/victim-case", rec.victim),
+                vec![("csrf", coord_csrf.clone()), ("case", "not-a-case".into())],
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(shown.contains("role=\"alert\""));
+        let (status, _, _) = send(
+            &f.app,
+            post_form(
+                format!("/entities/{}/victim-case", rec.victim),
+                vec![
+                    ("csrf", coord_csrf.clone()),
+                    ("case", Uuid::now_v7().to_string()),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _, shown) = send(
+            &f.app,
+            post_form(
+                format!("/entities/{}/distribution", rec.victim),
+                vec![
+                    ("csrf", coord_csrf.clone()),
+                    ("distribution", "partners".into()),
+                    ("partner", f.other.id.to_string()),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(shown.contains("linked protection case"));
+        let (_, _, shown) = send(
+            &f.app,
+            page("GET", &format!("/entities/{}", rec.victim), &coord_session)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert!(shown.contains("id=\"victim-case-form\""));
+        assert!(shown.contains("id=\"entity-distribution-form\""));
+
+        // The intake address: administrators only, validated, unique.
+        let (admin_session, admin_csrf, _, _) = f.actors[&Role::Admin].clone();
+        let intake = |slug: &str| {
+            page("POST", "/settings/intake", &admin_session)
+                .header(header::CONTENT_TYPE, FORM)
+                .body(Body::from(form_body(&[
+                    ("csrf", &admin_csrf),
+                    ("slug", slug),
+                ])))
+                .unwrap()
+        };
+        let (_, _, shown) = send(
+            &f.app,
+            page("GET", "/organisation", &admin_session)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert!(shown.contains("href=\"/settings/intake\""));
+        let (status, _, shown) = send(&f.app, intake("Has spaces!")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(shown.contains("This value is not valid."));
+        f.store
+            .set_report_intake(f.other.id, "taken-one", false)
+            .await
+            .unwrap();
+        let (status, _, shown) = send(&f.app, intake("taken-one")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(shown.contains("Another organisation already uses this address."));
+        let (status, _, _) = send(&f.app, intake("lilas-help")).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (status, _, shown) = send(
+            &f.app,
+            page("GET", "/settings/intake", &admin_session)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(shown.contains("/report?to=lilas-help"));
+        assert_eq!(
+            f.store
+                .report_receiver(Some("lilas-help"))
+                .await
+                .unwrap()
+                .unwrap()
+                .0,
+            f.own.id
+        );
+        let (status, _, _) = send(
+            &f.app,
+            page("POST", "/settings/intake", &admin_session)
+                .header(header::CONTENT_TYPE, FORM)
+                .body(Body::from(form_body(&[
+                    ("csrf", &admin_csrf),
+                    ("slug", ""),
+                    ("action", "clear"),
+                ])))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(
+            f.store
+                .report_receiver(Some("lilas-help"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let (status, _, _) = send(
+            &f.app,
+            page("GET", "/settings/intake", &coord_session)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
         f.store.close().await;
         db.cleanup().await;
     }

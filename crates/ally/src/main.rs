@@ -132,6 +132,12 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Public report form addresses (each organisation's administrator sets its own slug on
+    /// /settings/intake; the instance-wide default is the operator's).
+    Intake {
+        #[command(subcommand)]
+        command: IntakeCommand,
+    },
     /// Identification screening against the ILO indicator sets.
     #[command(subcommand)]
     Screening(cmd_screening::ScreeningCommand),
@@ -175,6 +181,20 @@ enum ExportCommand {
         common: Common,
         #[command(flatten)]
         args: cmd_protection::DossierArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum IntakeCommand {
+    /// Choose the organisation receiving public reports sent to /report without `?to=`, by its
+    /// intake slug, or leave the instance without a default (`--none`).
+    Default {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, required_unless_present = "none", conflicts_with = "none")]
+        slug: Option<String>,
+        #[arg(long)]
+        none: bool,
     },
 }
 
@@ -474,6 +494,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("Database is up to date.");
             store.close().await;
         }
+        Command::Intake { command } => match command {
+            IntakeCommand::Default { common, slug, .. } => {
+                let store = open(&common).await?;
+                store
+                    .set_default_report_intake(slug.as_deref())
+                    .await
+                    .map_err(describe)?;
+                match slug {
+                    Some(s) => println!("Public reports without an address now go to {s:?}."),
+                    None => println!("No default receiver of public reports."),
+                }
+                store.close().await;
+            }
+        },
         Command::Org { command } => match command {
             OrgCommand::Add {
                 common,
