@@ -2705,7 +2705,8 @@ mod tests {
 const PPRL_SCHEMA: &str = r#"{"version": 3,
  "clkConfig": {"l": 1024, "kdf": {"type": "HKDF", "hash": "SHA256", "salt": "YWxseS1wcHJsLXJ1bg==", "info": "Y2xr", "keySize": 64}},
  "features": [{"identifier": "name", "format": {"type": "string", "encoding": "utf-8"},
-   "hashing": {"comparison": {"type": "ngram", "n": 2}, "strategy": {"bitsPerToken": 20}, "hash": {"type": "blakeHash"}, "missingValue": {"sentinel": ""}}}]}"#;
+   "hashing": {"comparison": {"type": "ngram", "n": 2}, "strategy": {"bitsPerToken": 20}, "hash": {"type": "blakeHash"}, "missingValue": {"sentinel": ""}}}],
+ "x-ally-hardening": {"balance": true, "xorFolds": 1}}"#;
 /// Dice similarity from which two encodings are a match.
 pub const PPRL_THRESHOLD: f64 = 0.8;
 
