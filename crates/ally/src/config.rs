@@ -106,6 +106,34 @@ impl RetentionDays {
     }
 }
 
+/// Checks every `ALLY_RETENTION_*` variable first, so that a mistake is reported with the
+/// variable's own name (figment would name the mapped key only).
+fn check_retention_env() -> anyhow::Result<()> {
+    for (var, value) in std::env::vars() {
+        let Some(rest) = var.strip_prefix("ALLY_RETENTION_") else {
+            continue;
+        };
+        let record_type = rest
+            .strip_suffix("_DAYS")
+            .map(str::to_ascii_lowercase)
+            .filter(|t| ally_core::protection::RecordType::parse(t).is_some());
+        if record_type.is_none() {
+            bail!(
+                "invalid configuration: {var} is not a retention setting (ALLY_RETENTION_<TYPE>_DAYS with TYPE one of {})",
+                ally_core::protection::RecordType::ALL
+                    .iter()
+                    .map(|t| t.as_str().to_ascii_uppercase())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if value.trim().parse::<u32>().is_err() {
+            bail!("invalid configuration: {var} = {value:?} is not a whole number of days");
+        }
+    }
+    Ok(())
+}
+
 /// `ALLY_RETENTION_<TYPE>_DAYS` → the key `retention.<type>`.
 fn retention_env() -> Env {
     Env::prefixed("ALLY_RETENTION_").filter_map(|k| {
@@ -160,6 +188,7 @@ impl Config {
                 .extract_inner("data_dir")
                 .context("configuration key data_dir")?,
         };
+        check_retention_env()?;
         let toml = data_dir.join("ally.toml");
         let mut figment = Figment::from(Serialized::defaults(&defaults));
         if toml.exists() {

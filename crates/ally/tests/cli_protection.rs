@@ -171,7 +171,7 @@ fn retention_from_the_environment_is_checked_at_start() {
             .expect("run ally")
     };
     for (var, value, named) in [
-        ("ALLY_RETENTION_CASES_DAYS", "10", "cases"),
+        ("ALLY_RETENTION_CASES_DAYS", "10", "ALLY_RETENTION_CASES_DAYS"),
         ("ALLY_RETENTION_CONSENT_DAYS", "soon", "ALLY_RETENTION_CONSENT_DAYS"),
     ] {
         let out = run(var, value);
