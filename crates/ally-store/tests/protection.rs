@@ -1291,3 +1291,36 @@ async fn lead_transfer_hands_the_linked_persons_over() {
         db.cleanup().await;
     }
 }
+
+/// The benchmark's seed writes cases the access layer opens, spreads them over the
+/// caseworker and colleagues, and appends audit rows on a chain that verifies.
+#[tokio::test]
+async fn bench_seed_writes_openable_cases_and_a_valid_audit_chain() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let before = w.store.verify_audit().await.unwrap();
+        let seeded = w
+            .store
+            .seed_protection_bench("cw@ngo.test", 300, 2_000)
+            .await
+            .unwrap();
+        assert_eq!((seeded.cases, seeded.own_cases, seeded.audit_rows), (300, 3, 2_000));
+        let verified = w.store.verify_audit().await.unwrap();
+        assert!(verified >= before + 2_000, "{before} -> {verified}");
+        let ids = w.store.bench_case_ids("cw@ngo.test", 100).await.unwrap();
+        assert_eq!(ids.len(), 3);
+        let a = w.store.access(&w.cw, None);
+        for id in &ids {
+            let OpenedCase::Full(v) = a.open_case(id.parse().unwrap()).await.unwrap() else {
+                panic!()
+            };
+            assert!(v.content.reference.starts_with("Bench case"));
+            assert_eq!(v.services.len(), 1);
+            assert_eq!(v.tasks.len(), 1);
+        }
+        // "My deadlines" holds the caseworker's share only.
+        assert_eq!(a.my_deadlines(500).await.unwrap().len(), 3);
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
