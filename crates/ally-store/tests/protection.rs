@@ -881,7 +881,10 @@ async fn service_referral_gives_the_provider_that_service_and_nothing_else() {
             .record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
             .await
             .unwrap();
-        let medical = a.add_service(id, service(ServiceKind::MedicalCare)).await.unwrap();
+        let medical = a
+            .add_service(id, service(ServiceKind::MedicalCare))
+            .await
+            .unwrap();
         let legal = a
             .add_service(id, service(ServiceKind::LegalCounselling))
             .await
@@ -911,14 +914,19 @@ async fn service_referral_gives_the_provider_that_service_and_nothing_else() {
             shared.fields.keys().copied().collect::<Vec<_>>(),
             vec![FieldGroup::Needs]
         );
-        assert_eq!(shared.referrals[0].service_kind, Some(ServiceKind::MedicalCare));
+        assert_eq!(
+            shared.referrals[0].service_kind,
+            Some(ServiceKind::MedicalCare)
+        );
         let e = s
             .update_service(&medical, change(ServiceStatus::InProgress, None))
             .await
             .unwrap_err();
         assert!(is_not_found(&e), "{e:?}");
         // Accepted: the recipient is the provider and updates that service.
-        s.act_on_referral(rid, ReferralAction::Accept).await.unwrap();
+        s.act_on_referral(rid, ReferralAction::Accept)
+            .await
+            .unwrap();
         let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
             panic!()
         };
@@ -999,7 +1007,9 @@ async fn service_referral_gives_the_provider_that_service_and_nothing_else() {
         ));
         // After consent withdrawal: nothing either.
         let rid2 = a.send_referral(id, to_shelter(&legal)).await.unwrap();
-        s.act_on_referral(rid2, ReferralAction::Accept).await.unwrap();
+        s.act_on_referral(rid2, ReferralAction::Accept)
+            .await
+            .unwrap();
         s.update_service(&legal, change(ServiceStatus::InProgress, None))
             .await
             .unwrap();
@@ -1112,10 +1122,14 @@ async fn tasks_are_done_reassigned_and_rescheduled() {
         assert_eq!(invalid_code(&e), "not_found");
         let s = w.store.access(&w.shelter_cw, None);
         assert!(is_not_found(
-            &s.update_task(&task, TaskChange::default()).await.unwrap_err()
+            &s.update_task(&task, TaskChange::default())
+                .await
+                .unwrap_err()
         ));
         assert!(is_not_found(
-            &a.update_task("nope", TaskChange::default()).await.unwrap_err()
+            &a.update_task("nope", TaskChange::default())
+                .await
+                .unwrap_err()
         ));
         let mut c = raw(&db).await;
         let n: i64 =
@@ -1172,9 +1186,8 @@ async fn retention_job_uses_the_configured_policy() {
                 .with(RecordType::Referral, 365 * 100),
         );
         assert_eq!(job.protection_retention().await.unwrap(), 0);
-        let job = ally_store::JobRunner::new(w.store.clone(), "t4").with_retention(
-            RetentionPolicy::new().with(RecordType::Referral, 30),
-        );
+        let job = ally_store::JobRunner::new(w.store.clone(), "t4")
+            .with_retention(RetentionPolicy::new().with(RecordType::Referral, 30));
         assert_eq!(job.protection_retention().await.unwrap(), 1);
         let mut flags: Vec<(String, String)> = a
             .retention_flags()
@@ -1206,7 +1219,9 @@ async fn transfer(w: &World, new_lead: &Principal, id: ally_core::protection::Ca
         .send_referral(id, referral_to(w.shelter, &[FieldGroup::Needs]))
         .await
         .unwrap();
-    s.act_on_referral(rid, ReferralAction::Accept).await.unwrap();
+    s.act_on_referral(rid, ReferralAction::Accept)
+        .await
+        .unwrap();
     a.propose_lead_transfer(rid).await.unwrap();
     s.answer_lead_transfer(rid, true).await.unwrap();
 }
@@ -1248,9 +1263,16 @@ async fn lead_transfer_hands_the_linked_persons_over() {
         assert_eq!(after.person_id, Some(pid));
         assert_eq!(after.person_name.as_deref(), Some(name.as_str()));
         assert_eq!(s.get_person(pid).await.unwrap().org_id, w.shelter);
-        assert_eq!(found(&s).await, vec![pid], "found through the new lead's index");
+        assert_eq!(
+            found(&s).await,
+            vec![pid],
+            "found through the new lead's index"
+        );
         assert!(is_not_found(&a.get_person(pid).await.unwrap_err()));
-        assert!(found(&a).await.is_empty(), "the former lead's index is gone");
+        assert!(
+            found(&a).await.is_empty(),
+            "the former lead's index is gone"
+        );
         assert!(is_not_found(&a.open_case(moved_case).await.unwrap_err()));
 
         // 2. The former lead still uses the person for another case of its own: copied.
@@ -1304,7 +1326,10 @@ async fn bench_seed_writes_openable_cases_and_a_valid_audit_chain() {
             .seed_protection_bench("cw@ngo.test", 300, 2_000)
             .await
             .unwrap();
-        assert_eq!((seeded.cases, seeded.own_cases, seeded.audit_rows), (300, 3, 2_000));
+        assert_eq!(
+            (seeded.cases, seeded.own_cases, seeded.audit_rows),
+            (300, 3, 2_000)
+        );
         let verified = w.store.verify_audit().await.unwrap();
         assert!(verified >= before + 2_000, "{before} -> {verified}");
         let ids = w.store.bench_case_ids("cw@ngo.test", 100).await.unwrap();

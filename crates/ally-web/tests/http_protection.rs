@@ -191,7 +191,10 @@ async fn fresh(store: &Store, org: OrgId, partner: OrgId) -> Ids {
         )
         .await
         .unwrap();
-    let task = a.add_task(case, "Call the lawyer", None, None).await.unwrap();
+    let task = a
+        .add_task(case, "Call the lawyer", None, None)
+        .await
+        .unwrap();
     Ids {
         service,
         task,
@@ -699,7 +702,10 @@ async fn service_referral_and_service_and_task_updates_over_http() {
         .await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         let (_, body) = get(&f.app, &p_session, &path).await;
-        assert!(body.contains(&format!("action=\"/services/{medical}\"")), "{body}");
+        assert!(
+            body.contains(&format!("action=\"/services/{medical}\"")),
+            "{body}"
+        );
         // The provider updates it through the page, then the API.
         let (s, _) = post(
             &f.app,
@@ -723,7 +729,10 @@ async fn service_referral_and_service_and_task_updates_over_http() {
         assert_eq!(s, StatusCode::OK, "{b}");
         let (_, view) = get(&f.app, &cw_session, &path).await;
         assert!(view.contains("Seen by a doctor"));
-        assert!(view.contains("<td class=\"status\">delivered</td>"), "{view}");
+        assert!(
+            view.contains("<td class=\"status\">delivered</td>"),
+            "{view}"
+        );
         // An invalid change: 422 on the page, 400 on the API, nothing written.
         let (s, body) = post(
             &f.app,
@@ -737,7 +746,10 @@ async fn service_referral_and_service_and_task_updates_over_http() {
         )
         .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body.contains("this change of status is not allowed"), "{body}");
+        assert!(
+            body.contains("this change of status is not allowed"),
+            "{body}"
+        );
         let (s, _) = api_post(
             &f.app,
             &p_api,
@@ -755,7 +767,15 @@ async fn service_referral_and_service_and_task_updates_over_http() {
         )
         .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
-        let task = own.add_task(case, "Call the clinic", None, Some(time::OffsetDateTime::now_utc().date())).await.unwrap();
+        let task = own
+            .add_task(
+                case,
+                "Call the clinic",
+                None,
+                Some(time::OffsetDateTime::now_utc().date()),
+            )
+            .await
+            .unwrap();
         let (s, _) = api_post(
             &f.app,
             &p_api,
@@ -783,9 +803,14 @@ async fn service_referral_and_service_and_task_updates_over_http() {
             )
             .await
             .unwrap();
-        own.act_on_referral(rid2, ReferralAction::Revoke { reason: "No".into() })
-            .await
-            .unwrap();
+        own.act_on_referral(
+            rid2,
+            ReferralAction::Revoke {
+                reason: "No".into(),
+            },
+        )
+        .await
+        .unwrap();
         let (s, _) = api_post(
             &f.app,
             &p_api,
@@ -799,12 +824,19 @@ async fn service_referral_and_service_and_task_updates_over_http() {
             &f.app,
             &cw_session,
             &format!("/tasks/{task}"),
-            &[("csrf", &cw_csrf), ("case", &case.to_string()), ("done", "on")],
+            &[
+                ("csrf", &cw_csrf),
+                ("case", &case.to_string()),
+                ("done", "on"),
+            ],
         )
         .await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         let (_, view) = get(&f.app, &cw_session, &path).await;
-        assert!(view.contains(&format!("class=\"task done\" id=\"task-{task}\"")), "{view}");
+        assert!(
+            view.contains(&format!("class=\"task done\" id=\"task-{task}\"")),
+            "{view}"
+        );
         let (s, b) = api_post(
             &f.app,
             &f.actors[&Role::Caseworker].2,

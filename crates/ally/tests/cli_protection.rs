@@ -171,8 +171,16 @@ fn retention_from_the_environment_is_checked_at_start() {
             .expect("run ally")
     };
     for (var, value, named) in [
-        ("ALLY_RETENTION_CASES_DAYS", "10", "ALLY_RETENTION_CASES_DAYS"),
-        ("ALLY_RETENTION_CONSENT_DAYS", "soon", "ALLY_RETENTION_CONSENT_DAYS"),
+        (
+            "ALLY_RETENTION_CASES_DAYS",
+            "10",
+            "ALLY_RETENTION_CASES_DAYS",
+        ),
+        (
+            "ALLY_RETENTION_CONSENT_DAYS",
+            "soon",
+            "ALLY_RETENTION_CONSENT_DAYS",
+        ),
     ] {
         let out = run(var, value);
         assert!(!out.status.success(), "{var}={value} must stop the start");

@@ -972,7 +972,14 @@ mod tests {
         // A whole-case referral gives no service provider rights, and the lead never moves
         // with a service referral.
         let (whole, _) = sent();
-        let whole = act(&whole, org(RECIPIENT), user(), &ReferralAction::Accept, TODAY).unwrap();
+        let whole = act(
+            &whole,
+            org(RECIPIENT),
+            user(),
+            &ReferralAction::Accept,
+            TODAY,
+        )
+        .unwrap();
         assert!(!whole.may_update_service(org(RECIPIENT), service));
         assert_eq!(
             LeadTransfer::propose(&accepted, org(SENDER), org(SENDER), user(), TODAY),

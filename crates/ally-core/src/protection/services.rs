@@ -105,7 +105,11 @@ impl ServiceError {
 
 impl ServiceProgress {
     /// Applies `update` on `today`. Pure: returns the new progress.
-    pub fn apply(self, update: ServiceUpdate, today: Date) -> Result<ServiceProgress, ServiceError> {
+    pub fn apply(
+        self,
+        update: ServiceUpdate,
+        today: Date,
+    ) -> Result<ServiceProgress, ServiceError> {
         use ServiceStatus as S;
         if !self.status.can_become(update.status) {
             return Err(ServiceError::NotAllowed {

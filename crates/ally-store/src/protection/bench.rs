@@ -80,7 +80,8 @@ impl Store {
                     ..Default::default()
                 };
                 let json = zeroize::Zeroizing::new(
-                    serde_json::to_vec(&content).map_err(|_| StoreError::Corrupt("case content"))?,
+                    serde_json::to_vec(&content)
+                        .map_err(|_| StoreError::Corrupt("case content"))?,
                 );
                 let sealed = keys.seal(&case_aad(org, id), &json)?;
                 let days_ago = i64::try_from(i % 700).unwrap_or(0);
@@ -165,7 +166,13 @@ impl Store {
                 ids.push(id);
             }
             // The batch's own audit event: the chain records that the set was seeded.
-            let ev = bench_event(org, me, "bench.seed_cases", None, format!("count={}", upto - n));
+            let ev = bench_event(
+                org,
+                me,
+                "bench.seed_cases",
+                None,
+                format!("count={}", upto - n),
+            );
             self.commit_audited(tx, &[ev]).await?;
             n = upto;
         }
@@ -175,7 +182,13 @@ impl Store {
             let events: Vec<AuditEvent> = (written..upto)
                 .map(|i| {
                     let target = ids.get(i % ids.len().max(1)).map(|c| c.to_string());
-                    bench_event(org, workers[i % workers.len()], "case.read", target, String::new())
+                    bench_event(
+                        org,
+                        workers[i % workers.len()],
+                        "case.read",
+                        target,
+                        String::new(),
+                    )
                 })
                 .collect();
             let db = self.db();

@@ -1020,7 +1020,11 @@ impl Access<'_> {
                 "service={service} status={}>{} by={} outcome={}",
                 current.status.as_str(),
                 next.status.as_str(),
-                if grants.is_empty() { "lead" } else { "provider" },
+                if grants.is_empty() {
+                    "lead"
+                } else {
+                    "provider"
+                },
                 change.outcome.is_some()
             ),
         );

@@ -346,9 +346,10 @@ impl Store {
             .await?
             {
                 let at: i64 = r.try_get("updated_at")?;
-                let on = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
-                    .map_err(|_| StoreError::Corrupt("referral time"))?
-                    .date();
+                let on =
+                    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
+                        .map_err(|_| StoreError::Corrupt("referral time"))?
+                        .date();
                 candidates.push(RetentionCandidate {
                     key: (
                         RecordType::Referral,

@@ -83,7 +83,9 @@ impl Access<'_> {
                 .bind(basis_id)
                 .fetch_optional(&self.store.db().pool)
                 .await?
-                .map_or((None, None), |(s, v): (String, Option<String>)| (Some(s), v))
+                .map_or((None, None), |(s, v): (String, Option<String>)| {
+                    (Some(s), v)
+                })
         } else {
             sqlx::query_as("SELECT valid_until FROM prot_legal_bases WHERE id = $1")
                 .bind(basis_id)
@@ -646,7 +648,12 @@ impl Access<'_> {
         let fields = FieldSelection::new(f.fields.iter().copied())
             .map_err(|e| invalid("fields", e.code()))?;
         // One service request of this case, still open, or the whole case.
-        let subject = match f.service.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let subject = match f
+            .service
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => ReferralSubject::WholeCase,
             Some(sid) => {
                 let service: ServiceRequestId =
@@ -815,12 +822,14 @@ impl Access<'_> {
             .await?;
         // Accepting the referral of a service request makes the recipient its provider.
         if let (ReferralAction::Accept, Some(service)) = (&action, r.subject.service()) {
-            sqlx::query("UPDATE prot_services SET provider_org = $1 WHERE id = $2 AND case_id = $3")
-                .bind(r.to_org.to_string())
-                .bind(service.to_string())
-                .bind(r.case.to_string())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE prot_services SET provider_org = $1 WHERE id = $2 AND case_id = $3",
+            )
+            .bind(r.to_org.to_string())
+            .bind(service.to_string())
+            .bind(r.case.to_string())
+            .execute(&mut *tx)
+            .await?;
         }
         let ev = self.event(
             &format!("referral.{}", action.kind().as_str()),

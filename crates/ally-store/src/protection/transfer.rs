@@ -74,13 +74,12 @@ impl Access<'_> {
         linked.sort();
         linked.dedup();
         for pid in linked {
-            let Some(row) = sqlx::query(
-                "SELECT role, sealed FROM persons WHERE id = $1 AND org_id = $2",
-            )
-            .bind(&pid)
-            .bind(old.to_string())
-            .fetch_optional(&mut **tx)
-            .await?
+            let Some(row) =
+                sqlx::query("SELECT role, sealed FROM persons WHERE id = $1 AND org_id = $2")
+                    .bind(&pid)
+                    .bind(old.to_string())
+                    .fetch_optional(&mut **tx)
+                    .await?
             else {
                 // Not the former lead's record (already moved, or erased): nothing to do.
                 continue;
@@ -135,12 +134,14 @@ impl Access<'_> {
                 .execute(&mut **tx)
                 .await?;
                 insert_tokens(&mut **tx, new, copy, new_keys, &identity).await?;
-                sqlx::query("UPDATE prot_cases SET person_id = $1 WHERE id = $2 AND person_id = $3")
-                    .bind(copy.to_string())
-                    .bind(cid)
-                    .bind(&pid)
-                    .execute(&mut **tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE prot_cases SET person_id = $1 WHERE id = $2 AND person_id = $3",
+                )
+                .bind(copy.to_string())
+                .bind(cid)
+                .bind(&pid)
+                .execute(&mut **tx)
+                .await?;
                 sqlx::query(
                     "UPDATE prot_case_persons SET person_id = $1 WHERE case_id = $2 AND person_id = $3",
                 )

@@ -426,7 +426,10 @@ pub(crate) async fn update_service(
     Path(id): Path<String>,
     JsonBody(i): JsonBody<ServiceUpdateInput>,
 ) -> ApiResult<Json<CaseRef>> {
-    if id.parse::<ally_core::protection::ServiceRequestId>().is_err() {
+    if id
+        .parse::<ally_core::protection::ServiceRequestId>()
+        .is_err()
+    {
         return Err(not_found());
     }
     let change = ServiceChange {
@@ -434,7 +437,11 @@ pub(crate) async fn update_service(
         on: date(&i.on, "on")?,
         outcome: i.outcome,
     };
-    if change.outcome.as_ref().is_some_and(|o| o.chars().count() > 2000) {
+    if change
+        .outcome
+        .as_ref()
+        .is_some_and(|o| o.chars().count() > 2000)
+    {
         return Err(bad("outcome", "too_long"));
     }
     let access = state

@@ -529,11 +529,7 @@ fn case_page(
             ])
         })
         .collect();
-    let services = c
-        .services
-        .iter()
-        .map(|s| service_row(tr, s))
-        .collect();
+    let services = c.services.iter().map(|s| service_row(tr, s)).collect();
     let tasks = c
         .tasks
         .iter()
