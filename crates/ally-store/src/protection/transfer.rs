@@ -116,7 +116,7 @@ impl Access<'_> {
                     .bind(&pid)
                     .execute(&mut **tx)
                     .await?;
-                insert_tokens(&mut **tx, new, person, new_keys, &identity).await?;
+                insert_tokens(tx, new, person, new_keys, &identity).await?;
             } else {
                 let copy = PersonId::new();
                 let resealed = new_keys.seal(&person_aad(new, copy), &plain)?;
@@ -133,7 +133,7 @@ impl Access<'_> {
                 .bind(now)
                 .execute(&mut **tx)
                 .await?;
-                insert_tokens(&mut **tx, new, copy, new_keys, &identity).await?;
+                insert_tokens(tx, new, copy, new_keys, &identity).await?;
                 sqlx::query(
                     "UPDATE prot_cases SET person_id = $1 WHERE id = $2 AND person_id = $3",
                 )
