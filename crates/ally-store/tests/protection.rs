@@ -1309,6 +1309,23 @@ async fn lead_transfer_hands_the_linked_persons_over() {
         assert_eq!(v2.person_name.as_deref(), Some(name.as_str()));
         assert!(is_not_found(&a.open_case(kept_case).await.unwrap_err()));
         assert!(is_not_found(&a.get_person(copy).await.unwrap_err()));
+        // The transfers are audited with counts, never names.
+        let mut c = raw(&db).await;
+        let details: Vec<String> = sqlx::query_scalar(
+            "SELECT detail FROM audit_log WHERE action = 'lead_transfer.accept' ORDER BY seq",
+        )
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+        assert!(
+            details[0].ends_with("persons_moved=1 persons_copied=0"),
+            "{details:?}"
+        );
+        assert!(
+            details[1].ends_with("persons_moved=0 persons_copied=1"),
+            "{details:?}"
+        );
+        assert!(details.iter().all(|d| !d.contains("Quorvelle")));
         w.store.close().await;
         db.cleanup().await;
     }

@@ -63,7 +63,7 @@ impl Access<'_> {
         new: OrgId,
         old_keys: &OrgKeys,
         new_keys: &OrgKeys,
-    ) -> Result<()> {
+    ) -> Result<(usize, usize)> {
         let mut linked: Vec<String> = sqlx::query_scalar(
             "SELECT person_id FROM prot_cases WHERE id = $1 AND person_id IS NOT NULL \
              UNION SELECT person_id FROM prot_case_persons WHERE case_id = $1",
@@ -73,6 +73,7 @@ impl Access<'_> {
         .await?;
         linked.sort();
         linked.dedup();
+        let (mut moved, mut copied) = (0, 0);
         for pid in linked {
             let Some(row) =
                 sqlx::query("SELECT role, sealed FROM persons WHERE id = $1 AND org_id = $2")
@@ -117,6 +118,7 @@ impl Access<'_> {
                     .execute(&mut **tx)
                     .await?;
                 insert_tokens(tx, new, person, new_keys, &identity).await?;
+                moved += 1;
             } else {
                 let copy = PersonId::new();
                 let resealed = new_keys.seal(&person_aad(new, copy), &plain)?;
@@ -150,9 +152,10 @@ impl Access<'_> {
                 .bind(&pid)
                 .execute(&mut **tx)
                 .await?;
+                copied += 1;
             }
         }
-        Ok(())
+        Ok((moved, copied))
     }
 
     /// The pending or last lead transfer of a referral, if any.
@@ -257,6 +260,7 @@ impl Access<'_> {
         let cid = r.case.to_string();
         let db = self.store.db();
         let mut tx = db.begin_write().await?;
+        let mut persons = (0, 0);
         sqlx::query("UPDATE prot_lead_transfers SET status = $1, decided_on = $2 WHERE id = $3")
             .bind(next.status.as_str())
             .bind(next.decided_on.map(d2s))
@@ -317,7 +321,8 @@ impl Access<'_> {
                 .execute(&mut *tx)
                 .await?;
             }
-            self.hand_over_persons(&mut tx, &cid, old, new, &ok, &nk)
+            persons = self
+                .hand_over_persons(&mut tx, &cid, old, new, &ok, &nk)
                 .await?;
             // The new lead's caseworker who accepted takes the case; the old team leaves it.
             sqlx::query("DELETE FROM prot_case_workers WHERE case_id = $1")
@@ -341,7 +346,10 @@ impl Access<'_> {
             },
             target,
             AuditOutcome::Success,
-            format!("case={cid} from={old} to={new}"),
+            format!(
+                "case={cid} from={old} to={new} persons_moved={} persons_copied={}",
+                persons.0, persons.1
+            ),
         );
         self.store.commit_audited(tx, &[ev]).await?;
         Ok(())
