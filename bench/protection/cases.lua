@@ -1,5 +1,5 @@
 -- wrk script for bench/protection/run.sh: GET of a path picked at random, per request, from
--- the file WRK_PATHS (one path a line: the case views of the signed-in caseworker's cases).
+-- the file WRK_PATHS (one path a line: case views the signed-in caseworker may open).
 -- The response check and the WRKRESULT line are bench/web/wrk.lua's (loaded from WRK_BASE_LUA).
 
 dofile(os.getenv("WRK_BASE_LUA"))

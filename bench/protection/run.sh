@@ -7,8 +7,8 @@
 # a plan task and its deadline, an opening event; M audit events on a valid chain), a signed-in
 # caseworker (password and one-time code over curl), then wrk with a fixed number of
 # connections against:
-#   - case:      GET /cases/{id}, a random case of the caseworker's per request
-#                (bench/protection/cases.lua over bench/web/wrk.lua);
+#   - case:      GET /cases/{id}, per request a random one of 10,000 case ids spread over all
+#                of the NGO's cases (bench/protection/cases.lua over bench/web/wrk.lua);
 #   - deadlines: GET /deadlines (the caseworker's share: N/100 cases).
 # Each response is checked (200, else counted as unexpected) by bench/web/wrk.lua.
 #

@@ -334,7 +334,8 @@ async fn directory(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
 /// The benchmark's data set (hidden `ally demo --bench-cases N --bench-audit-rows M`): `cases`
 /// synthetic cases of the demo NGO spread over caseworker@ngo.demo and synthetic colleagues,
 /// and `audit_rows` audit events; with `paths_out`, writes `/cases/<id>` of up to 10,000 of the
-/// demo caseworker's cases, one a line (wrk picks among them at random).
+/// NGO's cases spread over all of them, one a line (wrk picks among them at random; the demo
+/// caseworker may open every one).
 pub async fn seed_bench(
     store: &Store,
     cases: usize,

@@ -10,7 +10,6 @@
 use ally_core::audit::{AuditEvent, AuditOutcome};
 use ally_core::protection::{CaseId, CaseState, ServiceKind};
 use ally_core::{OrgId, UserId};
-use sqlx::Row;
 
 use super::cases::case_aad;
 use super::model::{CaseContent, SafetyPlan};
@@ -203,20 +202,23 @@ impl Store {
         })
     }
 
-    /// The ids of the organisation's cases a caseworker works on (the benchmark picks from
-    /// these), at most `limit`.
-    pub async fn bench_case_ids(&self, caseworker_email: &str, limit: i64) -> Result<Vec<String>> {
-        let rows = sqlx::query(
-            "SELECT w.case_id FROM prot_case_workers w JOIN users u ON u.id = w.user_id \
-             WHERE u.email = $1 ORDER BY w.case_id LIMIT $2",
+    /// Up to `limit` ids of the cases of the caseworker's organisation (every one may be
+    /// opened by that caseworker), evenly spread over all of them, so that the benchmark's
+    /// random picks touch the whole table and not only its newest rows.
+    pub async fn bench_case_ids(
+        &self,
+        caseworker_email: &str,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT c.id FROM prot_cases c JOIN users u ON u.org_id = c.org_id \
+             WHERE u.email = $1 ORDER BY c.id",
         )
         .bind(caseworker_email.trim().to_lowercase())
-        .bind(limit)
         .fetch_all(&self.db().pool)
         .await?;
-        rows.iter()
-            .map(|r| Ok(r.try_get::<String, _>("case_id")?))
-            .collect()
+        let step = ids.len().div_ceil(limit.max(1)).max(1);
+        Ok(ids.into_iter().step_by(step).collect())
     }
 }
 
