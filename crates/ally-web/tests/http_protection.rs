@@ -792,17 +792,37 @@ async fn service_referral_and_service_and_task_updates_over_http() {
         )
         .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
-        // Revoked: the provider gets 404.
-        let rid2 = own
-            .send_referral(
-                case,
-                NewReferralForm {
-                    service: Some(legal.clone()),
-                    ..referral(partner, &[FieldGroup::Needs])
-                },
-            )
-            .await
+        // Revoked: the provider gets 404. (This referral is sent through the API.)
+        let (s, b) = api_post(
+            &f.app,
+            &f.actors[&Role::Caseworker].2,
+            &format!("/api/v1/cases/{case}/referrals"),
+            serde_json::json!({"to_org": partner.to_string(), "reason": "Other",
+                "fields": ["needs"], "service_id": legal}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let rid2: ReferralId = serde_json::from_str::<serde_json::Value>(&b).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .parse()
             .unwrap();
+        let (_, _, listed) = send(
+            &f.app,
+            Request::get("/api/v1/referrals")
+                .header(header::AUTHORIZATION, format!("Bearer {p_api}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+        let incoming = listed["incoming"].as_array().unwrap();
+        let it = incoming
+            .iter()
+            .find(|r| r["id"] == rid2.to_string())
+            .unwrap();
+        assert_eq!(it["service_id"], legal.as_str());
+        assert_eq!(it["service_kind"], "legal_counselling");
         own.act_on_referral(
             rid2,
             ReferralAction::Revoke {
