@@ -1021,9 +1021,21 @@ async fn service_referral_gives_the_provider_that_service_and_nothing_else() {
                 .unwrap_err()
         ));
         // The lead still manages its service (the consent is the sharing's, not the service's).
-        a.update_service(&legal, change(ServiceStatus::Cancelled, Some("Withdrawn")))
-            .await
-            .unwrap();
+        // (An id written in capitals is the same id; the outcome stays readable.)
+        a.update_service(
+            &legal.to_uppercase(),
+            change(ServiceStatus::Cancelled, Some("Withdrawn")),
+        )
+        .await
+        .unwrap();
+        let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
+            panic!()
+        };
+        let l = v.services.iter().find(|x| x.id == legal).unwrap();
+        assert_eq!(
+            (l.status, l.outcome.as_str()),
+            (ServiceStatus::Cancelled, "Withdrawn")
+        );
         // The service updates are audited with codes only.
         let mut c = raw(&db).await;
         let details: Vec<String> = sqlx::query_scalar(

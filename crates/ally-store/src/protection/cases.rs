@@ -943,22 +943,27 @@ impl Access<'_> {
     /// The lead organisation may, and so may the provider that accepted the referral of exactly
     /// this service; nobody else (another organisation is told "not found").
     pub async fn update_service(&self, service: &str, change: ServiceChange) -> Result<CaseId> {
-        let target = Some(("service", service.to_owned()));
-        let row = match service.parse::<ServiceRequestId>() {
-            Ok(sid) => sqlx::query(
+        // Only a well-formed id reaches the audit log (never text a user typed).
+        let parsed = service.parse::<ServiceRequestId>().ok();
+        let target = parsed.map(|s| ("service", s.to_string()));
+        let row = match parsed {
+            Some(sid) => sqlx::query(
                 "SELECT case_id, org_id, status, start_on, end_on FROM prot_services WHERE id = $1",
             )
             .bind(sid.to_string())
             .fetch_optional(&self.store.db().pool)
             .await?
             .map(|r| (sid, r)),
-            Err(_) => None,
+            None => None,
         };
         let Some((sid, row)) = row else {
             self.authorize_granted(Action::CaseUpdate, self.principal.org_id, &[], target)
                 .await?;
             return Err(StoreError::NotFound);
         };
+        // The canonical form from here on (the sealed outcome's associated data names it).
+        let service = sid.to_string();
+        let service = service.as_str();
         let case: CaseId = id_col(&row, "case_id")?;
         let owner: OrgId = id_col(&row, "org_id")?;
         let grants = self.service_provider_grant(case, owner, sid).await?;
@@ -1035,14 +1040,20 @@ impl Access<'_> {
     /// Changes a task of the case plan: done or not, its assignee (a user of the lead
     /// organisation, or nobody), its due date. "My deadlines" follows at once.
     pub async fn update_task(&self, task: &str, change: TaskChange) -> Result<CaseId> {
-        let target = Some(("task", task.to_owned()));
-        let row = if task.parse::<uuid::Uuid>().is_ok() {
+        // The canonical form of the id, as stored; only it reaches the audit log.
+        let task = task
+            .parse::<uuid::Uuid>()
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let task = task.as_str();
+        let target = (!task.is_empty()).then(|| ("task", task.to_owned()));
+        let row = if task.is_empty() {
+            None
+        } else {
             sqlx::query("SELECT case_id, done, assignee, due_on FROM prot_tasks WHERE id = $1")
                 .bind(task)
                 .fetch_optional(&self.store.db().pool)
                 .await?
-        } else {
-            None
         };
         let Some(row) = row else {
             self.authorize_granted(Action::CaseUpdate, self.principal.org_id, &[], target)
