@@ -754,7 +754,7 @@ impl Access<'_> {
     }
 }
 
-fn open_identity(
+pub(crate) fn open_identity(
     keys: &OrgKeys,
     org: OrgId,
     id: PersonId,
@@ -764,7 +764,7 @@ fn open_identity(
     serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt("identity"))
 }
 
-async fn insert_tokens(
+pub(crate) async fn insert_tokens(
     tx: &mut sqlx::AnyConnection,
     org: OrgId,
     id: PersonId,

@@ -518,6 +518,7 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("sealed", B),
             ("created_at", I),
             ("updated_at", I),
+            ("service_id", T),
         ],
     ),
     (

@@ -10,6 +10,8 @@ use crate::{Result, Store, now_ms};
 pub struct JobRunner {
     store: Store,
     worker: String,
+    /// The retention periods the protection job applies (from the configuration).
+    retention: ally_core::protection::RetentionPolicy,
 }
 
 impl JobRunner {
@@ -17,7 +19,19 @@ impl JobRunner {
         JobRunner {
             store,
             worker: worker.into(),
+            retention: crate::protection::default_retention(),
         }
+    }
+
+    /// Uses these retention periods instead of the defaults (`[retention]` in `ally.toml`).
+    pub fn with_retention(mut self, policy: ally_core::protection::RetentionPolicy) -> Self {
+        self.retention = policy;
+        self
+    }
+
+    /// The protection retention job: flags the records past the configured retention.
+    pub async fn protection_retention(&self) -> Result<usize> {
+        self.store.flag_protection_retention(&self.retention).await
     }
 
     /// Tries to claim job `name`, due every `interval_ms`. True if this worker must run it now.
@@ -106,13 +120,8 @@ impl JobRunner {
                 self.store.purge_expired_information(now_ms()),
             )
             .await;
-            self.run_if_due(
-                "protection_retention",
-                DAY_MS,
-                self.store
-                    .flag_protection_retention(&crate::protection::default_retention()),
-            )
-            .await;
+            self.run_if_due("protection_retention", DAY_MS, self.protection_retention())
+                .await;
         }
     }
 }

@@ -17,7 +17,7 @@ use ally_core::protection::{
 use ally_core::{OrgId, UserId};
 use ally_store::protection::{
     CaseContent, NewCase, NewConsent, NewReferralForm, NewService, OpenedCase, SafetyPlan,
-    parse_date,
+    ServiceChange, TaskChange, parse_date,
 };
 use ally_store::testing::{self, TestDb};
 use ally_store::{MasterKey, Page, Policy, Store, StoreError};
@@ -160,6 +160,7 @@ fn consent_to(org: OrgId, scope: &[FieldGroup]) -> NewConsent {
 fn referral_to(org: OrgId, fields: &[FieldGroup]) -> NewReferralForm {
     NewReferralForm {
         to_org: org,
+        service: None,
         reason: ReferralReason::AdditionalServicesRequired,
         details: "Needs a bed tonight".into(),
         fields: fields.iter().copied().collect(),
@@ -833,6 +834,547 @@ async fn lead_transfer_is_a_separate_act_and_moves_the_case() {
         s.transition_case(id, CaseAction::StartAssistance)
             .await
             .unwrap();
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+fn service(kind: ServiceKind) -> NewService {
+    NewService {
+        kind,
+        provider_org: None,
+        start_on: None,
+        end_on: None,
+        status: ServiceStatus::Requested,
+        outcome: String::new(),
+    }
+}
+
+fn change(status: ServiceStatus, outcome: Option<&str>) -> ServiceChange {
+    ServiceChange {
+        status,
+        on: None,
+        outcome: outcome.map(str::to_owned),
+    }
+}
+
+fn invalid_code(e: &StoreError) -> &'static str {
+    match e {
+        StoreError::Invalid(f) => f[0].code,
+        _ => "",
+    }
+}
+
+/// The referral of one service request: the recipient sees that request and the selected
+/// groups; once it accepts it is the provider and updates that service and nothing else;
+/// non-recipients see nothing; revocation and consent withdrawal end it at once.
+#[tokio::test]
+async fn service_referral_gives_the_provider_that_service_and_nothing_else() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let id = new_case(&w, "Service S-1").await;
+        let other_case = new_case(&w, "Service S-2").await;
+        let a = w.store.access(&w.cw, None);
+        let s = w.store.access(&w.shelter_cw, None);
+        let u = w.store.access(&w.union_cw, None);
+        let consent = a
+            .record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
+            .await
+            .unwrap();
+        let medical = a
+            .add_service(id, service(ServiceKind::MedicalCare))
+            .await
+            .unwrap();
+        let legal = a
+            .add_service(id, service(ServiceKind::LegalCounselling))
+            .await
+            .unwrap();
+        let elsewhere = a
+            .add_service(other_case, service(ServiceKind::Interpretation))
+            .await
+            .unwrap();
+        let to_shelter = |svc: &str| NewReferralForm {
+            service: Some(svc.to_owned()),
+            ..referral_to(w.shelter, &[FieldGroup::Needs])
+        };
+        // Only a service of this case, and a real one.
+        for bad in [elsewhere.as_str(), "not-an-id"] {
+            let e = a.send_referral(id, to_shelter(bad)).await.unwrap_err();
+            assert_eq!(invalid_code(&e), "not_found", "{e:?}");
+        }
+        let rid = a.send_referral(id, to_shelter(&medical)).await.unwrap();
+        // Sent: the recipient sees the service request, may not update it yet.
+        let OpenedCase::Shared(shared) = s.open_case(id).await.unwrap() else {
+            panic!("the recipient sees the shared view")
+        };
+        assert_eq!(shared.services.len(), 1);
+        assert_eq!(shared.services[0].0.id, medical);
+        assert!(!shared.services[0].1);
+        assert_eq!(
+            shared.fields.keys().copied().collect::<Vec<_>>(),
+            vec![FieldGroup::Needs]
+        );
+        assert_eq!(
+            shared.referrals[0].service_kind,
+            Some(ServiceKind::MedicalCare)
+        );
+        let e = s
+            .update_service(&medical, change(ServiceStatus::InProgress, None))
+            .await
+            .unwrap_err();
+        assert!(is_not_found(&e), "{e:?}");
+        // Accepted: the recipient is the provider and updates that service.
+        s.act_on_referral(rid, ReferralAction::Accept)
+            .await
+            .unwrap();
+        let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
+            panic!()
+        };
+        let m = v.services.iter().find(|x| x.id == medical).unwrap();
+        assert_eq!(m.provider_org, Some(w.shelter));
+        let OpenedCase::Shared(shared) = s.open_case(id).await.unwrap() else {
+            panic!()
+        };
+        assert!(shared.services[0].1, "the provider may update it");
+        assert_eq!(
+            s.update_service(&medical, change(ServiceStatus::InProgress, None))
+                .await
+                .unwrap(),
+            id
+        );
+        s.update_service(
+            &medical,
+            change(ServiceStatus::Delivered, Some("Treated at the clinic")),
+        )
+        .await
+        .unwrap();
+        let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
+            panic!()
+        };
+        let m = v.services.iter().find(|x| x.id == medical).unwrap();
+        assert_eq!(m.status, ServiceStatus::Delivered);
+        assert_eq!(m.outcome, "Treated at the clinic");
+        assert!(m.start_on.is_some() && m.end_on.is_some());
+        // A final service does not move again.
+        let e = a
+            .update_service(&medical, change(ServiceStatus::InProgress, None))
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_code(&e), "service_transition_not_allowed");
+        // Nothing else of the case: not the other service, not the case, not its plan.
+        let e = s
+            .update_service(&legal, change(ServiceStatus::InProgress, None))
+            .await
+            .unwrap_err();
+        assert!(is_not_found(&e), "{e:?}");
+        assert!(is_not_found(
+            &s.add_service(id, service(ServiceKind::Interpretation))
+                .await
+                .unwrap_err()
+        ));
+        assert!(is_not_found(
+            &s.transition_case(id, CaseAction::StartAssistance)
+                .await
+                .unwrap_err()
+        ));
+        assert!(is_not_found(
+            &s.add_task(id, "Call", None, None).await.unwrap_err()
+        ));
+        // The lead never moves with a service referral.
+        let e = a.propose_lead_transfer(rid).await.unwrap_err();
+        assert_eq!(invalid_code(&e), "service_referral_keeps_lead");
+        // A non-recipient: nothing.
+        assert!(is_not_found(
+            &u.update_service(&legal, change(ServiceStatus::InProgress, None))
+                .await
+                .unwrap_err()
+        ));
+        assert!(is_not_found(&u.open_case(id).await.unwrap_err()));
+        // After revocation: nothing.
+        a.act_on_referral(
+            rid,
+            ReferralAction::Revoke {
+                reason: "Moved to another clinic".into(),
+            },
+        )
+        .await
+        .unwrap();
+        assert!(is_not_found(&s.open_case(id).await.unwrap_err()));
+        assert!(is_not_found(
+            &s.update_service(&medical, change(ServiceStatus::Delivered, Some("x")))
+                .await
+                .unwrap_err()
+        ));
+        // After consent withdrawal: nothing either.
+        let rid2 = a.send_referral(id, to_shelter(&legal)).await.unwrap();
+        s.act_on_referral(rid2, ReferralAction::Accept)
+            .await
+            .unwrap();
+        s.update_service(&legal, change(ServiceStatus::InProgress, None))
+            .await
+            .unwrap();
+        a.withdraw_consent(consent).await.unwrap();
+        assert!(is_not_found(&s.open_case(id).await.unwrap_err()));
+        assert!(is_not_found(
+            &s.update_service(&legal, change(ServiceStatus::Delivered, None))
+                .await
+                .unwrap_err()
+        ));
+        // The lead still manages its service (the consent is the sharing's, not the service's).
+        // (An id written in capitals is the same id; the outcome stays readable.)
+        a.update_service(
+            &legal.to_uppercase(),
+            change(ServiceStatus::Cancelled, Some("Withdrawn")),
+        )
+        .await
+        .unwrap();
+        let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
+            panic!()
+        };
+        let l = v.services.iter().find(|x| x.id == legal).unwrap();
+        assert_eq!(
+            (l.status, l.outcome.as_str()),
+            (ServiceStatus::Cancelled, "Withdrawn")
+        );
+        // The service updates are audited with codes only.
+        let mut c = raw(&db).await;
+        let details: Vec<String> = sqlx::query_scalar(
+            "SELECT detail FROM audit_log WHERE action = 'service.update' ORDER BY seq",
+        )
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+        assert_eq!(details.len(), 4);
+        assert!(details[0].contains("status=requested>in_progress by=provider"));
+        assert!(details[3].contains("status=in_progress>cancelled by=lead"));
+        assert!(details.iter().all(|d| !d.contains("Treated")));
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+/// Tasks are marked done, reassigned and rescheduled; "my deadlines" follows at once.
+#[tokio::test]
+async fn tasks_are_done_reassigned_and_rescheduled() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let id = new_case(&w, "Plan P-1").await;
+        let a = w.store.access(&w.cw, None);
+        let cw2 = user(&w.store, w.ngo, Role::Caseworker, "cw2@ngo.test").await;
+        let b = w.store.access(&cw2, None);
+        let due = time::OffsetDateTime::now_utc().date() + time::Duration::days(5);
+        let task = a
+            .add_task(id, "Book the interpreter", Some(w.cw.user_id), Some(due))
+            .await
+            .unwrap();
+        let tasks_of = |rows: Vec<ally_store::protection::DeadlineRow>| {
+            rows.into_iter()
+                .filter(|r| r.kind == "task")
+                .map(|r| r.due_on)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(tasks_of(a.my_deadlines(50).await.unwrap()).len(), 1);
+        // Reassigned: it leaves the first caseworker's list and joins the second's.
+        a.update_task(
+            &task,
+            TaskChange {
+                assignee: Some(Some(cw2.user_id)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(tasks_of(a.my_deadlines(50).await.unwrap()).is_empty());
+        assert_eq!(tasks_of(b.my_deadlines(50).await.unwrap()).len(), 1);
+        // Rescheduled.
+        let later = due + time::Duration::days(10);
+        a.update_task(
+            &task,
+            TaskChange {
+                due_on: Some(Some(later)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            tasks_of(b.my_deadlines(50).await.unwrap()),
+            vec![later.to_string()]
+        );
+        // Done: "my deadlines" drops it; the plan keeps it, marked done.
+        b.update_task(
+            &task,
+            TaskChange {
+                done: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(tasks_of(b.my_deadlines(50).await.unwrap()).is_empty());
+        let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
+            panic!()
+        };
+        let t = v.tasks.iter().find(|t| t.id == task).unwrap();
+        assert!(t.done);
+        assert_eq!(t.assignee, Some(cw2.user_id));
+        assert_eq!(t.due_on, Some(later));
+        // Bad input: a user of another organisation; another organisation; no such task.
+        let stranger = user(&w.store, w.shelter, Role::Caseworker, "s@shelter.test").await;
+        let e = a
+            .update_task(
+                &task,
+                TaskChange {
+                    assignee: Some(Some(stranger.user_id)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_code(&e), "not_found");
+        let s = w.store.access(&w.shelter_cw, None);
+        assert!(is_not_found(
+            &s.update_task(&task, TaskChange::default())
+                .await
+                .unwrap_err()
+        ));
+        assert!(is_not_found(
+            &a.update_task("nope", TaskChange::default())
+                .await
+                .unwrap_err()
+        ));
+        let mut c = raw(&db).await;
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'task.update'")
+                .fetch_one(&mut c)
+                .await
+                .unwrap();
+        assert_eq!(n, 3, "three successful changes, audited");
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+/// The job applies the configured policy per record type: a consent and a referral are
+/// flagged only when their type has a period, and after it.
+#[tokio::test]
+async fn retention_job_uses_the_configured_policy() {
+    use ally_core::protection::{RecordType, RetentionPolicy};
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let id = new_case(&w, "Retention R-1").await;
+        let a = w.store.access(&w.cw, None);
+        let consent = a
+            .record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
+            .await
+            .unwrap();
+        let rid = a
+            .send_referral(id, referral_to(w.shelter, &[FieldGroup::Needs]))
+            .await
+            .unwrap();
+        a.withdraw_consent(consent).await.unwrap();
+        let mut c = raw(&db).await;
+        sqlx::query("UPDATE prot_consents SET withdrawn_on = '2021-01-01' WHERE id = $1")
+            .bind(consent.to_string())
+            .execute(&mut c)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE prot_referrals SET updated_at = 1609459200000 WHERE id = $1")
+            .bind(rid.to_string())
+            .execute(&mut c)
+            .await
+            .unwrap();
+        // The defaults (cases only): nothing of these.
+        let default_job = ally_store::JobRunner::new(w.store.clone(), "t1");
+        assert_eq!(default_job.protection_retention().await.unwrap(), 0);
+        // Consents kept a year, referrals kept for ever (no period): the consent only.
+        let job = ally_store::JobRunner::new(w.store.clone(), "t2")
+            .with_retention(RetentionPolicy::new().with(RecordType::Consent, 365));
+        assert_eq!(job.protection_retention().await.unwrap(), 1);
+        // Referrals too, but a period longer than their age: still nothing more.
+        let job = ally_store::JobRunner::new(w.store.clone(), "t3").with_retention(
+            RetentionPolicy::new()
+                .with(RecordType::Consent, 365)
+                .with(RecordType::Referral, 365 * 100),
+        );
+        assert_eq!(job.protection_retention().await.unwrap(), 0);
+        let job = ally_store::JobRunner::new(w.store.clone(), "t4")
+            .with_retention(RetentionPolicy::new().with(RecordType::Referral, 30));
+        assert_eq!(job.protection_retention().await.unwrap(), 1);
+        let mut flags: Vec<(String, String)> = a
+            .retention_flags()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.record_type, f.record_id))
+            .collect();
+        flags.sort();
+        assert_eq!(
+            flags,
+            vec![
+                ("consent".to_owned(), consent.to_string()),
+                ("referral".to_owned(), rid.to_string())
+            ]
+        );
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+async fn transfer(w: &World, new_lead: &Principal, id: ally_core::protection::CaseId) {
+    let a = w.store.access(&w.cw, None);
+    let s = w.store.access(new_lead, None);
+    a.record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
+        .await
+        .unwrap();
+    let rid = a
+        .send_referral(id, referral_to(w.shelter, &[FieldGroup::Needs]))
+        .await
+        .unwrap();
+    s.act_on_referral(rid, ReferralAction::Accept)
+        .await
+        .unwrap();
+    a.propose_lead_transfer(rid).await.unwrap();
+    s.answer_lead_transfer(rid, true).await.unwrap();
+}
+
+/// The ids of the persons a search for the demo family name finds.
+async fn found(acc: &ally_store::Access<'_>) -> Vec<ally_core::PersonId> {
+    acc.search_persons("Quorvelle", Page::new(0, 50))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| p.id)
+        .collect()
+}
+
+/// After a lead transfer the new lead reads and finds the victim's person record; a record
+/// the former lead does not use elsewhere moves (the former lead keeps nothing), one it still
+/// uses for its own records is copied (it keeps its own, and no longer reaches the case).
+#[tokio::test]
+async fn lead_transfer_hands_the_linked_persons_over() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.cw, None);
+        let shelter_lead = user(&w.store, w.shelter, Role::Caseworker, "lead@shelter.test").await;
+        let s = w.store.access(&shelter_lead, None);
+        // 1. The person is only this case's: it moves.
+        let moved_case = new_case(&w, "Move M-1").await;
+        let OpenedCase::Full(before) = a.open_case(moved_case).await.unwrap() else {
+            panic!()
+        };
+        let pid = before.person_id.unwrap();
+        let name = before.person_name.clone().unwrap();
+        assert!(name.contains("Quorvelle"));
+        assert!(found(&s).await.is_empty());
+        transfer(&w, &shelter_lead, moved_case).await;
+        let OpenedCase::Full(after) = s.open_case(moved_case).await.unwrap() else {
+            panic!("the new lead sees the whole case")
+        };
+        assert_eq!(after.person_id, Some(pid));
+        assert_eq!(after.person_name.as_deref(), Some(name.as_str()));
+        assert_eq!(s.get_person(pid).await.unwrap().org_id, w.shelter);
+        assert_eq!(
+            found(&s).await,
+            vec![pid],
+            "found through the new lead's index"
+        );
+        assert!(is_not_found(&a.get_person(pid).await.unwrap_err()));
+        assert!(
+            found(&a).await.is_empty(),
+            "the former lead's index is gone"
+        );
+        assert!(is_not_found(&a.open_case(moved_case).await.unwrap_err()));
+
+        // 2. The former lead still uses the person for another case of its own: copied.
+        let kept_case = new_case(&w, "Copy C-1").await;
+        let OpenedCase::Full(v) = a.open_case(kept_case).await.unwrap() else {
+            panic!()
+        };
+        let original = v.person_id.unwrap();
+        let second = a
+            .create_case(NewCase {
+                person_id: Some(original),
+                content: content("Copy C-2"),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        transfer(&w, &shelter_lead, kept_case).await;
+        let OpenedCase::Full(after) = s.open_case(kept_case).await.unwrap() else {
+            panic!()
+        };
+        let copy = after.person_id.unwrap();
+        assert_ne!(copy, original);
+        assert_eq!(after.person_name.as_deref(), Some(name.as_str()));
+        assert!(after.persons.iter().all(|(p, _, _)| *p != original));
+        assert!(found(&s).await.contains(&copy));
+        assert!(is_not_found(&s.get_person(original).await.unwrap_err()));
+        // The former lead keeps its own record for its other case, and reaches the
+        // transferred case no more.
+        assert_eq!(a.get_person(original).await.unwrap().org_id, w.ngo);
+        assert!(!found(&a).await.contains(&copy));
+        let OpenedCase::Full(v2) = a.open_case(second).await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(v2.person_name.as_deref(), Some(name.as_str()));
+        assert!(is_not_found(&a.open_case(kept_case).await.unwrap_err()));
+        assert!(is_not_found(&a.get_person(copy).await.unwrap_err()));
+        // The transfers are audited with counts, never names.
+        let mut c = raw(&db).await;
+        let details: Vec<String> = sqlx::query_scalar(
+            "SELECT detail FROM audit_log WHERE action = 'lead_transfer.accept' ORDER BY seq",
+        )
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+        assert!(
+            details[0].ends_with("persons_moved=1 persons_copied=0"),
+            "{details:?}"
+        );
+        assert!(
+            details[1].ends_with("persons_moved=0 persons_copied=1"),
+            "{details:?}"
+        );
+        assert!(details.iter().all(|d| !d.contains("Quorvelle")));
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+/// The benchmark's seed writes cases the access layer opens, spreads them over the
+/// caseworker and colleagues, and appends audit rows on a chain that verifies.
+#[tokio::test]
+async fn bench_seed_writes_openable_cases_and_a_valid_audit_chain() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let before = w.store.verify_audit().await.unwrap();
+        let seeded = w
+            .store
+            .seed_protection_bench("cw@ngo.test", 300, 2_000)
+            .await
+            .unwrap();
+        assert_eq!(
+            (seeded.cases, seeded.own_cases, seeded.audit_rows),
+            (300, 3, 2_000)
+        );
+        let verified = w.store.verify_audit().await.unwrap();
+        assert!(verified >= before + 2_000, "{before} -> {verified}");
+        // Paths spread over the whole organisation's cases.
+        let ids = w.store.bench_case_ids("cw@ngo.test", 100).await.unwrap();
+        assert_eq!(ids.len(), 100);
+        let a = w.store.access(&w.cw, None);
+        for id in &ids {
+            let OpenedCase::Full(v) = a.open_case(id.parse().unwrap()).await.unwrap() else {
+                panic!()
+            };
+            assert!(v.content.reference.starts_with("Bench case"));
+            assert_eq!(v.services.len(), 1);
+            assert_eq!(v.tasks.len(), 1);
+        }
+        // "My deadlines" holds the caseworker's share only.
+        assert_eq!(a.my_deadlines(500).await.unwrap().len(), 3);
         w.store.close().await;
         db.cleanup().await;
     }

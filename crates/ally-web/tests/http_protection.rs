@@ -12,10 +12,12 @@ use ally_core::org::OrgKind;
 use ally_core::protection::htcds::ReferralReason;
 use ally_core::protection::{
     CaseId, ConsentId, ConsentPurpose, FieldGroup, ProceedingsStage, ReferralAction, ReferralId,
-    VictimRole,
+    ServiceKind, ServiceStatus, VictimRole,
 };
 use ally_core::{OrgId, UserId};
-use ally_store::protection::{CaseContent, NewCase, NewConsent, NewReferralForm, SafetyPlan};
+use ally_store::protection::{
+    CaseContent, NewCase, NewConsent, NewReferralForm, NewService, SafetyPlan,
+};
 use ally_store::{NewUser, Page, Store, testing};
 use ally_web::protection::ROUTES;
 use ally_web::routes::Auth;
@@ -55,6 +57,7 @@ fn consent_to(to: OrgId, scope: &[FieldGroup]) -> NewConsent {
 fn referral(to: OrgId, fields: &[FieldGroup]) -> NewReferralForm {
     NewReferralForm {
         to_org: to,
+        service: None,
         reason: ReferralReason::AdditionalServicesRequired,
         details: "Bed needed tonight".into(),
         fields: fields.iter().copied().collect(),
@@ -99,6 +102,9 @@ struct Ids {
     referral_accepted: ReferralId,
     /// Sent by the partner, accepted by the organisation, lead transfer proposed by the partner.
     referral_lead: ReferralId,
+    /// A service request and a plan task of the case.
+    service: String,
+    task: String,
 }
 
 async fn fresh(store: &Store, org: OrgId, partner: OrgId) -> Ids {
@@ -171,7 +177,27 @@ async fn fresh(store: &Store, org: OrgId, partner: OrgId) -> Ids {
         .await
         .unwrap();
     pa.propose_lead_transfer(referral_lead).await.unwrap();
+    let service = a
+        .add_service(
+            case,
+            NewService {
+                kind: ServiceKind::MedicalCare,
+                provider_org: None,
+                start_on: None,
+                end_on: None,
+                status: ServiceStatus::Requested,
+                outcome: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let task = a
+        .add_task(case, "Call the lawyer", None, None)
+        .await
+        .unwrap();
     Ids {
+        service,
+        task,
         referral_accepted,
         referral_lead,
         user,
@@ -202,6 +228,10 @@ fn body_for(path: &str, csrf: &str, partner: OrgId, ids: &Ids) -> Option<(String
         "/cases/{id}/persons" => f(&[("person", &ids.person), ("role", "relative")]),
         "/cases/{id}/services" => f(&[("kind", "medical_care"), ("status", "requested")]),
         "/cases/{id}/tasks" => f(&[("task", "Call the lawyer")]),
+        "/services/{id}" => f(&[("status", "in_progress"), ("outcome", "Seen")]),
+        "/tasks/{id}" => f(&[("done", "on")]),
+        "/api/v1/services/{id}" => (serde_json::json!({"status": "in_progress"}).to_string(), json),
+        "/api/v1/tasks/{id}" => (serde_json::json!({"done": true}).to_string(), json),
         "/cases/{id}/proceedings" => f(&[("stage", "complaint_filed"), ("victim_role", "witness"), ("opened_on", &today)]),
         "/cases/{id}/proceedings/advance" => f(&[("proceedings", &ids.proceedings), ("stage", "investigation")]),
         "/cases/{id}/court-dates" => f(&[("on", "2030-01-15"), ("accompanied", "on")]),
@@ -238,7 +268,11 @@ fn body_for(path: &str, csrf: &str, partner: OrgId, ids: &Ids) -> Option<(String
 }
 
 fn id_for(path: &str, ids: &Ids) -> String {
-    if path == "/referrals/{id}/lead" {
+    if path.starts_with("/services/") || path.starts_with("/api/v1/services/") {
+        ids.service.clone()
+    } else if path.starts_with("/tasks/") || path.starts_with("/api/v1/tasks/") {
+        ids.task.clone()
+    } else if path == "/referrals/{id}/lead" {
         ids.referral_accepted.to_string()
     } else if path.starts_with("/referrals/{id}/lead/") {
         ids.referral_lead.to_string()
@@ -573,6 +607,264 @@ async fn referral_grants_recipient_non_recipient_revocation_and_withdrawal() {
         )
         .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
+        f.store.close().await;
+        db.cleanup().await;
+    }
+}
+
+async fn api_post(
+    app: &axum::Router,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> (StatusCode, String) {
+    let (s, _, b) = send(
+        app,
+        Request::post(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await;
+    (s, b)
+}
+
+/// A referral of one service request through the pages and the API: the recipient sees the
+/// request, becomes its provider on accepting, updates it (page and API) and nothing else; a
+/// non-recipient gets 404; after revocation the provider gets 404 too. Tasks are changed
+/// through the page.
+#[tokio::test]
+async fn service_referral_and_service_and_task_updates_over_http() {
+    for db in testing::all().await {
+        let f = fixture(&db).await;
+        let partner = f
+            .store
+            .create_organisation("Partner Clinic", OrgKind::Shelter, false)
+            .await
+            .unwrap();
+        let (p_session, p_csrf, p_api) = actor(&f.store, partner, "cw@clinic.test").await;
+        let (_, _, o_api) = actor(&f.store, f.other.id, "cw2@other.test").await;
+        let (cw_session, cw_csrf, _, _) = f.actors[&Role::Caseworker].clone();
+        let ob = boss(f.own.id);
+        let own = f.store.access(&ob, None);
+        let case = new_case(&f.store, f.own.id, "Service case").await;
+        let path = format!("/cases/{case}");
+        own.record_consent(case, consent_to(partner, &[FieldGroup::Needs]))
+            .await
+            .unwrap();
+        let new_service = |kind| NewService {
+            kind,
+            provider_org: None,
+            start_on: None,
+            end_on: None,
+            status: ServiceStatus::Requested,
+            outcome: String::new(),
+        };
+        let medical = own
+            .add_service(case, new_service(ServiceKind::MedicalCare))
+            .await
+            .unwrap();
+        let legal = own
+            .add_service(case, new_service(ServiceKind::LegalCounselling))
+            .await
+            .unwrap();
+        // The referral form offers the open service requests.
+        let (_, form) = get(&f.app, &cw_session, &format!("/cases/{case}/refer")).await;
+        assert!(form.contains(&format!("value=\"{medical}\"")), "{form}");
+        let (s, body) = post(
+            &f.app,
+            &cw_session,
+            &format!("/cases/{case}/referrals"),
+            &[
+                ("csrf", &cw_csrf),
+                ("to_org", &partner.to_string()),
+                ("service", &medical),
+                ("reason", "Other"),
+                ("fields", "needs"),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+        let (_, out) = own.list_referrals().await.unwrap();
+        let rid = out[0].referral.id;
+        // Before accepting: the request is shown, without an update form.
+        let (s, body) = get(&f.app, &p_session, &path).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(body.contains("referred-services") && body.contains("Medical care"));
+        assert!(!body.contains(&format!("action=\"/services/{medical}\"")));
+        let (s, _) = post(
+            &f.app,
+            &p_session,
+            &format!("/referrals/{rid}/accept"),
+            &[("csrf", &p_csrf)],
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (_, body) = get(&f.app, &p_session, &path).await;
+        assert!(
+            body.contains(&format!("action=\"/services/{medical}\"")),
+            "{body}"
+        );
+        // The provider updates it through the page, then the API.
+        let (s, _) = post(
+            &f.app,
+            &p_session,
+            &format!("/services/{medical}"),
+            &[
+                ("csrf", &p_csrf),
+                ("case", &case.to_string()),
+                ("status", "in_progress"),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (s, b) = api_post(
+            &f.app,
+            &p_api,
+            &format!("/api/v1/services/{medical}"),
+            serde_json::json!({"status": "delivered", "outcome": "Seen by a doctor"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let (_, view) = get(&f.app, &cw_session, &path).await;
+        assert!(view.contains("Seen by a doctor"));
+        assert!(
+            view.contains("<td class=\"status\">delivered</td>"),
+            "{view}"
+        );
+        // An invalid change: 422 on the page, 400 on the API, nothing written.
+        let (s, body) = post(
+            &f.app,
+            &cw_session,
+            &format!("/services/{medical}"),
+            &[
+                ("csrf", &cw_csrf),
+                ("case", &case.to_string()),
+                ("status", "requested"),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            body.contains("this change of status is not allowed"),
+            "{body}"
+        );
+        let (s, _) = api_post(
+            &f.app,
+            &p_api,
+            &format!("/api/v1/services/{medical}"),
+            serde_json::json!({"status": "sideways"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        // Nothing else: not the other service, not the case's tasks; not a non-recipient.
+        let (s, _) = api_post(
+            &f.app,
+            &p_api,
+            &format!("/api/v1/services/{legal}"),
+            serde_json::json!({"status": "in_progress"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let task = own
+            .add_task(
+                case,
+                "Call the clinic",
+                None,
+                Some(time::OffsetDateTime::now_utc().date()),
+            )
+            .await
+            .unwrap();
+        let (s, _) = api_post(
+            &f.app,
+            &p_api,
+            &format!("/api/v1/tasks/{task}"),
+            serde_json::json!({"done": true}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, _) = api_post(
+            &f.app,
+            &o_api,
+            &format!("/api/v1/services/{medical}"),
+            serde_json::json!({"status": "delivered"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        // Revoked: the provider gets 404. (This referral is sent through the API.)
+        let (s, b) = api_post(
+            &f.app,
+            &f.actors[&Role::Caseworker].2,
+            &format!("/api/v1/cases/{case}/referrals"),
+            serde_json::json!({"to_org": partner.to_string(), "reason": "Other",
+                "fields": ["needs"], "service_id": legal}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let rid2: ReferralId = serde_json::from_str::<serde_json::Value>(&b).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let (_, _, listed) = send(
+            &f.app,
+            Request::get("/api/v1/referrals")
+                .header(header::AUTHORIZATION, format!("Bearer {p_api}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+        let incoming = listed["incoming"].as_array().unwrap();
+        let it = incoming
+            .iter()
+            .find(|r| r["id"] == rid2.to_string())
+            .unwrap();
+        assert_eq!(it["service_id"], legal.as_str());
+        assert_eq!(it["service_kind"], "legal_counselling");
+        own.act_on_referral(
+            rid2,
+            ReferralAction::Revoke {
+                reason: "No".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let (s, _) = api_post(
+            &f.app,
+            &p_api,
+            &format!("/api/v1/services/{legal}"),
+            serde_json::json!({"status": "in_progress"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        // The lead marks the task done through the page: the case shows it done.
+        let (s, _) = post(
+            &f.app,
+            &cw_session,
+            &format!("/tasks/{task}"),
+            &[
+                ("csrf", &cw_csrf),
+                ("case", &case.to_string()),
+                ("done", "on"),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (_, view) = get(&f.app, &cw_session, &path).await;
+        assert!(
+            view.contains(&format!("class=\"task done\" id=\"task-{task}\"")),
+            "{view}"
+        );
+        let (s, b) = api_post(
+            &f.app,
+            &f.actors[&Role::Caseworker].2,
+            &format!("/api/v1/tasks/{task}"),
+            serde_json::json!({"due_on": "not a date"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
         f.store.close().await;
         db.cleanup().await;
     }

@@ -1,6 +1,10 @@
 //! One layered configuration: built-in defaults < `ally.toml` in the data directory <
 //! `ALLY_*` environment variables < command-line flags. An unknown key or a bad value stops the
 //! start with a message that names the key.
+//!
+//! Retention periods (days after a record is closed, per record type) are the `[retention]`
+//! table of `ally.toml` (`case = 3650`) or `ALLY_RETENTION_<TYPE>_DAYS` (`ALLY_RETENTION_CASE_DAYS`);
+//! a type without a period is never flagged.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -43,6 +47,101 @@ pub struct Config {
     pub log: String,
     pub session_idle_minutes: u32,
     pub session_absolute_hours: u32,
+    /// Retention periods of the protection records, in days after closure.
+    pub retention: RetentionDays,
+}
+
+/// The `[retention]` table: days to keep each record type after it was closed. The record
+/// types are `ally_core::protection::RecordType`'s codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionDays {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referral: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proceedings: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compensation: Option<u32>,
+}
+
+impl Default for RetentionDays {
+    /// The store's defaults (cases: ten years); the other types are kept until erased.
+    fn default() -> Self {
+        let d = ally_store::protection::default_retention();
+        use ally_core::protection::RecordType as R;
+        RetentionDays {
+            case: d.days(R::Case),
+            person: d.days(R::Person),
+            consent: d.days(R::Consent),
+            referral: d.days(R::Referral),
+            proceedings: d.days(R::Proceedings),
+            compensation: d.days(R::Compensation),
+        }
+    }
+}
+
+impl RetentionDays {
+    pub fn policy(&self) -> ally_core::protection::RetentionPolicy {
+        use ally_core::protection::RecordType as R;
+        let mut p = ally_core::protection::RetentionPolicy::new();
+        for (rt, days) in [
+            (R::Case, self.case),
+            (R::Person, self.person),
+            (R::Consent, self.consent),
+            (R::Referral, self.referral),
+            (R::Proceedings, self.proceedings),
+            (R::Compensation, self.compensation),
+        ] {
+            if let Some(d) = days {
+                p = p.with(rt, d);
+            }
+        }
+        p
+    }
+}
+
+/// Checks every `ALLY_RETENTION_*` variable first, so that a mistake is reported with the
+/// variable's own name (figment would name the mapped key only).
+fn check_retention_env() -> anyhow::Result<()> {
+    for (var, value) in std::env::vars() {
+        let Some(rest) = var.strip_prefix("ALLY_RETENTION_") else {
+            continue;
+        };
+        let record_type = rest
+            .strip_suffix("_DAYS")
+            .map(str::to_ascii_lowercase)
+            .filter(|t| ally_core::protection::RecordType::parse(t).is_some());
+        if record_type.is_none() {
+            bail!(
+                "invalid configuration: {var} is not a retention setting (ALLY_RETENTION_<TYPE>_DAYS with TYPE one of {})",
+                ally_core::protection::RecordType::ALL
+                    .iter()
+                    .map(|t| t.as_str().to_ascii_uppercase())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if value.trim().parse::<u32>().is_err() {
+            bail!("invalid configuration: {var} = {value:?} is not a whole number of days");
+        }
+    }
+    Ok(())
+}
+
+/// `ALLY_RETENTION_<TYPE>_DAYS` → the key `retention.<type>`.
+fn retention_env() -> Env {
+    Env::prefixed("ALLY_RETENTION_").filter_map(|k| {
+        k.as_str()
+            .to_ascii_lowercase()
+            .strip_suffix("_days")
+            .map(|t| format!("retention.{t}").into())
+    })
 }
 
 impl Default for Config {
@@ -57,6 +156,7 @@ impl Default for Config {
             log: "info".into(),
             session_idle_minutes: 30,
             session_absolute_hours: 10,
+            retention: RetentionDays::default(),
         }
     }
 }
@@ -88,6 +188,7 @@ impl Config {
                 .extract_inner("data_dir")
                 .context("configuration key data_dir")?,
         };
+        check_retention_env()?;
         let toml = data_dir.join("ally.toml");
         let mut figment = Figment::from(Serialized::defaults(&defaults));
         if toml.exists() {
@@ -95,6 +196,7 @@ impl Config {
         }
         let config: Config = figment
             .merge(env)
+            .merge(retention_env())
             .merge(Serialized::defaults(flags))
             .extract()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
@@ -217,6 +319,56 @@ mod tests {
             format!("{err:#}").contains("session_idle_minutes"),
             "{err:#}"
         );
+
+        // Retention periods: defaults, then [retention] overrides per record type.
+        std::fs::write(d.join("ally.toml"), "").unwrap();
+        let c = Config::load(
+            &Flags {
+                data_dir: Some(d.clone()),
+                ..Default::default()
+            },
+            Path::new("x"),
+        )
+        .unwrap();
+        use ally_core::protection::RecordType as R;
+        assert_eq!(c.retention.policy().days(R::Case), Some(3650));
+        assert_eq!(c.retention.policy().days(R::Consent), None);
+        std::fs::write(
+            d.join("ally.toml"),
+            "[retention]\nconsent = 1825\nreferral = 0\n",
+        )
+        .unwrap();
+        let c = Config::load(
+            &Flags {
+                data_dir: Some(d.clone()),
+                ..Default::default()
+            },
+            Path::new("x"),
+        )
+        .unwrap();
+        let p = c.retention.policy();
+        assert_eq!(p.days(R::Case), Some(3650), "the default stays");
+        assert_eq!(p.days(R::Consent), Some(1825));
+        assert_eq!(p.days(R::Referral), Some(0));
+        assert_eq!(p.days(R::Person), None);
+        // An unknown record type and a bad number are named.
+        for (text, key) in [
+            ("[retention]\ncases = 10\n", "cases"),
+            ("[retention]\nconsent = -1\n", "consent"),
+            ("[retention]\ncase = \"ten years\"\n", "case"),
+        ] {
+            std::fs::write(d.join("ally.toml"), text).unwrap();
+            let err = Config::load(
+                &Flags {
+                    data_dir: Some(d.clone()),
+                    ..Default::default()
+                },
+                Path::new("x"),
+            )
+            .unwrap_err();
+            let msg = format!("{err:#}");
+            assert!(msg.contains(key) && msg.contains("retention"), "{msg}");
+        }
 
         std::fs::write(d.join("ally.toml"), "listen = \"nowhere\"\n").unwrap();
         let err = Config::load(

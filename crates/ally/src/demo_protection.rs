@@ -130,6 +130,7 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
         reflection,
         NewReferralForm {
             to_org: orgs.shelter,
+            service: None,
             reason: ReferralReason::AdditionalServicesRequired,
             details: "Needs a bed from Friday; speaks Romanian and some English.".into(),
             fields: [FieldGroup::CaseSummary, FieldGroup::Needs]
@@ -326,6 +327,38 @@ async fn directory(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
                 ..Default::default()
             })
             .await?;
+    }
+    Ok(())
+}
+
+/// The benchmark's data set (hidden `ally demo --bench-cases N --bench-audit-rows M`): `cases`
+/// synthetic cases of the demo NGO spread over caseworker@ngo.demo and synthetic colleagues,
+/// and `audit_rows` audit events; with `paths_out`, writes `/cases/<id>` of up to 10,000 of the
+/// NGO's cases spread over all of them, one a line (wrk picks among them at random; the demo
+/// caseworker may open every one).
+pub async fn seed_bench(
+    store: &Store,
+    cases: usize,
+    audit_rows: usize,
+    paths_out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    const CASEWORKER: &str = "caseworker@ngo.demo";
+    let started = std::time::Instant::now();
+    let seeded = store
+        .seed_protection_bench(CASEWORKER, cases, audit_rows)
+        .await
+        .context("seeding the benchmark data set")?;
+    println!(
+        "Seeded {} bench cases ({} for {CASEWORKER}) and {} audit rows in {:.1} s",
+        seeded.cases,
+        seeded.own_cases,
+        seeded.audit_rows,
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(path) = paths_out {
+        let ids = store.bench_case_ids(CASEWORKER, 10_000).await?;
+        let text: String = ids.iter().map(|id| format!("/cases/{id}\n")).collect();
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ pub mod demo;
 mod demo_identification;
 mod demo_information;
 mod demo_labour;
-mod demo_protection;
+pub mod demo_protection;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -91,7 +91,11 @@ pub async fn start(config: &Config, store: Store, demo: bool) -> anyhow::Result<
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let worker = format!("{}:{}", std::process::id(), addr.port());
-    tokio::spawn(ally_store::JobRunner::new(store.clone(), worker).run_forever());
+    tokio::spawn(
+        ally_store::JobRunner::new(store.clone(), worker)
+            .with_retention(config.retention.policy())
+            .run_forever(),
+    );
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let served = axum::serve(

@@ -65,6 +65,16 @@ enum Command {
         /// Create the data set and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// Benchmark only: also create this many synthetic protection cases of the demo NGO
+        /// (bench/protection/run.sh).
+        #[arg(long, default_value_t = 0, hide = true)]
+        bench_cases: usize,
+        /// Benchmark only: also append this many audit events (a valid chain).
+        #[arg(long, default_value_t = 0, hide = true)]
+        bench_audit_rows: usize,
+        /// Benchmark only: write the paths of the demo caseworker's bench cases to this file.
+        #[arg(long, hide = true)]
+        bench_paths_out: Option<PathBuf>,
     },
     /// Print the current one-time code of the demo accounts.
     DemoCode,
@@ -406,6 +416,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             persons,
             no_serve,
+            bench_cases,
+            bench_audit_rows,
+            bench_paths_out,
         } => {
             let common = Common {
                 data_dir,
@@ -420,6 +433,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 if created { "Created" } else { "Reusing" },
                 config.data_dir.display()
             );
+            if bench_cases > 0 || bench_audit_rows > 0 {
+                ally::demo_protection::seed_bench(
+                    &store,
+                    bench_cases,
+                    bench_audit_rows,
+                    bench_paths_out.as_deref(),
+                )
+                .await?;
+            }
             if no_serve {
                 store.close().await;
             } else {

@@ -5,8 +5,9 @@
 //! the identification module's, chained by the lead); a referral without consent is refused
 //! with a clear message; consent to share with the demo shelter is recorded; the case is
 //! referred with two field groups; caseworker@shelter.demo (Sofia Shelter) accepts it and sees
-//! only the shared fields; back at the NGO a service is recorded, a court date added, the case
-//! closed; the referral is revoked and the shelter then gets "not found".
+//! only the shared fields; back at the NGO a service is recorded and then marked delivered with
+//! its outcome, a court date added, the case closed; the referral is revoked and the shelter
+//! then gets "not found".
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/browser.rs"]
@@ -197,6 +198,26 @@ async fn scenario(b: &Browser) -> TestResult {
     check!(
         services.contains("Safe accommodation") && services.contains("Safe Harbour"),
         "the service is listed: {services:?}"
+    );
+    // The service is delivered: its row's update form changes the status, with an outcome.
+    b.click("#services tr.service details summary").await?;
+    b.wait_for("#services tr.service select[name='status']")
+        .await?
+        .select_by_value("delivered")
+        .await?;
+    b.js("document.querySelector('#services tr.service textarea[name=\"outcome\"]').value = 'BT-outcome: placed for three months'; return true;")
+        .await?;
+    b.click("#services tr.service button.service-save").await?;
+    b.wait_for_text(
+        "#services tr.service .status",
+        |t| t.contains("delivered"),
+        "the delivered status",
+    )
+    .await?;
+    let services = b.text("#services").await?;
+    check!(
+        services.contains("BT-outcome: placed for three months"),
+        "the outcome is shown: {services:?}"
     );
 
     b.click("#court-date-details summary").await?;

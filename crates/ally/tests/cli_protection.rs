@@ -155,3 +155,38 @@ async fn htcds_export_and_dossier_verification() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `ALLY_RETENTION_<TYPE>_DAYS` reaches the configuration; an unknown type or a bad number
+/// stops the start with a message naming the key, before anything is written.
+#[test]
+fn retention_from_the_environment_is_checked_at_start() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let data_dir = data.to_string_lossy().into_owned();
+    let run = |var: &str, value: &str| {
+        Command::new(env!("CARGO_BIN_EXE_ally"))
+            .args(["migrate", "--data-dir", &data_dir])
+            .env(var, value)
+            .output()
+            .expect("run ally")
+    };
+    for (var, value, named) in [
+        (
+            "ALLY_RETENTION_CASES_DAYS",
+            "10",
+            "ALLY_RETENTION_CASES_DAYS",
+        ),
+        (
+            "ALLY_RETENTION_CONSENT_DAYS",
+            "soon",
+            "ALLY_RETENTION_CONSENT_DAYS",
+        ),
+    ] {
+        let out = run(var, value);
+        assert!(!out.status.success(), "{var}={value} must stop the start");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(named), "{err}");
+        assert!(!data.join("ally.db").exists(), "nothing written");
+    }
+    ok(&run("ALLY_RETENTION_CONSENT_DAYS", "1825"));
+}

@@ -155,7 +155,9 @@ pub use retention::{
     RecordType, RetentionCandidate, RetentionError, RetentionPolicy, past_retention,
     records_past_retention,
 };
-pub use services::{RiskLevel, ServiceKind, ServiceStatus};
+pub use services::{
+    RiskLevel, ServiceError, ServiceKind, ServiceProgress, ServiceStatus, ServiceUpdate,
+};
 
 protection_id!(
     /// A protection case (one presumed victim's case at one organisation).

@@ -27,10 +27,25 @@ use super::{CaseId, FieldGroup, ReferralId, ServiceRequestId, has_text};
 use crate::ids::{OrgId, UserId};
 
 /// What is referred: the whole case or one service request in it.
+///
+/// The recipient of a service referral sees that service request and the selected field
+/// groups; once it accepts, it is the service's provider and may update that service (status,
+/// dates, outcome: [`Referral::may_update_service`]) and nothing else of the case. The lead
+/// never moves with a service referral.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReferralSubject {
     WholeCase,
     ServiceRequest(ServiceRequestId),
+}
+
+impl ReferralSubject {
+    /// The service request referred, if the referral is about one.
+    pub fn service(self) -> Option<ServiceRequestId> {
+        match self {
+            ReferralSubject::WholeCase => None,
+            ReferralSubject::ServiceRequest(s) => Some(s),
+        }
+    }
 }
 
 /// The status of a referral.
@@ -271,6 +286,8 @@ pub enum ReferralError {
     NotLead,
     #[error("the lead transfer is not for this referral or not pending")]
     LeadTransferNotPending,
+    #[error("the lead moves only with a referral of the whole case")]
+    ServiceReferralKeepsLead,
 }
 
 impl ReferralError {
@@ -286,6 +303,7 @@ impl ReferralError {
             ReferralError::ReferralNotAccepted => "referral_not_accepted",
             ReferralError::NotLead => "not_lead",
             ReferralError::LeadTransferNotPending => "lead_transfer_not_pending",
+            ReferralError::ServiceReferralKeepsLead => "service_referral_keeps_lead",
         }
     }
 }
@@ -363,6 +381,14 @@ impl Referral {
     ) -> Option<BTreeMap<FieldGroup, T>> {
         (org == self.to_org && self.status.gives_access())
             .then(|| filter_fields(&self.fields, record))
+    }
+
+    /// Whether `org` may update the service request `service` through this referral: only the
+    /// recipient of an accepted referral of exactly that service (it is then its provider).
+    pub fn may_update_service(&self, org: OrgId, service: ServiceRequestId) -> bool {
+        org == self.to_org
+            && self.status == ReferralStatus::Accepted
+            && self.subject == ReferralSubject::ServiceRequest(service)
     }
 
     /// The sharing this referral makes (for re-checking it against consents later).
@@ -487,6 +513,9 @@ impl LeadTransfer {
         }
         if referral.status != ReferralStatus::Accepted {
             return Err(ReferralError::ReferralNotAccepted);
+        }
+        if referral.subject != ReferralSubject::WholeCase {
+            return Err(ReferralError::ServiceReferralKeepsLead);
         }
         Ok(LeadTransfer {
             case: referral.case,
@@ -913,6 +942,51 @@ mod tests {
         }
         assert_eq!(ReferralStatus::from_parts("declined", None), None);
         assert_eq!(ReferralStatus::from_parts("sent", Some("x".into())), None);
+    }
+
+    #[test]
+    fn a_service_referral_lets_only_its_accepted_recipient_update_that_service() {
+        let (mut r, _) = sent();
+        let service = ServiceRequestId::new();
+        r.subject = ReferralSubject::ServiceRequest(service);
+        // Sent, not yet accepted: the recipient sees, but does not provide yet.
+        assert!(!r.may_update_service(org(RECIPIENT), service));
+        let accepted = act(&r, org(RECIPIENT), user(), &ReferralAction::Accept, TODAY).unwrap();
+        assert!(accepted.may_update_service(org(RECIPIENT), service));
+        // Not another service, not the sender through the referral, not a stranger.
+        assert!(!accepted.may_update_service(org(RECIPIENT), ServiceRequestId::new()));
+        assert!(!accepted.may_update_service(org(SENDER), service));
+        assert!(!accepted.may_update_service(org(STRANGER), service));
+        // Revoked: nothing any more.
+        let revoked = act(
+            &accepted,
+            org(SENDER),
+            user(),
+            &ReferralAction::Revoke {
+                reason: "Consent withdrawn".into(),
+            },
+            TODAY,
+        )
+        .unwrap();
+        assert!(!revoked.may_update_service(org(RECIPIENT), service));
+        // A whole-case referral gives no service provider rights, and the lead never moves
+        // with a service referral.
+        let (whole, _) = sent();
+        let whole = act(
+            &whole,
+            org(RECIPIENT),
+            user(),
+            &ReferralAction::Accept,
+            TODAY,
+        )
+        .unwrap();
+        assert!(!whole.may_update_service(org(RECIPIENT), service));
+        assert_eq!(
+            LeadTransfer::propose(&accepted, org(SENDER), org(SENDER), user(), TODAY),
+            Err(ReferralError::ServiceReferralKeepsLead)
+        );
+        assert_eq!(accepted.subject.service(), Some(service));
+        assert_eq!(whole.subject.service(), None);
     }
 
     #[test]

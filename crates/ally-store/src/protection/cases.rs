@@ -9,8 +9,8 @@ use ally_core::protection::htcds::{
 };
 use ally_core::protection::{
     CaseAction, CaseFacts, CaseId, CaseLifecycle, CaseLifecycleParts, CaseState, Closure,
-    ProceedingsOutcome, ProceedingsStage, ReflectionPeriod, Reopening, ServiceKind, ServiceStatus,
-    VictimRole, apply,
+    ProceedingsOutcome, ProceedingsStage, ReflectionPeriod, Reopening, ServiceKind,
+    ServiceProgress, ServiceRequestId, ServiceStatus, ServiceUpdate, VictimRole, apply,
 };
 use ally_core::{OrgId, PersonId, UserId};
 use sqlx::Row;
@@ -938,6 +938,181 @@ impl Access<'_> {
         .await
     }
 
+    /// Changes a service request: its status (the rules are `ServiceProgress::apply`: requested
+    /// → in progress → delivered, or declined / cancelled, with the dates), and its outcome.
+    /// The lead organisation may, and so may the provider that accepted the referral of exactly
+    /// this service; nobody else (another organisation is told "not found").
+    pub async fn update_service(&self, service: &str, change: ServiceChange) -> Result<CaseId> {
+        // Only a well-formed id reaches the audit log (never text a user typed).
+        let parsed = service.parse::<ServiceRequestId>().ok();
+        let target = parsed.map(|s| ("service", s.to_string()));
+        let row = match parsed {
+            Some(sid) => sqlx::query(
+                "SELECT case_id, org_id, status, start_on, end_on FROM prot_services WHERE id = $1",
+            )
+            .bind(sid.to_string())
+            .fetch_optional(&self.store.db().pool)
+            .await?
+            .map(|r| (sid, r)),
+            None => None,
+        };
+        let Some((sid, row)) = row else {
+            self.authorize_granted(Action::CaseUpdate, self.principal.org_id, &[], target)
+                .await?;
+            return Err(StoreError::NotFound);
+        };
+        // The canonical form from here on (the sealed outcome's associated data names it).
+        let service = sid.to_string();
+        let service = service.as_str();
+        let case: CaseId = id_col(&row, "case_id")?;
+        let owner: OrgId = id_col(&row, "org_id")?;
+        let grants = self.service_provider_grant(case, owner, sid).await?;
+        self.authorize_granted(Action::CaseUpdate, owner, &grants, target)
+            .await?;
+        let current = ServiceProgress {
+            status: ServiceStatus::parse(&row.try_get::<String, _>("status")?)
+                .ok_or(StoreError::Corrupt("service status"))?,
+            start_on: opt_date(row.try_get("start_on")?)?,
+            end_on: opt_date(row.try_get("end_on")?)?,
+        };
+        let next = current
+            .apply(
+                ServiceUpdate {
+                    status: change.status,
+                    on: change.on,
+                },
+                today(),
+            )
+            .map_err(|e| match e {
+                ally_core::protection::ServiceError::EndBeforeStart => invalid("on", e.code()),
+                _ => invalid("status", e.code()),
+            })?;
+        let sealed = match &change.outcome {
+            Some(text) => {
+                let keys = self.store.org_keys(owner).await?;
+                Some(keys.seal(&aad("service", owner, service), text.trim().as_bytes())?)
+            }
+            None => None,
+        };
+        let db = self.store.db();
+        let mut tx = db.begin_write().await?;
+        sqlx::query(
+            "UPDATE prot_services SET status = $1, start_on = $2, end_on = $3 WHERE id = $4",
+        )
+        .bind(next.status.as_str())
+        .bind(next.start_on.map(d2s))
+        .bind(next.end_on.map(d2s))
+        .bind(service)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(sealed) = sealed {
+            sqlx::query("UPDATE prot_services SET sealed = $1 WHERE id = $2")
+                .bind(sealed)
+                .bind(service)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("UPDATE prot_cases SET updated_at = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(case.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let ev = self.event(
+            "service.update",
+            Some(("case", case.to_string())),
+            AuditOutcome::Success,
+            format!(
+                "service={service} status={}>{} by={} outcome={}",
+                current.status.as_str(),
+                next.status.as_str(),
+                if grants.is_empty() {
+                    "lead"
+                } else {
+                    "provider"
+                },
+                change.outcome.is_some()
+            ),
+        );
+        self.store.commit_audited(tx, &[ev]).await?;
+        Ok(case)
+    }
+
+    /// Changes a task of the case plan: done or not, its assignee (a user of the lead
+    /// organisation, or nobody), its due date. "My deadlines" follows at once.
+    pub async fn update_task(&self, task: &str, change: TaskChange) -> Result<CaseId> {
+        // The canonical form of the id, as stored; only it reaches the audit log.
+        let task = task
+            .parse::<uuid::Uuid>()
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let task = task.as_str();
+        let target = (!task.is_empty()).then(|| ("task", task.to_owned()));
+        let row = if task.is_empty() {
+            None
+        } else {
+            sqlx::query("SELECT case_id, done, assignee, due_on FROM prot_tasks WHERE id = $1")
+                .bind(task)
+                .fetch_optional(&self.store.db().pool)
+                .await?
+        };
+        let Some(row) = row else {
+            self.authorize_granted(Action::CaseUpdate, self.principal.org_id, &[], target)
+                .await?;
+            return Err(StoreError::NotFound);
+        };
+        let case = self
+            .case_for(id_col(&row, "case_id")?, Action::CaseUpdate)
+            .await?;
+        if let Some(Some(u)) = change.assignee {
+            let org: Option<String> = sqlx::query_scalar("SELECT org_id FROM users WHERE id = $1")
+                .bind(u.to_string())
+                .fetch_optional(&self.store.db().pool)
+                .await?;
+            if org.as_deref() != Some(case.org_id.to_string().as_str()) {
+                return Err(invalid("assignee", "not_found"));
+            }
+        }
+        let was_done = row.try_get::<i64, _>("done")? != 0;
+        let was_assignee: Option<String> = row.try_get("assignee")?;
+        let was_due: Option<String> = row.try_get("due_on")?;
+        let done = change.done.unwrap_or(was_done);
+        let assignee = match change.assignee {
+            Some(a) => a.map(|u| u.to_string()),
+            None => was_assignee.clone(),
+        };
+        let due = match change.due_on {
+            Some(d) => d.map(d2s),
+            None => was_due.clone(),
+        };
+        let db = self.store.db();
+        let mut tx = db.begin_write().await?;
+        sqlx::query("UPDATE prot_tasks SET done = $1, assignee = $2, due_on = $3 WHERE id = $4")
+            .bind(i64::from(done))
+            .bind(assignee.clone())
+            .bind(due.clone())
+            .bind(task)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE prot_cases SET updated_at = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(case.id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        refresh_deadlines(&mut tx, case.id).await?;
+        let ev = self.event(
+            "task.update",
+            Some(("case", case.id.to_string())),
+            AuditOutcome::Success,
+            format!(
+                "task={task} done={done} reassigned={} due_changed={}",
+                assignee != was_assignee,
+                due != was_due
+            ),
+        );
+        self.store.commit_audited(tx, &[ev]).await?;
+        Ok(case.id)
+    }
+
     /// Opens proceedings (complaint or investigation) and marks the case's proceedings open.
     pub async fn add_proceedings(
         &self,
@@ -1131,10 +1306,15 @@ impl Access<'_> {
             .await?;
         let me = self.principal.user_id.to_string();
         let rows = sqlx::query(
-            "SELECT d.case_id, d.kind, d.due_on FROM prot_deadlines d WHERE d.org_id = $1 AND d.done = 0 \
-             AND (d.assignee = $2 OR (d.assignee IS NULL AND EXISTS (SELECT 1 FROM prot_case_workers w \
-                  WHERE w.case_id = d.case_id AND w.user_id = $2))) \
-             ORDER BY d.due_on, d.id LIMIT $3",
+            // Two index walks that start from the user (deadlines assigned to them; deadlines
+            // of the cases they work on, assigned to nobody), never all of the organisation's.
+            "SELECT case_id, kind, due_on, id FROM prot_deadlines WHERE org_id = $1 AND assignee = $2 \
+             AND done = 0 \
+             UNION ALL \
+             SELECT d.case_id, d.kind, d.due_on, d.id FROM prot_case_workers w \
+             JOIN prot_deadlines d ON d.case_id = w.case_id \
+             WHERE w.user_id = $2 AND d.assignee IS NULL AND d.done = 0 AND d.org_id = $1 \
+             ORDER BY due_on, id LIMIT $3",
         )
         .bind(org.to_string())
         .bind(me)

@@ -9,7 +9,7 @@ use super::model::*;
 use super::sharing::{case_groups, consented_groups};
 use super::{opt_date, today};
 use crate::audit::{self, AuditQuery};
-use crate::{Access, Result, Store, now_ms};
+use crate::{Access, Result, Store, StoreError, now_ms};
 
 /// Tables holding a case's records, by their case column.
 const CASE_TABLES: &[&str] = &[
@@ -283,33 +283,93 @@ impl Access<'_> {
 }
 
 impl Store {
-    /// The scheduled retention job: flags closed cases past their retention period (no legal
-    /// hold while proceedings are open). Returns how many new flags were set.
+    /// The scheduled retention job: flags the records past the retention period of their
+    /// type in `policy`: closed cases (no legal hold while proceedings are open), consents that
+    /// ended (withdrawn, refused, or past their validity) and finished referrals (declined,
+    /// revoked, completed). Types without a period are never flagged. Returns how many new
+    /// flags were set.
     pub async fn flag_protection_retention(&self, policy: &RetentionPolicy) -> Result<usize> {
         let pool = &self.db().pool;
-        let rows = sqlx::query(
-            "SELECT id, org_id, closed_on, proceedings_open FROM prot_cases WHERE closed_on IS NOT NULL",
-        )
-        .fetch_all(pool)
-        .await?;
         let mut candidates = Vec::new();
-        for r in &rows {
-            let id: String = r.try_get("id")?;
-            let org: String = r.try_get("org_id")?;
-            candidates.push(RetentionCandidate {
-                key: (id, org),
-                record_type: RecordType::Case,
-                closed_on: opt_date(r.try_get("closed_on")?)?,
-                legal_hold: r.try_get::<i64, _>("proceedings_open")? != 0,
-            });
+        if policy.days(RecordType::Case).is_some() {
+            for r in sqlx::query(
+                "SELECT id, org_id, closed_on, proceedings_open FROM prot_cases WHERE closed_on IS NOT NULL",
+            )
+            .fetch_all(pool)
+            .await?
+            {
+                candidates.push(RetentionCandidate {
+                    key: (
+                        RecordType::Case,
+                        r.try_get::<String, _>("id")?,
+                        r.try_get::<String, _>("org_id")?,
+                    ),
+                    record_type: RecordType::Case,
+                    closed_on: opt_date(r.try_get("closed_on")?)?,
+                    legal_hold: r.try_get::<i64, _>("proceedings_open")? != 0,
+                });
+            }
+        }
+        if policy.days(RecordType::Consent).is_some() {
+            for r in sqlx::query(
+                "SELECT id, org_id, status, consent_on, valid_until, withdrawn_on FROM prot_consents \
+                 WHERE status <> 'given' OR valid_until IS NOT NULL",
+            )
+            .fetch_all(pool)
+            .await?
+            {
+                let status: String = r.try_get("status")?;
+                let ended = match status.as_str() {
+                    "withdrawn" => r.try_get("withdrawn_on")?,
+                    "refused" => Some(r.try_get::<String, _>("consent_on")?),
+                    _ => r.try_get("valid_until")?,
+                };
+                candidates.push(RetentionCandidate {
+                    key: (
+                        RecordType::Consent,
+                        r.try_get::<String, _>("id")?,
+                        r.try_get::<String, _>("org_id")?,
+                    ),
+                    record_type: RecordType::Consent,
+                    // A consent still valid today has not ended.
+                    closed_on: opt_date(ended)?.filter(|d| *d < today()),
+                    legal_hold: false,
+                });
+            }
+        }
+        if policy.days(RecordType::Referral).is_some() {
+            for r in sqlx::query(
+                "SELECT id, from_org, updated_at FROM prot_referrals \
+                 WHERE status IN ('declined', 'revoked', 'completed')",
+            )
+            .fetch_all(pool)
+            .await?
+            {
+                let at: i64 = r.try_get("updated_at")?;
+                let on =
+                    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
+                        .map_err(|_| StoreError::Corrupt("referral time"))?
+                        .date();
+                candidates.push(RetentionCandidate {
+                    key: (
+                        RecordType::Referral,
+                        r.try_get::<String, _>("id")?,
+                        r.try_get::<String, _>("from_org")?,
+                    ),
+                    record_type: RecordType::Referral,
+                    closed_on: Some(on),
+                    legal_hold: false,
+                });
+            }
         }
         let due = ally_core::protection::records_past_retention(&candidates, today(), policy);
         let mut n = 0;
-        for (id, org) in due {
+        for (rt, id, org) in due {
             let done = sqlx::query(
                 "INSERT INTO prot_retention_flags (record_type, record_id, org_id, flagged_at) \
-                 VALUES ('case', $1, $2, $3) ON CONFLICT (record_type, record_id) DO NOTHING",
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (record_type, record_id) DO NOTHING",
             )
+            .bind(rt.as_str())
             .bind(id)
             .bind(org)
             .bind(now_ms())

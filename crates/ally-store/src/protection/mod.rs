@@ -9,6 +9,7 @@
 //! [`sharing`] (consent, referrals, grants), [`directory`], [`lifecycle`] (erasure, retention,
 //! dossier data).
 
+mod bench;
 mod cases;
 mod directory;
 mod lifecycle;
@@ -25,6 +26,7 @@ use time::Date;
 
 use crate::StoreError;
 
+pub use bench::BenchSeeded;
 pub use cases::PERSON_ROLES;
 pub use model::*;
 

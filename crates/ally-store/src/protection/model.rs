@@ -139,6 +139,24 @@ pub struct NewService {
 }
 redacted_debug!(NewService);
 
+/// A change of a service request: its new status (or the same), the date of that status
+/// (today by default) and, when given, a new outcome text.
+#[derive(Clone)]
+pub struct ServiceChange {
+    pub status: ServiceStatus,
+    pub on: Option<Date>,
+    pub outcome: Option<String>,
+}
+redacted_debug!(ServiceChange);
+
+/// A change of a plan task; `None` leaves a value as it is (`Some(None)` clears it).
+#[derive(Debug, Clone, Default)]
+pub struct TaskChange {
+    pub done: Option<bool>,
+    pub assignee: Option<Option<UserId>>,
+    pub due_on: Option<Option<Date>>,
+}
+
 /// A goal or task of the case plan.
 #[derive(Clone)]
 pub struct PlanTask {
@@ -206,6 +224,8 @@ pub struct ConsentView {
 #[derive(Debug, Clone)]
 pub struct ReferralView {
     pub referral: Referral,
+    /// For the referral of one service request: the kind of service.
+    pub service_kind: Option<ServiceKind>,
     /// The latest lead transfer on it: `proposed`, `accepted` or `declined`.
     pub lead_transfer: Option<String>,
     pub from_name: String,
@@ -251,6 +271,9 @@ pub struct SharedCase {
     pub id: CaseId,
     pub from_name: String,
     pub referrals: Vec<ReferralView>,
+    /// The service requests referred to the organisation (by service referrals that still
+    /// give access), and whether it may update each (it accepted: it is the provider).
+    pub services: Vec<(ServiceRecord, bool)>,
     pub fields: BTreeMap<FieldGroup, Vec<SharedField>>,
 }
 redacted_debug!(SharedCase);
@@ -294,6 +317,8 @@ redacted_debug!(NewLegalBasis);
 #[derive(Clone)]
 pub struct NewReferralForm {
     pub to_org: OrgId,
+    /// One service request of the case (its id), or `None` for the whole case.
+    pub service: Option<String>,
     pub reason: ally_core::protection::htcds::ReferralReason,
     pub details: String,
     pub fields: BTreeSet<FieldGroup>,

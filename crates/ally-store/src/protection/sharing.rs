@@ -16,7 +16,7 @@ use ally_core::protection::{
     CaseId, ConsentGiver, ConsentId, ConsentPurpose, ConsentRecord, ConsentStatus, Coverage,
     FieldGroup, FieldSelection, LegalBasis, LegalBasisId, LegalBasisRecord, NewReferral,
     RecipientKind, Referral, ReferralAction, ReferralEvent, ReferralId, ReferralStatus,
-    ReferralSubject, act, withdraw,
+    ReferralSubject, ServiceKind, ServiceRequestId, ServiceStatus, act, withdraw,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -59,29 +59,7 @@ impl Access<'_> {
             let to_org: OrgId = id_col(&r, "to_org")?;
             let kind: String = r.try_get("basis_kind")?;
             let basis_id: String = r.try_get("basis_id")?;
-            // Defence in depth: a withdrawn consent revokes its referrals in the same
-            // transaction; a grant never outlives the consent or legal basis it rests on, nor
-            // the date until which that basis is valid (ISO dates compare as text).
-            let (status, valid_until): (Option<String>, Option<String>) = if kind == "consent" {
-                sqlx::query_as("SELECT status, valid_until FROM prot_consents WHERE id = $1")
-                    .bind(basis_id)
-                    .fetch_optional(&self.store.db().pool)
-                    .await?
-                    .map_or((None, None), |(s, v): (String, Option<String>)| {
-                        (Some(s), v)
-                    })
-            } else {
-                sqlx::query_as("SELECT valid_until FROM prot_legal_bases WHERE id = $1")
-                    .bind(basis_id)
-                    .fetch_optional(&self.store.db().pool)
-                    .await?
-                    .map_or((None, None), |(v,): (Option<String>,)| {
-                        (Some("given".to_owned()), v)
-                    })
-            };
-            if status.as_deref() != Some("given")
-                || valid_until.is_some_and(|until| until < super::d2s(super::today()))
-            {
+            if !self.basis_still_valid(&kind, basis_id).await? {
                 continue;
             }
             grants.push(Grant {
@@ -94,6 +72,63 @@ impl Access<'_> {
             });
         }
         Ok(grants)
+    }
+
+    /// Defence in depth: a withdrawn consent revokes its referrals in the same transaction; a
+    /// grant never outlives the consent or legal basis it rests on, nor the date until which
+    /// that basis is valid (ISO dates compare as text).
+    pub(crate) async fn basis_still_valid(&self, kind: &str, basis_id: String) -> Result<bool> {
+        let (status, valid_until): (Option<String>, Option<String>) = if kind == "consent" {
+            sqlx::query_as("SELECT status, valid_until FROM prot_consents WHERE id = $1")
+                .bind(basis_id)
+                .fetch_optional(&self.store.db().pool)
+                .await?
+                .map_or((None, None), |(s, v): (String, Option<String>)| {
+                    (Some(s), v)
+                })
+        } else {
+            sqlx::query_as("SELECT valid_until FROM prot_legal_bases WHERE id = $1")
+                .bind(basis_id)
+                .fetch_optional(&self.store.db().pool)
+                .await?
+                .map_or((None, None), |(v,): (Option<String>,)| {
+                    (Some("given".to_owned()), v)
+                })
+        };
+        Ok(status.as_deref() == Some("given")
+            && valid_until.is_none_or(|until| until >= super::d2s(super::today())))
+    }
+
+    /// The `case.update` grant of the provider of one service request: the recipient of an
+    /// accepted referral of exactly that service, while the referral's basis holds. It is
+    /// computed for `update_service` alone, so it opens nothing else of the case.
+    pub(crate) async fn service_provider_grant(
+        &self,
+        case: CaseId,
+        owner: OrgId,
+        service: ServiceRequestId,
+    ) -> Result<Vec<Grant>> {
+        let me = self.principal.org_id;
+        if me == owner {
+            return Ok(Vec::new());
+        }
+        for r in self.referrals_of(case).await? {
+            let r = r.referral;
+            if r.from_org != owner || !r.may_update_service(me, service) {
+                continue;
+            }
+            let (kind, basis_id) = match r.basis {
+                Coverage::Consent(c) => ("consent", c.to_string()),
+                Coverage::LegalBasis(b) => ("legal_basis", b.to_string()),
+            };
+            if self.basis_still_valid(kind, basis_id).await? {
+                return Ok(vec![Grant {
+                    to_org: me,
+                    action: Action::CaseUpdate,
+                }]);
+            }
+        }
+        Ok(Vec::new())
     }
 
     pub(crate) async fn consents_of(&self, case: CaseId, org: OrgId) -> Result<Vec<ConsentView>> {
@@ -221,7 +256,7 @@ impl Access<'_> {
     pub(crate) async fn load_referral(&self, id: &str) -> Result<Option<ReferralView>> {
         let Some(r) = sqlx::query(
             "SELECT id, case_id, from_org, to_org, recipient_kind, reason, fields, basis_kind, basis_id, \
-             sent_on, accepted_on, status, sealed FROM prot_referrals WHERE id = $1",
+             sent_on, accepted_on, status, sealed, service_id FROM prot_referrals WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.store.db().pool)
@@ -272,10 +307,27 @@ impl Access<'_> {
         let status: String = r.try_get("status")?;
         let reason = matches!(status.as_str(), "declined" | "revoked")
             .then(|| s.status_reason.clone().unwrap_or_default());
+        let service_id: Option<String> = r.try_get("service_id")?;
+        let (subject, service_kind) = match &service_id {
+            None => (ReferralSubject::WholeCase, None),
+            Some(sid) => {
+                let kind: Option<String> =
+                    sqlx::query_scalar("SELECT kind FROM prot_services WHERE id = $1")
+                        .bind(sid)
+                        .fetch_optional(&self.store.db().pool)
+                        .await?;
+                (
+                    ReferralSubject::ServiceRequest(
+                        sid.parse().map_err(|_| StoreError::Corrupt("service id"))?,
+                    ),
+                    kind.and_then(|k| ServiceKind::parse(&k)),
+                )
+            }
+        };
         let referral = Referral {
             id: id.parse().map_err(|_| StoreError::Corrupt("referral id"))?,
             case: id_col(&r, "case_id")?,
-            subject: ReferralSubject::WholeCase,
+            subject,
             from_org,
             to_org,
             recipient_kind: RecipientKind::parse(&r.try_get::<String, _>("recipient_kind")?)
@@ -293,6 +345,7 @@ impl Access<'_> {
             history,
         };
         Ok(Some(ReferralView {
+            service_kind,
             lead_transfer: self.lead_transfer_status(id).await?,
             from_name: self
                 .org_name(&from_org.to_string())
@@ -594,6 +647,33 @@ impl Access<'_> {
             .ok_or_else(|| invalid("to_org", "not_found"))?;
         let fields = FieldSelection::new(f.fields.iter().copied())
             .map_err(|e| invalid("fields", e.code()))?;
+        // One service request of this case, still open, or the whole case.
+        let subject = match f
+            .service
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => ReferralSubject::WholeCase,
+            Some(sid) => {
+                let service: ServiceRequestId =
+                    sid.parse().map_err(|_| invalid("service", "not_found"))?;
+                let status: Option<String> = sqlx::query_scalar(
+                    "SELECT status FROM prot_services WHERE id = $1 AND case_id = $2",
+                )
+                .bind(service.to_string())
+                .bind(case.to_string())
+                .fetch_optional(&self.store.db().pool)
+                .await?;
+                let status = status
+                    .and_then(|s| ServiceStatus::parse(&s))
+                    .ok_or_else(|| invalid("service", "not_found"))?;
+                if status.is_final() {
+                    return Err(invalid("service", "service_closed"));
+                }
+                ReferralSubject::ServiceRequest(service)
+            }
+        };
         let consents: Vec<ConsentRecord> = self
             .consents_of(case, org)
             .await?
@@ -603,7 +683,7 @@ impl Access<'_> {
         let bases = self.legal_bases_of(case, org).await?;
         let new = NewReferral {
             case,
-            subject: ReferralSubject::WholeCase,
+            subject,
             from_org: org,
             to_org: f.to_org,
             recipient_kind: RecipientKind::of(kind),
@@ -650,8 +730,8 @@ impl Access<'_> {
         let now = now_ms();
         sqlx::query(
             "INSERT INTO prot_referrals (id, case_id, from_org, to_org, recipient_kind, reason, fields, \
-             basis_kind, basis_id, sent_on, accepted_on, status, sealed, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 'sent', $11, $12, $13)",
+             basis_kind, basis_id, sent_on, accepted_on, status, sealed, created_at, updated_at, service_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, 'sent', $11, $12, $13, $14)",
         )
         .bind(&id)
         .bind(case.to_string())
@@ -666,6 +746,7 @@ impl Access<'_> {
         .bind(sealed)
         .bind(now)
         .bind(now)
+        .bind(referral.subject.service().map(|s| s.to_string()))
         .execute(&mut *tx)
         .await?;
         sqlx::query(
@@ -685,9 +766,14 @@ impl Access<'_> {
             Some(("referral", id.clone())),
             AuditOutcome::Success,
             format!(
-                "case={case} to={} fields={} basis={basis_kind}",
+                "case={case} to={} fields={} basis={basis_kind}{}",
                 f.to_org,
-                groups_to_text(referral.fields.groups()).replace(',', "+")
+                groups_to_text(referral.fields.groups()).replace(',', "+"),
+                referral
+                    .subject
+                    .service()
+                    .map(|s| format!(" service={s}"))
+                    .unwrap_or_default()
             ),
         );
         self.store.commit_audited(tx, &[ev]).await?;
@@ -734,6 +820,17 @@ impl Access<'_> {
         let mut tx = db.begin_write().await?;
         self.save_referral_status(&mut tx, &next, r.from_org)
             .await?;
+        // Accepting the referral of a service request makes the recipient its provider.
+        if let (ReferralAction::Accept, Some(service)) = (&action, r.subject.service()) {
+            sqlx::query(
+                "UPDATE prot_services SET provider_org = $1 WHERE id = $2 AND case_id = $3",
+            )
+            .bind(r.to_org.to_string())
+            .bind(service.to_string())
+            .bind(r.case.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
         let ev = self.event(
             &format!("referral.{}", action.kind().as_str()),
             target,
@@ -795,12 +892,19 @@ impl Access<'_> {
             .collect();
         let mut fields = BTreeMap::new();
         let groups = case_groups(&view, self).await?;
+        let mut services = Vec::new();
         for r in &mine {
             if let Some(v) = r.referral.recipient_view(me, groups.clone()) {
                 fields.extend(v);
+                if let Some(sid) = r.referral.subject.service()
+                    && let Some(svc) = view.services.iter().find(|s| s.id == sid.to_string())
+                {
+                    services.push((svc.clone(), r.referral.may_update_service(me, sid)));
+                }
             }
         }
         Ok(SharedCase {
+            services,
             id: view.id,
             from_name: self
                 .org_name(&view.org_id.to_string())

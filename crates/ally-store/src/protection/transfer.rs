@@ -3,16 +3,29 @@
 //! record of it move to the new lead organisation in one transaction, re-sealed with its key
 //! (the associated data names the organisation, so nothing sealed for the old lead is left).
 //! The former lead keeps no access (its referral no longer gives any: the grants of a case come
-//! from referrals its lead sent); the linked person records stay with the organisation that
-//! created them.
+//! from referrals its lead sent).
+//!
+//! The persons linked to the case (the victim, relatives...) go to the new lead in the same
+//! transaction, re-sealed with its key and with their blind-index tokens recomputed under its
+//! index key, so that it reads their names and finds them by search:
+//! - a person record that nothing else of the former lead refers to (no other case, no
+//!   interview) **moves**: the former lead keeps nothing of it;
+//! - a person record the former lead still uses for its own records (the detection interview
+//!   that opened the case, another case) is **copied**: the new lead gets its own record (a new
+//!   id) and the case points to it; the former lead keeps its record for those own records,
+//!   and no longer reaches the case through it.
 
 use ally_core::audit::AuditOutcome;
 use ally_core::authz::{Action, Grant};
 use ally_core::protection::{LeadTransfer, LeadTransferStatus, ReferralId};
 use sqlx::Row;
 
+use ally_core::{OrgId, PersonId};
+
 use super::{aad, d2s, invalid, today};
-use crate::access::id_col;
+use crate::access::{id_col, insert_tokens, open_identity, person_aad};
+use crate::crypto::OrgKeys;
+use crate::db::WriteTx;
 use crate::{Access, Result, StoreError, now_ms};
 
 /// Sealed columns of a case's records: (table, key column, AAD kind).
@@ -40,6 +53,111 @@ const OWNED: &[&str] = &[
 ];
 
 impl Access<'_> {
+    /// Moves or copies the persons linked to case `cid` from `old` to `new` (see the module
+    /// documentation). Runs inside the transfer's transaction.
+    async fn hand_over_persons(
+        &self,
+        tx: &mut WriteTx,
+        cid: &str,
+        old: OrgId,
+        new: OrgId,
+        old_keys: &OrgKeys,
+        new_keys: &OrgKeys,
+    ) -> Result<(usize, usize)> {
+        let mut linked: Vec<String> = sqlx::query_scalar(
+            "SELECT person_id FROM prot_cases WHERE id = $1 AND person_id IS NOT NULL \
+             UNION SELECT person_id FROM prot_case_persons WHERE case_id = $1",
+        )
+        .bind(cid)
+        .fetch_all(&mut **tx)
+        .await?;
+        linked.sort();
+        linked.dedup();
+        let (mut moved, mut copied) = (0, 0);
+        for pid in linked {
+            let Some(row) =
+                sqlx::query("SELECT role, sealed FROM persons WHERE id = $1 AND org_id = $2")
+                    .bind(&pid)
+                    .bind(old.to_string())
+                    .fetch_optional(&mut **tx)
+                    .await?
+            else {
+                // Not the former lead's record (already moved, or erased): nothing to do.
+                continue;
+            };
+            let person: PersonId = pid.parse().map_err(|_| StoreError::Corrupt("person id"))?;
+            let sealed: Vec<u8> = row.try_get("sealed")?;
+            let identity = open_identity(old_keys, old, person, &sealed)?;
+            let plain = zeroize::Zeroizing::new(
+                serde_json::to_vec(&identity).map_err(|_| StoreError::Corrupt("identity"))?,
+            );
+            let still_used: i64 = sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM prot_cases WHERE person_id = $1 AND id <> $2) \
+                 + (SELECT COUNT(*) FROM prot_case_persons WHERE person_id = $1 AND case_id <> $2) \
+                 + (SELECT COUNT(*) FROM interviews WHERE person_id = $1)",
+            )
+            .bind(&pid)
+            .bind(cid)
+            .fetch_one(&mut **tx)
+            .await?;
+            let now = now_ms();
+            if still_used == 0 {
+                let resealed = new_keys.seal(&person_aad(new, person), &plain)?;
+                sqlx::query(
+                    "UPDATE persons SET org_id = $1, sealed = $2, updated_at = $3, version = version + 1 \
+                     WHERE id = $4",
+                )
+                .bind(new.to_string())
+                .bind(resealed)
+                .bind(now)
+                .bind(&pid)
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query("DELETE FROM person_tokens WHERE person_id = $1")
+                    .bind(&pid)
+                    .execute(&mut **tx)
+                    .await?;
+                insert_tokens(tx, new, person, new_keys, &identity).await?;
+                moved += 1;
+            } else {
+                let copy = PersonId::new();
+                let resealed = new_keys.seal(&person_aad(new, copy), &plain)?;
+                sqlx::query(
+                    "INSERT INTO persons (id, org_id, role, sealed, created_by, created_at, updated_at, version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 1)",
+                )
+                .bind(copy.to_string())
+                .bind(new.to_string())
+                .bind(row.try_get::<String, _>("role")?)
+                .bind(resealed)
+                .bind(self.principal.user_id.to_string())
+                .bind(now)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+                insert_tokens(tx, new, copy, new_keys, &identity).await?;
+                sqlx::query(
+                    "UPDATE prot_cases SET person_id = $1 WHERE id = $2 AND person_id = $3",
+                )
+                .bind(copy.to_string())
+                .bind(cid)
+                .bind(&pid)
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE prot_case_persons SET person_id = $1 WHERE case_id = $2 AND person_id = $3",
+                )
+                .bind(copy.to_string())
+                .bind(cid)
+                .bind(&pid)
+                .execute(&mut **tx)
+                .await?;
+                copied += 1;
+            }
+        }
+        Ok((moved, copied))
+    }
+
     /// The pending or last lead transfer of a referral, if any.
     pub(crate) async fn lead_transfer_status(&self, referral: &str) -> Result<Option<String>> {
         Ok(sqlx::query_scalar(
@@ -142,6 +260,7 @@ impl Access<'_> {
         let cid = r.case.to_string();
         let db = self.store.db();
         let mut tx = db.begin_write().await?;
+        let mut persons = (0, 0);
         sqlx::query("UPDATE prot_lead_transfers SET status = $1, decided_on = $2 WHERE id = $3")
             .bind(next.status.as_str())
             .bind(next.decided_on.map(d2s))
@@ -202,6 +321,9 @@ impl Access<'_> {
                 .execute(&mut *tx)
                 .await?;
             }
+            persons = self
+                .hand_over_persons(&mut tx, &cid, old, new, &ok, &nk)
+                .await?;
             // The new lead's caseworker who accepted takes the case; the old team leaves it.
             sqlx::query("DELETE FROM prot_case_workers WHERE case_id = $1")
                 .bind(&cid)
@@ -224,7 +346,10 @@ impl Access<'_> {
             },
             target,
             AuditOutcome::Success,
-            format!("case={cid} from={old} to={new}"),
+            format!(
+                "case={cid} from={old} to={new} persons_moved={} persons_copied={}",
+                persons.0, persons.1
+            ),
         );
         self.store.commit_audited(tx, &[ev]).await?;
         Ok(())

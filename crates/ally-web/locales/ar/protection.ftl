@@ -323,3 +323,16 @@ prot-error-referral_not_accepted = لا تنتقل المسؤولية إلا م�
 prot-error-not_lead = لا يمكن نقل الملف إلا من المنظمة التي تقوده.
 prot-label-referral = الإحالة
 prot-deadline-task = مهمة الخطة
+
+# الجلسة 3: إحالة طلب خدمة واحد، وتعديل الخدمات والمهام.
+prot-label-subject = موضوع الإحالة
+prot-subject-case = الملف بأكمله
+prot-subject-service = طلب خدمة واحد
+prot-referred-services-title = طلبات الخدمة المحالة إلى منظمتك
+prot-service-update = تحديث الخدمة
+prot-task-done = منجزة
+prot-task-mark-done = وضع علامة منجزة
+prot-task-edit = تعديل المهمة
+prot-error-service_transition_not_allowed = هذا التغيير في الحالة غير مسموح (مطلوبة ← قيد التنفيذ ← مقدَّمة؛ المرفوضة أو الملغاة تُنهي الطلب).
+prot-error-service_closed = طلب الخدمة هذا منتهٍ بالفعل.
+prot-error-service_referral_keeps_lead = تنتقل المسؤولية فقط مع إحالة الملف بأكمله.

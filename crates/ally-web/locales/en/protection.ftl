@@ -323,3 +323,16 @@ prot-error-referral_not_accepted = the lead can only move with an accepted refer
 prot-error-not_lead = only the organisation leading the case can hand it over.
 prot-label-referral = Referral
 prot-deadline-task = Plan task
+
+# Session 3: referral of one service request, editing services and tasks.
+prot-label-subject = What is referred
+prot-subject-case = The whole case
+prot-subject-service = One service request
+prot-referred-services-title = Service requests referred to your organisation
+prot-service-update = Update the service
+prot-task-done = Done
+prot-task-mark-done = Mark done
+prot-task-edit = Change the task
+prot-error-service_transition_not_allowed = this change of status is not allowed (requested → in progress → delivered; declined or cancelled end a request).
+prot-error-service_closed = this service request is already finished.
+prot-error-service_referral_keeps_lead = the lead moves only with a referral of the whole case.

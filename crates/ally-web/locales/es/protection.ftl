@@ -323,3 +323,16 @@ prot-error-referral_not_accepted = la responsabilidad solo pasa con una derivaci
 prot-error-not_lead = solo la organización responsable del caso puede traspasarlo.
 prot-label-referral = Derivación
 prot-deadline-task = Tarea del plan
+
+# Sesión 3: derivación de una sola solicitud de servicio, edición de servicios y tareas.
+prot-label-subject = Objeto de la derivación
+prot-subject-case = El caso completo
+prot-subject-service = Una solicitud de servicio
+prot-referred-services-title = Solicitudes de servicio derivadas a su organización
+prot-service-update = Actualizar el servicio
+prot-task-done = Hecha
+prot-task-mark-done = Marcar como hecha
+prot-task-edit = Modificar la tarea
+prot-error-service_transition_not_allowed = este cambio de estado no está permitido (solicitado → en curso → prestado; rechazado o cancelado cierran una solicitud).
+prot-error-service_closed = esta solicitud de servicio ya ha terminado.
+prot-error-service_referral_keeps_lead = la responsabilidad solo pasa con la derivación del caso completo.

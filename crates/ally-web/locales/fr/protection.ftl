@@ -323,3 +323,16 @@ prot-error-referral_not_accepted = la responsabilité ne peut passer qu'avec une
 prot-error-not_lead = seule l'organisation responsable du dossier peut le transférer.
 prot-label-referral = Orientation
 prot-deadline-task = Tâche du plan
+
+# Session 3 : orientation d'une seule demande de service, modification des services et des tâches.
+prot-label-subject = Objet de l'orientation
+prot-subject-case = Le dossier entier
+prot-subject-service = Une demande de service
+prot-referred-services-title = Demandes de service orientées vers votre organisation
+prot-service-update = Mettre à jour le service
+prot-task-done = Fait
+prot-task-mark-done = Marquer comme fait
+prot-task-edit = Modifier la tâche
+prot-error-service_transition_not_allowed = ce changement de statut n'est pas permis (demandé → en cours → fourni ; refusé ou annulé terminent une demande).
+prot-error-service_closed = cette demande de service est déjà terminée.
+prot-error-service_referral_keeps_lead = la responsabilité ne passe qu'avec l'orientation du dossier entier.

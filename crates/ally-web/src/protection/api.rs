@@ -12,7 +12,7 @@ use ally_core::protection::{
 use ally_store::Page;
 use ally_store::protection::{
     CaseContent, NewCase, NewConsent, NewReferralForm, NewService, OpenedCase, ReferralView,
-    parse_date,
+    ServiceChange, ServiceRecord, TaskChange, parse_date,
 };
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -34,6 +34,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/cases", get(list_cases).post(create_case))
         .route("/api/v1/cases/{id}", get(get_case))
         .route("/api/v1/cases/{id}/services", post(add_service))
+        .route("/api/v1/services/{id}", post(update_service))
+        .route("/api/v1/tasks/{id}", post(update_task))
         .route("/api/v1/cases/{id}/consents", post(add_consent))
         .route("/api/v1/cases/{id}/referrals", post(send_referral))
         .route("/api/v1/cases/{id}/proceedings", post(add_proceedings))
@@ -193,6 +195,9 @@ pub struct ReferralDto {
     reason: String,
     sent_on: String,
     accepted_on: Option<String>,
+    /// The service request referred alone; absent for a referral of the whole case.
+    service_id: Option<String>,
+    service_kind: Option<String>,
 }
 
 fn referral_dto(r: &ReferralView) -> ReferralDto {
@@ -214,6 +219,8 @@ fn referral_dto(r: &ReferralView) -> ReferralDto {
         reason: x.reason.as_str().to_owned(),
         sent_on: x.sent_on.to_string(),
         accepted_on: x.accepted_on.map(|d| d.to_string()),
+        service_id: x.subject.service().map(|s| s.to_string()),
+        service_kind: r.service_kind.map(|k| k.as_str().to_owned()),
     }
 }
 
@@ -229,6 +236,32 @@ pub struct CaseDto {
     /// Field group -> [[label key, value]]: for a recipient, exactly the shared groups.
     fields: serde_json::Value,
     referrals: Vec<ReferralDto>,
+    /// For a recipient: the service requests referred to it, and whether it may update each
+    /// (it accepted the referral: it is the provider). Empty for the lead.
+    referred_services: Vec<ServiceDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ServiceDto {
+    id: String,
+    kind: String,
+    status: String,
+    start_on: Option<String>,
+    end_on: Option<String>,
+    outcome: String,
+    may_update: bool,
+}
+
+fn service_dto(s: &ServiceRecord, may_update: bool) -> ServiceDto {
+    ServiceDto {
+        id: s.id.clone(),
+        kind: s.kind.as_str().to_owned(),
+        status: s.status.as_str().to_owned(),
+        start_on: s.start_on.map(|d| d.to_string()),
+        end_on: s.end_on.map(|d| d.to_string()),
+        outcome: s.outcome.clone(),
+        may_update,
+    }
 }
 
 /// Read a case: the full record for the lead organisation, the shared field groups for a
@@ -262,7 +295,7 @@ pub(crate) async fn get_case(
                         "contacts_to_avoid": c.safety.contacts_to_avoid,
                         "safe_channel": c.safety.safe_channel, "code_word": c.safety.code_word},
                     "services": v.services.iter().map(|s| serde_json::json!({
-                        "kind": s.kind.as_str(), "status": s.status.as_str(),
+                        "id": s.id, "kind": s.kind.as_str(), "status": s.status.as_str(),
                         "provider_org": s.provider_org.map(|o| o.to_string()),
                         "start_on": s.start_on.map(|d| d.to_string()), "end_on": s.end_on.map(|d| d.to_string()),
                         "outcome": s.outcome})).collect::<Vec<_>>(),
@@ -279,6 +312,7 @@ pub(crate) async fn get_case(
                         "on": c.on.to_string(), "accompanied": c.accompanied})).collect::<Vec<_>>(),
                 }),
                 referrals: v.referrals.iter().map(referral_dto).collect(),
+                referred_services: Vec::new(),
             }
         }
         OpenedCase::Shared(s) => CaseDto {
@@ -296,6 +330,11 @@ pub(crate) async fn get_case(
             )
             .unwrap_or_default(),
             referrals: s.referrals.iter().map(referral_dto).collect(),
+            referred_services: s
+                .services
+                .iter()
+                .map(|(svc, may)| service_dto(svc, *may))
+                .collect(),
         },
     }))
 }
@@ -349,6 +388,118 @@ pub(crate) async fn add_service(
         )
         .await?;
     Ok((StatusCode::CREATED, Json(Created { id: sid })).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ServiceUpdateInput {
+    /// The new status (or the same): requested → in_progress → delivered; declined (from
+    /// requested); cancelled (from requested or in_progress). Final states do not change.
+    status: String,
+    /// The date of that status (start for in_progress, end for the final ones); today when
+    /// absent.
+    #[serde(default)]
+    on: Option<String>,
+    /// A new outcome text; absent keeps the current one.
+    #[serde(default)]
+    outcome: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseRef {
+    case_id: String,
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(
+        Failure::NotFound,
+        crate::error::default_message(Failure::NotFound),
+    )
+}
+
+/// Update a service request (status with its date, outcome): the lead organisation, or the
+/// provider that accepted the referral of exactly this service.
+#[utoipa::path(post, path = "/api/v1/services/{id}", tag = "protection", params(("id" = String, Path, description = "service id")), request_body = ServiceUpdateInput, security(("bearer" = [])),
+    responses((status = 200, body = CaseRef), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn update_service(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<ServiceUpdateInput>,
+) -> ApiResult<Json<CaseRef>> {
+    if id
+        .parse::<ally_core::protection::ServiceRequestId>()
+        .is_err()
+    {
+        return Err(not_found());
+    }
+    let change = ServiceChange {
+        status: ServiceStatus::parse(&i.status).ok_or_else(|| bad("status", "invalid"))?,
+        on: date(&i.on, "on")?,
+        outcome: i.outcome,
+    };
+    if change
+        .outcome
+        .as_ref()
+        .is_some_and(|o| o.chars().count() > 2000)
+    {
+        return Err(bad("outcome", "too_long"));
+    }
+    let access = state
+        .store
+        .access(&caller.principal, caller.client.as_deref());
+    let case = access.update_service(&id, change).await?;
+    Ok(Json(CaseRef {
+        case_id: case.to_string(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TaskUpdateInput {
+    /// Mark done (or not done again).
+    #[serde(default)]
+    done: Option<bool>,
+    /// A user id of the lead organisation; "" for nobody; absent keeps the assignee.
+    #[serde(default)]
+    assignee: Option<String>,
+    /// YYYY-MM-DD; "" for no due date; absent keeps it.
+    #[serde(default)]
+    due_on: Option<String>,
+}
+
+/// Update a task of the case plan: done, reassigned, due date changed.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}", tag = "protection", params(("id" = String, Path, description = "task id")), request_body = TaskUpdateInput, security(("bearer" = [])),
+    responses((status = 200, body = CaseRef), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn update_task(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<TaskUpdateInput>,
+) -> ApiResult<Json<CaseRef>> {
+    if id.parse::<uuid::Uuid>().is_err() {
+        return Err(not_found());
+    }
+    let change = TaskChange {
+        done: i.done,
+        assignee: match i.assignee.as_deref().map(str::trim) {
+            None => None,
+            Some("") => Some(None),
+            Some(u) => Some(Some(u.parse().map_err(|_| bad("assignee", "invalid"))?)),
+        },
+        due_on: match i.due_on.as_deref().map(str::trim) {
+            None => None,
+            Some("") => Some(None),
+            Some(d) => Some(Some(
+                parse_date(d).ok_or_else(|| bad("due_on", "invalid_date"))?,
+            )),
+        },
+    };
+    let access = state
+        .store
+        .access(&caller.principal, caller.client.as_deref());
+    let case = access.update_task(&id, change).await?;
+    Ok(Json(CaseRef {
+        case_id: case.to_string(),
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -428,6 +579,9 @@ pub struct ReferralInput {
     details: String,
     /// Field groups the recipient will see.
     fields: Vec<String>,
+    /// Refer only this service request of the case (its id); absent: the whole case.
+    #[serde(default)]
+    service_id: Option<String>,
 }
 
 /// Refer the case to another organisation (refused without a consent or legal basis covering
@@ -449,6 +603,7 @@ pub(crate) async fn send_referral(
             id,
             NewReferralForm {
                 to_org: i.to_org.parse().map_err(|_| bad("to_org", "invalid"))?,
+                service: i.service_id.filter(|s| !s.trim().is_empty()),
                 reason: ReferralReason::parse(&i.reason).ok_or_else(|| bad("reason", "invalid"))?,
                 details: i.details,
                 fields: groups(&i.fields, "fields")?,

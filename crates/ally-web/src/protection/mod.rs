@@ -42,6 +42,8 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/cases/{id}/persons", Session, A::CaseUpdate),
     r("POST", "/cases/{id}/services", Session, A::CaseUpdate),
     r("POST", "/cases/{id}/tasks", Session, A::CaseUpdate),
+    r("POST", "/services/{id}", Session, A::CaseUpdate),
+    r("POST", "/tasks/{id}", Session, A::CaseUpdate),
     r("POST", "/cases/{id}/proceedings", Session, A::CaseUpdate),
     r(
         "POST",
@@ -87,6 +89,8 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/api/v1/cases", Token, A::CaseCreate),
     r("GET", "/api/v1/cases/{id}", Token, A::CaseRead),
     r("POST", "/api/v1/cases/{id}/services", Token, A::CaseUpdate),
+    r("POST", "/api/v1/services/{id}", Token, A::CaseUpdate),
+    r("POST", "/api/v1/tasks/{id}", Token, A::CaseUpdate),
     r(
         "POST",
         "/api/v1/cases/{id}/consents",
@@ -133,6 +137,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/cases/{id}/persons", post(p::person_link))
         .route("/cases/{id}/services", post(p::service_add))
         .route("/cases/{id}/tasks", post(p::task_add))
+        .route("/services/{id}", post(p::service_update))
+        .route("/tasks/{id}", post(p::task_update))
         .route("/cases/{id}/proceedings", post(p::proceedings_add))
         .route(
             "/cases/{id}/proceedings/advance",
@@ -166,6 +172,8 @@ pub(crate) fn router() -> Router<AppState> {
     api::create_case,
     api::get_case,
     api::add_service,
+    api::update_service,
+    api::update_task,
     api::add_consent,
     api::send_referral,
     api::add_proceedings,

@@ -12,8 +12,8 @@ use ally_core::protection::{
 };
 use ally_store::protection::{
     CaseContent, CaseView, CompensationRecord, DirectoryEntry, NewCase, NewConsent, NewLegalBasis,
-    NewReferralForm, NewService, OpenedCase, PermitRecord, ReferralView, SafetyPlan, SharedCase,
-    parse_date,
+    NewReferralForm, NewService, OpenedCase, PermitRecord, ReferralView, SafetyPlan, ServiceChange,
+    ServiceRecord, SharedCase, TaskChange, parse_date,
 };
 use ally_store::{Page, StoreError};
 use askama::Template;
@@ -391,6 +391,8 @@ pub(crate) struct SafetyVm {
 struct CasePage {
     l: Layout,
     id: String,
+    /// The case, for the forms' hidden `case` field (the same as `id`).
+    case_ref: String,
     reference: String,
     person: Option<(String, String)>,
     interview: String,
@@ -527,24 +529,20 @@ fn case_page(
             ])
         })
         .collect();
-    let services = c
-        .services
-        .iter()
-        .map(|s| {
-            row(vec![
-                label(tr, "prot-service", s.kind.as_str()),
-                s.provider_name.clone(),
-                d(s.start_on),
-                d(s.end_on),
-                label(tr, "prot-service-status", s.status.as_str()),
-                s.outcome.clone(),
-            ])
-        })
-        .collect();
+    let services = c.services.iter().map(|s| service_row(tr, s)).collect();
     let tasks = c
         .tasks
         .iter()
-        .map(|t| row(vec![t.text.clone(), t.assignee_name.clone(), d(t.due_on)]))
+        .map(|t| Row {
+            cells: vec![
+                t.text.clone(),
+                t.assignee_name.clone(),
+                d(t.due_on),
+                t.assignee.map(|u| u.to_string()).unwrap_or_default(),
+            ],
+            id: t.id.clone(),
+            flag: t.done,
+        })
         .collect();
     let consents = c
         .consents
@@ -674,6 +672,7 @@ fn case_page(
     CasePage {
         l: layout(&v.ctx, c.content.reference.clone(), "/cases"),
         id: c.id.to_string(),
+        case_ref: c.id.to_string(),
         reference: c.content.reference.clone(),
         person: c
             .person_id
@@ -770,6 +769,24 @@ fn case_page(
     }
 }
 
+/// A service request's row: kind, provider, start, end, status label, outcome, status code;
+/// `flag` while its status can still change.
+fn service_row(tr: &Tr, s: &ServiceRecord) -> Row {
+    Row {
+        cells: vec![
+            label(tr, "prot-service", s.kind.as_str()),
+            s.provider_name.clone(),
+            d(s.start_on),
+            d(s.end_on),
+            label(tr, "prot-service-status", s.status.as_str()),
+            s.outcome.clone(),
+            s.status.as_str().to_owned(),
+        ],
+        id: s.id.clone(),
+        flag: !s.status.is_final(),
+    }
+}
+
 fn referral_row(tr: &Tr, r: &ReferralView, me: OrgId) -> Row {
     let x = &r.referral;
     let history = x
@@ -808,6 +825,20 @@ fn referral_row(tr: &Tr, r: &ReferralView, me: OrgId) -> Row {
             .to_owned(),
             r.lead_transfer.clone().unwrap_or_default(),
             x.status.as_str().to_owned(),
+            match r.service_kind {
+                Some(k) => format!(
+                    "{}: {}",
+                    tr.t("prot-subject-service"),
+                    label(tr, "prot-service", k.as_str())
+                ),
+                None => tr.t("prot-subject-case"),
+            },
+            if x.subject.service().is_some() {
+                "service"
+            } else {
+                "case"
+            }
+            .to_owned(),
         ],
         id: x.id.to_string(),
         // Which buttons: the sender may revoke; the recipient may accept or decline.
@@ -832,6 +863,11 @@ struct SharedPage {
     from: String,
     groups: Vec<(String, Vec<(String, String)>)>,
     referrals: Vec<Row>,
+    /// The service requests referred to the organisation; `flag`: it may update the row.
+    services: Vec<Row>,
+    service_statuses: Vec<(String, String)>,
+    /// The case, for the forms' hidden `case` field.
+    case_ref: String,
 }
 
 fn shared_page(v: &Viewer, s: SharedCase) -> SharedPage {
@@ -864,6 +900,22 @@ fn shared_page(v: &Viewer, s: SharedCase) -> SharedPage {
             .iter()
             .map(|r| referral_row(tr, r, me))
             .collect(),
+        services: s
+            .services
+            .iter()
+            .map(|(svc, may_update)| {
+                let mut r = service_row(tr, svc);
+                r.flag = r.flag && *may_update;
+                r
+            })
+            .collect(),
+        service_statuses: opts(
+            tr,
+            "prot-service-status",
+            ServiceStatus::ALL,
+            ServiceStatus::as_str,
+        ),
+        case_ref: s.id.to_string(),
     }
 }
 
@@ -1035,6 +1087,88 @@ pub(crate) async fn task_add(
     }
     .await;
     finish(&v, id, r).await
+}
+
+/// The end of a form about a record of a case (a service, a task): back to the case on
+/// success; on refusal the case page again with the message (422), nothing written. The case
+/// is the form's hidden `case` field (only used to show the page again).
+async fn finish_record(v: &Viewer, case: &str, r: Result<CaseId, Refused>) -> PageResult {
+    match r {
+        Ok(id) => Ok(see_other(&format!("/cases/{id}"))),
+        Err(Refused::Page(e)) => Err(e),
+        Err(Refused::Field(b)) => {
+            let msg = refusal_message(&v.ctx.tr, b);
+            match case.parse() {
+                Ok(id) => render_case(v, id, Some(msg)).await,
+                Err(_) => Err(PageError::new(Failure::BadRequest)),
+            }
+        }
+    }
+}
+
+/// Changes a service request (status, its date, outcome): the lead, or the provider that
+/// accepted the referral of this service.
+pub(crate) async fn service_update(
+    v: Viewer,
+    Path(id): Path<String>,
+    Posted { data, csrf }: Body,
+) -> PageResult {
+    v.check_csrf(&csrf)?;
+    let f = Form(data);
+    let p = v.session.principal();
+    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let r: Result<CaseId, Refused> = async {
+        let outcome = f.text("outcome", 2000)?;
+        let change = ServiceChange {
+            status: f.code("status", ServiceStatus::parse)?,
+            on: f.date("on")?,
+            outcome: (!outcome.is_empty()).then_some(outcome),
+        };
+        Ok(a.update_service(&id, change).await?)
+    }
+    .await;
+    finish_record(&v, f.get("case"), r).await
+}
+
+/// Changes a plan task: done, assignee, due date (fields left out stay as they are).
+pub(crate) async fn task_update(
+    v: Viewer,
+    Path(id): Path<String>,
+    Posted { data, csrf }: Body,
+) -> PageResult {
+    v.check_csrf(&csrf)?;
+    let f = Form(data);
+    let p = v.session.principal();
+    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let has = |k: &str| f.0.iter().any(|(n, _)| n == k);
+    let r: Result<CaseId, Refused> = async {
+        let change = TaskChange {
+            done: if has("done") {
+                Some(f.flag("done"))
+            } else if has("edit") {
+                // The edit form's unchecked box sends nothing: not done.
+                Some(false)
+            } else {
+                None
+            },
+            assignee: if has("assignee") {
+                Some(match f.get("assignee") {
+                    "" => None,
+                    s => Some(s.parse().map_err(|_| ("assignee", "invalid"))?),
+                })
+            } else {
+                None
+            },
+            due_on: if has("due_on") {
+                Some(f.date("due_on")?)
+            } else {
+                None
+            },
+        };
+        Ok(a.update_task(&id, change).await?)
+    }
+    .await;
+    finish_record(&v, f.get("case"), r).await
 }
 
 pub(crate) async fn proceedings_add(
@@ -1308,6 +1442,8 @@ struct ReferPage {
     reasons: Vec<(String, String)>,
     groups: Vec<(String, String)>,
     consents: Vec<String>,
+    /// The open service requests of the case that can be referred alone: (id, label).
+    services: Vec<(String, String)>,
     error: Option<String>,
 }
 
@@ -1351,9 +1487,25 @@ async fn refer_page(v: &Viewer, id: CaseId, error: Option<String>) -> PageResult
     } else {
         StatusCode::OK
     };
+    let services = view
+        .services
+        .iter()
+        .filter(|s| !s.status.is_final())
+        .map(|s| {
+            (
+                s.id.clone(),
+                format!(
+                    "{} ({})",
+                    label(tr, "prot-service", s.kind.as_str()),
+                    label(tr, "prot-service-status", s.status.as_str())
+                ),
+            )
+        })
+        .collect();
     html(&ReferPage {
         l: layout(&v.ctx, tr.t("prot-refer-title"), "/cases"),
         id: id.to_string(),
+        services,
         reference: view.content.reference,
         orgs,
         reasons: opts(
@@ -1394,6 +1546,7 @@ pub(crate) async fn referral_send(
                 id,
                 NewReferralForm {
                     to_org,
+                    service: Some(f.get("service").trim().to_owned()).filter(|s| !s.is_empty()),
                     reason: f.code("reason", ReferralReason::parse)?,
                     details: f.text("details", 2000)?,
                     fields: f.groups("fields")?,
