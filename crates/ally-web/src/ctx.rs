@@ -171,6 +171,7 @@ pub struct Viewer {
     pub ctx: Ctx,
     pub session: SessionInfo,
     pub token: String,
+    principal: ally_core::authz::Principal,
 }
 
 impl FromRequestParts<AppState> for Viewer {
@@ -184,10 +185,12 @@ impl FromRequestParts<AppState> for Viewer {
         match (&ctx.session, &ctx.token) {
             (Some(s), Some(t)) if s.stage == SessionStage::Full => {
                 let (session, token) = (s.clone(), t.clone());
+                let principal = session.principal();
                 Ok(Viewer {
                     ctx,
                     session,
                     token,
+                    principal,
                 })
             }
             (Some(s), _) if s.stage == SessionStage::SecondFactor => {
@@ -200,6 +203,19 @@ impl FromRequestParts<AppState> for Viewer {
 }
 
 impl Viewer {
+    /// The access layer for this user: every read and write a page makes goes through it.
+    pub fn access(&self) -> ally_store::Access<'_> {
+        self.ctx
+            .state
+            .store
+            .access(&self.principal, self.ctx.client.as_deref())
+    }
+
+    /// Who this user is, for the authorisation layer.
+    pub fn principal(&self) -> &ally_core::authz::Principal {
+        &self.principal
+    }
+
     /// Checks the synchroniser token of a submitted form (constant-time comparison).
     pub fn check_csrf(&self, submitted: &str) -> Result<(), PageError> {
         if ally_core::audit::macs_equal(submitted.as_bytes(), self.session.csrf_token.as_bytes()) {

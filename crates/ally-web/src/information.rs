@@ -543,7 +543,7 @@ struct SearchQuery {
 
 async fn reports(v: Viewer, Query(q): Query<SearchQuery>) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     access.require(Action::ReportFile).await?;
     if !p.may(Action::ReportRead) {
         // Those who file but do not read reports (interviewers, focal points) go to the form.
@@ -593,13 +593,7 @@ fn report_form_page(ctx: &Ctx, f: ReportInput, errors: Vec<String>) -> ReportFor
 }
 
 async fn report_new(v: Viewer) -> PageResult {
-    let p = v.session.principal();
-    v.ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .require(Action::ReportFile)
-        .await?;
+    v.access().require(Action::ReportFile).await?;
     let f = ReportInput {
         distribution: "own".into(),
         ..Default::default()
@@ -613,7 +607,7 @@ async fn report_create(
 ) -> PageResult {
     v.check_csrf(&csrf)?;
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     access.require(Action::ReportFile).await?;
     let f = report_input(&data);
     let bad = |f: ReportInput, errors: &[FieldError]| {
@@ -643,14 +637,7 @@ struct TriagePage {
 }
 
 async fn triage(v: Viewer) -> PageResult {
-    let p = v.session.principal();
-    let list = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .triage_queue()
-        .await?;
+    let list = v.access().triage_queue().await?;
     let tr = &v.ctx.tr;
     html(&TriagePage {
         l: layout(&v.ctx, tr.t("info-triage-title"), "/reports"),
@@ -676,14 +663,7 @@ struct MapPage {
 /// A map without tiles: the reports' coordinates plotted in their bounding box (equirectangular),
 /// each point a link to its report.
 async fn report_map(v: Viewer) -> PageResult {
-    let p = v.session.principal();
-    let list = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .list_reports()
-        .await?;
+    let list = v.access().list_reports().await?;
     let located: Vec<(&ReportSummary, f64, f64)> = list
         .iter()
         .filter_map(|r| Some((r, r.latitude?, r.longitude?)))
@@ -786,7 +766,7 @@ struct ReportPage {
 
 async fn report_page(v: &Viewer, id: Uuid, message: Option<String>) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let r: ReportView = access.get_report(id).await?;
     let own = r.org_id == p.org_id;
     let links = if own && p.may(Action::EntityLink) {
@@ -876,8 +856,7 @@ async fn report_triage(
         "spam" => false,
         _ => return Err(PageError::new(Failure::BadRequest)),
     };
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     access.triage_report(id, accept).await?;
     Ok(see_other(&if accept {
         format!("/reports/{id}")
@@ -907,8 +886,7 @@ async fn report_distribution(
             );
         }
     }
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     match access.set_report_distribution(id, level, partners).await {
         Ok(()) => Ok(see_other(&format!("/reports/{id}"))),
         Err(StoreError::Invalid(errors)) => {
@@ -928,13 +906,7 @@ async fn report_resolve(
 ) -> PageResult {
     v.check_csrf(&csrf)?;
     let id = parse_uuid(&id)?;
-    let p = v.session.principal();
-    v.ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .resolve_report(id)
-        .await?;
+    v.access().resolve_report(id).await?;
     Ok(see_other(&format!("/reports/{id}#links")))
 }
 
@@ -958,13 +930,7 @@ async fn link_decide(
         "reject" => false,
         _ => return Err(PageError::new(Failure::BadRequest)),
     };
-    let p = v.session.principal();
-    v.ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .decide_link(id, confirm)
-        .await?;
+    v.access().decide_link(id, confirm).await?;
     Ok(see_other(
         crate::ctx::local_path(&data.back).unwrap_or("/reports"),
     ))
@@ -1011,7 +977,7 @@ async fn entity_view(v: Viewer, Path(id): Path<String>) -> PageResult {
 
 async fn entity_page(v: &Viewer, id: Uuid, message: Option<String>) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let page = access.get_entity(id).await?;
     let own = page.entity.org_id == p.org_id;
     let partners = if own && p.may(Action::ReportTriage) {
@@ -1118,8 +1084,7 @@ async fn entity_distribution(
             );
         }
     }
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     match access.set_entity_distribution(id, level, partners).await {
         Ok(()) => Ok(see_other(&format!("/entities/{id}"))),
         Err(StoreError::Invalid(errors)) => {
@@ -1148,8 +1113,7 @@ async fn entity_victim_case(
 ) -> PageResult {
     v.check_csrf(&csrf)?;
     let id = parse_uuid(&id)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let case = data.case.trim();
     let done = if case.is_empty() {
         access.unlink_victim_case(id).await
@@ -1200,14 +1164,7 @@ fn suspect_entry(tr: &Tr, e: &ally_store::SuspectEntry) -> (String, String, Stri
 /// report text or reporters (the store builds it that way).
 async fn access_request(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_uuid(&id)?;
-    let p = v.session.principal();
-    let x = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .suspect_access_extract(id)
-        .await?;
+    let x = v.access().suspect_access_extract(id).await?;
     let tr = &v.ctx.tr;
     html(&AccessRequestPage {
         l: layout(&v.ctx, tr.t("info-access-request-title"), "/reports"),
@@ -1252,8 +1209,7 @@ async fn attachment_upload(
         .find(|(n, _)| n == "image")
         .map(|(_, v)| v)
         .unwrap_or_default();
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     match access.add_report_attachment(id, &image).await {
         Ok(_) => Ok(see_other(&format!("/reports/{id}#attachments"))),
         Err(StoreError::Invalid(errors)) => {
@@ -1269,14 +1225,7 @@ async fn attachment_upload(
 /// Downloads an attachment, authorised and audited as reading its report.
 async fn attachment_download(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_uuid(&id)?;
-    let p = v.session.principal();
-    let (ct, bytes) = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .get_report_attachment(id)
-        .await?;
+    let (ct, bytes) = v.access().get_report_attachment(id).await?;
     let ext = if ct == "image/png" { "png" } else { "jpg" };
     Ok((
         [
@@ -1304,14 +1253,7 @@ struct IntakePage {
 }
 
 async fn intake_page_with(v: &Viewer, slug: Option<String>, errors: Vec<String>) -> PageResult {
-    let p = v.session.principal();
-    let current = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .report_intake()
-        .await?;
+    let current = v.access().report_intake().await?;
     let tr = &v.ctx.tr;
     html(&IntakePage {
         l: layout(&v.ctx, tr.t("info-intake-title"), "/organisation"),
@@ -1339,8 +1281,7 @@ struct IntakeForm {
 
 async fn intake_save(v: Viewer, Posted { data, csrf }: Posted<IntakeForm>) -> PageResult {
     v.check_csrf(&csrf)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let slug = (data.action != "clear").then_some(data.slug.as_str());
     if slug.is_some_and(|s| s.trim().is_empty()) {
         access.require(Action::OrgManage).await?;
@@ -1378,13 +1319,7 @@ struct OperationsPage {
 
 async fn operations(v: Viewer) -> PageResult {
     let p = v.session.principal();
-    let list = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .list_operations()
-        .await?;
+    let list = v.access().list_operations().await?;
     let tr = &v.ctx.tr;
     html(&OperationsPage {
         l: layout(&v.ctx, tr.t("info-operations-title"), "/reports"),
@@ -1420,7 +1355,7 @@ async fn operation_form(
     errors: Vec<String>,
 ) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let liaisons = access.police_liaisons().await?;
     let tr = &v.ctx.tr;
     let mut reports = Vec::new();
@@ -1453,13 +1388,7 @@ async fn operation_form(
 }
 
 async fn operation_new(v: Viewer, Query(q): Query<NewOperationQuery>) -> PageResult {
-    let p = v.session.principal();
-    v.ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .require(Action::OperationExport)
-        .await?;
+    v.access().require(Action::OperationExport).await?;
     let selected: Vec<Uuid> = q.report.parse().ok().into_iter().collect();
     operation_form(&v, &selected, &[], String::new(), Vec::new()).await
 }
@@ -1469,8 +1398,7 @@ async fn operation_create(
     Posted { data, csrf }: Posted<Vec<(String, String)>>,
 ) -> PageResult {
     v.check_csrf(&csrf)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     access.require(Action::OperationExport).await?;
     let bad = || PageError::new(Failure::BadRequest);
     let mut reports = Vec::new();
@@ -1534,14 +1462,7 @@ struct OperationPage {
 
 async fn operation_view(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_uuid(&id)?;
-    let p = v.session.principal();
-    let pkg = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .get_operation(id)
-        .await?;
+    let pkg = v.access().get_operation(id).await?;
     let doc: serde_json::Value =
         serde_json::from_str(&pkg.json).map_err(|_| PageError::new(Failure::Internal))?;
     let s = |v: &serde_json::Value| match v {
@@ -1613,14 +1534,7 @@ fn download(body: String, content_type: &'static str, name: &str) -> Response {
 
 async fn operation_json(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_uuid(&id)?;
-    let p = v.session.principal();
-    let pkg = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .get_operation(id)
-        .await?;
+    let pkg = v.access().get_operation(id).await?;
     Ok(download(
         pkg.json,
         "application/json",
@@ -1630,14 +1544,7 @@ async fn operation_json(v: Viewer, Path(id): Path<String>) -> PageResult {
 
 async fn operation_html(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_uuid(&id)?;
-    let p = v.session.principal();
-    let pkg = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .get_operation(id)
-        .await?;
+    let pkg = v.access().get_operation(id).await?;
     Ok(download(
         pkg.html,
         "text/html; charset=utf-8",
@@ -1656,14 +1563,7 @@ struct PprlPage {
 }
 
 async fn pprl_page(v: &Viewer, error: Option<String>) -> PageResult {
-    let p = v.session.principal();
-    let runs = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .pprl_runs()
-        .await?;
+    let runs = v.access().pprl_runs().await?;
     let tr = &v.ctx.tr;
     html(&PprlPage {
         l: layout(&v.ctx, tr.t("info-pprl-title"), "/reports"),
@@ -1689,15 +1589,7 @@ async fn pprl_runs(v: Viewer) -> PageResult {
 
 async fn pprl_start(v: Viewer, Posted { csrf, .. }: Posted<Vec<(String, String)>>) -> PageResult {
     v.check_csrf(&csrf)?;
-    let p = v.session.principal();
-    match v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .start_pprl_run()
-        .await
-    {
+    match v.access().start_pprl_run().await {
         Ok(id) => Ok(see_other(&format!("/pprl/{id}"))),
         Err(StoreError::Invalid(_)) => pprl_page(&v, Some(v.ctx.tr.t("info-pprl-no-network")))
             .await
@@ -1720,14 +1612,7 @@ struct PprlRunPage {
 
 async fn pprl_run(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_uuid(&id)?;
-    let p = v.session.principal();
-    let (run, matches) = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .pprl_results(id)
-        .await?;
+    let (run, matches) = v.access().pprl_results(id).await?;
     let tr = &v.ctx.tr;
     html(&PprlRunPage {
         l: layout(&v.ctx, tr.t("info-pprl-run"), "/reports"),
@@ -1756,13 +1641,7 @@ async fn pprl_join(
 ) -> PageResult {
     v.check_csrf(&csrf)?;
     let id = parse_uuid(&id)?;
-    let p = v.session.principal();
-    v.ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .join_pprl_run(id)
-        .await?;
+    v.access().join_pprl_run(id).await?;
     Ok(see_other(&format!("/pprl/{id}")))
 }
 
@@ -1773,13 +1652,7 @@ async fn pprl_match_run(
 ) -> PageResult {
     v.check_csrf(&csrf)?;
     let id = parse_uuid(&id)?;
-    let p = v.session.principal();
-    v.ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .match_pprl_run(id)
-        .await?;
+    v.access().match_pprl_run(id).await?;
     Ok(see_other(&format!("/pprl/{id}")))
 }
 

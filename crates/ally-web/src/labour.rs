@@ -308,14 +308,7 @@ struct EmployersPage {
 }
 
 async fn employers_page(v: &Viewer, errors: Vec<String>, f: EmployerForm) -> PageResult {
-    let p = v.session.principal();
-    let list = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .list_employers()
-        .await?;
+    let list = v.access().list_employers().await?;
     let tr = &v.ctx.tr;
     html(&EmployersPage {
         l: layout(&v.ctx, tr.t("labour-employers-title"), "/inspections"),
@@ -343,8 +336,7 @@ async fn employers(v: Viewer) -> PageResult {
 
 async fn employer_create(v: Viewer, Posted { data, csrf }: Posted<EmployerForm>) -> PageResult {
     v.check_csrf(&csrf)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let input = EmployerInput {
         legal_name: data.legal_name.clone(),
         registration_number: data.registration_number.clone(),
@@ -381,8 +373,7 @@ struct EmployerPage {
 }
 
 async fn employer_page(v: &Viewer, id: &str, errors: Vec<String>) -> PageResult {
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let e = access.get_employer(id).await?;
     let wps = access.list_workplaces(Some(id)).await?;
     let tr = &v.ctx.tr;
@@ -426,8 +417,7 @@ struct WorkplaceForm {
 
 async fn workplace_create(v: Viewer, Posted { data, csrf }: Posted<WorkplaceForm>) -> PageResult {
     v.check_csrf(&csrf)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let employer = data.employer_id.clone();
     match access
         .create_workplace(WorkplaceInput {
@@ -471,7 +461,7 @@ struct WorkplacePage {
 
 async fn workplace_page(v: &Viewer, id: &str, errors: Vec<String>) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let w = access.get_workplace(id).await?;
     let employers = access.list_employers().await?;
     let tr = &v.ctx.tr;
@@ -536,8 +526,7 @@ async fn workplace_chain(
     Posted { data, csrf }: Posted<ChainForm>,
 ) -> PageResult {
     v.check_csrf(&csrf)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     match access.set_chain_link(&id, data.input()).await {
         Ok(()) => Ok(see_other(&format!("/workplaces/{id}"))),
         Err(e) => {
@@ -567,13 +556,7 @@ struct InspectionsPage {
 
 async fn inspections(v: Viewer) -> PageResult {
     let p = v.session.principal();
-    let list = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .list_inspections()
-        .await?;
+    let list = v.access().list_inspections().await?;
     let tr = &v.ctx.tr;
     html(&InspectionsPage {
         l: layout(&v.ctx, tr.t("labour-inspections-title"), "/inspections"),
@@ -649,7 +632,7 @@ struct NewInspectionQuery {
 
 async fn inspection_new_page(v: &Viewer, errors: Vec<String>, f: InspectionForm) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let orgs = access.inspection_partner_candidates().await?;
     // Workplaces are listed to those who manage employers (all roles that plan inspections).
     let workplaces = if p.may(Action::EmployerManage) {
@@ -692,8 +675,7 @@ async fn inspection_new(v: Viewer, Query(q): Query<NewInspectionQuery>) -> PageR
 
 async fn inspection_create(v: Viewer, Posted { data, csrf }: Posted<InspectionForm>) -> PageResult {
     v.check_csrf(&csrf)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let partners = [
         (&data.partner1, &data.partner1_kind, &data.partner1_members),
         (&data.partner2, &data.partner2_kind, &data.partner2_members),
@@ -776,7 +758,7 @@ struct InspectionPage {
 
 async fn inspection_page(v: &Viewer, id: &str, errors: Vec<String>) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let i = access.get_inspection(id).await?;
     let tr = &v.ctx.tr;
     let orgs = if i.is_owner {
@@ -925,8 +907,7 @@ async fn inspection_partner(
     Posted { data, csrf }: Posted<PartnerForm>,
 ) -> PageResult {
     v.check_csrf(&csrf)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let input = PartnerInput {
         org_id: data.org_id,
         kind: data.kind,
@@ -1019,8 +1000,7 @@ async fn inspection_entry(
     Posted { data, csrf }: Posted<EntryForm>,
 ) -> PageResult {
     v.check_csrf(&csrf)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let Some(entry) = data.entry() else {
         access.require(Action::InspectionManage).await?;
         return Err(PageError::new(Failure::BadRequest));
@@ -1050,13 +1030,7 @@ struct InspectionReportPage {
 
 async fn inspection_report(v: Viewer, Path(id): Path<String>) -> PageResult {
     let p = v.session.principal();
-    let i = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .get_inspection(&id)
-        .await?;
+    let i = v.access().get_inspection(&id).await?;
     let tr = &v.ctx.tr;
     html(&InspectionReportPage {
         l: layout(&v.ctx, tr.t("labour-report-title"), "/inspections"),
@@ -1120,14 +1094,7 @@ async fn inspection_report(v: Viewer, Path(id): Path<String>) -> PageResult {
 }
 
 async fn inspection_report_json(v: Viewer, Path(id): Path<String>) -> PageResult {
-    let p = v.session.principal();
-    let i = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .get_inspection(&id)
-        .await?;
+    let i = v.access().get_inspection(&id).await?;
     let body = serde_json::to_vec_pretty(&i).map_err(|_| PageError::new(Failure::Internal))?;
     Ok((
         [
@@ -1148,8 +1115,7 @@ async fn inspection_action_done(
     Posted { csrf, .. }: Posted<PartnerFormEmpty>,
 ) -> PageResult {
     v.check_csrf(&csrf)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let n: usize = n.parse().map_err(|_| PageError::new(Failure::NotFound))?;
     access.complete_inspection_action(&id, n).await?;
     Ok(see_other(&format!("/inspections/{id}#actions")))
@@ -1233,8 +1199,7 @@ async fn inspection_photo_upload(
         .find(|(n, _)| n == "photo")
         .map(|(_, v)| v)
         .unwrap_or_default();
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     match access.add_inspection_photo(&id, &photo).await {
         Ok(_) => Ok(see_other(&format!("/inspections/{id}#photos"))),
         Err(e) => {
@@ -1245,14 +1210,7 @@ async fn inspection_photo_upload(
 }
 
 async fn inspection_photo(v: Viewer, Path((id, photo)): Path<(String, String)>) -> PageResult {
-    let p = v.session.principal();
-    let (ct, bytes) = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .get_inspection_photo(&id, &photo)
-        .await?;
+    let (ct, bytes) = v.access().get_inspection_photo(&id, &photo).await?;
     Ok((
         [
             (header::CONTENT_TYPE, ct),
@@ -1273,14 +1231,7 @@ struct ChecksPage {
 }
 
 async fn checks(v: Viewer) -> PageResult {
-    let p = v.session.principal();
-    let list = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .list_document_checks(None)
-        .await?;
+    let list = v.access().list_document_checks(None).await?;
     html(&ChecksPage {
         l: layout(&v.ctx, v.ctx.tr.t("labour-checks-title"), "/inspections"),
         items: list
@@ -1440,13 +1391,7 @@ struct CheckNewQuery {
 }
 
 async fn check_new(v: Viewer, Query(q): Query<CheckNewQuery>) -> PageResult {
-    let p = v.session.principal();
-    v.ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .require(Action::DocumentCheck)
-        .await?;
+    v.access().require(Action::DocumentCheck).await?;
     let f = CheckForm {
         inspection_id: q.inspection,
         rule_set: "fr-construction-2025".into(),
@@ -1459,8 +1404,7 @@ async fn check_new(v: Viewer, Query(q): Query<CheckNewQuery>) -> PageResult {
 
 async fn check_create(v: Viewer, Posted { data, csrf }: Posted<CheckForm>) -> PageResult {
     v.check_csrf(&csrf)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     access.require(Action::DocumentCheck).await?;
     let tr = &v.ctx.tr;
     let record = data.record_json();
@@ -1531,13 +1475,7 @@ fn finding_rows(tr: &Tr, c: &DocumentCheck) -> Vec<FindingRow> {
 
 async fn check_view(v: Viewer, Path(id): Path<String>) -> PageResult {
     let p = v.session.principal();
-    let c = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .get_document_check(&id)
-        .await?;
+    let c = v.access().get_document_check(&id).await?;
     let tr = &v.ctx.tr;
     html(&CheckPage {
         l: layout(&v.ctx, tr.t("labour-check-title"), "/inspections"),
@@ -1564,13 +1502,7 @@ struct CasesPage {
 
 async fn cases(v: Viewer) -> PageResult {
     let p = v.session.principal();
-    let list = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .list_labour_cases()
-        .await?;
+    let list = v.access().list_labour_cases().await?;
     let tr = &v.ctx.tr;
     html(&CasesPage {
         l: layout(&v.ctx, tr.t("labour-cases-title"), "/inspections"),
@@ -1622,7 +1554,7 @@ struct CaseNewPage {
 
 async fn case_new_page(v: &Viewer, f: CaseForm, errors: Vec<String>) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     access.require(Action::LabourCaseManage).await?;
     let employers = if p.may(Action::EmployerManage) {
         access.list_employers().await?
@@ -1670,8 +1602,7 @@ async fn case_new(v: Viewer, Query(q): Query<CaseNewQuery>) -> PageResult {
 
 async fn case_create(v: Viewer, Posted { data, csrf }: Posted<CaseForm>) -> PageResult {
     v.check_csrf(&csrf)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let input = NewLabourCase {
         title: data.title.clone(),
         collective_agreement: data.collective_agreement.clone(),
@@ -1717,7 +1648,7 @@ fn days_until(date: &str) -> i64 {
 
 async fn case_page(v: &Viewer, id: &str, errors: Vec<String>, summary: bool) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let c = access.get_labour_case(id).await?;
     let may_manage = p.may(Action::LabourCaseManage) && !summary;
     let employers = if may_manage && p.may(Action::EmployerManage) {
@@ -1846,8 +1777,7 @@ async fn case_entry(
     Posted { data, csrf }: Posted<CaseEntryForm>,
 ) -> PageResult {
     v.check_csrf(&csrf)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let Some(entry) = data.entry() else {
         access.require(Action::LabourCaseManage).await?;
         return Err(PageError::new(Failure::BadRequest));

@@ -557,7 +557,7 @@ fn form_urlencoded_pair(k: &str, v: &str) -> String {
 
 async fn persons(v: Viewer, Query(q): Query<ListQuery>) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let page = Page::new(q.offset, 50);
     let query: String = q.q.trim().chars().take(200).collect();
     let result = if query.is_empty() {
@@ -646,13 +646,7 @@ fn this_year() -> i32 {
 }
 
 async fn person_new(v: Viewer) -> PageResult {
-    let p = v.session.principal();
-    v.ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .require(Action::PersonCreate)
-        .await?;
+    v.access().require(Action::PersonCreate).await?;
     let f = PersonForm {
         role: PersonRole::PresumedVictim.as_str().to_owned(),
         ..Default::default()
@@ -670,7 +664,7 @@ async fn person_new(v: Viewer) -> PageResult {
 async fn person_create(v: Viewer, Posted { data, csrf }: Posted<PersonForm>) -> PageResult {
     v.check_csrf(&csrf)?;
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     access.require(Action::PersonCreate).await?;
     match data.validate(this_year()) {
         Ok(valid) => {
@@ -709,13 +703,7 @@ struct PersonPage {
 async fn person_view(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_person_id(&id)?;
     let p = v.session.principal();
-    let person = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .get_person(id)
-        .await?;
+    let person = v.access().get_person(id).await?;
     let tr = &v.ctx.tr;
     let i = &person.identity;
     let mut rows: Vec<(String, Vec<String>)> = Vec::new();
@@ -766,8 +754,7 @@ async fn person_view(v: Viewer, Path(id): Path<String>) -> PageResult {
 
 async fn person_edit(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_person_id(&id)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     access.require(Action::PersonUpdate).await?;
     let person = access.get_person(id).await?;
     let f = PersonForm::from_record(person.role, &person.identity);
@@ -803,8 +790,7 @@ async fn person_update(
         .trim()
         .parse()
         .map_err(|_| PageError::new(Failure::BadRequest))?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     access.require(Action::PersonUpdate).await?;
     match data.form.validate(this_year()) {
         Ok(valid) => {
@@ -839,7 +825,7 @@ struct OrganisationPage {
 
 async fn organisation(v: Viewer) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let org = access.organisation().await?;
     let directory = access.directory().await?;
     let tr = &v.ctx.tr;
@@ -877,13 +863,7 @@ async fn organisation_second_factor(
         "false" => false,
         _ => return Err(PageError::new(Failure::BadRequest)),
     };
-    let p = v.session.principal();
-    v.ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .set_second_factor_required(required)
-        .await?;
+    v.access().set_second_factor_required(required).await?;
     Ok(see_other("/organisation"))
 }
 
@@ -912,13 +892,7 @@ struct UsersPage {
 
 async fn users_page(v: &Viewer, errors: Vec<String>, message: Option<String>) -> PageResult {
     let p = v.session.principal();
-    let list = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .list_users()
-        .await?;
+    let list = v.access().list_users().await?;
     let tr = &v.ctx.tr;
     let users = list
         .into_iter()
@@ -1002,15 +976,7 @@ async fn user_create(
         roles,
         locale: v.ctx.tr.locale().to_owned(),
     };
-    let p = v.session.principal();
-    match v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .create_user(new)
-        .await
-    {
+    match v.access().create_user(new).await {
         Ok(_) => users_page(&v, Vec::new(), Some(v.ctx.tr.t("users-created"))).await,
         Err(StoreError::Invalid(errors)) => {
             let msgs = field_messages(&v.ctx.tr, &errors);
@@ -1032,14 +998,7 @@ fn parse_user_id(s: &str) -> Result<UserId, PageError> {
 async fn user_set_disabled(v: Viewer, id: String, csrf: String, disabled: bool) -> PageResult {
     v.check_csrf(&csrf)?;
     let id = parse_user_id(&id)?;
-    let p = v.session.principal();
-    let result = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .set_user_disabled(id, disabled)
-        .await;
+    let result = v.access().set_user_disabled(id, disabled).await;
     after_user_change(&v, result).await
 }
 
@@ -1071,14 +1030,7 @@ async fn user_roles(
         .filter(|(n, _)| n == "role")
         .filter_map(|(_, r)| Role::parse(r))
         .collect();
-    let p = v.session.principal();
-    let result = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .set_user_roles(id, roles)
-        .await;
+    let result = v.access().set_user_roles(id, roles).await;
     after_user_change(&v, result).await
 }
 
@@ -1155,8 +1107,7 @@ const AUDIT_ACTIONS: &[&str] = &[
 ];
 
 async fn audit(v: Viewer, Query(q): Query<AuditQueryForm>) -> PageResult {
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let clean = |s: &str| -> Option<String> {
         let s: String = s.trim().chars().take(64).collect();
         (!s.is_empty()).then_some(s)

@@ -83,13 +83,7 @@ fn guidance(texts: &InterviewTexts, tr: &Tr) -> Vec<Section> {
 
 /// The consent step and guidance as the viewer's organisation reviewed them.
 async fn org_texts(v: &Viewer) -> Result<Arc<InterviewTexts>, PageError> {
-    let p = v.session.principal();
-    Ok(v.ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .interview_texts()
-        .await?)
+    Ok(v.access().interview_texts().await?)
 }
 
 fn parse_interview_id(s: &str) -> Result<InterviewId, PageError> {
@@ -210,7 +204,7 @@ fn outcome_class(o: Outcome) -> &'static str {
 
 pub async fn list(v: Viewer, Query(q): Query<OffsetQuery>) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let page = Page::new(q.offset, 50);
     let all = p.may(Action::InterviewRead);
     let result = if all {
@@ -318,13 +312,7 @@ fn new_page(v: &Viewer, q: &NewQuery, error: Option<String>) -> NewPage {
 }
 
 pub async fn new_form(v: Viewer, Query(q): Query<NewQuery>) -> PageResult {
-    let p = v.session.principal();
-    v.ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .require(Action::InterviewConduct)
-        .await?;
+    v.access().require(Action::InterviewConduct).await?;
     // Ids from links (labour, persons) must be well-formed; a wrong one is shown, not kept.
     let mut error = None;
     let mut q = q;
@@ -363,8 +351,7 @@ pub struct NewForm {
 
 pub async fn create(v: Viewer, Posted { data, csrf }: Posted<NewForm>) -> PageResult {
     v.check_csrf(&csrf)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     access.require(Action::InterviewConduct).await?;
     let tr = &v.ctx.tr;
     let back = "/interviews/new".to_owned();
@@ -423,13 +410,7 @@ struct ConsentPage {
 
 async fn conduct(v: &Viewer, id: &str) -> Result<(InterviewRecord, Arc<Questionnaire>), PageError> {
     let id = parse_interview_id(id)?;
-    let p = v.session.principal();
-    Ok(v.ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .interview_to_conduct(id)
-        .await?)
+    Ok(v.access().interview_to_conduct(id).await?)
 }
 
 pub async fn consent_page(v: Viewer, Path(id): Path<String>) -> PageResult {
@@ -485,8 +466,7 @@ pub async fn consent_submit(
             );
         }
     };
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     match access.record_interview_consent(iid, given).await {
         Ok(()) if given => Ok(see_other(&format!("/interviews/{iid}/question"))),
         Ok(()) => Ok(see_other(&format!("/interviews/{iid}/result"))),
@@ -701,8 +681,7 @@ pub async fn answer(
         .filter(|(k, _)| k == "value")
         .map(|(_, v)| v.clone())
         .collect();
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     match access
         .answer_interview(iid, &question, &values, declined)
         .await
@@ -758,8 +737,7 @@ pub async fn finish(
             facts.push((name.to_owned(), a));
         }
     }
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     match access.finish_interview(iid, &facts).await {
         Ok(()) => Ok(see_other(&format!("/interviews/{iid}/result"))),
         Err(e) => step_error(&v, e, format!("/interviews/{iid}/question")),
@@ -776,8 +754,7 @@ pub async fn stop(
 ) -> PageResult {
     v.check_csrf(&csrf)?;
     let iid = parse_interview_id(&id)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     match access.stop_interview(iid).await {
         Ok(()) => Ok(see_other(&format!("/interviews/{iid}/result"))),
         Err(e) => step_error(&v, e, format!("/interviews/{iid}/question")),
@@ -1166,14 +1143,7 @@ pub async fn result(v: Viewer, Path(id): Path<String>) -> PageResult {
 
 pub async fn record(v: Viewer, Path(id): Path<String>) -> PageResult {
     let iid = parse_interview_id(&id)?;
-    let p = v.session.principal();
-    let (rec, q) = v
-        .ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .get_interview(iid)
-        .await?;
+    let (rec, q) = v.access().get_interview(iid).await?;
     record_page(&v, &rec, &q, false)
 }
 
@@ -1215,7 +1185,7 @@ pub struct AddedQuery {
 
 pub async fn questionnaires(v: Viewer, Query(query): Query<AddedQuery>) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     access.require(Action::TranslationReview).await?;
     let may_manage = p.may(Action::QuestionnaireManage);
     let b = ally_store::identification_data()?;
@@ -1327,8 +1297,7 @@ pub async fn add_question(
     Posted { data, csrf }: Posted<AddQuestionForm>,
 ) -> PageResult {
     v.check_csrf(&csrf)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let yes_present = match data.yes_means.as_str() {
         "present" => true,
         "absent" => false,
@@ -1385,8 +1354,7 @@ pub async fn review_page(
     Path((id, lang)): Path<(String, String)>,
     Query(query): Query<ReviewQuery>,
 ) -> PageResult {
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let reviews = match access.translation_reviews(&id, &lang).await {
         Err(StoreError::Invalid(_)) => return Err(PageError::new(Failure::NotFound)),
         other => other?,
@@ -1453,8 +1421,7 @@ pub async fn review_submit(
     Posted { data, csrf }: Posted<ReviewForm>,
 ) -> PageResult {
     v.check_csrf(&csrf)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let back = format!("/questionnaires/{id}/{lang}");
     match access
         .review_translation(&id, &lang, &data.key, &data.text)

@@ -199,7 +199,7 @@ struct CasesPage {
 
 pub(crate) async fn cases(v: Viewer, Query(q): Query<ListQuery>) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let state = CaseState::parse(&q.state);
     let page = Page::new(q.offset, 50);
     let items = access.list_cases(state, page).await?;
@@ -265,13 +265,7 @@ struct NewCasePage {
 }
 
 pub(crate) async fn case_new(v: Viewer, Query(q): Query<NewQuery>) -> PageResult {
-    let p = v.session.principal();
-    v.ctx
-        .state
-        .store
-        .access(&p, v.ctx.client.as_deref())
-        .require(Action::CaseCreate)
-        .await?;
+    v.access().require(Action::CaseCreate).await?;
     let tr = &v.ctx.tr;
     // Only well-formed ids are carried into the form.
     let keep = |s: &str| {
@@ -301,8 +295,7 @@ pub(crate) async fn case_create(
 ) -> PageResult {
     v.check_csrf(&csrf)?;
     let f = Form(data);
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     access.require(Action::CaseCreate).await?;
     let attempt = async {
         let person = match f.get("person").trim() {
@@ -440,7 +433,7 @@ struct CasePage {
 
 async fn render_case(v: &Viewer, id: CaseId, error: Option<String>) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let opened = access.open_case(id).await?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -925,13 +918,9 @@ pub(crate) async fn case_view(v: Viewer, Path(id): Path<String>) -> PageResult {
 }
 
 /// The start of a case form: CSRF, the case id, the principal.
-fn begin(
-    v: &Viewer,
-    id: &str,
-    csrf: &str,
-) -> Result<(CaseId, ally_core::authz::Principal), PageError> {
+fn begin(v: &Viewer, id: &str, csrf: &str) -> Result<CaseId, PageError> {
     v.check_csrf(csrf)?;
-    Ok((case_id(id)?, v.session.principal()))
+    case_id(id)
 }
 
 /// The end of a case form: on success back to the case; on refusal the case page again with
@@ -955,8 +944,8 @@ pub(crate) async fn case_transition(
     Posted { data, csrf }: Body,
 ) -> PageResult {
     let f = Form(data);
-    let (id, p) = begin(&v, &id, &csrf)?;
-    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let id = begin(&v, &id, &csrf)?;
+    let a = v.access();
     let r: Result<(), Refused> = async {
         let kind = f.code("action", CaseActionKind::parse)?;
         let action = match kind {
@@ -1005,8 +994,8 @@ pub(crate) async fn caseworker_add(
     Posted { data, csrf }: Body,
 ) -> PageResult {
     let f = Form(data);
-    let (id, p) = begin(&v, &id, &csrf)?;
-    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let id = begin(&v, &id, &csrf)?;
+    let a = v.access();
     let r: Result<(), Refused> = async {
         let user = f.get("user").parse().map_err(|_| ("user", "required"))?;
         a.assign_caseworker(id, user).await?;
@@ -1022,8 +1011,8 @@ pub(crate) async fn person_link(
     Posted { data, csrf }: Body,
 ) -> PageResult {
     let f = Form(data);
-    let (id, p) = begin(&v, &id, &csrf)?;
-    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let id = begin(&v, &id, &csrf)?;
+    let a = v.access();
     let r: Result<(), Refused> = async {
         let person = f
             .get("person")
@@ -1043,8 +1032,8 @@ pub(crate) async fn service_add(
     Posted { data, csrf }: Body,
 ) -> PageResult {
     let f = Form(data);
-    let (id, p) = begin(&v, &id, &csrf)?;
-    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let id = begin(&v, &id, &csrf)?;
+    let a = v.access();
     let r: Result<(), Refused> = async {
         let provider = match f.get("provider_org") {
             "" => None,
@@ -1074,8 +1063,8 @@ pub(crate) async fn task_add(
     Posted { data, csrf }: Body,
 ) -> PageResult {
     let f = Form(data);
-    let (id, p) = begin(&v, &id, &csrf)?;
-    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let id = begin(&v, &id, &csrf)?;
+    let a = v.access();
     let r: Result<(), Refused> = async {
         let assignee = match f.get("assignee") {
             "" => None,
@@ -1115,8 +1104,7 @@ pub(crate) async fn service_update(
 ) -> PageResult {
     v.check_csrf(&csrf)?;
     let f = Form(data);
-    let p = v.session.principal();
-    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let a = v.access();
     let r: Result<CaseId, Refused> = async {
         let outcome = f.text("outcome", 2000)?;
         let change = ServiceChange {
@@ -1138,8 +1126,7 @@ pub(crate) async fn task_update(
 ) -> PageResult {
     v.check_csrf(&csrf)?;
     let f = Form(data);
-    let p = v.session.principal();
-    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let a = v.access();
     let has = |k: &str| f.0.iter().any(|(n, _)| n == k);
     let r: Result<CaseId, Refused> = async {
         let change = TaskChange {
@@ -1177,8 +1164,8 @@ pub(crate) async fn proceedings_add(
     Posted { data, csrf }: Body,
 ) -> PageResult {
     let f = Form(data);
-    let (id, p) = begin(&v, &id, &csrf)?;
-    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let id = begin(&v, &id, &csrf)?;
+    let a = v.access();
     let r: Result<(), Refused> = async {
         a.add_proceedings(
             id,
@@ -1200,8 +1187,8 @@ pub(crate) async fn proceedings_advance(
     Posted { data, csrf }: Body,
 ) -> PageResult {
     let f = Form(data);
-    let (id, p) = begin(&v, &id, &csrf)?;
-    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let id = begin(&v, &id, &csrf)?;
+    let a = v.access();
     let r: Result<(), Refused> = async {
         let outcome = match f.get("outcome") {
             "" => None,
@@ -1226,8 +1213,8 @@ pub(crate) async fn court_date_add(
     Posted { data, csrf }: Body,
 ) -> PageResult {
     let f = Form(data);
-    let (id, p) = begin(&v, &id, &csrf)?;
-    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let id = begin(&v, &id, &csrf)?;
+    let a = v.access();
     let r: Result<(), Refused> = async {
         a.add_court_date(
             id,
@@ -1248,8 +1235,8 @@ pub(crate) async fn permit_add(
     Posted { data, csrf }: Body,
 ) -> PageResult {
     let f = Form(data);
-    let (id, p) = begin(&v, &id, &csrf)?;
-    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let id = begin(&v, &id, &csrf)?;
+    let a = v.access();
     let r: Result<(), Refused> = async {
         a.add_permit(
             id,
@@ -1275,8 +1262,8 @@ pub(crate) async fn compensation_add(
     Posted { data, csrf }: Body,
 ) -> PageResult {
     let f = Form(data);
-    let (id, p) = begin(&v, &id, &csrf)?;
-    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let id = begin(&v, &id, &csrf)?;
+    let a = v.access();
     let r: Result<(), Refused> = async {
         a.add_compensation(
             id,
@@ -1302,8 +1289,8 @@ pub(crate) async fn consent_add(
     Posted { data, csrf }: Body,
 ) -> PageResult {
     let f = Form(data);
-    let (id, p) = begin(&v, &id, &csrf)?;
-    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let id = begin(&v, &id, &csrf)?;
+    let a = v.access();
     let r: Result<(), Refused> = async {
         if f.get("kind") == "legal_basis" {
             a.record_legal_basis(
@@ -1355,8 +1342,7 @@ pub(crate) async fn consent_withdraw(
     v.check_csrf(&csrf)?;
     let id: ally_core::protection::ConsentId =
         id.parse().map_err(|_| PageError::new(Failure::NotFound))?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let (case, _) = access.withdraw_consent(id).await?;
     Ok(see_other(&format!("/cases/{case}")))
 }
@@ -1376,8 +1362,7 @@ struct EditPage {
 
 pub(crate) async fn case_edit(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = case_id(&id)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     access.require(Action::CaseUpdate).await?;
     let OpenedCase::Full(view) = access.open_case(id).await? else {
         return Err(PageError::new(Failure::NotFound));
@@ -1399,8 +1384,8 @@ pub(crate) async fn case_details(
     Posted { data, csrf }: Body,
 ) -> PageResult {
     let f = Form(data);
-    let (id, p) = begin(&v, &id, &csrf)?;
-    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let id = begin(&v, &id, &csrf)?;
+    let a = v.access();
     let r: Result<(), Refused> = async {
         let c = CaseContent {
             reference: f.text("reference", 200)?,
@@ -1449,7 +1434,7 @@ struct ReferPage {
 
 async fn refer_page(v: &Viewer, id: CaseId, error: Option<String>) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     access.require(Action::ReferralManage).await?;
     let OpenedCase::Full(view) = access.open_case(id).await? else {
         return Err(PageError::new(Failure::NotFound));
@@ -1534,8 +1519,7 @@ pub(crate) async fn referral_send(
     v.check_csrf(&csrf)?;
     let id = case_id(&id)?;
     let f = Form(data);
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let attempt = async {
         let to_org = f
             .get("to_org")
@@ -1576,7 +1560,7 @@ struct ReferralsPage {
 
 pub(crate) async fn referrals(v: Viewer) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let (incoming, outgoing) = access.list_referrals().await?;
     let tr = &v.ctx.tr;
     html(&ReferralsPage {
@@ -1602,7 +1586,7 @@ async fn on_referral(
     v.check_csrf(csrf)?;
     let id: ReferralId = id.parse().map_err(|_| PageError::new(Failure::NotFound))?;
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let result = match action {
         Ok(a) => access.act_on_referral(id, a).await.map_err(Refused::from),
         Err(b) => Err(Refused::Field(b)),
@@ -1640,7 +1624,7 @@ async fn on_lead(v: Viewer, id: &str, csrf: &str, act: LeadAct) -> PageResult {
     v.check_csrf(csrf)?;
     let id: ReferralId = id.parse().map_err(|_| PageError::new(Failure::NotFound))?;
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let result = match act {
         LeadAct::Propose => access.propose_lead_transfer(id).await,
         LeadAct::Answer(accept) => access.answer_lead_transfer(id, accept).await,
@@ -1728,8 +1712,7 @@ pub(crate) async fn referral_revoke(
 
 pub(crate) async fn dossier_download(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = case_id(&id)?;
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let data = access.dossier(id).await?;
     let zip = super::dossier::zip(&super::dossier::build(&data, &v.ctx.tr)).map_err(|e| {
         tracing::error!(error = %e, "dossier zip");
@@ -1755,8 +1738,8 @@ pub(crate) async fn case_erase(
 ) -> PageResult {
     let f = Form(data);
     let confirm = f.get("confirm") == "ERASE";
-    let (id, p) = begin(&v, &id, &csrf)?;
-    let a = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let id = begin(&v, &id, &csrf)?;
+    let a = v.access();
     let r: Result<(), Refused> = async {
         a.require(Action::PersonErase).await?;
         if !confirm {
@@ -1786,8 +1769,7 @@ struct DeadlinesPage {
 }
 
 pub(crate) async fn deadlines(v: Viewer) -> PageResult {
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let items = access.my_deadlines(200).await?;
     let tr = &v.ctx.tr;
     html(&DeadlinesPage {
@@ -1836,7 +1818,7 @@ struct DirectoryPage {
 
 async fn directory_page(v: &Viewer, q: DirQuery, error: Option<String>) -> PageResult {
     let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let service = ServiceKind::parse(&q.service);
     let query: String = q.q.trim().chars().take(100).collect();
     let entries = access.directory_entries(&query, service).await?;
@@ -1886,8 +1868,7 @@ pub(crate) async fn directory(v: Viewer, Query(q): Query<DirQuery>) -> PageResul
 pub(crate) async fn directory_update(v: Viewer, Posted { data, csrf }: Body) -> PageResult {
     v.check_csrf(&csrf)?;
     let f = Form(data);
-    let p = v.session.principal();
-    let access = v.ctx.state.store.access(&p, v.ctx.client.as_deref());
+    let access = v.access();
     let attempt = async {
         let entry = DirectoryEntry {
             services: f.all("services").into_iter().map(str::to_owned).collect(),
