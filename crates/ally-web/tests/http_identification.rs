@@ -584,6 +584,11 @@ async fn the_result_page_explains_the_outcome_and_links_to_a_protected_case() {
     );
     assert!(body.contains("Presumed victim"));
     assert!(body.contains("Decisive indicators") && body.contains("at least"));
+    // An English reader gets the catalogue's English labels, marked English, not flagged.
+    assert!(
+        body.contains(r#"<span class="catalogue-label" lang="en" dir="ltr">Misled about the kind of work, where it is, or who the employer is</span>"#),
+        "{body}"
+    );
     // The ILO 11 list is not usable for a verdict: the page says why.
     assert!(body.contains(r#"data-outcome="outcome-indicators""#));
     assert!(body.contains("No verdict for this set"));
@@ -683,6 +688,23 @@ async fn a_french_result_page_explains_the_rule_in_french() {
         assert!(body.contains("établi"), "{body}");
         // The clause each decisive indicator satisfied.
         assert!(body.contains("au moins"), "{body}");
+        // The decisive indicators' labels: the French translation (data/indicators/labels),
+        // marked French and flagged as not reviewed by a human, no English catalogue label.
+        let decisive = &body[body.find(r#"<ul class="decisive">"#).unwrap()..];
+        let decisive = &decisive[..decisive.find("</ul>").unwrap()];
+        assert!(
+            decisive.contains(
+                r#"<span class="catalogue-label" lang="fr" dir="ltr">Trompé(e) sur la nature du travail, son lieu ou l&#39;identité de l&#39;employeur <abbr class="unreviewed""#
+            ),
+            "{decisive}"
+        );
+        assert!(!decisive.contains(r#"lang="en""#), "{decisive}");
+        assert!(!decisive.contains("Misled about"), "{decisive}");
+        // The ILO 11 indicators found, in French too.
+        assert!(
+            body.contains(r#"<span class="catalogue-label" lang="fr" dir="ltr">Tromperie <abbr"#),
+            "{body}"
+        );
         // The ILO 11 note and the caveat.
         assert!(body.contains("Convention n° 29"), "{body}");
         assert!(body.contains("pas une identification légale"), "{body}");
