@@ -928,3 +928,38 @@ async fn an_undecided_result_names_the_questions_that_would_decide_it_in_the_rea
     );
     f.store.close().await;
 }
+
+#[tokio::test]
+async fn the_indicators_offered_for_an_own_question_are_labelled_in_the_readers_language() {
+    let db = testing::sqlite();
+    let f = fixture(&db).await;
+    speak(&f, Role::Coordinator, "es").await;
+    let (s, _, body) = send(
+        &f.app,
+        page(&f, Role::Coordinator, "GET", "/questionnaires")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let select = &body[body.find(r#"<select id="indicator-adult_labour""#).unwrap()..];
+    let select = &select[..select.find("</select>").unwrap()];
+    assert!(
+        select.contains(
+            r#"<option value="adult_labour.deceptive_recruitment.deceived_about_wages" lang="es" dir="ltr">Engaño sobre el salario o los ingresos (adult_labour.deceptive_recruitment.deceived_about_wages)</option>"#
+        ),
+        "{select}"
+    );
+    assert!(
+        select.contains(r#"lang="es" dir="ltr">Engaño (ilo11.deception)</option>"#),
+        "{select}"
+    );
+    assert!(!select.contains(r#"lang="en""#), "{select}");
+    // Options cannot hold the flag: it stands next to the list's label.
+    let label = &body[body
+        .find(r#"<label for="indicator-adult_labour">"#)
+        .unwrap()..];
+    let label = &label[..label.find("</label>").unwrap()];
+    assert!(label.contains(r#"<abbr class="unreviewed""#), "{label}");
+    f.store.close().await;
+}
