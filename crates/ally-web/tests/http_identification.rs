@@ -584,6 +584,11 @@ async fn the_result_page_explains_the_outcome_and_links_to_a_protected_case() {
     );
     assert!(body.contains("Presumed victim"));
     assert!(body.contains("Decisive indicators") && body.contains("at least"));
+    // An English reader gets the catalogue's English labels, marked English, not flagged.
+    assert!(
+        body.contains(r#"<span class="catalogue-label" lang="en" dir="ltr">Misled about the kind of work, where it is, or who the employer is</span>"#),
+        "{body}"
+    );
     // The ILO 11 list is not usable for a verdict: the page says why.
     assert!(body.contains(r#"data-outcome="outcome-indicators""#));
     assert!(body.contains("No verdict for this set"));
@@ -683,6 +688,23 @@ async fn a_french_result_page_explains_the_rule_in_french() {
         assert!(body.contains("établi"), "{body}");
         // The clause each decisive indicator satisfied.
         assert!(body.contains("au moins"), "{body}");
+        // The decisive indicators' labels: the French translation (data/indicators/labels),
+        // marked French and flagged as not reviewed by a human, no English catalogue label.
+        let decisive = &body[body.find(r#"<ul class="decisive">"#).unwrap()..];
+        let decisive = &decisive[..decisive.find("</ul>").unwrap()];
+        assert!(
+            decisive.contains(
+                r#"<span class="catalogue-label" lang="fr" dir="ltr">Trompé(e) sur la nature du travail, son lieu ou l&#39;identité de l&#39;employeur <abbr class="unreviewed""#
+            ),
+            "{decisive}"
+        );
+        assert!(!decisive.contains(r#"lang="en""#), "{decisive}");
+        assert!(!decisive.contains("Misled about"), "{decisive}");
+        // The ILO 11 indicators found, in French too.
+        assert!(
+            body.contains(r#"<span class="catalogue-label" lang="fr" dir="ltr">Tromperie <abbr"#),
+            "{body}"
+        );
         // The ILO 11 note and the caveat.
         assert!(body.contains("Convention n° 29"), "{body}");
         assert!(body.contains("pas une identification légale"), "{body}");
@@ -904,5 +926,40 @@ async fn an_undecided_result_names_the_questions_that_would_decide_it_in_the_rea
             || undecided.contains("Le travail que vous faites est-il le même"),
         "{undecided}"
     );
+    f.store.close().await;
+}
+
+#[tokio::test]
+async fn the_indicators_offered_for_an_own_question_are_labelled_in_the_readers_language() {
+    let db = testing::sqlite();
+    let f = fixture(&db).await;
+    speak(&f, Role::Coordinator, "es").await;
+    let (s, _, body) = send(
+        &f.app,
+        page(&f, Role::Coordinator, "GET", "/questionnaires")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let select = &body[body.find(r#"<select id="indicator-adult_labour""#).unwrap()..];
+    let select = &select[..select.find("</select>").unwrap()];
+    assert!(
+        select.contains(
+            r#"<option value="adult_labour.deceptive_recruitment.deceived_about_wages" lang="es" dir="ltr">Engaño sobre el salario o los ingresos (adult_labour.deceptive_recruitment.deceived_about_wages)</option>"#
+        ),
+        "{select}"
+    );
+    assert!(
+        select.contains(r#"lang="es" dir="ltr">Engaño (ilo11.deception)</option>"#),
+        "{select}"
+    );
+    assert!(!select.contains(r#"lang="en""#), "{select}");
+    // Options cannot hold the flag: it stands next to the list's label.
+    let label = &body[body
+        .find(r#"<label for="indicator-adult_labour">"#)
+        .unwrap()..];
+    let label = &label[..label.find("</label>").unwrap()];
+    assert!(label.contains(r#"<abbr class="unreviewed""#), "{label}");
     f.store.close().await;
 }

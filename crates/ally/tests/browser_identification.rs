@@ -168,6 +168,12 @@ async fn scenario(b: &Browser) -> TestResult {
         decisive.contains("au moins") && !decisive.contains("at least"),
         "decisive indicators name the clause they satisfy, in French: {decisive:?}"
     );
+    check!(
+        decisive.contains("Trompé(e)")
+            && decisive.contains("traduction automatique")
+            && !decisive.contains("Misled"),
+        "decisive indicators are labelled in French, flagged as machine translations: {decisive:?}"
+    );
     let explanation = b
         .text("[data-outcome='outcome-presumed'] .explanation")
         .await?;

@@ -1,6 +1,7 @@
 //! Identification engine (issue 3): the ILO/EC Delphi 2009 operational indicators of
 //! trafficking and the 11 ILO indicators of forced labour, as versioned data
-//! (`data/indicators/*.toml`, embedded), their validating loaders, and the pure
+//! (`data/indicators/*.toml`, embedded), their validating loaders, the labels' translations
+//! (`data/indicators/labels/*.toml`), and the pure
 //! evaluation of one interview (answers yes/no/unknown plus recorded facts) into an
 //! explained outcome per indicator set.
 //!
@@ -27,6 +28,7 @@ pub mod engine;
 pub mod error;
 pub mod forced_labour;
 pub mod interview;
+pub mod labels;
 
 #[cfg(test)]
 mod tests;
@@ -45,6 +47,7 @@ pub use forced_labour::{
     ForcedLabourIndicator, LegalElement,
 };
 pub use interview::{Answer, Interview};
+pub use labels::{IndicatorLabels, LABEL_LANGUAGES, Label, LabelFile};
 
 /// What `check_catalogue_str` found in a valid file.
 #[derive(Debug, Clone)]

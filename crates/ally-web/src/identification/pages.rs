@@ -1,6 +1,6 @@
 //! HTML pages of the interview flow and of the translators' review.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use ally_core::PersonId;
 use ally_core::authz::Action;
@@ -10,8 +10,8 @@ use ally_core::questionnaire::{
     Questionnaire, REQUIRED_LANGUAGES, Relevance, Text, relevance,
 };
 use ally_core::screening::{
-    Answer, Clause, Evaluation, EvaluationOptions, FORCED_LABOUR_SET_ID, Outcome, Part, PartResult,
-    Screening,
+    Answer, Clause, Evaluation, EvaluationOptions, FORCED_LABOUR_SET_ID, IndicatorLabels, Outcome,
+    Part, PartResult, Screening,
 };
 use ally_store::{InterviewId, InterviewRecord, NewInterview, Page, StoreError};
 use askama::Template;
@@ -763,8 +763,35 @@ pub async fn stop(
 
 // ----- result and record -----
 
+/// A catalogue label (an indicator's) in the reader's language when translated, else the
+/// catalogue's English, with the language it is written in.
+pub struct CatalogueText {
+    text: String,
+    lang: String,
+    dir: &'static str,
+    /// A machine translation no human reviewed yet.
+    unreviewed: bool,
+}
+
+impl CatalogueText {
+    /// Text already in the reader's language (a fact's name from the locale files).
+    fn reader(text: String, lang: &str) -> CatalogueText {
+        CatalogueText {
+            text,
+            lang: lang.to_owned(),
+            dir: text_dir(lang),
+            unreviewed: false,
+        }
+    }
+}
+
+/// The labels' translations (`data/indicators/labels/`); the core tests make sure they parse
+/// and label every id, so a failure here only leaves the English labels.
+static LABELS: LazyLock<Option<IndicatorLabels>> =
+    LazyLock::new(|| IndicatorLabels::builtin().ok());
+
 pub struct DecisiveView {
-    label: String,
+    label: CatalogueText,
     grade: String,
     /// The dimension and the clause of the dimension rule its yes answers satisfy.
     clause: String,
@@ -772,9 +799,7 @@ pub struct DecisiveView {
 
 /// An unknown answer that could decide the outcome, with the questions that would settle it.
 pub struct UndecidedView {
-    label: String,
-    /// The label is the catalogue's English (indicators); facts are in the reader's language.
-    english: bool,
+    label: CatalogueText,
     /// The questionnaire's questions mapped to the indicator, in the reader's language.
     questions: Vec<String>,
 }
@@ -787,7 +812,7 @@ pub struct SetView {
     explanation: String,
     decisive: Vec<DecisiveView>,
     undecided_by: Vec<UndecidedView>,
-    present: Vec<String>,
+    present: Vec<CatalogueText>,
 }
 
 pub struct AnswerRow {
@@ -818,8 +843,18 @@ struct RecordPage {
     presumed: bool,
 }
 
-fn indicator_label(id: &str) -> String {
-    ally_store::identification_data()
+/// An indicator's label in `lang`, or the catalogue's English (for English readers, or
+/// should a translation be missing), or its id if the id is unknown.
+fn indicator_label(id: &str, lang: &str) -> CatalogueText {
+    if let Some(l) = LABELS.as_ref().and_then(|x| x.indicator(lang, id)) {
+        return CatalogueText {
+            text: l.text.clone(),
+            lang: lang.to_owned(),
+            dir: text_dir(lang),
+            unreviewed: !l.reviewed,
+        };
+    }
+    let text = ally_store::identification_data()
         .ok()
         .and_then(|b| {
             b.screening
@@ -834,7 +869,13 @@ fn indicator_label(id: &str) -> String {
                         .map(|i| i.label.clone())
                 })
         })
-        .unwrap_or_else(|| id.to_owned())
+        .unwrap_or_else(|| id.to_owned());
+    CatalogueText {
+        text,
+        lang: "en".to_owned(),
+        dir: "ltr",
+        unreviewed: false,
+    }
 }
 
 fn answer_text(q: &Questionnaire, question: &Question, a: &AnswerValue, tr: &Tr) -> String {
@@ -996,7 +1037,7 @@ fn record_page(v: &Viewer, rec: &InterviewRecord, q: &Questionnaire, conduct: bo
                 present: e
                     .indicators_present
                     .iter()
-                    .map(|i| indicator_label(i))
+                    .map(|i| indicator_label(i, lang))
                     .collect(),
             });
             continue;
@@ -1018,7 +1059,7 @@ fn record_page(v: &Viewer, rec: &InterviewRecord, q: &Questionnaire, conduct: bo
                 .decisive_indicators
                 .iter()
                 .map(|d| DecisiveView {
-                    label: indicator_label(d.id),
+                    label: indicator_label(d.id, lang),
                     grade: tr.t(&format!("identification-grade-{}", d.grade.as_str())),
                     clause: tr.tn(
                         "identification-decisive-clause",
@@ -1045,14 +1086,15 @@ fn record_page(v: &Viewer, rec: &InterviewRecord, q: &Questionnaire, conduct: bo
                 .map(|id| {
                     if s.catalogue.facts.iter().any(|f| f == id) {
                         return UndecidedView {
-                            label: tr.t(&key("identification-fact", id)),
-                            english: false,
+                            label: CatalogueText::reader(
+                                tr.t(&key("identification-fact", id)),
+                                lang,
+                            ),
                             questions: Vec::new(),
                         };
                     }
                     UndecidedView {
-                        label: indicator_label(id),
-                        english: true,
+                        label: indicator_label(id, lang),
                         questions: questions
                             .iter()
                             .filter(|x| x.indicators.iter().any(|m| m.indicator_id == *id))
@@ -1064,7 +1106,7 @@ fn record_page(v: &Viewer, rec: &InterviewRecord, q: &Questionnaire, conduct: bo
             present: e
                 .indicators_present
                 .iter()
-                .map(|i| indicator_label(i))
+                .map(|i| indicator_label(i, lang))
                 .collect(),
         });
     }
@@ -1162,8 +1204,10 @@ pub struct QuestionnaireView {
     langs: Vec<LangStatus>,
     /// The organisation's own questions: (id, label, mapping).
     own: Vec<(String, String, String)>,
-    /// Indicators a new question may map to: (id, label).
-    indicators: Vec<(String, String)>,
+    /// Indicators a new question may map to: (id, label in the reader's language).
+    indicators: Vec<(String, CatalogueText)>,
+    /// Some of those labels are machine translations nobody reviewed.
+    indicators_unreviewed: bool,
 }
 
 #[derive(Template)]
@@ -1238,14 +1282,14 @@ pub async fn questionnaires(v: Viewer, Query(query): Query<AddedQuery>) -> PageR
             .collect();
         let indicators = if may_manage {
             let covered = answer::covered_sets(&q, &b.screening);
-            let mut list: Vec<(String, String)> = b
+            let mut list: Vec<(String, CatalogueText)> = b
                 .screening
                 .catalogue
                 .sets
                 .iter()
                 .filter(|s| covered.contains(&s.id))
                 .flat_map(|s| s.indicators.iter())
-                .map(|i| (i.id.clone(), i.label.clone()))
+                .map(|i| (i.id.clone(), indicator_label(&i.id, tr.locale())))
                 .collect();
             if covered.iter().any(|s| s == FORCED_LABOUR_SET_ID) {
                 list.extend(
@@ -1253,7 +1297,7 @@ pub async fn questionnaires(v: Viewer, Query(query): Query<AddedQuery>) -> PageR
                         .forced_labour
                         .indicators
                         .iter()
-                        .map(|i| (i.id.clone(), i.label.clone())),
+                        .map(|i| (i.id.clone(), indicator_label(&i.id, tr.locale()))),
                 );
             }
             list
@@ -1265,6 +1309,7 @@ pub async fn questionnaires(v: Viewer, Query(query): Query<AddedQuery>) -> PageR
             title: q.title.get_or(tr.locale(), "en").to_owned(),
             langs: status,
             own,
+            indicators_unreviewed: indicators.iter().any(|(_, t)| t.unreviewed),
             indicators,
         });
     }
