@@ -127,6 +127,11 @@ for backend in $BACKENDS; do
         >"$WORK/logs/seed-$backend.log" 2>&1
     record "SEED backend=$backend $(grep '^Seeded' "$WORK/logs/seed-$backend.log")"
     [ -s "$paths" ] || { log "no bench case paths written"; exit 1; }
+    # After a bulk load PostgreSQL plans from empty statistics until autovacuum analyses the
+    # tables (within a minute or so in a running deployment); analyse at once, as after a restore.
+    if [ "$backend" = postgres ]; then
+        psql -h 127.0.0.1 -U postgres -d "$PG_DB" -qc "ANALYZE" >/dev/null
+    fi
     args=(serve --data-dir "$dir" --listen "$ADDR")
     [ -n "$url" ] && args+=(--database-url "$url")
     "$ALLY_BIN" "${args[@]}" >"$WORK/logs/serve-$backend.log" 2>&1 &

@@ -1308,12 +1308,15 @@ impl Access<'_> {
         let rows = sqlx::query(
             // Two index walks that start from the user (deadlines assigned to them; deadlines
             // of the cases they work on, assigned to nobody), never all of the organisation's.
+            // CROSS JOIN keeps SQLite's join order (assignments first, then one lookup per case
+            // in prot_deadlines_case_open); PostgreSQL plans it as an ordinary join.
             "SELECT case_id, kind, due_on, id FROM prot_deadlines WHERE org_id = $1 AND assignee = $2 \
              AND done = 0 \
              UNION ALL \
              SELECT d.case_id, d.kind, d.due_on, d.id FROM prot_case_workers w \
-             JOIN prot_deadlines d ON d.case_id = w.case_id \
-             WHERE w.user_id = $2 AND d.assignee IS NULL AND d.done = 0 AND d.org_id = $1 \
+             CROSS JOIN prot_deadlines d \
+             WHERE w.user_id = $2 AND d.case_id = w.case_id AND d.done = 0 AND d.assignee IS NULL \
+             AND d.org_id = $1 \
              ORDER BY due_on, id LIMIT $3",
         )
         .bind(org.to_string())
