@@ -598,6 +598,7 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("assignee", T),
             ("source_id", T),
             ("done", I),
+            ("watcher", T),
         ],
     ),
     (

@@ -260,8 +260,9 @@ async fn lifecycle_sealed_content_services_and_deadlines() {
             d.iter()
                 .any(|d| d.kind == "reflection_end" && d.expulsion_sensitive)
         );
-        // Another caseworker of the organisation, not assigned, has no deadlines of this case.
-        let colleague = who(w.ngo, Role::Caseworker);
+        // Another caseworker of the organisation, not assigned, has no deadlines of this case;
+        // once assigned, they see the case's unassigned ones.
+        let colleague = user(&w.store, w.ngo, Role::Caseworker, "cw2@ngo.test").await;
         assert!(
             w.store
                 .access(&colleague, None)
@@ -270,6 +271,16 @@ async fn lifecycle_sealed_content_services_and_deadlines() {
                 .unwrap()
                 .is_empty()
         );
+        a.assign_caseworker(id, colleague.user_id).await.unwrap();
+        let theirs = w
+            .store
+            .access(&colleague, None)
+            .my_deadlines(100)
+            .await
+            .unwrap();
+        let kinds2: Vec<&str> = theirs.iter().map(|d| d.kind.as_str()).collect();
+        assert!(kinds2.contains(&"reflection_end"), "{kinds2:?}");
+        assert!(kinds2.contains(&"court_date"), "{kinds2:?}");
 
         a.transition_case(id, CaseAction::StartAssistance)
             .await
@@ -786,6 +797,14 @@ async fn lead_transfer_is_a_separate_act_and_moves_the_case() {
         )
         .await
         .unwrap();
+        a.add_task(
+            id,
+            "Follow-up call",
+            None,
+            Some(time::OffsetDateTime::now_utc().date() + time::Duration::days(3)),
+        )
+        .await
+        .unwrap();
         let rid = a
             .send_referral(id, referral_to(w.shelter, &[FieldGroup::Needs]))
             .await
@@ -817,7 +836,33 @@ async fn lead_transfer_is_a_separate_act_and_moves_the_case() {
             a.answer_lead_transfer(rid, true).await.is_err(),
             "only the recipient answers"
         );
+        let before: Vec<String> = a
+            .my_deadlines(100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.case_id == id)
+            .map(|d| d.kind)
+            .collect();
+        assert!(!before.is_empty(), "the case has deadlines to hand over");
         s.answer_lead_transfer(rid, true).await.unwrap();
+        // The deadlines follow the new team.
+        let after: Vec<String> = s
+            .my_deadlines(100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.case_id == id)
+            .map(|d| d.kind)
+            .collect();
+        assert_eq!(after, before);
+        assert!(
+            a.my_deadlines(100)
+                .await
+                .unwrap()
+                .iter()
+                .all(|d| d.case_id != id)
+        );
         let OpenedCase::Full(v) = s.open_case(id).await.unwrap() else {
             panic!("the new lead sees the whole case")
         };

@@ -152,14 +152,15 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 sqlx::query(
-                    "INSERT INTO prot_deadlines (id, case_id, org_id, kind, due_on, assignee, source_id, done) \
-                     VALUES ($1, $2, $3, 'task', $4, NULL, $5, 0)",
+                    "INSERT INTO prot_deadlines (id, case_id, org_id, kind, due_on, assignee, source_id, done, watcher) \
+                     VALUES ($1, $2, $3, 'task', $4, NULL, $5, 0, $6)",
                 )
                 .bind(uuid::Uuid::now_v7().to_string())
                 .bind(&cid)
                 .bind(org.to_string())
                 .bind(&due)
                 .bind(&tid)
+                .bind(worker.to_string())
                 .execute(&mut *tx)
                 .await?;
                 ids.push(id);

@@ -822,6 +822,8 @@ impl Access<'_> {
             .bind(case.org_id.to_string())
             .execute(&mut *tx)
             .await?;
+        // The new caseworker sees the case's deadlines.
+        refresh_deadlines(&mut tx, id).await?;
         let ev = self.event(
             "case.assign",
             Some(("case", id.to_string())),
@@ -1306,21 +1308,14 @@ impl Access<'_> {
             .await?;
         let me = self.principal.user_id.to_string();
         let rows = sqlx::query(
-            // Two index walks that start from the user (deadlines assigned to them; deadlines
-            // of the cases they work on, assigned to nobody), never all of the organisation's.
-            // CROSS JOIN keeps SQLite's join order (assignments first, then one lookup per case
-            // in prot_deadlines_case_open); PostgreSQL plans it as an ordinary join.
-            "SELECT case_id, kind, due_on, id FROM prot_deadlines WHERE org_id = $1 AND assignee = $2 \
-             AND done = 0 \
-             UNION ALL \
-             SELECT d.case_id, d.kind, d.due_on, d.id FROM prot_case_workers w \
-             CROSS JOIN prot_deadlines d \
-             WHERE w.user_id = $2 AND d.case_id = w.case_id AND d.done = 0 AND d.assignee IS NULL \
-             AND d.org_id = $1 \
+            // One index range from the user, in date order (see migration 0010): never the
+            // organisation's deadlines, nor every case the user works on.
+            "SELECT case_id, kind, due_on, id FROM prot_deadlines \
+             WHERE watcher = $1 AND done = 0 AND org_id = $2 \
              ORDER BY due_on, id LIMIT $3",
         )
-        .bind(org.to_string())
         .bind(me)
+        .bind(org.to_string())
         .bind(limit.clamp(1, 500))
         .fetch_all(&self.store.db().pool)
         .await?;
@@ -1420,20 +1415,35 @@ pub(crate) async fn refresh_deadlines(tx: &mut WriteTx, case: CaseId) -> Result<
     {
         items.push(("task", r.try_get("due_on")?, r.try_get("assignee")?, r.try_get("id")?));
     }
+    // Who sees each deadline in "my deadlines": its assignee, else every caseworker of the case
+    // (a row with no watcher keeps the deadline when the case has none).
+    let workers: Vec<String> =
+        sqlx::query_scalar("SELECT user_id FROM prot_case_workers WHERE case_id = $1")
+            .bind(&cid)
+            .fetch_all(&mut **tx)
+            .await?;
     for (kind, due, assignee, source) in items {
-        sqlx::query(
-            "INSERT INTO prot_deadlines (id, case_id, org_id, kind, due_on, assignee, source_id, done) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0)",
-        )
-        .bind(uuid::Uuid::now_v7().to_string())
-        .bind(&cid)
-        .bind(&org)
-        .bind(kind)
-        .bind(due)
-        .bind(assignee)
-        .bind(source)
-        .execute(&mut **tx)
-        .await?;
+        let watchers: Vec<Option<String>> = match &assignee {
+            Some(a) => vec![Some(a.clone())],
+            None if workers.is_empty() => vec![None],
+            None => workers.iter().cloned().map(Some).collect(),
+        };
+        for watcher in watchers {
+            sqlx::query(
+                "INSERT INTO prot_deadlines (id, case_id, org_id, kind, due_on, assignee, source_id, done, watcher) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)",
+            )
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(&cid)
+            .bind(&org)
+            .bind(kind)
+            .bind(&due)
+            .bind(&assignee)
+            .bind(&source)
+            .bind(watcher)
+            .execute(&mut **tx)
+            .await?;
+        }
     }
     Ok(())
 }

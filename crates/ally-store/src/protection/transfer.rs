@@ -337,6 +337,8 @@ impl Access<'_> {
             .bind(new.to_string())
             .execute(&mut *tx)
             .await?;
+            // The deadlines follow the new team.
+            super::cases::refresh_deadlines(&mut tx, r.case).await?;
         }
         let ev = self.event(
             if accept {
