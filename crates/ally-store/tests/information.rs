@@ -865,6 +865,19 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
             a.get_entity(victim).await.unwrap().entity.distribution,
             Distribution::Own
         );
+        // Erasing the case removes its link to the entity too (no row left pointing at it).
+        c.link_victim_case(victim, case).await.unwrap();
+        c.erase_case(case).await.unwrap();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+            .await
+            .unwrap();
+        let links: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM info_victim_cases WHERE case_id = $1")
+                .bind(case.to_string())
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(links, 0);
         w.store.close().await;
         db.cleanup().await;
     }

@@ -25,6 +25,8 @@ const CASE_TABLES: &[&str] = &[
     "prot_permits",
     "prot_compensation",
     "prot_deadlines",
+    // The information module's link from a possible victim's entity to this case.
+    "info_victim_cases",
 ];
 
 impl Access<'_> {
