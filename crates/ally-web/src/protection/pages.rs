@@ -1559,21 +1559,25 @@ struct ReferralsPage {
 }
 
 pub(crate) async fn referrals(v: Viewer) -> PageResult {
-    let p = v.session.principal();
-    let access = v.access();
-    let (incoming, outgoing) = access.list_referrals().await?;
+    referrals_page(&v, None).await
+}
+
+/// The referrals page; with a refusal, its message and a 422 (nothing was written).
+async fn referrals_page(v: &Viewer, refusal: Option<Bad>) -> PageResult {
+    let org = v.principal().org_id;
+    let (incoming, outgoing) = v.access().list_referrals().await?;
     let tr = &v.ctx.tr;
-    html(&ReferralsPage {
+    let failed = refusal.is_some();
+    let page = html(&ReferralsPage {
         l: layout(&v.ctx, tr.t("prot-referrals-title"), "/cases"),
-        incoming: incoming
-            .iter()
-            .map(|r| referral_row(tr, r, p.org_id))
-            .collect(),
-        outgoing: outgoing
-            .iter()
-            .map(|r| referral_row(tr, r, p.org_id))
-            .collect(),
-        error: None,
+        incoming: incoming.iter().map(|r| referral_row(tr, r, org)).collect(),
+        outgoing: outgoing.iter().map(|r| referral_row(tr, r, org)).collect(),
+        error: refusal.map(|b| refusal_message(tr, b)),
+    })?;
+    Ok(if failed {
+        (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+    } else {
+        page
     })
 }
 
@@ -1585,7 +1589,6 @@ async fn on_referral(
 ) -> PageResult {
     v.check_csrf(csrf)?;
     let id: ReferralId = id.parse().map_err(|_| PageError::new(Failure::NotFound))?;
-    let p = v.session.principal();
     let access = v.access();
     let result = match action {
         Ok(a) => access.act_on_referral(id, a).await.map_err(Refused::from),
@@ -1594,23 +1597,7 @@ async fn on_referral(
     match result {
         Ok(case) => Ok(see_other(&format!("/cases/{case}"))),
         Err(Refused::Page(e)) => Err(e),
-        Err(Refused::Field(b)) => {
-            let tr = &v.ctx.tr;
-            let (incoming, outgoing) = access.list_referrals().await?;
-            let page = ReferralsPage {
-                l: layout(&v.ctx, tr.t("prot-referrals-title"), "/cases"),
-                incoming: incoming
-                    .iter()
-                    .map(|r| referral_row(tr, r, p.org_id))
-                    .collect(),
-                outgoing: outgoing
-                    .iter()
-                    .map(|r| referral_row(tr, r, p.org_id))
-                    .collect(),
-                error: Some(refusal_message(tr, b)),
-            };
-            html(&page).map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
-        }
+        Err(Refused::Field(b)) => referrals_page(&v, Some(b)).await,
     }
 }
 
@@ -1623,7 +1610,6 @@ enum LeadAct {
 async fn on_lead(v: Viewer, id: &str, csrf: &str, act: LeadAct) -> PageResult {
     v.check_csrf(csrf)?;
     let id: ReferralId = id.parse().map_err(|_| PageError::new(Failure::NotFound))?;
-    let p = v.session.principal();
     let access = v.access();
     let result = match act {
         LeadAct::Propose => access.propose_lead_transfer(id).await,
@@ -1632,23 +1618,7 @@ async fn on_lead(v: Viewer, id: &str, csrf: &str, act: LeadAct) -> PageResult {
     match result.map_err(Refused::from) {
         Ok(()) => Ok(see_other("/referrals")),
         Err(Refused::Page(e)) => Err(e),
-        Err(Refused::Field(b)) => {
-            let tr = &v.ctx.tr;
-            let (incoming, outgoing) = access.list_referrals().await?;
-            let page = ReferralsPage {
-                l: layout(&v.ctx, tr.t("prot-referrals-title"), "/cases"),
-                incoming: incoming
-                    .iter()
-                    .map(|r| referral_row(tr, r, p.org_id))
-                    .collect(),
-                outgoing: outgoing
-                    .iter()
-                    .map(|r| referral_row(tr, r, p.org_id))
-                    .collect(),
-                error: Some(refusal_message(tr, b)),
-            };
-            html(&page).map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
-        }
+        Err(Refused::Field(b)) => referrals_page(&v, Some(b)).await,
     }
 }
 
