@@ -1553,23 +1553,11 @@ impl Access<'_> {
         self.authorize_granted(Action::ReportTriage, r.org_id, &[], target.clone())
             .await?;
         let may_widen = self.principal.may(Action::DistributionWiden);
-        let current = self.shares("report", id).await?;
-        let adds_partner = partners.iter().any(|p| !current.contains(p));
-        let effective_from = if adds_partner {
-            // Naming a new organisation is a widening even at the same level.
-            Distribution::Own
-        } else {
-            r.distribution
-        };
-        if let Err(e) = check_distribution_change(effective_from, to, None, may_widen, false) {
-            self.record(self.event(
-                "report.distribution",
-                target,
-                AuditOutcome::Denied,
-                "widen".to_owned(),
-            ))
+        let effective_from = self
+            .widening_base("report", id, r.distribution, &partners)
             .await?;
-            return Err(refused(e));
+        if let Err(e) = check_distribution_change(effective_from, to, None, may_widen, false) {
+            return Err(self.refuse_distribution("report", id, e).await?);
         }
         self.check_partners(to, &partners).await?;
         let entities = self.report_entities(id).await?;
@@ -1586,8 +1574,11 @@ impl Access<'_> {
             .filter(|e| e.role == EntityRole::PossibleVictim)
         {
             let consent = !widening || self.victim_sharing(e, &recipients).await?.is_ok();
-            check_distribution_change(effective_from, to, Some(e.role), may_widen, consent)
-                .map_err(refused)?;
+            if let Err(refusal) =
+                check_distribution_change(effective_from, to, Some(e.role), may_widen, consent)
+            {
+                return Err(self.refuse_distribution("report", id, refusal).await?);
+            }
         }
         let mut tx = self.store.db().begin_write().await?;
         sqlx::query("UPDATE info_reports SET distribution = $1, updated_at = $2 WHERE id = $3")
@@ -1596,22 +1587,8 @@ impl Access<'_> {
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM info_shares WHERE record_kind = 'report' AND record_id = $1")
-            .bind(id.to_string())
-            .execute(&mut *tx)
+        self.replace_shares(&mut tx, "report", id, r.org_id, &partners)
             .await?;
-        for p in &partners {
-            sqlx::query(
-                "INSERT INTO info_shares (record_kind, record_id, owner_org, to_org, created_by, created_at) VALUES ('report', $1, $2, $3, $4, $5)",
-            )
-            .bind(id.to_string())
-            .bind(r.org_id.to_string())
-            .bind(p.to_string())
-            .bind(self.principal.user_id.to_string())
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?;
-        }
         // Entities follow the report down; up only those still at the report's level (the
         // default): an entity given its own, lower level keeps it.
         for e in &entities {
@@ -1640,6 +1617,74 @@ impl Access<'_> {
             ),
         );
         self.store.commit_audited(tx, &[ev]).await?;
+        Ok(())
+    }
+
+    /// The level a distribution change starts from: naming an organisation the record is not
+    /// yet shared with is a widening even at the same level, so it counts from `own`.
+    async fn widening_base(
+        &self,
+        kind: &str,
+        id: Uuid,
+        current: Distribution,
+        partners: &[OrgId],
+    ) -> Result<Distribution> {
+        let shared_with = self.shares(kind, id).await?;
+        Ok(if partners.iter().any(|p| !shared_with.contains(p)) {
+            Distribution::Own
+        } else {
+            current
+        })
+    }
+
+    /// Audits a refused distribution change of a report or entity and returns its error.
+    async fn refuse_distribution(
+        &self,
+        kind: &str,
+        id: Uuid,
+        refusal: DistributionRefused,
+    ) -> Result<StoreError> {
+        let why = match refusal {
+            DistributionRefused::WidenNeedsCoordinator => "widen",
+            DistributionRefused::VictimConsentRequired => "victim_consent",
+        };
+        self.record(self.event(
+            &format!("{kind}.distribution"),
+            Some((kind, id.to_string())),
+            AuditOutcome::Denied,
+            why.to_owned(),
+        ))
+        .await?;
+        Ok(refused(refusal))
+    }
+
+    /// Replaces the organisations a report or entity is named for, in the caller's write.
+    async fn replace_shares(
+        &self,
+        tx: &mut crate::db::WriteTx,
+        kind: &str,
+        id: Uuid,
+        owner: OrgId,
+        partners: &[OrgId],
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM info_shares WHERE record_kind = $1 AND record_id = $2")
+            .bind(kind)
+            .bind(id.to_string())
+            .execute(&mut **tx)
+            .await?;
+        for p in partners {
+            sqlx::query(
+                "INSERT INTO info_shares (record_kind, record_id, owner_org, to_org, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(kind)
+            .bind(id.to_string())
+            .bind(owner.to_string())
+            .bind(p.to_string())
+            .bind(self.principal.user_id.to_string())
+            .bind(now_ms())
+            .execute(&mut **tx)
+            .await?;
+        }
         Ok(())
     }
 
@@ -1680,13 +1725,9 @@ impl Access<'_> {
         self.authorize_granted(Action::ReportTriage, e.org_id, &[], target.clone())
             .await?;
         let may_widen = self.principal.may(Action::DistributionWiden);
-        let current = self.shares("entity", id).await?;
-        let adds_partner = partners.iter().any(|p| !current.contains(p));
-        let effective_from = if adds_partner {
-            Distribution::Own
-        } else {
-            e.distribution
-        };
+        let effective_from = self
+            .widening_base("entity", id, e.distribution, &partners)
+            .await?;
         self.check_partners(to, &partners).await?;
         let consent =
             if e.role == EntityRole::PossibleVictim && to.rank() > Distribution::Own.rank() {
@@ -1699,20 +1740,7 @@ impl Access<'_> {
         if let Err(refusal) =
             check_distribution_change(effective_from, to, Some(e.role), may_widen, consent)
         {
-            self.record(
-                self.event(
-                    "entity.distribution",
-                    target,
-                    AuditOutcome::Denied,
-                    match refusal {
-                        DistributionRefused::WidenNeedsCoordinator => "widen",
-                        DistributionRefused::VictimConsentRequired => "victim_consent",
-                    }
-                    .to_owned(),
-                ),
-            )
-            .await?;
-            return Err(refused(refusal));
+            return Err(self.refuse_distribution("entity", id, refusal).await?);
         }
         let mut tx = self.store.db().begin_write().await?;
         sqlx::query("UPDATE info_entities SET distribution = $1 WHERE id = $2")
@@ -1720,22 +1748,8 @@ impl Access<'_> {
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM info_shares WHERE record_kind = 'entity' AND record_id = $1")
-            .bind(id.to_string())
-            .execute(&mut *tx)
+        self.replace_shares(&mut tx, "entity", id, e.org_id, &partners)
             .await?;
-        for p in &partners {
-            sqlx::query(
-                "INSERT INTO info_shares (record_kind, record_id, owner_org, to_org, created_by, created_at) VALUES ('entity', $1, $2, $3, $4, $5)",
-            )
-            .bind(id.to_string())
-            .bind(e.org_id.to_string())
-            .bind(p.to_string())
-            .bind(self.principal.user_id.to_string())
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?;
-        }
         let ev = self.ok_event(
             "entity.distribution",
             "entity",

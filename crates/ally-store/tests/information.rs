@@ -273,6 +273,18 @@ async fn distribution_levels_decide_who_reads_and_only_coordinators_widen() {
             StoreError::Invalid(errs) => assert_eq!(errs[0].code, "victim_consent_required"),
             other => panic!("{other:?}"),
         }
+        // The refusal is audited, with its reason.
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+            .await
+            .unwrap();
+        let reasons: Vec<String> = sqlx::query_scalar(
+            "SELECT detail FROM audit_log WHERE action = 'report.distribution' AND target_id = $1",
+        )
+        .bind(v.to_string())
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(reasons, vec!["victim_consent".to_owned()]);
         assert!(is_not_found(&p.get_report(v).await.unwrap_err()));
         w.store.close().await;
         db.cleanup().await;
