@@ -42,34 +42,10 @@ PG_DB=${PG_DB:-ally_bench_prot}
 ADDR=127.0.0.1:18092
 EMAIL=caseworker@ngo.demo
 PASSWORD=demo-password-2026
-WRK_LUA=$ROOT/bench/web/wrk.lua
 CASES_LUA=$HERE/cases.lua
 
-mkdir -p "$WORK/logs"
-RESULTS=$WORK/results.txt
-: >"$RESULTS"
-export ALLY_LOG=${ALLY_LOG:-warn}
-
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
-}
-trap cleanup EXIT INT TERM
-
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-record() { echo "$*" | tee -a "$RESULTS"; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-
-wait_200() {
-    local url=$1 i
-    for i in $(seq 1 3000); do
-        [ "$(curl -s -o /dev/null -w '%{http_code}' "$url" 2>/dev/null)" = 200 ] && return 0
-        sleep 0.01
-    done
-    log "timeout waiting for $url"
-    return 1
-}
+# shellcheck source=../lib.sh
+. "$HERE/../lib.sh"
 
 if [ "$BUILD" = 1 ]; then
     log "building (release)"
@@ -77,39 +53,7 @@ if [ "$BUILD" = 1 ]; then
 fi
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 1; }
 
-record "MACHINE date=$(date -u +%Y-%m-%dT%H:%M:%SZ) commit=${COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)} nproc=$(nproc) cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')\" load=\"$(cut -d' ' -f1-3 /proc/loadavg)\" cases=$CASES audit_rows=$AUDIT_ROWS"
-
-signin() { # BASE -> prints the full session token
-    local base=$1 jar=$WORK/cookies.txt attempt csrf code status
-    for attempt in 1 2 3; do
-        rm -f "$jar"
-        status=$(curl -s -o /dev/null -w '%{http_code}' -c "$jar" \
-            --data-urlencode "email=$EMAIL" --data-urlencode "password=$PASSWORD" "$base/sign-in")
-        [ "$status" = 303 ] || { log "sign-in answered $status"; return 1; }
-        csrf=$(curl -s -b "$jar" "$base/sign-in/code" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
-        code=$("$ALLY_BIN" demo-code)
-        status=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" -c "$jar" \
-            --data-urlencode "csrf=$csrf" --data-urlencode "code=$code" "$base/sign-in/code")
-        if [ "$status" = 303 ]; then
-            awk '$6 == "ally_session" {print $7}' "$jar" | tail -1
-            return 0
-        fi
-        log "code step answered $status (attempt $attempt); waiting for the next code"
-        sleep $((31 - $(date +%s) % 30))
-    done
-    return 1
-}
-
-wrk_run() { # LABEL PID URL COOKIE [SCRIPT]
-    local label=$1 pid=$2 url=$3 cookie=$4 script=${5:-$WRK_LUA} c0 c1 out line n
-    c0=$(cpu_ticks "$pid")
-    out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$script" -H "$cookie" "$url")
-    c1=$(cpu_ticks "$pid")
-    echo "$out" >"$WORK/logs/wrk-$label.txt"
-    line=$(echo "$out" | grep '^WRKRESULT' | sed 's/^WRKRESULT //')
-    n=$(echo "$line" | sed 's/.*\bn=\([0-9]*\).*/\1/')
-    record "WRK case=$label conns=$CONNS $line server_cpu_us_per_req=$(awk -v a="$c0" -v b="$c1" -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", (b-a)/hz*1e6/(n>0?n:1)}') load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
-}
+machine_line "cases=$CASES audit_rows=$AUDIT_ROWS"
 
 for backend in $BACKENDS; do
     dir=$WORK/data-$backend
@@ -149,8 +93,8 @@ for backend in $BACKENDS; do
     # Warm up.
     WRK_BASE_LUA=$WRK_LUA WRK_PATHS=$paths \
         wrk -t"$THREADS" -c"$CONNS" -d2s -s "$CASES_LUA" -H "$cookie" "$base/" >/dev/null
-    WRK_BASE_LUA=$WRK_LUA WRK_PATHS=$paths wrk_run "$backend-case" "$pid" "$base/" "$cookie" "$CASES_LUA"
-    wrk_run "$backend-deadlines" "$pid" "$base/deadlines" "$cookie"
+    WRK_BASE_LUA=$WRK_LUA WRK_PATHS=$paths WRK_SCRIPT=$CASES_LUA wrk_run "$backend-case" "$pid" "$base/" -H "$cookie"
+    wrk_run "$backend-deadlines" "$pid" "$base/deadlines" -H "$cookie"
     kill "$pid"; wait "$pid" 2>/dev/null || true
 done
 log "results in $RESULTS"

@@ -11,7 +11,7 @@
 # half (BACKENDS=sqlite skips it). All traffic stays on 127.0.0.1. Every server this script
 # starts is stopped at exit (by its PID). Nothing here asserts a time: it measures and prints.
 #
-# Knobs (environment): ALLY_BIN, HELLO_BIN (default target/release/...), BUILD=1,
+# Knobs (environment): ALLY_BIN, HELLO_BIN, OPENLOOP_BIN (default target/release/...), BUILD=1,
 # BENCH_DIR=/tmp/ally-bench-web (data dirs, logs, raw results), PERSONS=100000,
 # BACKENDS="sqlite postgres", DURATION=10s, THREADS=2, CONNS=32, LOW_CONNS=4, READY_RUNS=5,
 # PG_BASE=postgres://postgres@127.0.0.1:5432, PG_DB=ally_bench, REUSE=0 (1: keep a data set
@@ -25,6 +25,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 ALLY_BIN=${ALLY_BIN:-$TARGET_DIR/release/ally}
 HELLO_BIN=${HELLO_BIN:-$TARGET_DIR/release/examples/hello}
+OPENLOOP_BIN=${OPENLOOP_BIN:-$TARGET_DIR/release/examples/openloop}
 BUILD=${BUILD:-1}
 WORK=${BENCH_DIR:-/tmp/ally-bench-web}
 PERSONS=${PERSONS:-100000}
@@ -44,52 +45,8 @@ READY_ADDR=127.0.0.1:18083
 EMAIL=caseworker@ngo.demo
 PASSWORD=demo-password-2026
 
-mkdir -p "$WORK/logs"
-RESULTS=$WORK/results.txt
-: >"$RESULTS"
-export ALLY_LOG=${ALLY_LOG:-warn}
-
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]:-}"; do
-        [ -n "$p" ] && kill "$p" 2>/dev/null || true
-    done
-    for p in "${PIDS[@]:-}"; do
-        [ -n "$p" ] && wait "$p" 2>/dev/null || true
-    done
-}
-trap cleanup EXIT INT TERM
-
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-record() { echo "$*" | tee -a "$RESULTS"; }
-now_ns() { date +%s%N; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-# CPU time (user+system, in clock ticks) a process has used so far.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# CPU ticks of all PostgreSQL server processes (the database's share of the work).
-pg_ticks() {
-    local t=0 p
-    for p in $(pgrep -x postgres || true); do
-        t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
-    done
-    echo "$t"
-}
-# Busy and total ticks of the whole machine (all cores): "busy total".
-machine_ticks() { awk '/^cpu /{b=$2+$3+$4+$7+$8+$9; print b, b+$5+$6}' /proc/stat; }
-rss_kib() { ps -o rss= -p "$1" | tr -d ' '; }
-
-# Polls URL until it answers 200; prints nothing, fails after ~30 s.
-wait_200() {
-    local url=$1 i
-    for i in $(seq 1 3000); do
-        if [ "$(curl -s -o /dev/null -w '%{http_code}' "$url" 2>/dev/null)" = 200 ]; then
-            return 0
-        fi
-        sleep 0.01
-    done
-    log "timeout waiting for $url"
-    return 1
-}
+# shellcheck source=../lib.sh
+. "$HERE/../lib.sh"
 
 stop() {
     local pid=$1
@@ -109,11 +66,11 @@ db_url() { # backend -> database URL ("" = SQLite in the data dir)
 # ---------------------------------------------------------------- build, machine, sizes
 if [ "$BUILD" = 1 ]; then
     log "building (release)"
-    (cd "$ROOT" && cargo build --release -p ally --bin ally --example hello)
+    (cd "$ROOT" && cargo build --release -p ally --bin ally --example hello --example openloop)
 fi
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 1; }
 
-record "MACHINE date=$(date -u +%Y-%m-%dT%H:%M:%SZ) commit=${COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)} nproc=$(nproc) cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')\" mem_kib=$(awk '/MemTotal/{print $2}' /proc/meminfo) load=\"$(loadavg)\""
+machine_line
 record "TOOLS wrk=\"$(wrk -v 2>&1 | head -1)\" rustc=\"$(rustc --version 2>/dev/null || echo unknown)\" postgres=\"$(psql -h 127.0.0.1 -U postgres -d postgres -Atc 'show server_version' 2>/dev/null || echo none)\""
 log "busiest processes at start:"
 ps -eo pcpu=,comm= --sort=-pcpu | head -5 | tee -a "$WORK/logs/busy.txt" >&2
@@ -157,48 +114,7 @@ HELLO_PID=$!
 PIDS+=("$HELLO_PID")
 wait_200 "http://$HELLO_ADDR/"
 
-# wrk_run LABEL PID URL [extra wrk args...] -> records one WRK line (server CPU per request too)
-wrk_run() {
-    local label=$1 pid=$2 url=$3
-    shift 3
-    local c0 c1 out line n g0 g1 m0 m1
-    c0=$(cpu_ticks "$pid")
-    g0=$(pg_ticks)
-    m0=$(machine_ticks)
-    out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$HERE/wrk.lua" "$@" "$url")
-    c1=$(cpu_ticks "$pid")
-    g1=$(pg_ticks)
-    m1=$(machine_ticks)
-    echo "$out" >"$WORK/logs/wrk-$label.txt"
-    line=$(echo "$out" | grep '^WRKRESULT' | sed 's/^WRKRESULT //')
-    n=$(echo "$line" | sed 's/.*\bn=\([0-9]*\).*/\1/')
-    # server CPU microseconds per request (clock ticks are 1/100 s here: getconf CLK_TCK)
-    record "WRK case=$label conns=$CONNS $line server_cpu_us_per_req=$(awk -v a="$c0" -v b="$c1" -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", (b-a)/hz*1e6/(n>0?n:1)}') pg_cpu_us_per_req=$(awk -v a="$g0" -v b="$g1" -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", (b-a)/hz*1e6/(n>0?n:1)}') machine_busy_pct=$(echo "$m0 $m1" | awk '{printf "%.0f", 100*($3-$1)/(($4-$2)>0?($4-$2):1)}') load=\"$(loadavg)\""
-}
-
 # ---------------------------------------------------------------- per backend
-signin() { # BASE -> prints the full session token
-    local base=$1 jar=$WORK/cookies.txt attempt csrf code status
-    for attempt in 1 2 3; do
-        rm -f "$jar"
-        status=$(curl -s -o /dev/null -w '%{http_code}' -c "$jar" \
-            --data-urlencode "email=$EMAIL" --data-urlencode "password=$PASSWORD" "$base/sign-in")
-        [ "$status" = 303 ] || { log "sign-in answered $status"; return 1; }
-        csrf=$(curl -s -b "$jar" "$base/sign-in/code" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
-        code=$("$ALLY_BIN" demo-code)
-        status=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" -c "$jar" \
-            --data-urlencode "csrf=$csrf" --data-urlencode "code=$code" "$base/sign-in/code")
-        if [ "$status" = 303 ]; then
-            awk '$6 == "ally_session" {print $7}' "$jar" | tail -1
-            return 0
-        fi
-        # A one-time code is accepted once per user: wait for the next 30 s step.
-        log "code step answered $status (attempt $attempt); waiting for the next code"
-        sleep $((31 - $(date +%s) % 30))
-    done
-    return 1
-}
-
 for backend in $BACKENDS; do
     dir=$WORK/data-$backend
     url=$(db_url "$backend")
@@ -260,13 +176,13 @@ for backend in $BACKENDS; do
     # the intended send time; (2) closed loop with few connections (for comparison with wrk).
     half=$(awk -v r="$view_rps" 'BEGIN{printf "%d", r/2}')
     c0=$(cpu_ticks "$pid")
-    ol=$(python3 "$HERE/openloop.py" --url "$base$person" --rate "$half" --duration 10 --warmup 1 \
+    ol=$("$OPENLOOP_BIN" --url "$base$person" --rate "$half" --duration 10 --warmup 1 \
         --conns "$CONNS" --header "$cookie")
     c1=$(cpu_ticks "$pid")
     record "HALF case=$backend-view-openloop target_rps=$half ${ol#OPENLOOP } server_cpu_s=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.1f", (b-a)/hz}') load=\"$(loadavg)\""
     # Calibration: the same client at the same rate against the bare hello server. Its p99 is
     # the floor this client and this machine (its load) can show at all.
-    ol=$(python3 "$HERE/openloop.py" --url "http://$HELLO_ADDR/" --rate "$half" --duration 10 --warmup 1 --conns "$CONNS")
+    ol=$("$OPENLOOP_BIN" --url "http://$HELLO_ADDR/" --rate "$half" --duration 10 --warmup 1 --conns "$CONNS")
     record "HALF case=$backend-hello-openloop target_rps=$half ${ol#OPENLOOP } load=\"$(loadavg)\""
     saved=$CONNS
     CONNS=$LOW_CONNS wrk_run "$backend-view-lowconc" "$pid" "$base$person" -H "$cookie"

@@ -349,9 +349,10 @@ impl Access<'_> {
             "SELECT org_id, role, sealed, created_by, created_at, updated_at, version \
              FROM persons WHERE id = $1",
         )
-        .bind(id.to_string())
-        .fetch_optional(&self.store.db().pool)
-        .await?;
+        .bind(id.to_string());
+        let mut conn = self.store.db().read_conn().await?;
+        let row = row.fetch_optional(&mut *conn).await?;
+        conn.done();
         let Some(row) = row else {
             return Ok(None);
         };
@@ -447,9 +448,10 @@ impl Access<'_> {
         )
         .bind(org.to_string())
         .bind(page.limit + 1)
-        .bind(page.offset)
-        .fetch_all(&self.store.db().pool)
-        .await?;
+        .bind(page.offset);
+        let mut conn = self.store.db().read_conn().await?;
+        let rows = rows.fetch_all(&mut *conn).await?;
+        conn.done();
         let result = self.summaries(org, rows, page).await?;
         let detail = format!("offset={} count={}", page.offset, result.items.len());
         self.record(self.event("person.list", None, AuditOutcome::Success, detail))

@@ -843,6 +843,6 @@ pub async fn restore(url: &str, path: &Path) -> Result<u64> {
         n += 1;
     }
     tx.commit().await?;
-    db.pool.close().await;
+    db.close().await;
     Ok(n)
 }

@@ -71,6 +71,49 @@ pub(crate) struct Db {
     /// Shared by every clone: background tasks holding a weak reference stop (and release
     /// their clone of the pool) once the last clone of this `Db` is gone.
     _alive: std::sync::Arc<()>,
+    /// Connections kept for hot single-statement reads (see [`Db::read_conn`]).
+    reads: std::sync::Arc<ReadConns>,
+}
+
+/// A small set of connections for hot reads, beside the pool. sqlx's pool tests every
+/// connection it gets back with a round trip (a `Sync` on PostgreSQL, a hand-off to the
+/// connection's thread on SQLite) from a task it spawns: on a page that runs one query, that
+/// doubles the database traffic. A connection comes back here only when its query finished
+/// normally ([`ReadConn::done`]); one dropped mid-query (a cancelled request) is closed instead,
+/// which is the case the pool's test is for.
+struct ReadConns {
+    idle: std::sync::Mutex<Vec<sqlx::AnyConnection>>,
+    permits: tokio::sync::Semaphore,
+}
+
+/// A connection for reads outside any transaction, from [`Db::read_conn`].
+pub(crate) struct ReadConn<'a> {
+    conn: Option<sqlx::AnyConnection>,
+    home: &'a ReadConns,
+    _permit: tokio::sync::SemaphorePermit<'a>,
+}
+
+impl ReadConn<'_> {
+    /// Hands the connection back for the next read: call once its statements completed.
+    pub(crate) fn done(mut self) {
+        if let (Some(c), Ok(mut idle)) = (self.conn.take(), self.home.idle.lock()) {
+            idle.push(c);
+        }
+    }
+}
+
+impl std::ops::Deref for ReadConn<'_> {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        // Only `done` takes the connection, and it consumes the guard.
+        self.conn.as_ref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl std::ops::DerefMut for ReadConn<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.conn.as_mut().unwrap_or_else(|| unreachable!())
+    }
 }
 
 /// A write transaction. On SQLite it holds this process's write turn until it ends.
@@ -149,6 +192,10 @@ impl Db {
                                 // checkpoint stays as a bound should the checkpointer stall.
                                 "PRAGMA wal_autocheckpoint = 16384",
                                 "PRAGMA journal_size_limit = 33554432",
+                                // Every commit (each read's audit batch among them) makes the
+                                // other connections drop their page caches; mapped pages are
+                                // read back without a system call each.
+                                "PRAGMA mmap_size = 268435456",
                             ] {
                                 sqlx::query(pragma).execute(&mut *conn).await?;
                             }
@@ -177,12 +224,22 @@ impl Db {
                 std::sync::Arc::downgrade(&alive),
             ));
         }
+        // More concurrent readers than cores buys nothing on SQLite (its work is CPU in this
+        // process); PostgreSQL works beside us and overlaps round trips.
+        let readers = match backend {
+            Backend::Sqlite => 4,
+            Backend::Postgres => 8,
+        };
         Ok(Db {
             pool,
             backend,
             write_turn,
             generation: Default::default(),
             _alive: alive,
+            reads: std::sync::Arc::new(ReadConns {
+                idle: std::sync::Mutex::new(Vec::new()),
+                permits: tokio::sync::Semaphore::new(readers),
+            }),
         })
     }
 
@@ -211,6 +268,41 @@ impl Db {
             return Err(StoreError::Corrupt("migrations are not all applied"));
         }
         Ok(())
+    }
+
+    /// Closes the kept read connections and the pool.
+    pub(crate) async fn close(&self) {
+        self.reads.permits.close();
+        let kept = match self.reads.idle.lock() {
+            Ok(mut v) => std::mem::take(&mut *v),
+            Err(_) => Vec::new(),
+        };
+        for c in kept {
+            let _ = sqlx::Connection::close(c).await;
+        }
+        self.pool.close().await;
+    }
+
+    /// A connection for one or a few reads outside a transaction, without the pool's per-use
+    /// round trip. Give it back with [`ReadConn::done`] once its statements completed.
+    pub(crate) async fn read_conn(&self) -> Result<ReadConn<'_>> {
+        let permit = self
+            .reads
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Corrupt("read connections closed"))?;
+        let kept = self.reads.idle.lock().ok().and_then(|mut v| v.pop());
+        let conn = match kept {
+            Some(c) => c,
+            // Taken out of the pool for good: the pool opens another when it needs one.
+            None => self.pool.acquire().await?.detach(),
+        };
+        Ok(ReadConn {
+            conn: Some(conn),
+            home: &self.reads,
+            _permit: permit,
+        })
     }
 
     /// A transaction that will write. On SQLite it takes the write lock at once, so two writers

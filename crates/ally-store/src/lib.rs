@@ -169,7 +169,7 @@ impl Store {
     /// Closes the pool (after the audit writer has flushed).
     pub async fn close(&self) {
         self.inner.audit.flush().await;
-        self.inner.db.pool.close().await;
+        self.inner.db.close().await;
     }
 }
 
