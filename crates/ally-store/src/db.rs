@@ -192,10 +192,6 @@ impl Db {
                                 // checkpoint stays as a bound should the checkpointer stall.
                                 "PRAGMA wal_autocheckpoint = 16384",
                                 "PRAGMA journal_size_limit = 33554432",
-                                // Every commit (each read's audit batch among them) makes the
-                                // other connections drop their page caches; mapped pages are
-                                // read back without a system call each.
-                                "PRAGMA mmap_size = 268435456",
                             ] {
                                 sqlx::query(pragma).execute(&mut *conn).await?;
                             }
