@@ -2714,6 +2714,8 @@ mod tests {
 
 // ----- privacy-preserving matching between the members of a network -----
 
+pub mod pprl_xinst;
+
 /// The linkage schema (clkhash v3) of the platform's runs: the person's name as a sorted,
 /// transliterated key, bigrams, 1024 bits.
 const PPRL_SCHEMA: &str = r#"{"version": 3,
@@ -2746,8 +2748,13 @@ pub struct PprlMatch {
     pub record_ref: Uuid,
     pub other_org: OrgId,
     pub other_org_name: String,
+    /// The other member's contact in the organisation directory (empty when it has none).
+    pub other_org_contact: String,
     /// Dice similarity in per mille.
     pub similarity: i64,
+    /// Whether the record is an entity of this instance (else the reference came with
+    /// uploaded encodings and names a record on the member's own instance).
+    pub local: bool,
 }
 
 /// The matcher: sees only encodings per organisation and returns, for each pair of
@@ -2941,44 +2948,27 @@ impl Access<'_> {
     pub async fn join_pprl_run(&self, run: Uuid) -> Result<usize> {
         let network = self.pprl_run_network(run).await?;
         let org = self.principal.org_id;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {ENTITY_COLS} FROM info_entities WHERE org_id = $1 AND kind = 'person'"
-        )))
-        .bind(org.to_string())
-        .fetch_all(&self.store.db().pool)
-        .await?;
         let mut tx = self.store.db().begin_write().await?;
         let secret = self.network_secret(&mut tx, network).await?;
-        let schema = ally_linkage::pprl::schema::Schema::from_json(PPRL_SCHEMA)
-            .map_err(|_| StoreError::Corrupt("pprl schema"))?;
-        let encoder = ally_linkage::pprl::encode::Encoder::new(&schema, secret.as_slice())
-            .map_err(|_| StoreError::Corrupt("pprl schema"))?;
+        let encoder = pprl_xinst::platform_encoder(PPRL_SCHEMA, secret.as_slice())?;
+        let clks = self.encode_person_entities(org, &encoder).await?;
         sqlx::query("DELETE FROM info_pprl_clks WHERE run_id = $1 AND org_id = $2")
             .bind(run.to_string())
             .bind(org.to_string())
             .execute(&mut *tx)
             .await?;
-        let mut n = 0;
-        for r in &rows {
-            let e = entity_from_row(self.store, r).await?;
-            let key = zeroize::Zeroizing::new(lnorm::sorted_name_key(&e.value));
-            if key.len() < 3 {
-                continue;
-            }
-            let clk = encoder
-                .encode(&[key.as_str()])
-                .map_err(|_| StoreError::Corrupt("pprl encoding"))?;
+        for (id, clk) in &clks {
             sqlx::query(
                 "INSERT INTO info_pprl_clks (run_id, org_id, record_ref, clk) VALUES ($1, $2, $3, $4)",
             )
             .bind(run.to_string())
             .bind(org.to_string())
-            .bind(e.id.to_string())
+            .bind(id.to_string())
             .bind(clk.as_bytes().to_vec())
             .execute(&mut *tx)
             .await?;
-            n += 1;
         }
+        let n = clks.len();
         let ev = self.ok_event("pprl.join", "pprl_run", run, format!("records={n}"));
         self.store.commit_audited(tx, &[ev]).await?;
         Ok(n)
@@ -3045,9 +3035,11 @@ impl Access<'_> {
     pub async fn pprl_results(&self, run: Uuid) -> Result<(PprlRunView, Vec<PprlMatch>)> {
         self.pprl_run_network(run).await?;
         let rows = sqlx::query(
-            "SELECT m.record_ref, m.other_org, m.similarity, o.name FROM info_pprl_matches m \
-             JOIN organisations o ON o.id = m.other_org WHERE m.run_id = $1 AND m.org_id = $2 \
-             ORDER BY m.similarity DESC, m.record_ref",
+            "SELECT m.record_ref, m.other_org, m.similarity, o.name, d.contact, e.id AS local_id \
+             FROM info_pprl_matches m JOIN organisations o ON o.id = m.other_org \
+             LEFT JOIN prot_directory d ON d.org_id = m.other_org \
+             LEFT JOIN info_entities e ON e.id = m.record_ref AND e.org_id = m.org_id \
+             WHERE m.run_id = $1 AND m.org_id = $2 ORDER BY m.similarity DESC, m.record_ref",
         )
         .bind(run.to_string())
         .bind(self.principal.org_id.to_string())
@@ -3060,7 +3052,11 @@ impl Access<'_> {
                     record_ref: uuid_col(r, "record_ref")?,
                     other_org: id_col(r, "other_org")?,
                     other_org_name: r.try_get("name")?,
+                    other_org_contact: r
+                        .try_get::<Option<String>, _>("contact")?
+                        .unwrap_or_default(),
                     similarity: r.try_get("similarity")?,
+                    local: r.try_get::<Option<String>, _>("local_id")?.is_some(),
                 })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -34,6 +34,11 @@ pub use identification::{
     Builtin as IdentificationData, InterviewId, InterviewPage, InterviewRecord, InterviewSummary,
     NewInterview, TranslationReview, builtin as identification_data,
 };
+pub use information::PprlMatch;
+pub use information::pprl_xinst::{
+    MAX_PPRL_UPLOAD_BYTES, MAX_PPRL_UPLOAD_ROWS, PPRL_CSV_HEADER, PprlKit, PprlUploadError,
+    UploadProblem, parse_clk_upload, pprl_clks_csv,
+};
 pub use information::{
     AttachmentSummary, EntityPage, EntityView, IntakeView, LinkStatus, LinkView,
     MAX_ATTACHMENTS_PER_REPORT, MAX_PUBLIC_ATTACHMENT_BYTES, ManifestEntry, OperationPackage,

@@ -631,6 +631,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::identification::ApiDoc::openapi());
     doc.merge(crate::protection::ApiDoc::openapi());
     doc.merge(crate::information::ApiDoc::openapi());
+    doc.merge(crate::information::pprl_xinst::ApiDoc::openapi());
     doc.merge(crate::labour::ApiDoc::openapi());
     doc
 }

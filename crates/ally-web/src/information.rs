@@ -131,6 +131,30 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/pprl/{id}", Session, Some(A::PprlRun)),
     r("POST", "/pprl/{id}/join", Session, Some(A::PprlRun)),
     r("POST", "/pprl/{id}/match", Session, Some(A::PprlRun)),
+    r("POST", "/pprl/{id}/kit", Session, Some(A::PprlRun)),
+    r("POST", "/pprl/{id}/upload", Session, Some(A::PprlRun)),
+    r("GET", "/pprl/{id}/results.csv", Session, Some(A::PprlRun)),
+    r("GET", "/pprl/contribute", Session, Some(A::PprlRun)),
+    r("POST", "/pprl/contribute", Session, Some(A::PprlRun)),
+    r(
+        "POST",
+        "/api/v1/pprl/runs/{id}/kit",
+        Token,
+        Some(A::PprlRun),
+    ),
+    r(
+        "POST",
+        "/api/v1/pprl/runs/{id}/clks",
+        Token,
+        Some(A::PprlRun),
+    ),
+    r(
+        "GET",
+        "/api/v1/pprl/runs/{id}/results",
+        Token,
+        Some(A::PprlRun),
+    ),
+    r("POST", "/api/v1/pprl/contribute", Token, Some(A::PprlRun)),
     r("GET", "/api/v1/reports", Token, Some(A::ReportRead)),
     r("POST", "/api/v1/reports", Token, Some(A::ReportFile)),
     r("GET", "/api/v1/reports/{id}", Token, Some(A::ReportRead)),
@@ -186,6 +210,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/pprl/{id}", get(pprl_run))
         .route("/pprl/{id}/join", post(pprl_join))
         .route("/pprl/{id}/match", post(pprl_match_run))
+        .merge(pprl_xinst::router())
         .route("/api/v1/reports", get(api_reports).post(api_file_report))
         .route("/api/v1/reports/{id}", get(api_report))
         .route(
@@ -1554,6 +1579,8 @@ async fn operation_html(v: Viewer, Path(id): Path<String>) -> PageResult {
 
 // ----- privacy-preserving matching between network members -----
 
+pub(crate) mod pprl_xinst;
+
 #[derive(Template)]
 #[template(path = "information_pprl.html")]
 struct PprlPage {
@@ -1607,11 +1634,12 @@ struct PprlRunPage {
     matched: String,
     participants: Vec<String>,
     joined: bool,
-    matches: Vec<(Uuid, String, String)>,
+    /// (own record, other member, its contact, similarity, the record is an entity here)
+    matches: Vec<(Uuid, String, String, String, bool)>,
+    error: Option<String>,
 }
 
-async fn pprl_run(v: Viewer, Path(id): Path<String>) -> PageResult {
-    let id = parse_uuid(&id)?;
+async fn pprl_run_page(v: &Viewer, id: Uuid, error: Option<String>) -> PageResult {
     let (run, matches) = v.access().pprl_results(id).await?;
     let tr = &v.ctx.tr;
     html(&PprlRunPage {
@@ -1621,17 +1649,14 @@ async fn pprl_run(v: Viewer, Path(id): Path<String>) -> PageResult {
         matched: run.matched_at_ms.map(fmt_ms).unwrap_or_default(),
         participants: run.participants.into_iter().map(|(_, n)| n).collect(),
         joined: run.joined,
-        matches: matches
-            .into_iter()
-            .map(|m| {
-                (
-                    m.record_ref,
-                    m.other_org_name,
-                    format!("{:.1} %", m.similarity as f64 / 10.0),
-                )
-            })
-            .collect(),
+        matches: matches.into_iter().map(pprl_xinst::match_row).collect(),
+        error,
     })
+}
+
+async fn pprl_run(v: Viewer, Path(id): Path<String>) -> PageResult {
+    let id = parse_uuid(&id)?;
+    pprl_run_page(&v, id, None).await
 }
 
 async fn pprl_join(

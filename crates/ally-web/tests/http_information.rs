@@ -52,6 +52,8 @@ struct Records {
     link: Uuid,
     operation: Uuid,
     run: Uuid,
+    /// The run's participation kit (JSON).
+    kit: String,
     victim: Uuid,
     attachment: Uuid,
 }
@@ -94,6 +96,19 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (Vec<u8>, 
     }
     b.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
     (b, format!("multipart/form-data; boundary={BOUNDARY}"))
+}
+
+/// A valid encodings file for the platform's schema: one record, a 1024-bit encoding with
+/// exactly half its bits set (as balancing gives).
+fn pprl_upload_csv() -> String {
+    use base64::Engine as _;
+    let mut clk = vec![0xFFu8; 64];
+    clk.extend_from_slice(&[0u8; 64]);
+    format!(
+        "record_id,clk\n{},{}\n",
+        Uuid::now_v7(),
+        base64::engine::general_purpose::STANDARD.encode(clk)
+    )
 }
 
 fn has(hay: &[u8], needle: &[u8]) -> bool {
@@ -160,8 +175,10 @@ async fn records(store: &Store, org: OrgId, slug: &'static str, police: OrgId) -
         .unwrap();
     store.add_network_member(network, org).await.unwrap();
     let run = a.start_pprl_run().await.unwrap();
+    let kit = a.pprl_kit(run).await.unwrap().to_json().unwrap();
     Records {
         run,
+        kit,
         slug,
         report: id,
         place,
@@ -205,7 +222,22 @@ fn body_for(
         ]),
         ("POST", "/reports/{id}/triage") => form(&[("csrf", csrf), ("decision", "accept")]),
         ("POST", "/reports/{id}/distribution") => form(&[("csrf", csrf), ("distribution", "own")]),
+        ("POST", "/pprl/{id}/upload") => multipart(
+            &[("csrf", csrf)],
+            Some(("clks", pprl_upload_csv().as_bytes())),
+        ),
+        ("POST", "/api/v1/pprl/runs/{id}/clks") => {
+            (pprl_upload_csv().into_bytes(), "text/csv".to_owned())
+        }
+        ("POST", "/pprl/contribute") => {
+            multipart(&[("csrf", csrf)], Some(("kit", rec.kit.as_bytes())))
+        }
+        ("POST", "/api/v1/pprl/contribute") => {
+            (rec.kit.clone().into_bytes(), "application/json".to_owned())
+        }
+        ("POST", "/api/v1/pprl/runs/{id}/kit") => (Vec::new(), "application/json".to_owned()),
         ("POST", "/reports/{id}/resolve")
+        | ("POST", "/pprl/{id}/kit")
         | ("POST", "/pprl")
         | ("POST", "/pprl/{id}/join")
         | ("POST", "/pprl/{id}/match") => form(&[("csrf", csrf)]),
@@ -284,7 +316,9 @@ async fn authorisation_matrix_every_role_every_route_own_and_other_organisation(
                         rec.place
                     } else if route.path.starts_with("/operations/") {
                         rec.operation
-                    } else if route.path.starts_with("/pprl/") {
+                    } else if route.path.starts_with("/pprl/")
+                        || route.path.starts_with("/api/v1/pprl/")
+                    {
                         rec.run
                     } else {
                         rec.report

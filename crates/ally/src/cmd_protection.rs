@@ -99,7 +99,7 @@ fn read_dir(dir: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
     Ok(files)
 }
 
-async fn org_id(store: &Store, org: &str) -> anyhow::Result<OrgId> {
+pub(crate) async fn org_id(store: &Store, org: &str) -> anyhow::Result<OrgId> {
     if let Ok(id) = org.parse::<OrgId>() {
         return Ok(id);
     }
@@ -111,7 +111,7 @@ async fn org_id(store: &Store, org: &str) -> anyhow::Result<OrgId> {
 
 /// The principal the operator acts as: a coordinator of the organisation, with a fixed id
 /// (all zeros) that marks operator actions in the audit log.
-fn operator(org: OrgId) -> Principal {
+pub(crate) fn operator(org: OrgId) -> Principal {
     Principal {
         user_id: UserId::from(uuid::Uuid::nil()),
         org_id: org,

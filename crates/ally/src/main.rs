@@ -3,6 +3,7 @@
 mod cmd_forms;
 mod cmd_labour;
 mod cmd_linkage;
+mod cmd_pprl;
 mod cmd_protection;
 mod cmd_screening;
 
@@ -167,7 +168,7 @@ enum Command {
     Link(cmd_linkage::LinkCommand),
     /// Privacy-preserving record linkage with Bloom-filter encodings (CLKs).
     #[command(subcommand)]
-    Pprl(cmd_linkage::PprlCommand),
+    Pprl(PprlCli),
     /// Detection-interview questionnaires: list, export to and import from XLSForm.
     #[command(subcommand)]
     Questionnaire(cmd_forms::QuestionnaireCommand),
@@ -196,6 +197,28 @@ enum ExportCommand {
         common: Common,
         #[command(flatten)]
         args: cmd_protection::DossierArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum PprlCli {
+    #[command(flatten)]
+    Files(cmd_linkage::PprlCommand),
+    /// On a member's own instance: encode the organisation's person records with a network's
+    /// participation kit; writes `record_id,clk` (entity ids and encodings, no names). Audited.
+    Contribute {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        args: cmd_pprl::ContributeArgs,
+    },
+    /// On a member's own instance: which of the organisation's records a results file from the
+    /// network names, and where to open them.
+    Results {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        args: cmd_pprl::ResultsArgs,
     },
 }
 
@@ -459,7 +482,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Catalogue(c) => return cmd_screening::run_catalogue(c),
         Command::Labour(c) => return cmd_labour::run(c),
         Command::Link(c) => return cmd_linkage::run(cmd_linkage::LinkageCommand::Link(c)),
-        Command::Pprl(c) => return cmd_linkage::run(cmd_linkage::LinkageCommand::Pprl(c)),
+        Command::Pprl(PprlCli::Files(c)) => {
+            return cmd_linkage::run(cmd_linkage::LinkageCommand::Pprl(c));
+        }
+        Command::Pprl(PprlCli::Contribute { common, args }) => {
+            let store = open(&common).await?;
+            let r = cmd_pprl::contribute(&store, args).await;
+            store.close().await;
+            return r;
+        }
+        Command::Pprl(PprlCli::Results { common, args }) => {
+            let store = open(&common).await?;
+            let r = cmd_pprl::results(&store, args).await;
+            store.close().await;
+            return r;
+        }
         Command::Questionnaire(c) => return cmd_forms::run(c),
         Command::Dossier(c) => return cmd_protection::run_dossier(c),
         Command::Export { command } => {
