@@ -2942,6 +2942,26 @@ impl Access<'_> {
         Ok(id)
     }
 
+    /// Refuses to change a run that has been matched (in the caller's write transaction, which
+    /// holds the run's row on PostgreSQL). A run is matched once: its encodings are deleted
+    /// then, and matching again with new or changed encodings, the way a member could probe the
+    /// matcher with crafted ones, needs a new run, which every member sees in its run list.
+    pub(crate) async fn require_open_run(&self, tx: &mut sqlx::AnyConnection, run: Uuid) -> Result<()> {
+        let sql = format!(
+            "SELECT matched_at FROM info_pprl_runs WHERE id = $1{}",
+            self.store.db().backend.for_update()
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(run.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        match row.try_get::<Option<i64>, _>("matched_at")? {
+            None => Ok(()),
+            Some(_) => Err(StoreError::Conflict("the run is matched and closed")),
+        }
+    }
+
     /// Opts in: encodes the organisation's person entities with the network's secret (here, in
     /// the organisation's own request: names never leave it, only the encodings are stored for
     /// the matcher). Joining again replaces the earlier encodings.
@@ -2949,6 +2969,7 @@ impl Access<'_> {
         let network = self.pprl_run_network(run).await?;
         let org = self.principal.org_id;
         let mut tx = self.store.db().begin_write().await?;
+        self.require_open_run(&mut tx, run).await?;
         let secret = self.network_secret(&mut tx, network).await?;
         let encoder = pprl_xinst::platform_encoder(PPRL_SCHEMA, secret.as_slice())?;
         let clks = self.encode_person_entities(org, &encoder).await?;
@@ -2978,11 +2999,13 @@ impl Access<'_> {
     /// record references only; each member later sees only its own side of each pair.
     pub async fn match_pprl_run(&self, run: Uuid) -> Result<usize> {
         self.pprl_run_network(run).await?;
+        let mut tx = self.store.db().begin_write().await?;
+        self.require_open_run(&mut tx, run).await?;
         let rows = sqlx::query(
             "SELECT org_id, record_ref, clk FROM info_pprl_clks WHERE run_id = $1 ORDER BY org_id, record_ref",
         )
         .bind(run.to_string())
-        .fetch_all(&self.store.db().pool)
+        .fetch_all(&mut *tx)
         .await?;
         let mut sets: Vec<(OrgId, Vec<(Uuid, ally_linkage::pprl::Clk)>)> = Vec::new();
         for r in &rows {
@@ -2995,7 +3018,6 @@ impl Access<'_> {
             }
         }
         let pairs = pprl_match(&sets)?;
-        let mut tx = self.store.db().begin_write().await?;
         sqlx::query("DELETE FROM info_pprl_matches WHERE run_id = $1")
             .bind(run.to_string())
             .execute(&mut *tx)
@@ -3015,6 +3037,13 @@ impl Access<'_> {
                 .await?;
             }
         }
+        // The encodings are deleted once matched (docs/pprl-threat-model.md, operational
+        // rules); the record references stay, so the run still lists its participants.
+        sqlx::query("UPDATE info_pprl_clks SET clk = $1 WHERE run_id = $2")
+            .bind(Vec::<u8>::new())
+            .bind(run.to_string())
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("UPDATE info_pprl_runs SET matched_at = $1 WHERE id = $2")
             .bind(now_ms())
             .bind(run.to_string())

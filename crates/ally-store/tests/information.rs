@@ -3,6 +3,7 @@
 //! resolution with kept decisions, search in several scripts, operation packages.
 #![allow(clippy::unwrap_used)]
 
+use base64::Engine as _;
 use ally_core::authz::{Action, Denied, Principal, Role};
 use ally_core::information::{Distribution, EntityInput, ReportInput, ValidReport};
 use ally_core::org::OrgKind;
@@ -655,6 +656,35 @@ async fn network_members_match_encodings_and_learn_only_their_own_side() {
         assert_eq!(theirs[0].other_org, w.ngo);
         // Neither side learns the other's reference.
         assert!(mine.iter().all(|m| m.record_ref != partner_entity));
+        // A run is matched once: its encodings are gone, and rejoining, matching again or
+        // uploading is refused, so probing the matcher takes a new run that every member sees.
+        let closed = |e: StoreError| matches!(e, StoreError::Conflict(_));
+        assert!(closed(pc.join_pprl_run(run).await.unwrap_err()));
+        assert!(closed(c.match_pprl_run(run).await.unwrap_err()));
+        // A well-formed file (1,024 bits, half of them set, as the platform's balancing makes).
+        let half: Vec<u8> = [vec![0xFFu8; 64], vec![0u8; 64]].concat();
+        let upload = format!(
+            "record_id,clk\n{partner_entity},{}\n",
+            base64::engine::general_purpose::STANDARD.encode(&half)
+        );
+        assert!(matches!(
+            pc.pprl_upload(run, upload.as_bytes()).await.unwrap_err(),
+            ally_store::PprlUploadError::Store(StoreError::Conflict(_))
+        ));
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
+            .await
+            .unwrap();
+        let left: Vec<Vec<u8>> =
+            sqlx::query_scalar("SELECT clk FROM info_pprl_clks WHERE run_id = $1")
+                .bind(run.to_string())
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(left.len(), 2, "the record references stay");
+        assert!(left.iter().all(Vec::is_empty), "the encodings are deleted");
+        // The participants are still listed, and the results still read.
+        assert_eq!(pc.pprl_results(run).await.unwrap().0.participants.len(), 2);
+        assert_eq!(pc.pprl_results(run).await.unwrap().1.len(), 1);
         w.store.close().await;
         if let Some(path) = db.sqlite_path() {
             let bytes = std::fs::read(&path).unwrap();

@@ -370,6 +370,7 @@ impl Access<'_> {
             .map_err(|(line, problem)| PprlUploadError::Invalid { line, problem })?;
         let org = self.principal.org_id;
         let mut tx = self.store.db().begin_write().await?;
+        self.require_open_run(&mut tx, run).await?;
         sqlx::query("DELETE FROM info_pprl_clks WHERE run_id = $1 AND org_id = $2")
             .bind(run.to_string())
             .bind(org.to_string())

@@ -140,6 +140,7 @@ info-pprl-run = جولة مطابقة
 info-pprl-participants = الأعضاء المشاركون
 info-pprl-joined = أنت مشارك
 info-pprl-matched = تمت المطابقة
+info-pprl-closed = اكتملت هذه المطابقة وأُغلقت: حُذفت ترميزاتها. لإجراء مطابقة جديدة، ابدأ تشغيلًا جديدًا.
 info-pprl-join = المشاركة (ترميز سجلاتنا)
 info-pprl-rejoin = ترميز سجلاتنا من جديد
 info-pprl-run-match = تشغيل المطابِق

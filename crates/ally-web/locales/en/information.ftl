@@ -140,6 +140,7 @@ info-pprl-run = Matching run
 info-pprl-participants = Members taking part
 info-pprl-joined = you take part
 info-pprl-matched = matched
+info-pprl-closed = This run is matched and closed: its encodings have been deleted. To match again, start a new run.
 info-pprl-join = Take part (encode our records)
 info-pprl-rejoin = Encode our records again
 info-pprl-run-match = Run the matcher

@@ -140,6 +140,7 @@ info-pprl-run = Cotejo
 info-pprl-participants = Miembros participantes
 info-pprl-joined = usted participa
 info-pprl-matched = comparado
+info-pprl-closed = Este cotejo está comparado y cerrado: sus codificaciones se han borrado. Para comparar de nuevo, inicie un nuevo cotejo.
 info-pprl-join = Participar (codificar nuestros registros)
 info-pprl-rejoin = Codificar de nuevo nuestros registros
 info-pprl-run-match = Ejecutar la comparación

@@ -140,6 +140,7 @@ info-pprl-run = Rapprochement
 info-pprl-participants = Membres participants
 info-pprl-joined = vous participez
 info-pprl-matched = comparé
+info-pprl-closed = Ce rapprochement est comparé et clos : ses encodages ont été supprimés. Pour comparer de nouveau, lancez un nouveau rapprochement.
 info-pprl-join = Participer (encoder nos fiches)
 info-pprl-rejoin = Encoder de nouveau nos fiches
 info-pprl-run-match = Lancer la comparaison
