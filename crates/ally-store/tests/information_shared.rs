@@ -364,6 +364,14 @@ async fn reports_filed_before_0007_are_reindexed_so_entity_levels_hold_in_search
         ))
         .await
         .unwrap();
+        // Another old report, whose ciphertext will be damaged.
+        let damaged = c
+            .file_report(report(
+                "Ferroquartz depot",
+                &[("company", "unknown", "Ferroquartz Bau")],
+            ))
+            .await
+            .unwrap();
         let ids = entity_ids(&w.store, &coordinator, legacy).await;
         // The witness is restricted to the NGO: the partner reads the report, not her.
         c.set_entity_distribution(id_of(&ids, "Ilona Brevka"), Distribution::Own, vec![])
@@ -374,6 +382,13 @@ async fn reports_filed_before_0007_are_reindexed_so_entity_levels_hold_in_search
         // The first report as it was stored before 0007.
         let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
         to_legacy_layout(&mut conn, legacy).await;
+        to_legacy_layout(&mut conn, damaged).await;
+        sqlx::query("UPDATE info_reports SET sealed = $1 WHERE id = $2")
+            .bind(vec![7u8; 64])
+            .bind(damaged.to_string())
+            .execute(&mut conn)
+            .await
+            .unwrap();
         let legacy_tokens = count(
             &mut conn,
             "SELECT COUNT(*) FROM info_report_tokens WHERE report_id = $1",
@@ -415,11 +430,12 @@ async fn reports_filed_before_0007_are_reindexed_so_entity_levels_hold_in_search
         let a = store.access(&caseworker, None);
         assert_eq!(a.search_reports("brevka").await.unwrap().len(), 1);
         assert_eq!(a.search_reports("zentravor").await.unwrap().len(), 2);
-        let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM info_reindex")
-            .fetch_one(&mut conn)
+        // The damaged report did not stop the start: it keeps its old tokens and stays listed.
+        let pending: Vec<String> = sqlx::query_scalar("SELECT report_id FROM info_reindex")
+            .fetch_all(&mut conn)
             .await
             .unwrap();
-        assert_eq!(pending, 0);
+        assert_eq!(pending, vec![damaged.to_string()]);
         assert_eq!(
             count(
                 &mut conn,
@@ -445,7 +461,7 @@ async fn reports_filed_before_0007_are_reindexed_so_entity_levels_hold_in_search
             audit_details(&db, "information.reindex").await,
             vec!["reports=1".to_owned()]
         );
-        // Opening again finds nothing left to do.
+        // Opening again finds nothing it can do.
         store.close().await;
         let store = open(&db).await;
         assert_eq!(store.reindex_legacy_reports().await.unwrap(), 0);

@@ -25,21 +25,27 @@ const BATCH: i64 = 100;
 impl Store {
     /// Rebuilds the search tokens of the reports listed in `info_reindex` (filed before
     /// migration 0007), so that their entities' words obey each entity's own level. Returns
-    /// how many reports were rewritten; audited with that count.
+    /// how many reports were rewritten; audited with that count. A report that does not open
+    /// (damaged ciphertext) keeps its old tokens and stays listed, with a warning naming its id
+    /// only: it does not stop the server from starting.
     pub async fn reindex_legacy_reports(&self) -> Result<u64> {
         let mut done = 0u64;
+        let mut after = String::new();
         loop {
-            let ids: Vec<String> =
-                sqlx::query("SELECT report_id FROM info_reindex ORDER BY report_id LIMIT $1")
-                    .bind(BATCH)
-                    .fetch_all(&self.db().pool)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get("report_id"))
-                    .collect::<std::result::Result<_, _>>()?;
-            if ids.is_empty() {
+            let ids: Vec<String> = sqlx::query(
+                "SELECT report_id FROM info_reindex WHERE report_id > $1 ORDER BY report_id LIMIT $2",
+            )
+            .bind(&after)
+            .bind(BATCH)
+            .fetch_all(&self.db().pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get("report_id"))
+            .collect::<std::result::Result<_, _>>()?;
+            let Some(last) = ids.last() else {
                 return Ok(done);
-            }
+            };
+            after = last.clone();
             let mut tx = self.db().begin_write().await?;
             let mut n = 0u64;
             for id in &ids {
@@ -61,7 +67,33 @@ impl Store {
                 let Some(row) = row else {
                     continue;
                 };
-                let report = report_from_row(self, &row).await?;
+                let entity_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {ENTITY_COLS} FROM info_entities WHERE id IN \
+                       (SELECT entity_id FROM info_report_entities WHERE report_id = $1)"
+                )))
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let opened = async {
+                    let report = report_from_row(self, &row).await?;
+                    let mut entities = Vec::new();
+                    for r in &entity_rows {
+                        entities.push(entity_from_row(self, r).await?);
+                    }
+                    Ok::<_, crate::StoreError>((report, entities))
+                }
+                .await;
+                let (report, entities) = match opened {
+                    Ok(x) => x,
+                    Err(e) => {
+                        tracing::warn!(report = %id, error = %e, "report not re-indexed: it does not open");
+                        sqlx::query("INSERT INTO info_reindex (report_id) VALUES ($1)")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        continue;
+                    }
+                };
                 let keys = self.org_keys(report.org_id).await?;
                 sqlx::query("DELETE FROM info_report_tokens WHERE report_id = $1")
                     .bind(id)
@@ -69,15 +101,7 @@ impl Store {
                     .await?;
                 insert_report_tokens(&mut tx, &keys, report.org_id, report.id, &report.text)
                     .await?;
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {ENTITY_COLS} FROM info_entities WHERE id IN \
-                       (SELECT entity_id FROM info_report_entities WHERE report_id = $1)"
-                )))
-                .bind(id)
-                .fetch_all(&mut *tx)
-                .await?;
-                for row in &rows {
-                    let e = entity_from_row(self, row).await?;
+                for e in &entities {
                     sqlx::query("DELETE FROM info_entity_tokens WHERE entity_id = $1")
                         .bind(e.id.to_string())
                         .execute(&mut *tx)
