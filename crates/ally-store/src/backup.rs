@@ -296,6 +296,8 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
         "info_entity_tokens",
         &[("org_id", T), ("token", B), ("entity_id", T)],
     ),
+    // Reports still waiting for the one-off re-index of migration 0012 (normally none).
+    ("info_reindex", &[("report_id", T)]),
     (
         "info_attachments",
         &[

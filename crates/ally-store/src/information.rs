@@ -51,6 +51,11 @@ use crate::access::{Access, id_col};
 use crate::crypto::OrgKeys;
 use crate::{Result, Store, StoreError, now_ms};
 
+mod reindex;
+mod shared;
+
+pub use shared::{SharedEntity, SharedEntityPage};
+
 /// Public submissions per client address (keyed hash) per hour.
 pub const PUBLIC_PER_CLIENT_PER_HOUR: i64 = 5;
 /// Public submissions per hour over the whole instance (also when no address is known).
@@ -540,6 +545,7 @@ struct EntityRow {
     distribution: Distribution,
     value: String,
     created_at_ms: i64,
+    retain_until_ms: i64,
 }
 
 impl EntityRow {
@@ -572,7 +578,7 @@ struct ReportRow {
 }
 
 const REPORT_COLS: &str = "id, org_id, source, status, exploitation, indicators, distribution, sealed, created_at, retain_until";
-const ENTITY_COLS: &str = "id, org_id, kind, role, distribution, sealed, created_at";
+const ENTITY_COLS: &str = "id, org_id, kind, role, distribution, sealed, created_at, retain_until";
 
 async fn report_from_row(store: &Store, row: &sqlx::any::AnyRow) -> Result<ReportRow> {
     let id = uuid_col(row, "id")?;
@@ -626,6 +632,7 @@ async fn entity_from_row(store: &Store, row: &sqlx::any::AnyRow) -> Result<Entit
         )?,
         value: secret.value,
         created_at_ms: row.try_get("created_at")?,
+        retain_until_ms: row.try_get("retain_until")?,
     })
 }
 
@@ -684,14 +691,9 @@ async fn insert_report(
     .bind(now + REPORT_RETENTION_MS)
     .execute(&mut *tx)
     .await?;
-    let mut tokens: HashSet<Vec<u8>> = HashSet::new();
-    for t in search_tokens(&format!("{} {}", report.text.what, report.text.place)) {
-        tokens.insert(blind_search(&keys, "text", &t));
-    }
     let mut entity_ids = Vec::new();
     for e in &report.entities {
         let eid = insert_entity(&keys, tx, org, e, report.distribution, now).await?;
-        let mut entity_tokens: HashSet<Vec<u8>> = HashSet::new();
         sqlx::query(
             "INSERT INTO info_report_entities (report_id, entity_id, org_id) VALUES ($1, $2, $3)",
         )
@@ -700,38 +702,64 @@ async fn insert_report(
         .bind(org.to_string())
         .execute(&mut *tx)
         .await?;
-        let domain = if e.role.is_suspect() {
-            "suspect"
-        } else {
-            "text"
-        };
-        for t in search_tokens(&e.value) {
-            entity_tokens.insert(blind_search(&keys, domain, &t));
-        }
         // Per entity, so that search respects each entity's own distribution level.
-        for t in entity_tokens {
-            sqlx::query(
-                "INSERT INTO info_entity_tokens (org_id, token, entity_id) VALUES ($1, $2, $3)",
-            )
-            .bind(org.to_string())
-            .bind(t)
-            .bind(eid.to_string())
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_entity_tokens(tx, &keys, org, eid, e.role, &e.value).await?;
         entity_ids.push(eid);
     }
+    insert_report_tokens(tx, &keys, org, id, &report.text).await?;
+    Ok((id, entity_ids))
+}
+
+/// Indexes a report's own words (text and place; never its entities') in `info_report_tokens`.
+async fn insert_report_tokens(
+    tx: &mut sqlx::AnyConnection,
+    keys: &OrgKeys,
+    org: OrgId,
+    report: Uuid,
+    text: &ReportText,
+) -> Result<()> {
+    let tokens: HashSet<Vec<u8>> = search_tokens(&format!("{} {}", text.what, text.place))
+        .iter()
+        .map(|t| blind_search(keys, "text", t))
+        .collect();
     for t in tokens {
         sqlx::query(
             "INSERT INTO info_report_tokens (org_id, token, report_id) VALUES ($1, $2, $3)",
         )
         .bind(org.to_string())
         .bind(t)
-        .bind(id.to_string())
+        .bind(report.to_string())
         .execute(&mut *tx)
         .await?;
     }
-    Ok((id, entity_ids))
+    Ok(())
+}
+
+/// Indexes one entity's value in `info_entity_tokens` (the `suspect` domain for offenders').
+async fn insert_entity_tokens(
+    tx: &mut sqlx::AnyConnection,
+    keys: &OrgKeys,
+    org: OrgId,
+    entity: Uuid,
+    role: EntityRole,
+    value: &str,
+) -> Result<()> {
+    let domain = if role.is_suspect() { "suspect" } else { "text" };
+    let tokens: HashSet<Vec<u8>> = search_tokens(value)
+        .iter()
+        .map(|t| blind_search(keys, domain, t))
+        .collect();
+    for t in tokens {
+        sqlx::query(
+            "INSERT INTO info_entity_tokens (org_id, token, entity_id) VALUES ($1, $2, $3)",
+        )
+        .bind(org.to_string())
+        .bind(t)
+        .bind(entity.to_string())
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }
 
 async fn insert_entity(
@@ -984,6 +1012,7 @@ impl Store {
         let mut entities = 0;
         for q in [
             "DELETE FROM info_report_tokens WHERE report_id IN (SELECT id FROM info_reports WHERE retain_until < $1)",
+            "DELETE FROM info_reindex WHERE report_id IN (SELECT id FROM info_reports WHERE retain_until < $1)",
             "DELETE FROM info_attachments WHERE report_id IN (SELECT id FROM info_reports WHERE retain_until < $1)",
             "DELETE FROM info_report_entities WHERE report_id IN (SELECT id FROM info_reports WHERE retain_until < $1)",
             "DELETE FROM info_shares WHERE record_kind = 'report' AND record_id IN (SELECT id FROM info_reports WHERE retain_until < $1)",
@@ -1266,10 +1295,12 @@ impl Access<'_> {
     }
 
     /// The read grant an entity's own level gives this principal's organisation, if any; for a
-    /// possible victim only while the victim's consent covers it (checked at every read).
+    /// possible victim only while the victim's consent covers it (checked at every read); none
+    /// once the entity's retention time is over (the daily purge may not have erased it yet).
     async fn entity_grants(&self, e: &EntityRow) -> Result<Vec<Grant>> {
         let reader = self.principal.org_id;
         if e.org_id == reader
+            || e.retain_until_ms < now_ms()
             || !self
                 .entity_recipients(e, e.distribution)
                 .await?

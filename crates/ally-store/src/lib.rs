@@ -42,8 +42,8 @@ pub use information::pprl_xinst::{
 pub use information::{
     AttachmentSummary, EntityPage, EntityView, IntakeView, LinkStatus, LinkView,
     MAX_ATTACHMENTS_PER_REPORT, MAX_PUBLIC_ATTACHMENT_BYTES, ManifestEntry, OperationPackage,
-    OperationRequest, OperationSummary, PublicReportError, ReportSummary, ReportView, SuspectEntry,
-    SuspectExtract, SuspectReportEntry,
+    OperationRequest, OperationSummary, PublicReportError, ReportSummary, ReportView, SharedEntity,
+    SharedEntityPage, SuspectEntry, SuspectExtract, SuspectReportEntry,
 };
 pub use jobs::JobRunner;
 pub use protection::{CaseContent, CaseView, NewCase, OpenedCase, SafetyPlan, SharedCase};
@@ -119,7 +119,8 @@ struct Inner {
 
 impl Store {
     /// Connects, applies pending migrations, checks the master key against the database (or
-    /// sets the database up on first start) and starts the audit writer. Must run inside a
+    /// sets the database up on first start), starts the audit writer and finishes any one-off
+    /// re-index a migration asked for (`Store::reindex_legacy_reports`). Must run inside a
     /// Tokio runtime.
     pub async fn open(url: &str, master: MasterKey, policy: Policy) -> Result<Store> {
         let db = db::Db::connect(url).await?;
@@ -127,7 +128,7 @@ impl Store {
         let keys = crypto::KeyRing::new(master);
         admin::bootstrap_keys(&db, &keys).await?;
         let audit = audit::AuditWriter::start(db.clone(), &keys)?;
-        Ok(Store {
+        let store = Store {
             inner: Arc::new(Inner {
                 db,
                 keys,
@@ -137,7 +138,11 @@ impl Store {
                 tokens: Default::default(),
                 identification: Default::default(),
             }),
-        })
+        };
+        // Reports filed before migration 0007 get their entity words indexed per entity (a
+        // single query when there are none left).
+        store.reindex_legacy_reports().await?;
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {

@@ -44,6 +44,8 @@ use crate::routes::{Auth, Route};
 use Action as A;
 use Auth::{Public, Session, Token};
 
+mod shared;
+
 const fn r(method: &'static str, path: &'static str, auth: Auth, action: Option<Action>) -> Route {
     Route {
         method,
@@ -88,6 +90,7 @@ pub const ROUTES: &[Route] = &[
         Some(A::ReportFile),
     ),
     r("GET", "/attachments/{id}", Session, Some(A::ReportRead)),
+    r("GET", "/entities/shared", Session, Some(A::ReportRead)),
     r("GET", "/entities/{id}", Session, Some(A::ReportRead)),
     r(
         "POST",
@@ -164,6 +167,7 @@ pub const ROUTES: &[Route] = &[
         Token,
         Some(A::ReportFile),
     ),
+    r("GET", "/api/v1/entities/shared", Token, Some(A::ReportRead)),
     r("GET", "/api/v1/entities/{id}", Token, Some(A::ReportRead)),
     r(
         "GET",
@@ -195,6 +199,7 @@ pub(crate) fn router() -> Router<AppState> {
             post(attachment_upload).layer(DefaultBodyLimit::max(ATTACHMENT_BODY_LIMIT)),
         )
         .route("/attachments/{id}", get(attachment_download))
+        .route("/entities/shared", get(shared::shared_entities))
         .route("/entities/{id}", get(entity_view))
         .route("/entities/{id}/distribution", post(entity_distribution))
         .route("/entities/{id}/victim-case", post(entity_victim_case))
@@ -217,6 +222,7 @@ pub(crate) fn router() -> Router<AppState> {
             "/api/v1/reports/{id}/attachments",
             post(api_attach).layer(DefaultBodyLimit::max(ATTACHMENT_BODY_LIMIT)),
         )
+        .route("/api/v1/entities/shared", get(shared::api_shared_entities))
         .route("/api/v1/entities/{id}", get(api_entity))
         .route(
             "/api/v1/entities/{id}/access-request",
@@ -234,6 +240,7 @@ pub(crate) fn router() -> Router<AppState> {
         api_report,
         api_attach,
         api_entity,
+        shared::api_shared_entities,
         api_access_request,
         api_decide_link
     ),
@@ -246,6 +253,8 @@ pub(crate) fn router() -> Router<AppState> {
         EntityDto,
         LinkDto,
         EntityPageDto,
+        shared::SharedEntityDto,
+        shared::SharedEntityListDto,
         ReportInputDto,
         EntityInputDto,
         LinkDecision,
@@ -387,6 +396,9 @@ pub struct EntityItem {
     value: String,
     withheld: bool,
     suspect: bool,
+    /// The entity's own distribution level (shown where it differs from its report's).
+    distribution: String,
+    dist_code: &'static str,
 }
 
 fn entity_item(tr: &Tr, e: &EntityView) -> EntityItem {
@@ -397,6 +409,8 @@ fn entity_item(tr: &Tr, e: &EntityView) -> EntityItem {
         value: e.value.clone().unwrap_or_default(),
         withheld: e.value.is_none(),
         suspect: e.suspect,
+        distribution: label(tr, "dist", e.distribution.as_str()),
+        dist_code: e.distribution.as_str(),
     }
 }
 

@@ -1096,3 +1096,78 @@ async fn attachments_public_images_access_requests_victim_links_and_intake_pages
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn shared_with_us_page_and_api_list_an_entity_shared_on_its_own() {
+    for db in testing::all().await {
+        let f = fixture(&db).await;
+        let other = coordinator(f.other.id);
+        let o = f.store.access(&other, None);
+        let id = o
+            .file_report(report(
+                "Agency recruits at the station",
+                &[("company", "unknown", "Zentravor Logistics")],
+            ))
+            .await
+            .unwrap();
+        let company = o.get_report(id).await.unwrap().entities[0].id;
+        o.set_entity_distribution(
+            company,
+            ally_core::information::Distribution::Partners,
+            vec![f.own.id],
+        )
+        .await
+        .unwrap();
+        let (session, _, api, _) = f.actors[&Role::Caseworker].clone();
+        let get = |path: &str, bearer: bool| {
+            let b = Request::get(path);
+            if bearer {
+                b.header(header::AUTHORIZATION, format!("Bearer {api}"))
+            } else {
+                b.header(header::COOKIE, format!("ally_session={session}"))
+            }
+            .body(Body::empty())
+            .unwrap()
+        };
+        let (status, _, body) = send(&f.app, get("/api/v1/entities/shared", true)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
+        let item = &v["items"][0];
+        assert_eq!(item["entity"]["id"], company.to_string());
+        assert_eq!(item["entity"]["value"], "Zentravor Logistics");
+        assert_eq!(item["entity"]["distribution"], "partners");
+        assert_eq!(item["organisation_name"], "Other");
+        assert_eq!(item["organisation_id"], f.other.id.to_string());
+        assert_eq!(v["has_more"], false);
+        assert_eq!(v["limit"], 50);
+        // The page: the entity, whom it comes from, a link to it; the report stays hidden.
+        let (status, _, page) = send(&f.app, get("/entities/shared", false)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("Zentravor Logistics") && page.contains("Other"));
+        assert!(page.contains(&format!("href=\"/entities/{company}\"")));
+        assert!(!page.contains(&format!("/reports/{id}")));
+        // The reports page links to it.
+        let (_, _, reports) = send(&f.app, get("/reports", false)).await;
+        assert!(reports.contains("href=\"/entities/shared\""));
+        // Bad paging input: a clear 400.
+        for path in [
+            "/api/v1/entities/shared?offset=abc",
+            "/api/v1/entities/shared?limit=many",
+        ] {
+            let (status, _, _) = send(&f.app, get(path, true)).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+        }
+        let (status, _, _) = send(&f.app, get("/entities/shared?offset=-", false)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        // Lowered by its owner: gone from the list at once.
+        o.set_entity_distribution(company, ally_core::information::Distribution::Own, vec![])
+            .await
+            .unwrap();
+        let (_, _, body) = send(&f.app, get("/api/v1/entities/shared", true)).await;
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(v["items"].as_array().unwrap().is_empty());
+        f.store.close().await;
+        db.cleanup().await;
+    }
+}

@@ -4,7 +4,7 @@
 pub mod config;
 pub mod demo;
 mod demo_identification;
-mod demo_information;
+pub mod demo_information;
 mod demo_labour;
 pub mod demo_protection;
 

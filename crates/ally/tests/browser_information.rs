@@ -5,7 +5,11 @@
 //! the recruiter's phone number, written another way, matches the entity of an earlier demo
 //! report; the caseworker confirms the link and exports an operation package for the police
 //! liaison; the liaison (Luc Liaison) signs in and sees the package, and nothing else of the
-//! NGO's reports.
+//! NGO's reports. On the way, the caseworker opens the demo's first report: its photo is listed
+//! and downloads without its position chunk, and its recruiter's phone carries a level of its
+//! own (shared with the shelter by name) while the report stays with the NGO. Last, the shelter's
+//! caseworker (Sofia Shelter) finds that phone and the possible victim shared with consent under
+//! "Shared with us", without the NGO's reports.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/browser.rs"]
@@ -157,6 +161,9 @@ async fn scenario(b: &Browser) -> TestResult {
     b.assert_same_origin_resources("map").await?;
     b.assert_fits_phone("map").await?;
     b.screenshot("information-map.png").await?;
+
+    // The demo's first report: a photo, and an entity with a level of its own.
+    demo_report_with_photo(b).await?;
     b.goto(&report_path).await?;
 
     // d. The operation package for the police liaison.
@@ -236,6 +243,193 @@ async fn scenario(b: &Browser) -> TestResult {
         "the liaison opened the NGO's report directly: {}",
         b.where_am_i().await
     );
+
+    // f. The shelter: what the NGO shares with it on its own, under "Shared with us".
+    b.goto("/dashboard").await?;
+    b.click("nav.main-nav form[action='/sign-out'] button[type='submit']")
+        .await?;
+    b.wait_for("#email").await?;
+    b.sign_in("caseworker@shelter.demo", "Sofia Shelter")
+        .await?;
+    shared_with_the_shelter(b).await?;
+    Ok(())
+}
+
+/// The NGO's first demo report (own organisation only): its photo is listed and downloads as
+/// a PNG without the GPS text chunk it was sent with; its recruiter's phone is shared with the
+/// shelter by name, a level of its own shown beside it and on the entity's page.
+async fn demo_report_with_photo(b: &Browser) -> TestResult {
+    b.goto("/reports").await?;
+    b.wait_for("#report-list").await?;
+    let href = b
+        .js(
+            "var a = Array.from(document.querySelectorAll('#report-list a')).find(function (a) { \
+               return a.textContent.indexOf('farm work in Spain') >= 0; }); \
+             return a ? a.getAttribute('href') : '';",
+        )
+        .await?;
+    let href = href.as_str().unwrap_or_default().to_owned();
+    check!(
+        href.starts_with("/reports/"),
+        "the demo's first report is in the list: {href:?}"
+    );
+    b.goto(&href).await?;
+    b.wait_for("#attachment-list").await?;
+    let level = b.text("#distribution").await?;
+    check!(
+        level == "Own organisation only",
+        "the report stays with the NGO: {level:?}"
+    );
+    let photos = b
+        .client
+        .find_all(Locator::Css("#attachment-list li a"))
+        .await?;
+    check!(
+        photos.len() == 1,
+        "the report lists {} photo(s)",
+        photos.len()
+    );
+    let photo = photos[0].attr("href").await?.unwrap_or_default();
+    let listed = photos[0].text().await?;
+    check!(
+        photo.starts_with("/attachments/") && listed == "image/png",
+        "the photo is listed as {listed:?} at {photo:?}"
+    );
+    // Downloaded with the session: a PNG that decodes (64 x 40), without its position chunk.
+    let got = b
+        .client
+        .execute_async(
+            "var done = arguments[arguments.length - 1];\
+             fetch(arguments[0], { credentials: 'same-origin' }).then(function (r) {\
+               return r.arrayBuffer().then(function (buf) {\
+                 var u = new Uint8Array(buf), s = '';\
+                 for (var i = 0; i < u.length; i++) { s += String.fromCharCode(u[i]); }\
+                 return createImageBitmap(new Blob([buf], { type: 'image/png' })).then(function (bm) {\
+                   done([r.status, r.headers.get('content-type'), r.headers.get('content-disposition') || '',\
+                         s.slice(1, 4), s.indexOf('GPS'), s.indexOf('tEXt'), bm.width, bm.height]);\
+                 });\
+               });\
+             }).catch(function (e) { done(['error', String(e)]); });",
+            vec![serde_json::Value::String(photo.clone())],
+        )
+        .await?;
+    check!(
+        got[0] == 200
+            && got[1] == "image/png"
+            && got[2]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("attachment")
+            && got[3] == "PNG",
+        "the photo downloads as a PNG: {got:?}"
+    );
+    check!(
+        got[4] == -1 && got[5] == -1,
+        "the downloaded photo still holds its position chunk: {got:?}"
+    );
+    check!(
+        got[6] == 64 && got[7] == 40,
+        "the downloaded photo decodes as 64 x 40: {got:?}"
+    );
+    // The recruiter's phone: shared with the shelter on its own.
+    let rows = b.text("#entity-list").await?;
+    let phone_row = b
+        .js("var li = Array.from(document.querySelectorAll('#entity-list li')).find(function (li) { \
+               return li.textContent.indexOf('744 210 387') >= 0; }); \
+             return li ? li.innerText : '';")
+        .await?;
+    let phone_row = phone_row.as_str().unwrap_or_default().to_owned();
+    check!(
+        phone_row.contains("Named partner organisations"),
+        "the phone's own level is shown beside it: {phone_row:?} (entities: {rows:?})"
+    );
+    let own_levels = b
+        .client
+        .find_all(Locator::Css("#entity-list .entity-level"))
+        .await?;
+    check!(
+        own_levels.len() == 1,
+        "{} entities show a level of their own, expected the phone only",
+        own_levels.len()
+    );
+    b.assert_fits_phone("report with a photo").await?;
+    // The entities (the phone's own level), then the photo, in view.
+    b.js("document.getElementById('entity-list').scrollIntoView(); return true;")
+        .await?;
+    b.screenshot("information-entity-own-level.png").await?;
+    b.js("document.getElementById('attachments').scrollIntoView(); return true;")
+        .await?;
+    b.screenshot("information-attachment.png").await?;
+    b.click("#entity-list a[href^='/entities/']").await?;
+    b.wait_for("#entity-distribution").await?;
+    let h1 = b.text("main h1").await?;
+    check!(
+        h1 == "+40 744 210 387",
+        "the first entity of the report is the phone: {h1:?}"
+    );
+    let level = b.text("#entity-distribution").await?;
+    check!(
+        level == "Named partner organisations",
+        "the phone's page shows its own level: {level:?}"
+    );
+    Ok(())
+}
+
+/// The shelter's caseworker lists what other organisations share with the shelter: the NGO's
+/// recruiter phone and the possible victim (consent on the NGO's case DEMO-02), each shared on
+/// its own; the victim's page shows her level and none of the NGO's reports.
+async fn shared_with_the_shelter(b: &Browser) -> TestResult {
+    b.goto("/reports").await?;
+    b.click("#shared-link").await?;
+    b.wait_for_path(|p| p == "/entities/shared", "the shared-with-us list")
+        .await?;
+    let list = b.text("#shared-list").await?;
+    check!(
+        list.contains("+40 744 210 387") && list.contains(ally::demo_information::VICTIM_NAME),
+        "the shelter's shared list: {list:?}"
+    );
+    check!(
+        list.contains("Ensemble Contre la Traite (demo NGO)")
+            && list.contains("Named partner organisations"),
+        "the list names the sharing organisation and the level: {list:?}"
+    );
+    b.assert_same_origin_resources("shared list").await?;
+    b.assert_fits_phone("shared list").await?;
+    b.screenshot("information-shared.png").await?;
+    let victim = b
+        .js(
+            "var a = Array.from(document.querySelectorAll('#shared-list a')).find(function (a) { \
+               return a.textContent.indexOf('Dembrova') >= 0; }); \
+             return a ? a.getAttribute('href') : '';",
+        )
+        .await?;
+    let victim = victim.as_str().unwrap_or_default().to_owned();
+    check!(
+        victim.starts_with("/entities/"),
+        "the victim's entry links to her page: {victim:?}"
+    );
+    b.goto(&victim).await?;
+    b.wait_for("#entity-distribution").await?;
+    let h1 = b.text("main h1").await?;
+    check!(
+        h1 == ally::demo_information::VICTIM_NAME,
+        "the shelter opens the victim's entity: {h1:?}"
+    );
+    let level = b.text("#entity-distribution").await?;
+    check!(
+        level == "Named partner organisations",
+        "her entity's own level: {level:?}"
+    );
+    let reports = b
+        .client
+        .find_all(Locator::Css("#entity-reports li"))
+        .await?;
+    check!(
+        reports.is_empty(),
+        "the NGO's report naming her stays with the NGO, the shelter sees {} report(s)",
+        reports.len()
+    );
+    b.screenshot("information-shared-victim.png").await?;
     Ok(())
 }
 

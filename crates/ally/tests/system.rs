@@ -39,6 +39,7 @@ const DEMO_SECRETS: &[&str] = &[
     "744 210 387",
     "744210387",
     "sunflower",
+    "Dembrova",
 ];
 
 fn ally(args: &[&str], envs: &[(&str, &str)], stdin: Option<&str>) -> Output {
