@@ -2977,7 +2977,11 @@ impl Access<'_> {
     /// holds the run's row on PostgreSQL). A run is matched once: its encodings are deleted
     /// then, and matching again with new or changed encodings, the way a member could probe the
     /// matcher with crafted ones, needs a new run, which every member sees in its run list.
-    pub(crate) async fn require_open_run(&self, tx: &mut sqlx::AnyConnection, run: Uuid) -> Result<()> {
+    pub(crate) async fn require_open_run(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        run: Uuid,
+    ) -> Result<()> {
         let sql = format!(
             "SELECT matched_at FROM info_pprl_runs WHERE id = $1{}",
             self.store.db().backend.for_update()

@@ -3,7 +3,6 @@
 //! resolution with kept decisions, search in several scripts, operation packages.
 #![allow(clippy::unwrap_used)]
 
-use base64::Engine as _;
 use ally_core::authz::{Action, Denied, Principal, Role};
 use ally_core::information::{Distribution, EntityInput, ReportInput, ValidReport};
 use ally_core::org::OrgKind;
@@ -12,6 +11,7 @@ use ally_store::testing::{self, TestDb};
 use ally_store::{
     LinkStatus, MasterKey, OperationRequest, Policy, PublicReportError, Store, StoreError,
 };
+use base64::Engine as _;
 
 const MARKER: &str = "Quellazaire";
 const PHONE: &str = "+40 721 555 019";
