@@ -3003,11 +3003,21 @@ impl Access<'_> {
     pub async fn join_pprl_run(&self, run: Uuid) -> Result<usize> {
         let network = self.pprl_run_network(run).await?;
         let org = self.principal.org_id;
-        let mut tx = self.store.db().begin_write().await?;
-        self.require_open_run(&mut tx, run).await?;
-        let secret = self.network_secret(&mut tx, network).await?;
+        // The secret (made on first use) in a short transaction of its own: encoding every
+        // person entity takes a while and must not hold the write lock, which every other
+        // write, and on SQLite every read's audit event, waits for.
+        let secret = {
+            let mut tx = self.store.db().begin_write().await?;
+            self.require_open_run(&mut tx, run).await?;
+            let secret = self.network_secret(&mut tx, network).await?;
+            tx.commit().await?;
+            secret
+        };
         let encoder = pprl_xinst::platform_encoder(PPRL_SCHEMA, secret.as_slice())?;
         let clks = self.encode_person_entities(org, &encoder).await?;
+        let mut tx = self.store.db().begin_write().await?;
+        // Matched meanwhile: refused like any late opt-in.
+        self.require_open_run(&mut tx, run).await?;
         sqlx::query("DELETE FROM info_pprl_clks WHERE run_id = $1 AND org_id = $2")
             .bind(run.to_string())
             .bind(org.to_string())

@@ -316,6 +316,17 @@ async fn authorisation_matrix_every_role_every_route_own_and_other_organisation(
                         rec.place
                     } else if route.path.starts_with("/operations/") {
                         rec.operation
+                    } else if (route.path.starts_with("/pprl/{id}")
+                        || route.path.starts_with("/api/v1/pprl/runs/{id}"))
+                        && route.method == "POST"
+                    {
+                        // Matching closes a run: each cell that changes one gets a fresh run
+                        // of the same network (started by the organisation's coordinator).
+                        f.store
+                            .access(&coordinator(org), None)
+                            .start_pprl_run()
+                            .await
+                            .unwrap()
                     } else if route.path.starts_with("/pprl/")
                         || route.path.starts_with("/api/v1/pprl/")
                     {
@@ -343,7 +354,6 @@ async fn authorisation_matrix_every_role_every_route_own_and_other_organisation(
                             if is_own { "own" } else { "other org" }
                         ));
                     }
-                    let _ = org;
                 }
             }
         }

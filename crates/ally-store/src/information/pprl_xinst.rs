@@ -231,39 +231,43 @@ pub fn parse_clk_upload(
     }
     let text = std::str::from_utf8(body).map_err(|_| (0, UploadProblem::NotText))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
-    if lines.next().map(str::trim) != Some(PPRL_CSV_HEADER) {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header_ok = reader
+        .headers()
+        .is_ok_and(|h| h.len() == 2 && h.get(0) == Some("record_id") && h.get(1) == Some("clk"));
+    if !header_ok {
         return Err((1, UploadProblem::Header));
     }
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
-    let mut blank_at = None;
-    for (i, line) in lines.enumerate() {
-        let n = i + 2;
-        if line.trim().is_empty() {
-            blank_at.get_or_insert(n);
-            continue;
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line() as usize;
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let at = e.position().map_or(line, |p| p.line() as usize);
+                return Err((at, UploadProblem::Columns));
+            }
         }
-        // A blank line is allowed only at the end.
-        if let Some(b) = blank_at {
-            return Err((b, UploadProblem::Columns));
-        }
+        let n = record.position().map_or(line, |p| p.line() as usize);
         if out.len() == MAX_PPRL_UPLOAD_ROWS {
             return Err((n, UploadProblem::TooManyRows));
         }
-        let mut cols = line.split(',');
-        let (Some(id), Some(clk), None) = (cols.next(), cols.next(), cols.next()) else {
+        let (Some(id), Some(clk), 2) = (record.get(0), record.get(1), record.len()) else {
             return Err((n, UploadProblem::Columns));
         };
-        let id: Uuid = id
-            .trim()
-            .parse()
-            .map_err(|_| (n, UploadProblem::RecordId))?;
+        let id: Uuid = id.parse().map_err(|_| (n, UploadProblem::RecordId))?;
         if !seen.insert(id) {
             return Err((n, UploadProblem::Duplicate));
         }
         let bytes = base64::engine::general_purpose::STANDARD
-            .decode(clk.trim())
+            .decode(clk)
             .map_err(|_| (n, UploadProblem::Base64))?;
         let clk = Clk::from_bytes(bytes);
         if clk.len_bits() != bits {
@@ -455,8 +459,10 @@ mod tests {
                 2,
                 UploadProblem::Weight,
             ),
+            // A third column on the third line (quoting is understood: the comma inside
+            // quotes does not count).
             (
-                format!("{PPRL_CSV_HEADER}\n{}\n{}", row(&a, &half), row(&b, &half)),
+                format!("{PPRL_CSV_HEADER}\n{}{b},\"a,b\",x\n", row(&a, &half)),
                 3,
                 UploadProblem::Columns,
             ),
@@ -468,6 +474,16 @@ mod tests {
                 "{body}"
             );
         }
+        // Blank lines and quoted fields are read as CSV, not refused.
+        let spaced = format!(
+            "{PPRL_CSV_HEADER}\n{}\n\"{b}\",{}\n\n",
+            row(&a, &half).trim_end(),
+            row("x", &half).trim_end().trim_start_matches("x,")
+        );
+        assert_eq!(
+            parse_clk_upload(spaced.as_bytes(), 32, true).unwrap().len(),
+            2
+        );
         // Unbalanced schemas accept any weight.
         let heavy = format!("{PPRL_CSV_HEADER}\n{}", row(&a, &[0xFF; 4]));
         assert!(parse_clk_upload(heavy.as_bytes(), 32, false).is_ok());

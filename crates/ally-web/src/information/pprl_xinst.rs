@@ -64,33 +64,30 @@ pub(crate) struct ApiDoc;
 
 // ----- helpers -----
 
-/// A CSV field: quoted when needed, and never read as a formula by a spreadsheet.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
+/// A text cell a spreadsheet must not read as a formula (CSV injection): prefixed with `'`.
+fn not_formula(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}").into()
     } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
+        s.into()
     }
 }
 
 /// A member's matches as `record_id,other_member,contact,similarity` (Dice, 0 to 1).
-fn results_to_csv(matches: &[ally_store::PprlMatch]) -> String {
-    let mut out = String::from("record_id,other_member,contact,similarity\n");
+fn results_to_csv(matches: &[ally_store::PprlMatch]) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["record_id", "other_member", "contact", "similarity"])?;
     for m in matches {
-        out.push_str(&format!(
-            "{},{},{},{:.3}\n",
-            m.record_ref,
-            csv_field(&m.other_org_name),
-            csv_field(&m.other_org_contact),
-            m.similarity as f64 / 1000.0
-        ));
+        w.write_record([
+            m.record_ref.to_string().as_str(),
+            &not_formula(&m.other_org_name),
+            &not_formula(&m.other_org_contact),
+            &format!("{:.3}", m.similarity as f64 / 1000.0),
+        ])?;
     }
-    out
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    // Every field went in as a `&str`.
+    Ok(String::from_utf8(bytes).unwrap_or_default())
 }
 
 fn upload_message(tr: &Tr, line: usize, problem: ally_store::UploadProblem) -> String {
@@ -186,10 +183,8 @@ async fn upload_form(
 async fn results_csv(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_uuid(&id)?;
     let (_, matches) = v.access().pprl_results(id).await?;
-    Ok(csv_response(
-        results_to_csv(&matches),
-        &format!("pprl-results-{id}.csv"),
-    ))
+    let body = results_to_csv(&matches).map_err(|_| PageError::Fail(Failure::Internal))?;
+    Ok(csv_response(body, &format!("pprl-results-{id}.csv")))
 }
 
 // ----- a member's own instance: encode with a kit -----
@@ -386,14 +381,32 @@ pub(super) fn match_row(m: ally_store::PprlMatch) -> (Uuid, String, String, Stri
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
-    fn csv_fields_are_quoted_and_never_formulas() {
-        assert_eq!(csv_field("Shelter A"), "Shelter A");
-        assert_eq!(csv_field("a, b"), "\"a, b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(csv_field("+40 21"), "'+40 21");
+    fn results_csv_is_quoted_and_never_formulas() {
+        let m = |name: &str, contact: &str| ally_store::PprlMatch {
+            record_ref: Uuid::now_v7(),
+            other_org: ally_core::OrgId::new(),
+            other_org_name: name.to_owned(),
+            other_org_contact: contact.to_owned(),
+            similarity: 912,
+            local: false,
+        };
+        let rows = [
+            m("Shelter A, \"north\"", "+40 21 555"),
+            m("=HYPERLINK(\"x\")", "@me"),
+        ];
+        let text = results_to_csv(&rows).unwrap();
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let got: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+        assert_eq!(got.len(), 2);
+        assert_eq!(&got[0][1], "Shelter A, \"north\"");
+        assert_eq!(&got[0][2], "'+40 21 555");
+        assert_eq!(&got[0][3], "0.912");
+        assert_eq!(&got[1][1], "'=HYPERLINK(\"x\")");
+        assert_eq!(&got[1][2], "'@me");
+        assert_eq!(&got[1][0], rows[1].record_ref.to_string());
     }
 }
