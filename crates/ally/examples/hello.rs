@@ -7,10 +7,6 @@
 
 use axum::{Router, routing::get};
 
-// The same allocator as `ally`, so that the ceiling is not handicapped against it.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let addr = std::env::args()

@@ -18,11 +18,6 @@ use ally_store::NewUser;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
-// glibc's allocator showed as about a tenth of the server's CPU under load (arena locking and
-// consolidation across the runtime's and SQLite's threads); mimalloc keeps per-thread heaps.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "ally",
