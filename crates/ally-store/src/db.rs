@@ -287,7 +287,7 @@ impl Db {
             .permits
             .acquire()
             .await
-            .map_err(|_| StoreError::Corrupt("read connections closed"))?;
+            .map_err(|_| StoreError::Db(sqlx::Error::PoolClosed))?;
         let kept = self.reads.idle.lock().ok().and_then(|mut v| v.pop());
         let conn = match kept {
             Some(c) => c,

@@ -3015,6 +3015,18 @@ impl Access<'_> {
         };
         let encoder = pprl_xinst::platform_encoder(PPRL_SCHEMA, secret.as_slice())?;
         let clks = self.encode_person_entities(org, &encoder).await?;
+        self.replace_pprl_clks(run, &clks, "pprl.join").await
+    }
+
+    /// Replaces the principal's organisation's encodings in a run that is still open (one
+    /// transaction), audited as `action` with the count only. Opting in and uploads end here.
+    pub(crate) async fn replace_pprl_clks(
+        &self,
+        run: Uuid,
+        clks: &[(Uuid, ally_linkage::pprl::Clk)],
+        action: &str,
+    ) -> Result<usize> {
+        let org = self.principal.org_id;
         let mut tx = self.store.db().begin_write().await?;
         // Matched meanwhile: refused like any late opt-in.
         self.require_open_run(&mut tx, run).await?;
@@ -3023,7 +3035,7 @@ impl Access<'_> {
             .bind(org.to_string())
             .execute(&mut *tx)
             .await?;
-        for (id, clk) in &clks {
+        for (id, clk) in clks {
             sqlx::query(
                 "INSERT INTO info_pprl_clks (run_id, org_id, record_ref, clk) VALUES ($1, $2, $3, $4)",
             )
@@ -3035,7 +3047,7 @@ impl Access<'_> {
             .await?;
         }
         let n = clks.len();
-        let ev = self.ok_event("pprl.join", "pprl_run", run, format!("records={n}"));
+        let ev = self.ok_event(action, "pprl_run", run, format!("records={n}"));
         self.store.commit_audited(tx, &[ev]).await?;
         Ok(n)
     }

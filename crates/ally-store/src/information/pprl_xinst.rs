@@ -372,33 +372,7 @@ impl Access<'_> {
         let balanced = schema.hardening.as_ref().is_some_and(|h| h.balance);
         let rows = parse_clk_upload(body, schema.output_bits(), balanced)
             .map_err(|(line, problem)| PprlUploadError::Invalid { line, problem })?;
-        let org = self.principal.org_id;
-        let mut tx = self.store.db().begin_write().await?;
-        self.require_open_run(&mut tx, run).await?;
-        sqlx::query("DELETE FROM info_pprl_clks WHERE run_id = $1 AND org_id = $2")
-            .bind(run.to_string())
-            .bind(org.to_string())
-            .execute(&mut *tx)
-            .await?;
-        for (id, clk) in &rows {
-            sqlx::query(
-                "INSERT INTO info_pprl_clks (run_id, org_id, record_ref, clk) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(run.to_string())
-            .bind(org.to_string())
-            .bind(id.to_string())
-            .bind(clk.as_bytes().to_vec())
-            .execute(&mut *tx)
-            .await?;
-        }
-        let ev = self.ok_event(
-            "pprl.upload",
-            "pprl_run",
-            run,
-            format!("records={}", rows.len()),
-        );
-        self.store.commit_audited(tx, &[ev]).await?;
-        Ok(rows.len())
+        Ok(self.replace_pprl_clks(run, &rows, "pprl.upload").await?)
     }
 }
 
