@@ -127,6 +127,17 @@ pub(crate) fn roles_from_text(s: &str) -> Vec<Role> {
     s.split(',').filter_map(Role::parse).collect()
 }
 
+/// A `persons` row as stored (identity still sealed).
+struct PersonRow {
+    org_id: String,
+    role: String,
+    sealed: Vec<u8>,
+    created_by: String,
+    created_at: i64,
+    updated_at: i64,
+    version: i64,
+}
+
 /// Operations on behalf of one principal.
 pub struct Access<'a> {
     pub(crate) store: &'a Store,
@@ -345,30 +356,65 @@ impl Access<'_> {
 
     /// Loads and decrypts a person, without authorising or auditing (callers do both).
     async fn load_person(&self, id: PersonId) -> Result<Option<Person>> {
-        let row = sqlx::query(
-            "SELECT org_id, role, sealed, created_by, created_at, updated_at, version \
-             FROM persons WHERE id = $1",
-        )
-        .bind(id.to_string());
+        let Some(row) = self.person_row(id).await? else {
+            return Ok(None);
+        };
+        let org_id: OrgId = parse_id(&row.org_id)?;
+        let keys = self.store.org_keys(org_id).await?;
+        let identity = open_identity(&keys, org_id, id, &row.sealed)?;
+        Ok(Some(Person {
+            id,
+            org_id,
+            role: PersonRole::parse(&row.role).ok_or(StoreError::Corrupt("person role"))?,
+            identity,
+            created_by: row.created_by,
+            created_at_ms: row.created_at,
+            updated_at_ms: row.updated_at,
+            version: row.version,
+        }))
+    }
+
+    /// A person's stored row: on an SQLite file read on this thread, otherwise (or when
+    /// SQLite is busy) through sqlx.
+    async fn person_row(&self, id: PersonId) -> Result<Option<PersonRow>> {
+        const SQL: &str = "SELECT org_id, role, sealed, created_by, created_at, updated_at, version \
+                           FROM persons WHERE id = $1";
+        let key = id.to_string();
+        if let Some(lite) = self.store.db().lite() {
+            let read = lite.read(|c| {
+                use rusqlite::OptionalExtension;
+                c.prepare_cached(SQL)?
+                    .query_row([&key], |r| {
+                        Ok(PersonRow {
+                            org_id: r.get(0)?,
+                            role: r.get(1)?,
+                            sealed: r.get(2)?,
+                            created_by: r.get(3)?,
+                            created_at: r.get(4)?,
+                            updated_at: r.get(5)?,
+                            version: r.get(6)?,
+                        })
+                    })
+                    .optional()
+            })?;
+            if let Some(row) = read {
+                return Ok(row);
+            }
+        }
+        let query = sqlx::query(SQL).bind(key);
         let mut conn = self.store.db().read_conn().await?;
-        let row = row.fetch_optional(&mut *conn).await?;
+        let row = query.fetch_optional(&mut *conn).await?;
         conn.done();
         let Some(row) = row else {
             return Ok(None);
         };
-        let org_id: OrgId = parse_id(&row.try_get::<String, _>("org_id")?)?;
-        let role: String = row.try_get("role")?;
-        let sealed: Vec<u8> = row.try_get("sealed")?;
-        let keys = self.store.org_keys(org_id).await?;
-        let identity = open_identity(&keys, org_id, id, &sealed)?;
-        Ok(Some(Person {
-            id,
-            org_id,
-            role: PersonRole::parse(&role).ok_or(StoreError::Corrupt("person role"))?,
-            identity,
+        Ok(Some(PersonRow {
+            org_id: row.try_get("org_id")?,
+            role: row.try_get("role")?,
+            sealed: row.try_get("sealed")?,
             created_by: row.try_get("created_by")?,
-            created_at_ms: row.try_get("created_at")?,
-            updated_at_ms: row.try_get("updated_at")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
             version: row.try_get("version")?,
         }))
     }

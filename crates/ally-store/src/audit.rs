@@ -6,6 +6,8 @@
 //! - everything else (reads, sign-ins, denials) goes through the [`AuditWriter`], a task that
 //!   appends events in batches (one transaction, one disk sync per batch) and acknowledges each
 //!   event only once it is committed. A read returns its data only after its event is durable.
+//!   On SQLite the writer is a thread with its own connection (`lite::AuditThread`), on
+//!   PostgreSQL a task on the pool; both follow the chaining rules of [`append_in_tx`].
 
 use ally_core::audit::{
     AuditEvent, AuditOutcome, ChainVerifier, ChainedEvent, chain_mac, head_mac,
@@ -96,7 +98,8 @@ impl crate::Store {
 
 enum Msg {
     Event(AuditEvent, oneshot::Sender<Result<(), String>>),
-    Barrier(oneshot::Sender<Result<(), String>>),
+    /// Acknowledged once every earlier event is committed; then the writer stops.
+    Close(oneshot::Sender<Result<(), String>>),
 }
 
 /// Group-commit writer for events that are not part of a data write.
@@ -105,39 +108,47 @@ pub(crate) struct AuditWriter {
 }
 
 impl AuditWriter {
+    /// Starts the writer: on an SQLite file, a thread of its own with its own connection
+    /// (`lite::AuditThread`); otherwise a task on sqlx's pool.
     pub(crate) fn start(db: Db, keys: &KeyRing) -> Result<AuditWriter> {
         let key = keys
             .audit_key()
             .ok_or(StoreError::Corrupt("audit key not loaded"))?;
-        let (tx, mut rx) = mpsc::channel::<Msg>(4096);
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < BATCH_MAX {
-                    match rx.try_recv() {
-                        Ok(m) => batch.push(m),
-                        Err(_) => break,
-                    }
-                }
-                let events: Vec<AuditEvent> = batch
-                    .iter()
-                    .filter_map(|m| match m {
-                        Msg::Event(e, _) => Some(e.clone()),
-                        Msg::Barrier(_) => None,
+        let (tx, rx) = mpsc::channel::<Msg>(4096);
+        match db.sqlite_file() {
+            Some(path) => {
+                let mut conn = crate::lite::AuditThread::open(path, db.write_turn())?;
+                std::thread::Builder::new()
+                    .name("ally-audit".into())
+                    .spawn(move || {
+                        let mut rx = rx;
+                        while let Some(batch) = next_batch(&mut rx, |rx| rx.blocking_recv()) {
+                            let outcome = conn.append(key.as_slice(), &events_of(&batch));
+                            if acknowledge(batch, outcome) {
+                                return;
+                            }
+                        }
                     })
-                    .collect();
-                let outcome = write_batch(&db, &key, &events).await.map_err(|e| {
-                    tracing::error!(error = %e, "audit batch failed");
-                    e.to_string()
-                });
-                for m in batch {
-                    let ack = match m {
-                        Msg::Event(_, ack) | Msg::Barrier(ack) => ack,
-                    };
-                    let _ = ack.send(outcome.clone());
-                }
+                    .map_err(|_| StoreError::AuditWriterGone)?;
             }
-        });
+            None => {
+                tokio::spawn(async move {
+                    let mut rx = rx;
+                    loop {
+                        let Some(first) = rx.recv().await else {
+                            return;
+                        };
+                        let Some(batch) = next_batch(&mut rx, |_| Some(first)) else {
+                            return;
+                        };
+                        let outcome = write_batch(&db, &key, &events_of(&batch)).await;
+                        if acknowledge(batch, outcome) {
+                            return;
+                        }
+                    }
+                });
+            }
+        }
         Ok(AuditWriter { tx })
     }
 
@@ -154,13 +165,60 @@ impl AuditWriter {
         }
     }
 
-    /// Waits until every event sent before this call is committed.
-    pub(crate) async fn flush(&self) {
+    /// Commits every event sent before this call, then stops the writer (and closes its
+    /// connection). Later events are refused with `AuditWriterGone`.
+    pub(crate) async fn close(&self) {
         let (ack, done) = oneshot::channel();
-        if self.tx.send(Msg::Barrier(ack)).await.is_ok() {
+        if self.tx.send(Msg::Close(ack)).await.is_ok() {
             let _ = done.await;
         }
     }
+}
+
+/// The next batch: a first message (from `first`, which may wait), then whatever else is
+/// already queued, up to `BATCH_MAX`, stopping after a `Close`. `None` once the channel closed.
+fn next_batch(
+    rx: &mut mpsc::Receiver<Msg>,
+    first: impl FnOnce(&mut mpsc::Receiver<Msg>) -> Option<Msg>,
+) -> Option<Vec<Msg>> {
+    let mut batch = vec![first(rx)?];
+    while batch.len() < BATCH_MAX && !matches!(batch.last(), Some(Msg::Close(_))) {
+        match rx.try_recv() {
+            Ok(m) => batch.push(m),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
+}
+
+fn events_of(batch: &[Msg]) -> Vec<AuditEvent> {
+    batch
+        .iter()
+        .filter_map(|m| match m {
+            Msg::Event(e, _) => Some(e.clone()),
+            Msg::Close(_) => None,
+        })
+        .collect()
+}
+
+/// Tells every sender of the batch how it went; true when the batch asked the writer to stop.
+fn acknowledge(batch: Vec<Msg>, outcome: Result<()>) -> bool {
+    let outcome = outcome.map_err(|e| {
+        tracing::error!(error = %e, "audit batch failed");
+        e.to_string()
+    });
+    let mut stop = false;
+    for m in batch {
+        let ack = match m {
+            Msg::Event(_, ack) => ack,
+            Msg::Close(ack) => {
+                stop = true;
+                ack
+            }
+        };
+        let _ = ack.send(outcome.clone());
+    }
+    stop
 }
 
 async fn write_batch(db: &Db, key: &Zeroizing<[u8; 32]>, events: &[AuditEvent]) -> Result<()> {

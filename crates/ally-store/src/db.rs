@@ -73,6 +73,8 @@ pub(crate) struct Db {
     _alive: std::sync::Arc<()>,
     /// Connections kept for hot single-statement reads (see [`Db::read_conn`]).
     reads: std::sync::Arc<ReadConns>,
+    /// On an SQLite file: point reads on the caller's thread (see [`crate::lite`]).
+    lite: Option<std::sync::Arc<crate::lite::Lite>>,
 }
 
 /// A small set of connections for hot reads, beside the pool. sqlx's pool tests every
@@ -210,6 +212,11 @@ impl Db {
                     .await?
             }
         };
+        let lite = match backend {
+            Backend::Sqlite => crate::lite::file_of(&url)
+                .map(|path| std::sync::Arc::new(crate::lite::Lite::new(path))),
+            Backend::Postgres => None,
+        };
         let alive = std::sync::Arc::new(());
         let write_turn: std::sync::Arc<tokio::sync::Mutex<()>> = Default::default();
         if backend == Backend::Sqlite && checkpointer {
@@ -236,6 +243,7 @@ impl Db {
                 idle: std::sync::Mutex::new(Vec::new()),
                 permits: tokio::sync::Semaphore::new(readers),
             }),
+            lite,
         })
     }
 
@@ -266,8 +274,26 @@ impl Db {
         Ok(())
     }
 
+    /// The SQLite file, when the database is one (not in memory).
+    pub(crate) fn sqlite_file(&self) -> Option<&std::path::Path> {
+        self.lite.as_deref().map(crate::lite::Lite::path)
+    }
+
+    /// Point reads on the caller's thread, on an SQLite file.
+    pub(crate) fn lite(&self) -> Option<&crate::lite::Lite> {
+        self.lite.as_deref()
+    }
+
+    /// The turn every writer of this process takes on SQLite.
+    pub(crate) fn write_turn(&self) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        self.write_turn.clone()
+    }
+
     /// Closes the kept read connections and the pool.
     pub(crate) async fn close(&self) {
+        if let Some(lite) = &self.lite {
+            lite.close();
+        }
         self.reads.permits.close();
         let kept = match self.reads.idle.lock() {
             Ok(mut v) => std::mem::take(&mut *v),

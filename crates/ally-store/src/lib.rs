@@ -17,6 +17,7 @@ mod db;
 mod identification;
 mod information;
 mod jobs;
+mod lite;
 pub mod labour;
 pub mod protection;
 pub mod testing;
@@ -57,6 +58,8 @@ use ally_core::person::FieldError;
 pub enum StoreError {
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Lite(rusqlite::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error(transparent)]
@@ -176,9 +179,9 @@ impl Store {
         &self.inner.audit
     }
 
-    /// Closes the pool (after the audit writer has flushed).
+    /// Closes the pool (after the audit writer has committed what it was sent, and stopped).
     pub async fn close(&self) {
-        self.inner.audit.flush().await;
+        self.inner.audit.close().await;
         self.inner.db.close().await;
     }
 }

@@ -313,6 +313,72 @@ async fn identity_data_is_not_stored_in_clear() {
     }
 }
 
+/// Reads (audited by the audit writer: on SQLite its own thread and connection) and writes
+/// (audited in their own transaction, through the pool) run at once; every event lands in the
+/// one chain, each read's event is committed when the read returns, and the chain verifies.
+#[tokio::test]
+async fn concurrent_reads_and_writes_share_one_verified_audit_chain() {
+    for db in testing::all().await {
+        let w = world(&db).await;
+        let a = w.store.access(&w.caseworker, None);
+        let id = a.create_person(person("Amina", "Haddad", "")).await.unwrap();
+        let before = w.store.verify_audit().await.unwrap();
+        let (readers, reads_each, writes) = (8usize, 20usize, 20usize);
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..readers {
+            let (store, p) = (w.store.clone(), w.caseworker.clone());
+            tasks.spawn(async move {
+                for _ in 0..reads_each {
+                    let got = store.access(&p, None).get_person(id).await.unwrap();
+                    assert_eq!(got.identity.given_names, "Amina");
+                }
+            });
+        }
+        let (store, p) = (w.store.clone(), w.caseworker.clone());
+        tasks.spawn(async move {
+            let a = store.access(&p, None);
+            for v in 1..=writes {
+                a.update_person(id, v as i64, person("Amina", &format!("H{v}"), ""))
+                    .await
+                    .unwrap();
+            }
+        });
+        // Denied reads are audited by the writer too.
+        let (store, p) = (w.store.clone(), w.other_caseworker.clone());
+        tasks.spawn(async move {
+            for _ in 0..10 {
+                let r = store.access(&p, None).get_person(id).await;
+                assert!(matches!(r, Err(StoreError::Denied(_))), "{r:?}");
+            }
+        });
+        while let Some(done) = tasks.join_next().await {
+            done.unwrap();
+        }
+        // Every read returned after its event was committed: all of them are there already.
+        let reads = w
+            .store
+            .access(&w.auditor, None)
+            .audit_events(
+                AuditFilter {
+                    action: Some("person.read".into()),
+                    target_id: Some(id.to_string()),
+                    ..Default::default()
+                },
+                1000,
+            )
+            .await
+            .unwrap();
+        assert_eq!(reads.len(), readers * reads_each);
+        let after = w.store.verify_audit().await.unwrap();
+        // Reads, writes, denials, and the auditor's query.
+        let expected = readers * reads_each + writes + 10 + 1;
+        assert_eq!((after - before) as usize, expected, "{before} -> {after}");
+        assert_eq!(a.get_person(id).await.unwrap().version, 1 + writes as i64);
+        w.store.close().await;
+        db.cleanup().await;
+    }
+}
+
 async fn tamper_and_expect_failure(db: &TestDb, sql: &str) {
     let store = open(db).await;
     let mut c = raw(db).await;
