@@ -17,8 +17,8 @@ mod db;
 mod identification;
 mod information;
 mod jobs;
-mod lite;
 pub mod labour;
+mod lite;
 pub mod protection;
 pub mod testing;
 

@@ -219,8 +219,16 @@ mod tests {
         writer
             .execute_batch("BEGIN EXCLUSIVE; INSERT INTO t VALUES (8);")
             .unwrap();
-        assert_eq!(lite.read(count).unwrap(), None, "busy must not be waited for");
-        assert_eq!(lite.idle.lock().unwrap().len(), 1, "a busy answer keeps the connection");
+        assert_eq!(
+            lite.read(count).unwrap(),
+            None,
+            "busy must not be waited for"
+        );
+        assert_eq!(
+            lite.idle.lock().unwrap().len(),
+            1,
+            "a busy answer keeps the connection"
+        );
         writer.execute_batch("COMMIT").unwrap();
         assert_eq!(lite.read(count).unwrap(), Some(2));
         // Reads only: the kept connections refuse writes.

@@ -321,7 +321,10 @@ async fn concurrent_reads_and_writes_share_one_verified_audit_chain() {
     for db in testing::all().await {
         let w = world(&db).await;
         let a = w.store.access(&w.caseworker, None);
-        let id = a.create_person(person("Amina", "Haddad", "")).await.unwrap();
+        let id = a
+            .create_person(person("Amina", "Haddad", ""))
+            .await
+            .unwrap();
         let before = w.store.verify_audit().await.unwrap();
         let (readers, reads_each, writes) = (8usize, 20usize, 20usize);
         let mut tasks = tokio::task::JoinSet::new();

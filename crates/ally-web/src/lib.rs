@@ -22,7 +22,7 @@ use std::sync::Arc;
 use ally_store::Store;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 
@@ -125,40 +125,59 @@ async fn route_guard(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// Headers every answer carries (see [`security_headers`]), built once.
+static SECURITY_HEADERS: [(HeaderName, HeaderValue); 7] = [
+    // No third-party origin anywhere: scripts, styles, fonts and images come from this server.
+    (
+        HeaderName::from_static("content-security-policy"),
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+             connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        ),
+    ),
+    (
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    ),
+    // same-origin: other sites never get a referrer (the quick exit leaks nothing), while the
+    // browser still sends a real Origin on our own forms (no-referrer makes it "null").
+    (
+        HeaderName::from_static("referrer-policy"),
+        HeaderValue::from_static("same-origin"),
+    ),
+    (
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    ),
+    (
+        HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static("same-origin"),
+    ),
+    (
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ),
+    (
+        HeaderName::from_static("x-frame-options"),
+        HeaderValue::from_static("DENY"),
+    ),
+];
+
 async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let is_static = req.uri().path().starts_with("/static/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
-        h.insert(k, HeaderValue::from_static(v));
-    };
-    // No third-party origin anywhere: scripts, styles, fonts and images come from this server.
-    set(
-        h,
-        "content-security-policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
-         connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-    );
-    set(h, "x-content-type-options", "nosniff");
-    // same-origin: other sites never get a referrer (the quick exit leaks nothing), while the
-    // browser still sends a real Origin on our own forms (no-referrer makes it "null").
-    set(h, "referrer-policy", "same-origin");
-    set(h, "cross-origin-opener-policy", "same-origin");
-    set(h, "cross-origin-resource-policy", "same-origin");
-    set(
-        h,
-        "permissions-policy",
-        "camera=(), microphone=(), geolocation=(), interest-cohort=()",
-    );
-    set(h, "x-frame-options", "DENY");
+    h.reserve(SECURITY_HEADERS.len() + 2);
+    for (name, value) in &SECURITY_HEADERS {
+        h.insert(name.clone(), value.clone());
+    }
     if !is_static {
-        set(h, "cache-control", "no-store");
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if state.config.secure_cookies {
-        set(
-            h,
-            "strict-transport-security",
-            "max-age=31536000; includeSubDomains",
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
     res

@@ -113,6 +113,11 @@ pub static ROUTES: std::sync::LazyLock<Vec<Route>> = std::sync::LazyLock::new(||
     .concat()
 });
 
+/// [`ROUTES`] by method and path, for the look-up every request makes.
+static BY_METHOD_AND_PATH: std::sync::LazyLock<
+    std::collections::HashMap<(&'static str, &'static str), &'static Route>,
+> = std::sync::LazyLock::new(|| ROUTES.iter().map(|r| ((r.method, r.path), r)).collect());
+
 /// The row for a request (HEAD is served as GET).
 pub fn find(method: &Method, path: &str) -> Option<&'static Route> {
     let m = if method == Method::HEAD {
@@ -120,7 +125,7 @@ pub fn find(method: &Method, path: &str) -> Option<&'static Route> {
     } else {
         method.as_str()
     };
-    ROUTES.iter().find(|r| r.method == m && r.path == path)
+    BY_METHOD_AND_PATH.get(&(m, path)).copied()
 }
 
 #[cfg(test)]
