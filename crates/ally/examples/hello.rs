@@ -7,6 +7,10 @@
 
 use axum::{Router, routing::get};
 
+/// The same allocator as `ally`, so that the ratio measures Ally's work, not the allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let addr = std::env::args()
