@@ -123,8 +123,8 @@ impl AuditWriter {
                     .spawn(move || {
                         let mut rx = rx;
                         while let Some(batch) = next_batch(&mut rx, |rx| rx.blocking_recv()) {
-                            let outcome = conn.append(key.as_slice(), &events_of(&batch));
-                            if acknowledge(batch, outcome) {
+                            let outcome = conn.append(key.as_slice(), &batch.events);
+                            if batch.acknowledge(outcome) {
                                 return;
                             }
                         }
@@ -141,8 +141,8 @@ impl AuditWriter {
                         let Some(batch) = next_batch(&mut rx, |_| Some(first)) else {
                             return;
                         };
-                        let outcome = write_batch(&db, &key, &events_of(&batch)).await;
-                        if acknowledge(batch, outcome) {
+                        let outcome = write_batch(&db, &key, &batch.events).await;
+                        if batch.acknowledge(outcome) {
                             return;
                         }
                     }
@@ -175,50 +175,59 @@ impl AuditWriter {
     }
 }
 
+/// Events taken from the queue together, and who waits for them.
+struct Batch {
+    events: Vec<AuditEvent>,
+    acks: Vec<oneshot::Sender<Result<(), String>>>,
+    /// A `Close` came with this batch: the writer stops once it is acknowledged.
+    close: bool,
+}
+
+impl Batch {
+    /// Tells every sender how it went; true when the writer must stop.
+    fn acknowledge(self, outcome: Result<()>) -> bool {
+        let outcome = outcome.map_err(|e| {
+            tracing::error!(error = %e, "audit batch failed");
+            e.to_string()
+        });
+        for ack in self.acks {
+            let _ = ack.send(outcome.clone());
+        }
+        self.close
+    }
+}
+
 /// The next batch: a first message (from `first`, which may wait), then whatever else is
-/// already queued, up to `BATCH_MAX`, stopping after a `Close`. `None` once the channel closed.
+/// already queued, up to `BATCH_MAX` messages, stopping after a `Close`. `None` once the
+/// channel closed.
 fn next_batch(
     rx: &mut mpsc::Receiver<Msg>,
     first: impl FnOnce(&mut mpsc::Receiver<Msg>) -> Option<Msg>,
-) -> Option<Vec<Msg>> {
-    let mut batch = vec![first(rx)?];
-    while batch.len() < BATCH_MAX && !matches!(batch.last(), Some(Msg::Close(_))) {
-        match rx.try_recv() {
-            Ok(m) => batch.push(m),
-            Err(_) => break,
+) -> Option<Batch> {
+    let mut batch = Batch {
+        events: Vec::new(),
+        acks: Vec::new(),
+        close: false,
+    };
+    let mut next = Some(first(rx)?);
+    while let Some(m) = next {
+        match m {
+            Msg::Event(e, ack) => {
+                batch.events.push(e);
+                batch.acks.push(ack);
+            }
+            Msg::Close(ack) => {
+                batch.acks.push(ack);
+                batch.close = true;
+                break;
+            }
         }
+        if batch.acks.len() >= BATCH_MAX {
+            break;
+        }
+        next = rx.try_recv().ok();
     }
     Some(batch)
-}
-
-fn events_of(batch: &[Msg]) -> Vec<AuditEvent> {
-    batch
-        .iter()
-        .filter_map(|m| match m {
-            Msg::Event(e, _) => Some(e.clone()),
-            Msg::Close(_) => None,
-        })
-        .collect()
-}
-
-/// Tells every sender of the batch how it went; true when the batch asked the writer to stop.
-fn acknowledge(batch: Vec<Msg>, outcome: Result<()>) -> bool {
-    let outcome = outcome.map_err(|e| {
-        tracing::error!(error = %e, "audit batch failed");
-        e.to_string()
-    });
-    let mut stop = false;
-    for m in batch {
-        let ack = match m {
-            Msg::Event(_, ack) => ack,
-            Msg::Close(ack) => {
-                stop = true;
-                ack
-            }
-        };
-        let _ = ack.send(outcome.clone());
-    }
-    stop
 }
 
 async fn write_batch(db: &Db, key: &Zeroizing<[u8; 32]>, events: &[AuditEvent]) -> Result<()> {
