@@ -4,14 +4,19 @@
 //! - a write of organisation data appends its event inside its own transaction
 //!   ([`append_in_tx`]), so the record and its audit event commit together or not at all;
 //! - everything else (reads, sign-ins, denials) goes through the [`AuditWriter`], a task that
-//!   appends events in batches (one transaction, one disk sync per batch) and acknowledges each
-//!   event only once it is committed. A read returns its data only after its event is durable.
+//!   appends events in batches (one transaction per batch) and acknowledges each event only
+//!   once it is committed: a read returns its data only after its event is committed, so it
+//!   survives the server being killed. With a sync window (`Policy::audit_sync_ms`) a batch's
+//!   commit does not wait for the disk; one sync per window makes it durable against a power
+//!   cut. Without one, each commit syncs.
 //!   On SQLite the writer is a thread with its own connection (`lite::AuditThread`), on
 //!   PostgreSQL a task on the pool; both follow the chaining rules of [`append_in_tx`].
 
 use ally_core::audit::{
     AuditEvent, AuditOutcome, ChainVerifier, ChainedEvent, chain_mac, head_mac,
 };
+use std::time::Duration;
+
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 use zeroize::Zeroizing;
@@ -21,6 +26,9 @@ use crate::db::Db;
 use crate::{Result, StoreError};
 
 const BATCH_MAX: usize = 256;
+/// With a sync window, a batch smaller than this waits `LINGER` for more (see `start`).
+const LINGER_BELOW: usize = 16;
+const LINGER: Duration = Duration::from_micros(100);
 
 /// Appends events in the caller's transaction (which must be a write transaction).
 pub(crate) async fn append_in_tx(
@@ -109,21 +117,39 @@ pub(crate) struct AuditWriter {
 
 impl AuditWriter {
     /// Starts the writer: on an SQLite file, a thread of its own with its own connection
-    /// (`lite::AuditThread`); otherwise a task on sqlx's pool.
-    pub(crate) fn start(db: Db, keys: &KeyRing) -> Result<AuditWriter> {
+    /// (`lite::AuditThread`); otherwise a task on sqlx's pool. `sync_window`: see
+    /// `Policy::audit_sync_ms`.
+    pub(crate) fn start(db: Db, keys: &KeyRing, sync_window: Duration) -> Result<AuditWriter> {
         let key = keys
             .audit_key()
             .ok_or(StoreError::Corrupt("audit key not loaded"))?;
         let (tx, rx) = mpsc::channel::<Msg>(4096);
+        let windowed = !sync_window.is_zero();
         match db.sqlite_file() {
             Some(path) => {
-                let mut conn = crate::lite::AuditThread::open(path, db.write_turn())?;
+                let mut conn = crate::lite::AuditThread::open(path, db.write_turn(), sync_window)?;
                 std::thread::Builder::new()
                     .name("ally-audit".into())
                     .spawn(move || {
                         let mut rx = rx;
-                        while let Some(batch) = next_batch(&mut rx, |rx| rx.blocking_recv()) {
-                            let outcome = conn.append(key.as_slice(), &batch.events);
+                        let mut last_len = 0;
+                        while let Some(mut batch) = next_batch(&mut rx, |rx| rx.blocking_recv()) {
+                            // Without a sync to wait for, a commit returns at once and batches
+                            // shrink to an event or two, each commit rewriting whole pages. Under
+                            // load (the last batch held several), wait a moment for more.
+                            if windowed
+                                && last_len > 1
+                                && !batch.close
+                                && batch.events.len() < LINGER_BELOW
+                            {
+                                std::thread::sleep(LINGER);
+                                batch.drain(&mut rx);
+                            }
+                            last_len = batch.events.len();
+                            let mut outcome = conn.append(key.as_slice(), &batch.events);
+                            if batch.close && outcome.is_ok() {
+                                outcome = conn.sync_now();
+                            }
                             if batch.acknowledge(outcome) {
                                 return;
                             }
@@ -134,14 +160,43 @@ impl AuditWriter {
             None => {
                 tokio::spawn(async move {
                     let mut rx = rx;
+                    // When the log must be flushed, with a window (see `flush_postgres`).
+                    let mut flush_at: Option<tokio::time::Instant> = None;
+                    let mut failed = false;
                     loop {
-                        let Some(first) = rx.recv().await else {
+                        let first = match flush_at {
+                            Some(at) => tokio::select! {
+                                m = rx.recv() => m,
+                                () = tokio::time::sleep_until(at) => {
+                                    flush_at = None;
+                                    failed |= flush_postgres(&db).await.is_err();
+                                    continue;
+                                }
+                            },
+                            None => rx.recv().await,
+                        };
+                        let Some(first) = first else {
+                            if flush_at.is_some() {
+                                let _ = flush_postgres(&db).await;
+                            }
                             return;
                         };
                         let Some(batch) = next_batch(&mut rx, |_| Some(first)) else {
                             return;
                         };
-                        let outcome = write_batch(&db, &key, &batch.events).await;
+                        let mut outcome = if failed {
+                            // A failed flush: earlier events may not be on disk.
+                            Err(StoreError::AuditWriterGone)
+                        } else {
+                            write_batch(&db, &key, &batch.events, windowed).await
+                        };
+                        if outcome.is_ok() && windowed {
+                            if batch.close {
+                                outcome = flush_postgres(&db).await;
+                            } else if flush_at.is_none() && !batch.events.is_empty() {
+                                flush_at = Some(tokio::time::Instant::now() + sync_window);
+                            }
+                        }
                         if batch.acknowledge(outcome) {
                             return;
                         }
@@ -195,11 +250,33 @@ impl Batch {
         }
         self.close
     }
+
+    fn take(&mut self, m: Msg) {
+        match m {
+            Msg::Event(e, ack) => {
+                self.events.push(e);
+                self.acks.push(ack);
+            }
+            Msg::Close(ack) => {
+                self.acks.push(ack);
+                self.close = true;
+            }
+        }
+    }
+
+    /// Adds whatever is already queued, up to `BATCH_MAX` messages, stopping after a `Close`.
+    fn drain(&mut self, rx: &mut mpsc::Receiver<Msg>) {
+        while !self.close && self.acks.len() < BATCH_MAX {
+            match rx.try_recv() {
+                Ok(m) => self.take(m),
+                Err(_) => break,
+            }
+        }
+    }
 }
 
 /// The next batch: a first message (from `first`, which may wait), then whatever else is
-/// already queued, up to `BATCH_MAX` messages, stopping after a `Close`. `None` once the
-/// channel closed.
+/// already queued (`Batch::drain`). `None` once the channel closed.
 fn next_batch(
     rx: &mut mpsc::Receiver<Msg>,
     first: impl FnOnce(&mut mpsc::Receiver<Msg>) -> Option<Msg>,
@@ -209,35 +286,45 @@ fn next_batch(
         acks: Vec::new(),
         close: false,
     };
-    let mut next = Some(first(rx)?);
-    while let Some(m) = next {
-        match m {
-            Msg::Event(e, ack) => {
-                batch.events.push(e);
-                batch.acks.push(ack);
-            }
-            Msg::Close(ack) => {
-                batch.acks.push(ack);
-                batch.close = true;
-                break;
-            }
-        }
-        if batch.acks.len() >= BATCH_MAX {
-            break;
-        }
-        next = rx.try_recv().ok();
-    }
+    batch.take(first(rx)?);
+    batch.drain(rx);
     Some(batch)
 }
 
-async fn write_batch(db: &Db, key: &Zeroizing<[u8; 32]>, events: &[AuditEvent]) -> Result<()> {
+/// `windowed`: commit without waiting for the disk (`synchronous_commit = off` for this
+/// transaction alone); the writer flushes within the window.
+async fn write_batch(
+    db: &Db,
+    key: &Zeroizing<[u8; 32]>,
+    events: &[AuditEvent],
+    windowed: bool,
+) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let mut tx = db.begin_audit_write().await?;
+    let mut tx = db.begin_audit_write(windowed).await?;
     append_in_tx(&mut tx, db, key.as_slice(), events).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Makes every commit so far durable on PostgreSQL. A transaction that holds a transaction id
+/// commits synchronously: its commit waits until the log is on disk up to its own record, which
+/// covers every earlier commit made with `synchronous_commit = off`.
+async fn flush_postgres(db: &Db) -> Result<()> {
+    let flushed = async {
+        let mut tx = db.pool.begin().await?;
+        sqlx::query("SELECT txid_current()")
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok::<(), StoreError>(())
+    }
+    .await;
+    if let Err(e) = &flushed {
+        tracing::error!(error = %e, "flushing the audit log failed");
+    }
+    flushed
 }
 
 fn event_from_row(row: &sqlx::any::AnyRow) -> Result<ChainedEvent> {

@@ -335,7 +335,20 @@ impl Db {
 
     /// A write transaction of the audit writer: it appends audit rows only, so its commits do
     /// not invalidate caches.
-    pub(crate) async fn begin_audit_write(&self) -> Result<WriteTx> {
+    /// `unsynced`: on PostgreSQL, the commit does not wait for the disk
+    /// (`synchronous_commit = off` for this transaction only); the audit writer flushes within
+    /// its window. SQLite's audit writer has a connection of its own (`lite::AuditThread`).
+    pub(crate) async fn begin_audit_write(&self, unsynced: bool) -> Result<WriteTx> {
+        if unsynced && self.backend == Backend::Postgres {
+            return Ok(WriteTx {
+                tx: self
+                    .pool
+                    .begin_with("BEGIN; SET LOCAL synchronous_commit = off")
+                    .await?,
+                _turn: None,
+                generation: None,
+            });
+        }
         self.begin_write_inner(None).await
     }
 

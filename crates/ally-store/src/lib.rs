@@ -93,6 +93,11 @@ pub struct Policy {
     pub session_idle_ms: i64,
     /// A session ends this long after sign-in, however active.
     pub session_absolute_ms: i64,
+    /// Events that are not part of a data write (reads, sign-ins, denials) are committed before
+    /// the request they record is answered, so they survive the server being killed; they reach
+    /// the disk (survive a power cut) within this many milliseconds, with one sync for all the
+    /// events of the window. Zero syncs each batch before answering.
+    pub audit_sync_ms: u64,
 }
 
 impl Default for Policy {
@@ -100,6 +105,7 @@ impl Default for Policy {
         Policy {
             session_idle_ms: 30 * 60 * 1000,
             session_absolute_ms: 10 * 60 * 60 * 1000,
+            audit_sync_ms: 100,
         }
     }
 }
@@ -130,7 +136,11 @@ impl Store {
         db.migrate().await?;
         let keys = crypto::KeyRing::new(master);
         admin::bootstrap_keys(&db, &keys).await?;
-        let audit = audit::AuditWriter::start(db.clone(), &keys)?;
+        let audit = audit::AuditWriter::start(
+            db.clone(),
+            &keys,
+            std::time::Duration::from_millis(policy.audit_sync_ms),
+        )?;
         let store = Store {
             inner: Arc::new(Inner {
                 db,

@@ -568,6 +568,7 @@ async fn idle_sessions_expire_and_disabled_users_lose_sessions_and_tokens() {
             Policy {
                 session_idle_ms: 300,
                 session_absolute_ms: 10_000,
+                ..Policy::default()
             },
         )
         .await

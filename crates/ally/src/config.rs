@@ -25,7 +25,11 @@ pub const KEYS: &[&str] = &[
     "log",
     "session_idle_minutes",
     "session_absolute_hours",
+    "audit_sync_ms",
 ];
+
+/// The longest window an operator may choose for audit events to reach the disk.
+const MAX_AUDIT_SYNC_MS: u64 = 1000;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,6 +51,9 @@ pub struct Config {
     pub log: String,
     pub session_idle_minutes: u32,
     pub session_absolute_hours: u32,
+    /// Reads, sign-ins and denials are audited before they are answered and reach the disk
+    /// within this many milliseconds (0: each before it is answered). See `Policy::audit_sync_ms`.
+    pub audit_sync_ms: u64,
     /// Retention periods of the protection records, in days after closure.
     pub retention: RetentionDays,
 }
@@ -156,6 +163,7 @@ impl Default for Config {
             log: "info".into(),
             session_idle_minutes: 30,
             session_absolute_hours: 10,
+            audit_sync_ms: 100,
             retention: RetentionDays::default(),
         }
     }
@@ -220,6 +228,11 @@ impl Config {
                 "invalid configuration: session_idle_minutes and session_absolute_hours must be positive"
             );
         }
+        if self.audit_sync_ms > MAX_AUDIT_SYNC_MS {
+            bail!(
+                "invalid configuration: audit_sync_ms must be at most {MAX_AUDIT_SYNC_MS} (milliseconds)"
+            );
+        }
         if self.log.parse::<tracing_subscriber::EnvFilter>().is_err() {
             bail!(
                 "invalid configuration: log = {:?} is not a valid filter",
@@ -250,6 +263,7 @@ impl Config {
         ally_store::Policy {
             session_idle_ms: i64::from(self.session_idle_minutes) * 60_000,
             session_absolute_ms: i64::from(self.session_absolute_hours) * 3_600_000,
+            audit_sync_ms: self.audit_sync_ms,
         }
     }
 }
@@ -319,6 +333,25 @@ mod tests {
             format!("{err:#}").contains("session_idle_minutes"),
             "{err:#}"
         );
+
+        // The audit sync window is bounded; zero (sync before answering) is allowed.
+        let load = |toml: &str| {
+            std::fs::write(d.join("ally.toml"), toml).unwrap();
+            Config::load(
+                &Flags {
+                    data_dir: Some(d.clone()),
+                    ..Default::default()
+                },
+                Path::new("x"),
+            )
+        };
+        let err = load("audit_sync_ms = 5000\n").unwrap_err();
+        assert!(format!("{err:#}").contains("audit_sync_ms"), "{err:#}");
+        assert_eq!(
+            load("audit_sync_ms = 0\n").unwrap().policy().audit_sync_ms,
+            0
+        );
+        assert_eq!(load("").unwrap().policy().audit_sync_ms, 100);
 
         // Retention periods: defaults, then [retention] overrides per record type.
         std::fs::write(d.join("ally.toml"), "").unwrap();

@@ -30,7 +30,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
     about = "Ally: NGOs, networks, communities and unions working together against human trafficking.",
     long_about = "Ally: NGOs, networks, communities and unions working together against human trafficking.\n\n\
 Configuration is layered: defaults < DATA_DIR/ally.toml < ALLY_* environment variables < flags.\n\
-Keys: data_dir, listen, database_url, key_file, secure_cookies, trust_proxy, log, session_idle_minutes, session_absolute_hours."
+Keys: data_dir, listen, database_url, key_file, secure_cookies, trust_proxy, log, session_idle_minutes, session_absolute_hours, audit_sync_ms."
 )]
 struct Cli {
     #[command(subcommand)]

@@ -586,6 +586,7 @@ async fn acknowledged_writes_survive_kill_9() {
     .to_owned();
     let client = reqwest::Client::new();
     let mut acknowledged = Vec::new();
+    let mut answered_reads = std::collections::HashMap::new();
     for round in 0..3 {
         let mut server = spawn_server(&d, &[], None).await;
         // Some writes complete before the kill; more are in flight when it lands.
@@ -601,6 +602,21 @@ async fn acknowledged_writes_survive_kill_9() {
             assert_eq!(res.status(), reqwest::StatusCode::CREATED);
             let v: serde_json::Value = res.json().await.unwrap();
             acknowledged.push(v["id"].as_str().unwrap().to_owned());
+        }
+        // Reads of those records, in flight with the writes: a read answered before the kill
+        // has its audit event committed (the event reaches the log before the answer).
+        let mut reads = Vec::new();
+        for id in acknowledged.iter().rev().take(10).cycle().take(30).cloned() {
+            let (client, base, token) = (client.clone(), server.base.clone(), token.clone());
+            reads.push(tokio::spawn(async move {
+                let res = client
+                    .get(format!("{base}/api/v1/persons/{id}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .ok()?;
+                (res.status() == reqwest::StatusCode::OK).then_some(id)
+            }));
         }
         let mut tasks = Vec::new();
         for i in 0..30 {
@@ -622,9 +638,34 @@ async fn acknowledged_writes_survive_kill_9() {
                 acknowledged.push(id);
             }
         }
+        for r in reads {
+            if let Some(id) = r.await.unwrap() {
+                *answered_reads.entry(id).or_insert(0i64) += 1;
+            }
+        }
         let _ = server.child.wait();
     }
     assert!(!acknowledged.is_empty());
+    assert!(!answered_reads.is_empty());
+    {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}", d.join("ally.db").display());
+        let mut c = sqlx::AnyConnection::connect(&url).await.unwrap();
+        for (id, answered) in &answered_reads {
+            let (logged,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'person.read' AND target_id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+            assert!(
+                logged >= *answered,
+                "{answered} reads of {id} answered, {logged} audited after kill -9"
+            );
+        }
+        c.close().await.unwrap();
+    }
     let server = spawn_server(&d, &[], None).await;
     for id in &acknowledged {
         let res = client
