@@ -67,7 +67,7 @@ w=$!
 sleep 3
 case "$PERF" in
     record) perf record -F "${FREQ:-1999}" ${CG:--g} -p "$pid" -o "$WORK/perf.data" -- sleep 8 >/dev/null 2>&1 ;;
-    stat) perf stat -e syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_pwrite64,syscalls:sys_enter_pread64,context-switches \
+    stat) perf stat -e syscalls:sys_enter_writev,syscalls:sys_enter_write,syscalls:sys_enter_recvfrom,syscalls:sys_enter_read,syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_pwrite64,syscalls:sys_enter_pread64,context-switches \
         -p "$pid" -- sleep 5 2>&1 | grep -E 'syscalls|context' ;;
 esac
 wait "$w"

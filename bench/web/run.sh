@@ -11,7 +11,7 @@
 # half (BACKENDS=sqlite skips it). All traffic stays on 127.0.0.1. Every server this script
 # starts is stopped at exit (by its PID). Nothing here asserts a time: it measures and prints.
 #
-# Knobs (environment): ALLY_BIN, HELLO_BIN, OPENLOOP_BIN (default target/release/...), BUILD=1,
+# Knobs (environment): ALLY_BIN, HELLO_BIN, OPENLOOP_BIN, FLOOR_BIN (default target/release/...), BUILD=1,
 # BENCH_DIR=/tmp/ally-bench-web (data dirs, logs, raw results), PERSONS=100000,
 # BACKENDS="sqlite postgres", DURATION=10s, THREADS=2, CONNS=32, LOW_CONNS=4, READY_RUNS=5,
 # PG_BASE=postgres://postgres@127.0.0.1:5432, PG_DB=ally_bench, REUSE=0 (1: keep a data set
@@ -26,6 +26,7 @@ TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 ALLY_BIN=${ALLY_BIN:-$TARGET_DIR/release/ally}
 HELLO_BIN=${HELLO_BIN:-$TARGET_DIR/release/examples/hello}
 OPENLOOP_BIN=${OPENLOOP_BIN:-$TARGET_DIR/release/examples/openloop}
+FLOOR_BIN=${FLOOR_BIN:-$TARGET_DIR/release/examples/floor}
 BUILD=${BUILD:-1}
 WORK=${BENCH_DIR:-/tmp/ally-bench-web}
 PERSONS=${PERSONS:-100000}
@@ -40,6 +41,7 @@ PG_DB=${PG_DB:-ally_bench}
 REUSE=${REUSE:-0}
 
 HELLO_ADDR=127.0.0.1:18090
+FLOOR_ADDR=127.0.0.1:18091
 ALLY_ADDR=127.0.0.1:18081
 READY_ADDR=127.0.0.1:18083
 EMAIL=caseworker@ngo.demo
@@ -66,7 +68,7 @@ db_url() { # backend -> database URL ("" = SQLite in the data dir)
 # ---------------------------------------------------------------- build, machine, sizes
 if [ "$BUILD" = 1 ]; then
     log "building (release)"
-    (cd "$ROOT" && cargo build --release -p ally --bin ally --example hello --example openloop)
+    (cd "$ROOT" && cargo build --release -p ally --bin ally --example hello --example openloop --example floor)
 fi
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 1; }
 
@@ -199,6 +201,19 @@ for backend in $BACKENDS; do
     sleep 5
     record "IDLE_RSS backend=$backend data=${PERSONS}_persons when=after_load rss_kib=$(rss_kib "$pid")"
     stop "$pid"
+
+    # The floor: hello plus one point read of the same person's row, nothing else
+    # (examples/floor.rs), on the same database, next to the ceiling again.
+    floor_url=$url
+    [ -z "$floor_url" ] && floor_url="sqlite://$dir/ally.db"
+    "$FLOOR_BIN" "$FLOOR_ADDR" "$floor_url" >"$WORK/logs/floor-$backend.log" 2>&1 &
+    fpid=$!
+    PIDS+=("$fpid")
+    wait_200 "http://$FLOOR_ADDR$person"
+    wrk -t"$THREADS" -c"$CONNS" -d3s "http://$FLOOR_ADDR$person" >/dev/null
+    wrk_run "$backend-floor" "$fpid" "http://$FLOOR_ADDR$person"
+    wrk_run "$backend-hello-again" "$HELLO_PID" "http://$HELLO_ADDR/"
+    stop "$fpid"
 done
 
 stop "$HELLO_PID"

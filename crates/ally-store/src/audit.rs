@@ -26,9 +26,10 @@ use crate::db::Db;
 use crate::{Result, StoreError};
 
 const BATCH_MAX: usize = 256;
-/// With a sync window, a batch smaller than this waits `LINGER` for more (see `start`).
+/// With a sync window, a batch smaller than this waits `LINGER` for more (see `start`; 50,
+/// 100, 200 and 400 µs and yielding instead of sleeping were tried: docs/benchmarks.md, run 11).
 const LINGER_BELOW: usize = 16;
-const LINGER: Duration = Duration::from_micros(100);
+const LINGER: Duration = Duration::from_micros(200);
 
 /// Appends events in the caller's transaction (which must be a write transaction).
 pub(crate) async fn append_in_tx(
@@ -160,16 +161,19 @@ impl AuditWriter {
             None => {
                 tokio::spawn(async move {
                     let mut rx = rx;
-                    // When the log must be flushed, with a window (see `flush_postgres`).
+                    // When the log must be flushed, with a window (see `flush_postgres`). A
+                    // failed flush is tried again a window later: the commits it covers are
+                    // already in PostgreSQL, whose own WAL writer flushes them too.
                     let mut flush_at: Option<tokio::time::Instant> = None;
-                    let mut failed = false;
                     loop {
                         let first = match flush_at {
                             Some(at) => tokio::select! {
                                 m = rx.recv() => m,
                                 () = tokio::time::sleep_until(at) => {
-                                    flush_at = None;
-                                    failed |= flush_postgres(&db).await.is_err();
+                                    flush_at = flush_postgres(&db)
+                                        .await
+                                        .err()
+                                        .map(|_| tokio::time::Instant::now() + sync_window);
                                     continue;
                                 }
                             },
@@ -184,12 +188,7 @@ impl AuditWriter {
                         let Some(batch) = next_batch(&mut rx, |_| Some(first)) else {
                             return;
                         };
-                        let mut outcome = if failed {
-                            // A failed flush: earlier events may not be on disk.
-                            Err(StoreError::AuditWriterGone)
-                        } else {
-                            write_batch(&db, &key, &batch.events, windowed).await
-                        };
+                        let mut outcome = write_batch(&db, &key, &batch.events, windowed).await;
                         if outcome.is_ok() && windowed {
                             if batch.close {
                                 outcome = flush_postgres(&db).await;
