@@ -86,7 +86,7 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// Durations that govern sessions and sign-in throttling.
+/// Durations that govern sessions, sign-in throttling and how soon audit events reach the disk.
 #[derive(Debug, Clone)]
 pub struct Policy {
     /// A session unused for this long ends.

@@ -44,7 +44,13 @@ struct World {
 }
 
 async fn world(db: &TestDb) -> World {
-    let store = open(db).await;
+    world_with(db, Policy::default()).await
+}
+
+async fn world_with(db: &TestDb, policy: Policy) -> World {
+    let store = Store::open(&db.url, MasterKey::from_bytes([7; 32]), policy)
+        .await
+        .unwrap();
     let ngo = store
         .create_organisation("NGO A", OrgKind::Ngo, true)
         .await
@@ -318,8 +324,19 @@ async fn identity_data_is_not_stored_in_clear() {
 /// one chain, each read's event is committed when the read returns, and the chain verifies.
 #[tokio::test]
 async fn concurrent_reads_and_writes_share_one_verified_audit_chain() {
+    // With a sync window (the default) and with a sync per batch.
+    for audit_sync_ms in [100, 0] {
+        concurrent_reads_and_writes(Policy {
+            audit_sync_ms,
+            ..Policy::default()
+        })
+        .await;
+    }
+}
+
+async fn concurrent_reads_and_writes(policy: Policy) {
     for db in testing::all().await {
-        let w = world(&db).await;
+        let w = world_with(&db, policy.clone()).await;
         let a = w.store.access(&w.caseworker, None);
         let id = a
             .create_person(person("Amina", "Haddad", ""))
