@@ -12,11 +12,11 @@
 //!   On SQLite the writer is a thread with its own connection (`lite::AuditThread`), on
 //!   PostgreSQL a task on the pool; both follow the chaining rules of [`append_in_tx`].
 
+use std::time::Duration;
+
 use ally_core::audit::{
     AuditEvent, AuditOutcome, ChainVerifier, ChainedEvent, chain_mac, head_mac,
 };
-use std::time::Duration;
-
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 use zeroize::Zeroizing;

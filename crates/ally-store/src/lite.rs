@@ -349,7 +349,7 @@ impl SyncShared {
     fn sync(&self) -> Result<()> {
         match std::fs::File::open(&self.wal) {
             Ok(f) => f.sync_data().map_err(|e| {
-                // No personal data here: the error kind and the file name only.
+                // No personal data here: the error kind only.
                 tracing::error!(error = %e.kind(), "syncing the audit log's write-ahead log failed");
                 StoreError::AuditWriterGone
             }),
