@@ -11,7 +11,11 @@ use ally_store::{
 use sqlx::Connection;
 
 async fn open(db: &TestDb) -> Store {
-    Store::open(&db.url, MasterKey::from_bytes([7; 32]), Policy::default())
+    open_with(db, Policy::default()).await
+}
+
+async fn open_with(db: &TestDb, policy: Policy) -> Store {
+    Store::open(&db.url, MasterKey::from_bytes([7; 32]), policy)
         .await
         .unwrap()
 }
@@ -48,9 +52,7 @@ async fn world(db: &TestDb) -> World {
 }
 
 async fn world_with(db: &TestDb, policy: Policy) -> World {
-    let store = Store::open(&db.url, MasterKey::from_bytes([7; 32]), policy)
-        .await
-        .unwrap();
+    let store = open_with(db, policy).await;
     let ngo = store
         .create_organisation("NGO A", OrgKind::Ngo, true)
         .await
