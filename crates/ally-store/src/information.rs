@@ -3171,7 +3171,7 @@ fn attachment_aad(org: OrgId, id: Uuid) -> String {
 /// Strips an image's metadata (the labour module's filter: EXIF with GPS, XMP, IPTC, comments,
 /// PNG text chunks) or refuses the file with a clear code.
 fn clean_image(bytes: &[u8]) -> Result<(&'static str, Vec<u8>)> {
-    use crate::labour::{PhotoError, strip_image_metadata};
+    use crate::images::{PhotoError, strip_image_metadata};
     strip_image_metadata(bytes).map_err(|e| match e {
         PhotoError::NotAnImage => invalid("attachment", "not_an_image"),
         PhotoError::Malformed => invalid("attachment", "malformed"),

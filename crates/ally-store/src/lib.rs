@@ -14,6 +14,7 @@ mod auth;
 pub mod backup;
 pub mod crypto;
 mod db;
+pub mod images;
 mod identification;
 mod information;
 mod jobs;

@@ -266,7 +266,7 @@ pub(crate) struct ApiDoc;
 // ----- helpers -----
 
 /// Attachment uploads may be larger than other requests (the image plus the form around it).
-const ATTACHMENT_BODY_LIMIT: usize = ally_store::labour::MAX_PHOTO_BYTES + 64 * 1024;
+const ATTACHMENT_BODY_LIMIT: usize = ally_store::images::MAX_PHOTO_BYTES + 64 * 1024;
 
 fn parse_uuid(s: &str) -> Result<Uuid, PageError> {
     s.parse().map_err(|_| PageError::new(Failure::NotFound))
@@ -479,7 +479,7 @@ fn public_fields(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<PublicF
         let mut data = Vec::new();
         let mut image = None;
         for (name, value) in
-            crate::labour::multipart_fields(ct, body).ok_or(PageError::new(Failure::BadRequest))?
+            crate::multipart::fields(ct, body).ok_or(PageError::new(Failure::BadRequest))?
         {
             if name == "image" {
                 image = Some(value).filter(|v| !v.is_empty());
@@ -1236,7 +1236,7 @@ async fn attachment_upload(
         return Err(PageError::new(Failure::UnsupportedMediaType));
     }
     let fields =
-        crate::labour::multipart_fields(ct, &body).ok_or(PageError::new(Failure::BadRequest))?;
+        crate::multipart::fields(ct, &body).ok_or(PageError::new(Failure::BadRequest))?;
     let csrf = fields
         .iter()
         .find(|(n, _)| n == "csrf")

@@ -1127,52 +1127,7 @@ struct PartnerFormEmpty {}
 // ----- photos -----
 
 /// Photo uploads may be larger than other requests (the image plus the form around it).
-const PHOTO_BODY_LIMIT: usize = ally_store::labour::MAX_PHOTO_BYTES + 64 * 1024;
-
-/// The fields of a `multipart/form-data` body: (name, bytes). `None` when malformed.
-pub(crate) fn multipart_fields(content_type: &str, body: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
-    let boundary = content_type
-        .strip_prefix("multipart/form-data")?
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))?
-        .trim_matches('"');
-    if boundary.is_empty() || boundary.len() > 200 {
-        return None;
-    }
-    let delimiter = format!("--{boundary}").into_bytes();
-    let find = |hay: &[u8], needle: &[u8], from: usize| -> Option<usize> {
-        hay.get(from..)?
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|p| p + from)
-    };
-    let mut fields = Vec::new();
-    let mut pos = find(body, &delimiter, 0)? + delimiter.len();
-    loop {
-        if body.get(pos..pos + 2)? == b"--" {
-            return Some(fields);
-        }
-        // Skip the CRLF after the delimiter.
-        pos = pos.checked_add(2)?;
-        let headers_end = find(body, b"\r\n\r\n", pos)?;
-        let headers = std::str::from_utf8(body.get(pos..headers_end)?).ok()?;
-        let name = headers
-            .split("\r\n")
-            .find(|h| h.to_ascii_lowercase().starts_with("content-disposition:"))?
-            .split(';')
-            .map(str::trim)
-            .find_map(|p| p.strip_prefix("name="))?
-            .trim_matches('"')
-            .to_owned();
-        let start = headers_end + 4;
-        let mut end_delim = b"\r\n".to_vec();
-        end_delim.extend_from_slice(&delimiter);
-        let end = find(body, &end_delim, start)?;
-        fields.push((name, body.get(start..end)?.to_vec()));
-        pos = end + end_delim.len();
-    }
-}
+const PHOTO_BODY_LIMIT: usize = ally_store::images::MAX_PHOTO_BYTES + 64 * 1024;
 
 async fn inspection_photo_upload(
     v: Viewer,
@@ -1187,7 +1142,7 @@ async fn inspection_photo_upload(
     if !ct.starts_with("multipart/form-data") {
         return Err(PageError::new(Failure::UnsupportedMediaType));
     }
-    let fields = multipart_fields(ct, &body).ok_or(PageError::new(Failure::BadRequest))?;
+    let fields = crate::multipart::fields(ct, &body).ok_or(PageError::new(Failure::BadRequest))?;
     let csrf = fields
         .iter()
         .find(|(n, _)| n == "csrf")

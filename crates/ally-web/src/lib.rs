@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod identification;
 pub mod information;
 pub mod labour;
+mod multipart;
 mod pages;
 pub mod protection;
 pub mod routes;

@@ -311,7 +311,7 @@ mod tests {
         let png = super::demo_png();
         let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
         assert!(has(&png, b"GPS"));
-        let Ok((content_type, clean)) = ally_store::labour::strip_image_metadata(&png) else {
+        let Ok((content_type, clean)) = ally_store::images::strip_image_metadata(&png) else {
             panic!("the demo photo is refused by the metadata filter");
         };
         assert_eq!(content_type, "image/png");

@@ -122,7 +122,7 @@ fn multipart(
     if !ct.starts_with("multipart/form-data") {
         return Err(PageError::new(Failure::UnsupportedMediaType));
     }
-    crate::labour::multipart_fields(ct, body).ok_or(PageError::new(Failure::BadRequest))
+    crate::multipart::fields(ct, body).ok_or(PageError::new(Failure::BadRequest))
 }
 
 fn field(fields: &[(String, Vec<u8>)], name: &str) -> Vec<u8> {
