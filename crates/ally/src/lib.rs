@@ -3,10 +3,6 @@
 
 pub mod config;
 pub mod demo;
-mod demo_identification;
-pub mod demo_information;
-mod demo_labour;
-pub mod demo_protection;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -462,7 +462,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config.data_dir.display()
             );
             if bench_cases > 0 || bench_audit_rows > 0 {
-                ally::demo_protection::seed_bench(
+                ally::demo::protection::seed_bench(
                     &store,
                     bench_cases,
                     bench_audit_rows,

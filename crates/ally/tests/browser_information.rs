@@ -385,7 +385,7 @@ async fn shared_with_the_shelter(b: &Browser) -> TestResult {
         .await?;
     let list = b.text("#shared-list").await?;
     check!(
-        list.contains("+40 744 210 387") && list.contains(ally::demo_information::VICTIM_NAME),
+        list.contains("+40 744 210 387") && list.contains(ally::demo::information::VICTIM_NAME),
         "the shelter's shared list: {list:?}"
     );
     check!(
@@ -412,7 +412,7 @@ async fn shared_with_the_shelter(b: &Browser) -> TestResult {
     b.wait_for("#entity-distribution").await?;
     let h1 = b.text("main h1").await?;
     check!(
-        h1 == ally::demo_information::VICTIM_NAME,
+        h1 == ally::demo::information::VICTIM_NAME,
         "the shelter opens the victim's entity: {h1:?}"
     );
     let level = b.text("#entity-distribution").await?;

@@ -3,6 +3,11 @@
 //!
 //! Every name, phone number and address here is invented.
 
+pub mod identification;
+pub mod information;
+mod labour;
+pub mod protection;
+
 use ally_core::OrgId;
 use ally_core::authz::{Principal, Role};
 use ally_core::org::OrgKind;
@@ -435,10 +440,10 @@ pub async fn seed(store: &Store, extra_persons: usize) -> anyhow::Result<bool> {
         labour_inspectorate: org_ids[5],
         network: org_ids[6],
     };
-    crate::demo_identification::seed(store, &orgs).await?;
-    crate::demo_protection::seed(store, &orgs).await?;
-    crate::demo_information::seed(store, &orgs).await?;
-    crate::demo_labour::seed(store, &orgs).await?;
+    identification::seed(store, &orgs).await?;
+    protection::seed(store, &orgs).await?;
+    information::seed(store, &orgs).await?;
+    labour::seed(store, &orgs).await?;
     Ok(true)
 }
 
