@@ -2,7 +2,7 @@
 
 use askama::Template;
 
-use super::common::{d, label};
+use super::common::label;
 use super::rows::Row;
 use crate::ctx::Viewer;
 use crate::pages::{Layout, PageResult, html, layout};
