@@ -12,8 +12,8 @@ use ally_core::protection::{CaseId, CaseState, ServiceKind};
 use ally_core::{OrgId, UserId};
 
 use super::cases::case_aad;
+use super::common::{aad, d2s, today};
 use super::model::{CaseContent, SafetyPlan};
-use super::{aad, d2s, today};
 use crate::{Result, Store, StoreError, now_ms};
 
 /// Cases per transaction.

@@ -8,7 +8,7 @@ use ally_core::authz::Action;
 use ally_core::protection::ServiceKind;
 use sqlx::Row;
 
-use super::invalid;
+use super::common::invalid;
 use super::model::DirectoryEntry;
 use crate::{Access, Result, now_ms};
 

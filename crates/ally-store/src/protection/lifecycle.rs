@@ -5,9 +5,9 @@ use ally_core::authz::Action;
 use ally_core::protection::{CaseId, FieldGroup, RecordType, RetentionCandidate, RetentionPolicy};
 use sqlx::Row;
 
+use super::common::{d2s, opt_date, today};
+use super::disclosure::{case_groups, consented_groups};
 use super::model::*;
-use super::sharing::{case_groups, consented_groups};
-use super::{opt_date, today};
 use crate::audit::{self, AuditQuery};
 use crate::{Access, Result, Store, StoreError, now_ms};
 
@@ -28,6 +28,11 @@ const CASE_TABLES: &[&str] = &[
     // The information module's link from a possible victim's entity to this case.
     "info_victim_cases",
 ];
+
+/// The retention periods applied by the scheduled job (days after closure): cases ten years.
+pub fn default_retention() -> RetentionPolicy {
+    RetentionPolicy::new().with(RecordType::Case, 3650)
+}
 
 impl Access<'_> {
     /// Erases a case on the person's request: the case, every record of it, its referrals, and
@@ -224,6 +229,8 @@ impl Access<'_> {
             let Some(case) = self.load_case(cid).await? else {
                 continue;
             };
+            // Authorised above for the whole organisation; opened only now.
+            let case = self.open_case_row(case).await?;
             let view = self.full_view(case).await?;
             let consents: Vec<_> = view.consents.iter().map(|c| c.record.clone()).collect();
             let out = view
@@ -260,9 +267,7 @@ impl Access<'_> {
                 out.as_ref()
                     .map(|r| r.to_org.to_string())
                     .unwrap_or_default(),
-                out.as_ref()
-                    .map(|r| super::d2s(r.sent_on))
-                    .unwrap_or_default(),
+                out.as_ref().map(|r| d2s(r.sent_on)).unwrap_or_default(),
                 out.as_ref()
                     .map(|r| r.reason.as_str().to_owned())
                     .unwrap_or_default(),

@@ -22,7 +22,8 @@ use sqlx::Row;
 
 use ally_core::{OrgId, PersonId};
 
-use super::{aad, d2s, invalid, today};
+use super::common::{aad, col_date, d2s, invalid, today};
+use super::deadlines::refresh_deadlines;
 use crate::access::{id_col, insert_tokens, open_identity, person_aad};
 use crate::crypto::OrgKeys;
 use crate::db::WriteTx;
@@ -171,13 +172,17 @@ impl Access<'_> {
     /// The lead proposes to hand the case over to the recipient of an accepted referral.
     pub async fn propose_lead_transfer(&self, id: ReferralId) -> Result<()> {
         let target = Some(("referral", id.to_string()));
-        let Some(view) = self.load_referral(&id.to_string()).await? else {
+        let Some(head) = self.referral_head(&id.to_string()).await? else {
             self.authorize_granted(Action::ReferralManage, self.principal.org_id, &[], target)
                 .await?;
             return Err(StoreError::NotFound);
         };
+        let case = self.case_for(head.case, Action::ReferralManage).await?;
+        // Authorised: only now are the referral's sealed details opened.
+        let Some(view) = self.load_referral(&id.to_string()).await? else {
+            return Err(StoreError::NotFound);
+        };
         let r = view.referral;
-        let case = self.case_for(r.case, Action::ReferralManage).await?;
         let t = LeadTransfer::propose(
             &r,
             case.org_id,
@@ -218,22 +223,31 @@ impl Access<'_> {
     /// The recipient accepts (the case moves) or declines the lead.
     pub async fn answer_lead_transfer(&self, id: ReferralId, accept: bool) -> Result<()> {
         let target = Some(("referral", id.to_string()));
-        let Some(view) = self.load_referral(&id.to_string()).await? else {
+        let Some(head) = self.referral_head(&id.to_string()).await? else {
             self.authorize_granted(Action::ReferralManage, self.principal.org_id, &[], target)
                 .await?;
             return Err(StoreError::NotFound);
         };
-        let r = view.referral;
-        let grants = if r.status.gives_access() {
+        let grants = if head.gives_access {
             vec![Grant {
-                to_org: r.to_org,
+                to_org: head.to_org,
                 action: Action::ReferralManage,
             }]
         } else {
             Vec::new()
         };
-        self.authorize_granted(Action::ReferralManage, r.from_org, &grants, target.clone())
-            .await?;
+        self.authorize_granted(
+            Action::ReferralManage,
+            head.from_org,
+            &grants,
+            target.clone(),
+        )
+        .await?;
+        // Authorised: only now are the referral's sealed details opened.
+        let Some(view) = self.load_referral(&id.to_string()).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let r = view.referral;
         let row = sqlx::query(
             "SELECT id, proposed_on, proposed_by FROM prot_lead_transfers WHERE referral_id = $1 \
              AND status = 'proposed' ORDER BY created_at DESC LIMIT 1",
@@ -248,7 +262,7 @@ impl Access<'_> {
             referral: r.id,
             from_org: r.from_org,
             to_org: r.to_org,
-            proposed_on: super::col_date(&row.try_get::<String, _>("proposed_on")?)?,
+            proposed_on: col_date(&row.try_get::<String, _>("proposed_on")?)?,
             proposed_by: id_col(&row, "proposed_by")?,
             status: LeadTransferStatus::Proposed,
             decided_on: None,
@@ -338,7 +352,7 @@ impl Access<'_> {
             .execute(&mut *tx)
             .await?;
             // The deadlines follow the new team.
-            super::cases::refresh_deadlines(&mut tx, r.case).await?;
+            refresh_deadlines(&mut tx, r.case).await?;
         }
         let ev = self.event(
             if accept {

@@ -125,43 +125,49 @@ pub const ROUTES: &[Route] = &[
 ];
 
 pub(crate) fn router() -> Router<AppState> {
-    use pages as p;
+    use pages::{case_view, cases, consents, deadlines, directory, judicial, referrals, services};
     Router::new()
-        .route("/cases", get(p::cases).post(p::case_create))
-        .route("/cases/new", get(p::case_new))
-        .route("/cases/{id}", get(p::case_view))
-        .route("/cases/{id}/edit", get(p::case_edit))
-        .route("/cases/{id}/details", post(p::case_details))
-        .route("/cases/{id}/transition", post(p::case_transition))
-        .route("/cases/{id}/caseworkers", post(p::caseworker_add))
-        .route("/cases/{id}/persons", post(p::person_link))
-        .route("/cases/{id}/services", post(p::service_add))
-        .route("/cases/{id}/tasks", post(p::task_add))
-        .route("/services/{id}", post(p::service_update))
-        .route("/tasks/{id}", post(p::task_update))
-        .route("/cases/{id}/proceedings", post(p::proceedings_add))
+        .route("/cases", get(cases::cases).post(cases::case_create))
+        .route("/cases/new", get(cases::case_new))
+        .route("/cases/{id}", get(case_view::case_view))
+        .route("/cases/{id}/edit", get(cases::case_edit))
+        .route("/cases/{id}/details", post(cases::case_details))
+        .route("/cases/{id}/transition", post(cases::case_transition))
+        .route("/cases/{id}/caseworkers", post(cases::caseworker_add))
+        .route("/cases/{id}/persons", post(cases::person_link))
+        .route("/cases/{id}/services", post(services::service_add))
+        .route("/cases/{id}/tasks", post(services::task_add))
+        .route("/services/{id}", post(services::service_update))
+        .route("/tasks/{id}", post(services::task_update))
+        .route("/cases/{id}/proceedings", post(judicial::proceedings_add))
         .route(
             "/cases/{id}/proceedings/advance",
-            post(p::proceedings_advance),
+            post(judicial::proceedings_advance),
         )
-        .route("/cases/{id}/court-dates", post(p::court_date_add))
-        .route("/cases/{id}/permits", post(p::permit_add))
-        .route("/cases/{id}/compensation", post(p::compensation_add))
-        .route("/cases/{id}/consents", post(p::consent_add))
-        .route("/consents/{id}/withdraw", post(p::consent_withdraw))
-        .route("/cases/{id}/refer", get(p::refer_form))
-        .route("/cases/{id}/referrals", post(p::referral_send))
-        .route("/referrals", get(p::referrals))
-        .route("/referrals/{id}/accept", post(p::referral_accept))
-        .route("/referrals/{id}/decline", post(p::referral_decline))
-        .route("/referrals/{id}/revoke", post(p::referral_revoke))
-        .route("/referrals/{id}/lead", post(p::lead_propose))
-        .route("/referrals/{id}/lead/accept", post(p::lead_accept))
-        .route("/referrals/{id}/lead/decline", post(p::lead_decline))
-        .route("/cases/{id}/dossier", get(p::dossier_download))
-        .route("/cases/{id}/erase", post(p::case_erase))
-        .route("/deadlines", get(p::deadlines))
-        .route("/directory", get(p::directory).post(p::directory_update))
+        .route("/cases/{id}/court-dates", post(judicial::court_date_add))
+        .route("/cases/{id}/permits", post(judicial::permit_add))
+        .route("/cases/{id}/compensation", post(judicial::compensation_add))
+        .route("/cases/{id}/consents", post(consents::consent_add))
+        .route("/consents/{id}/withdraw", post(consents::consent_withdraw))
+        .route("/cases/{id}/refer", get(referrals::refer_form))
+        .route("/cases/{id}/referrals", post(referrals::referral_send))
+        .route("/referrals", get(referrals::referrals))
+        .route("/referrals/{id}/accept", post(referrals::referral_accept))
+        .route("/referrals/{id}/decline", post(referrals::referral_decline))
+        .route("/referrals/{id}/revoke", post(referrals::referral_revoke))
+        .route("/referrals/{id}/lead", post(referrals::lead_propose))
+        .route("/referrals/{id}/lead/accept", post(referrals::lead_accept))
+        .route(
+            "/referrals/{id}/lead/decline",
+            post(referrals::lead_decline),
+        )
+        .route("/cases/{id}/dossier", get(pages::dossier::dossier_download))
+        .route("/cases/{id}/erase", post(pages::dossier::case_erase))
+        .route("/deadlines", get(deadlines::deadlines))
+        .route(
+            "/directory",
+            get(directory::directory).post(directory::directory_update),
+        )
         .merge(api::router())
 }
 
