@@ -80,14 +80,6 @@ fn multipart(csrf: &str, file: &[u8]) -> Vec<u8> {
     b
 }
 
-fn coordinator(org: OrgId) -> Principal {
-    Principal {
-        user_id: UserId::new(),
-        org_id: org,
-        roles: vec![Role::Coordinator],
-    }
-}
-
 async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
     let p = coordinator(org);
     let a = store.access(&p, None);
@@ -212,10 +204,7 @@ async fn world(db: &testing::TestDb) -> World {
     let mut spare = Vec::new();
     for i in 0..40 {
         spare.push(
-            f.store
-                .create_organisation(&format!("Spare {i}"), OrgKind::LabourInspectorate, false)
-                .await
-                .unwrap(),
+            f.add_org(&format!("Spare {i}"), OrgKind::LabourInspectorate).await,
         );
     }
     World {

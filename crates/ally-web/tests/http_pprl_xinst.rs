@@ -30,14 +30,6 @@ fn multipart(csrf: &str, name: &str, file: &[u8]) -> (Vec<u8>, String) {
     (b, format!("multipart/form-data; boundary={BOUNDARY}"))
 }
 
-fn coordinator(org: OrgId) -> Principal {
-    Principal {
-        user_id: UserId::new(),
-        org_id: org,
-        roles: vec![Role::Coordinator],
-    }
-}
-
 fn report(person: &str) -> ValidReport {
     ReportInput {
         what: "Recruiter seen".into(),
@@ -75,11 +67,7 @@ async fn an_external_member_uploads_encodings_and_gets_its_own_references_back()
         let f = fixture(&db).await;
         let csrf = f.actors[&Role::Coordinator].1.clone();
         // "Own" represents a member with its own instance; "Other" is a local member.
-        let network = f
-            .store
-            .create_organisation("Network", OrgKind::Network, false)
-            .await
-            .unwrap();
+        let network = f.add_org("Network", OrgKind::Network).await;
         f.store.add_network_member(network, f.own.id).await.unwrap();
         f.store
             .add_network_member(network, f.other.id)
