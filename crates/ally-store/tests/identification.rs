@@ -2,14 +2,13 @@
 //! the flow's states, sealed answers, authorisation and audit.
 #![allow(clippy::unwrap_used)]
 
-use ally_core::authz::{Denied, Principal, Role};
+use ally_core::authz::{Denied, Role};
 use ally_core::org::OrgKind;
 use ally_core::questionnaire::answer::{InterviewState, PRESUMED_VICTIM_ADULT_LABOUR};
 use ally_core::questionnaire::{AnswerValue, next_question};
 use ally_core::screening::{Answer, Outcome};
 use ally_store::testing::{self, TestDb};
-use ally_store::{AuditFilter, MasterKey, NewInterview, Page, Policy, Store, StoreError};
-use sqlx::Connection;
+use ally_store::{AuditFilter, NewInterview, Page, StoreError};
 
 mod common;
 

@@ -3,14 +3,12 @@
 //! resolution with kept decisions, search in several scripts, operation packages.
 #![allow(clippy::unwrap_used)]
 
+use ally_core::OrgId;
 use ally_core::authz::{Action, Denied, Principal, Role};
 use ally_core::information::{Distribution, EntityInput, ReportInput, ValidReport};
 use ally_core::org::OrgKind;
-use ally_core::{OrgId, UserId};
 use ally_store::testing::{self, TestDb};
-use ally_store::{
-    LinkStatus, MasterKey, OperationRequest, Policy, PublicReportError, Store, StoreError,
-};
+use ally_store::{LinkStatus, OperationRequest, PublicReportError, Store, StoreError};
 use base64::Engine as _;
 
 const MARKER: &str = "Quellazaire";
@@ -312,7 +310,10 @@ async fn public_reports_are_rate_limited_triaged_and_matched_with_kept_decisions
             .file_public_report(None, report("hello there", vec![]), Some("192.0.2.1"))
             .await;
         assert!(matches!(r, Err(PublicReportError::NoReceiver)));
-        w.store.set_report_intake(w.org("ngo"), "ngo", true).await.unwrap();
+        w.store
+            .set_report_intake(w.org("ngo"), "ngo", true)
+            .await
+            .unwrap();
         let earlier = a
             .file_report(report(
                 "Recruiter offers jobs abroad",
@@ -773,7 +774,10 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
             .create_organisation("Network 2", OrgKind::Network, false)
             .await
             .unwrap();
-        w.store.add_network_member(network, w.org("ngo")).await.unwrap();
+        w.store
+            .add_network_member(network, w.org("ngo"))
+            .await
+            .unwrap();
         w.store
             .add_network_member(network, network_member)
             .await
@@ -1067,7 +1071,10 @@ async fn attachments_lose_their_metadata_are_sealed_and_read_as_the_report() {
             .unwrap();
         assert!(p.get_report_attachment(att).await.is_ok());
         // The public form: one small image, stripped too; a non-image refused, nothing filed.
-        w.store.set_report_intake(w.org("ngo"), "ngo", true).await.unwrap();
+        w.store
+            .set_report_intake(w.org("ngo"), "ngo", true)
+            .await
+            .unwrap();
         let before = a.triage_queue().await.unwrap().len();
         let e = w
             .store
@@ -1155,7 +1162,7 @@ async fn a_suspects_access_request_shows_no_victim_witness_text_or_reporter() {
             MARKER,
             "Lilas",
             "Second sighting",
-            w.user("caseworker").user_id.to_string(),
+            &w.user("caseworker").user_id.to_string(),
         ] {
             assert!(!json.contains(absent), "{absent} in {json}");
         }

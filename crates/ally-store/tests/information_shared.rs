@@ -3,13 +3,12 @@
 #![allow(clippy::unwrap_used)]
 
 use ally_core::authz::{Denied, Principal, Role};
-use ally_core::information::{Distribution, EntityInput, ReportInput, ValidReport};
+use ally_core::information::{Distribution, ValidReport};
 use ally_core::org::OrgKind;
 use ally_core::protection::{ConsentPurpose, FieldGroup};
-use ally_core::{OrgId, UserId};
 use ally_store::protection::NewConsent;
 use ally_store::testing::{self, TestDb};
-use ally_store::{CaseContent, MasterKey, NewCase, Page, Policy, Store, StoreError};
+use ally_store::{CaseContent, NewCase, Page, Policy, Store, StoreError};
 use sqlx::Connection;
 use uuid::Uuid;
 
@@ -334,7 +333,7 @@ async fn reports_filed_before_0007_are_reindexed_so_entity_levels_hold_in_search
         .await;
         // What that layout leaks while nothing re-indexes it: the partner finds the report by
         // the restricted witness's name.
-        let store = open(&db).await;
+        let store = common::world::open(&db, 5, Policy::default()).await;
         assert_eq!(
             store
                 .access(&partner_cw, None)
@@ -357,7 +356,7 @@ async fn reports_filed_before_0007_are_reindexed_so_entity_levels_hold_in_search
 
         // After the migration and the re-index at start: the witness's words are the
         // entity's, the report index holds only the text and place.
-        let store = open(&db).await;
+        let store = common::world::open(&db, 5, Policy::default()).await;
         let p = store.access(&partner_cw, None);
         assert!(p.search_reports("brevka").await.unwrap().is_empty());
         assert_eq!(p.search_reports("sheds").await.unwrap().len(), 1);
@@ -400,7 +399,7 @@ async fn reports_filed_before_0007_are_reindexed_so_entity_levels_hold_in_search
         );
         // Opening again finds nothing it can do.
         store.close().await;
-        let store = open(&db).await;
+        let store = common::world::open(&db, 5, Policy::default()).await;
         assert_eq!(store.reindex_legacy_reports().await.unwrap(), 0);
         assert_eq!(audit_details(&db, "information.reindex").await.len(), 1);
         store.close().await;

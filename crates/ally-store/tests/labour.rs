@@ -3,14 +3,14 @@
 //! document checks, labour-court cases; sealing at rest; bad input writes nothing.
 #![allow(clippy::unwrap_used)]
 
-use ally_core::authz::{Denied, Principal, Role};
+use ally_core::authz::{Denied, Role};
 use ally_core::org::OrgKind;
+use ally_store::StoreError;
 use ally_store::labour::{
     CaseEntry, ChainLinkInput, CheckInput, EmployerInput, InspectionEntry, InspectionPlan,
     NewLabourCase, PartnerInput, WorkplaceInput,
 };
 use ally_store::testing::{self, TestDb};
-use ally_store::{MasterKey, Policy, Store, StoreError};
 use sqlx::{Connection, Row};
 
 const WORKER: &str = "Vasile Zamfirescu-Labourtest";
@@ -35,7 +35,6 @@ async fn world(db: &TestDb) -> World {
         .build(db)
         .await
 }
-
 
 fn employer(name: &str) -> EmployerInput {
     EmployerInput {
@@ -284,7 +283,10 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         assert!(matches!(err, StoreError::Denied(Denied::OtherOrganisation)));
         // A role without the action is refused whatever the record.
         assert!(matches!(
-            w.store.access(w.user("auditor"), None).get_inspection(&id).await,
+            w.store
+                .access(w.user("auditor"), None)
+                .get_inspection(&id)
+                .await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
         ));
         // Adding a partner later grants it read access.
@@ -396,7 +398,10 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         assert_eq!(a.get_labour_case(&case).await.unwrap().status, "closed");
         // The police liaison reads cases but may not manage them; other orgs get not-found.
         assert!(matches!(
-            w.store.access(w.user("police"), None).get_labour_case(&case).await,
+            w.store
+                .access(w.user("police"), None)
+                .get_labour_case(&case)
+                .await,
             Err(StoreError::Denied(Denied::OtherOrganisation))
         ));
 

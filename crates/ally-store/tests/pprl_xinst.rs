@@ -7,14 +7,12 @@
 
 use std::collections::HashSet;
 
-use ally_core::authz::{Action, Denied, Principal, Role};
-use ally_core::information::{EntityInput, ReportInput, ValidReport};
+use ally_core::OrgId;
+use ally_core::authz::{Action, Denied, Role};
+use ally_core::information::ValidReport;
 use ally_core::org::OrgKind;
-use ally_core::{OrgId, UserId};
 use ally_store::testing::{self, TestDb};
-use ally_store::{
-    MasterKey, Policy, PprlKit, PprlUploadError, Store, StoreError, UploadProblem, pprl_clks_csv,
-};
+use ally_store::{PprlKit, PprlUploadError, StoreError, UploadProblem, pprl_clks_csv};
 use base64::Engine as _;
 use uuid::Uuid;
 
@@ -23,7 +21,10 @@ mod common;
 use common::{World, audit_details, entity, is_not_found, report_at, who};
 
 fn report(what: &str, persons: &[(&str, &str)]) -> ValidReport {
-    let entities = persons.iter().map(|(r, v)| entity("person", r, v)).collect();
+    let entities = persons
+        .iter()
+        .map(|(r, v)| entity("person", r, v))
+        .collect();
     report_at("", what, entities)
 }
 

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use ally_core::OrgId;
 use ally_core::authz::{Denied, Principal, Role};
 use ally_core::org::OrgKind;
 use ally_core::person::PersonForm;
@@ -14,13 +15,12 @@ use ally_core::protection::{
     CaseAction, CaseActionKind, CaseState, ConsentPurpose, FieldGroup, ProceedingsStage,
     ReferralAction, ReflectionPolicy, ServiceKind, ServiceStatus, VictimRole,
 };
-use ally_core::{OrgId, UserId};
 use ally_store::protection::{
     CaseContent, NewCase, NewConsent, NewReferralForm, NewService, OpenedCase, SafetyPlan,
     ServiceChange, TaskChange, parse_date,
 };
 use ally_store::testing::{self, TestDb};
-use ally_store::{MasterKey, Page, Policy, Store, StoreError};
+use ally_store::{Page, StoreError};
 use sqlx::{Connection, Row};
 
 mod common;
@@ -38,7 +38,6 @@ async fn world(db: &TestDb) -> World {
         .build(db)
         .await
 }
-
 
 fn content(reference: &str) -> CaseContent {
     CaseContent {
@@ -201,7 +200,9 @@ async fn lifecycle_sealed_content_services_and_deadlines() {
         );
         // Another caseworker of the organisation, not assigned, has no deadlines of this case;
         // once assigned, they see the case's unassigned ones.
-        let colleague = w.account(w.org("ngo"), &[Role::Caseworker], "cw2@ngo.test").await;
+        let colleague = w
+            .account(w.org("ngo"), &[Role::Caseworker], "cw2@ngo.test")
+            .await;
         assert!(
             w.store
                 .access(&colleague, None)
@@ -318,7 +319,10 @@ async fn referral_grants_follow_consent_and_revocation() {
 
         // No consent: the referral is refused with the reason, nothing is written.
         let e = a
-            .send_referral(id, referral_to(w.org("shelter"), &[FieldGroup::CaseSummary]))
+            .send_referral(
+                id,
+                referral_to(w.org("shelter"), &[FieldGroup::CaseSummary]),
+            )
             .await
             .unwrap_err();
         match e {
@@ -349,7 +353,10 @@ async fn referral_grants_follow_consent_and_revocation() {
         let e = a
             .send_referral(
                 id,
-                referral_to(w.org("shelter"), &[FieldGroup::CaseSummary, FieldGroup::Health]),
+                referral_to(
+                    w.org("shelter"),
+                    &[FieldGroup::CaseSummary, FieldGroup::Health],
+                ),
             )
             .await
             .unwrap_err();
@@ -372,7 +379,10 @@ async fn referral_grants_follow_consent_and_revocation() {
         let rid = a
             .send_referral(
                 id,
-                referral_to(w.org("shelter"), &[FieldGroup::CaseSummary, FieldGroup::Contact]),
+                referral_to(
+                    w.org("shelter"),
+                    &[FieldGroup::CaseSummary, FieldGroup::Contact],
+                ),
             )
             .await
             .unwrap();
@@ -1044,11 +1054,18 @@ async fn tasks_are_done_reassigned_and_rescheduled() {
         let w = world(&db).await;
         let id = new_case(&w, "Plan P-1").await;
         let a = w.store.access(w.user("cw"), None);
-        let cw2 = w.account(w.org("ngo"), &[Role::Caseworker], "cw2@ngo.test").await;
+        let cw2 = w
+            .account(w.org("ngo"), &[Role::Caseworker], "cw2@ngo.test")
+            .await;
         let b = w.store.access(&cw2, None);
         let due = time::OffsetDateTime::now_utc().date() + time::Duration::days(5);
         let task = a
-            .add_task(id, "Book the interpreter", Some(w.user("cw").user_id), Some(due))
+            .add_task(
+                id,
+                "Book the interpreter",
+                Some(w.user("cw").user_id),
+                Some(due),
+            )
             .await
             .unwrap();
         let tasks_of = |rows: Vec<ally_store::protection::DeadlineRow>| {
@@ -1104,7 +1121,9 @@ async fn tasks_are_done_reassigned_and_rescheduled() {
         assert_eq!(t.assignee, Some(cw2.user_id));
         assert_eq!(t.due_on, Some(later));
         // Bad input: a user of another organisation; another organisation; no such task.
-        let stranger = w.account(w.org("shelter"), &[Role::Caseworker], "s@shelter.test").await;
+        let stranger = w
+            .account(w.org("shelter"), &[Role::Caseworker], "s@shelter.test")
+            .await;
         let e = a
             .update_task(
                 &task,
@@ -1241,7 +1260,9 @@ async fn lead_transfer_hands_the_linked_persons_over() {
     for db in testing::all().await {
         let w = world(&db).await;
         let a = w.store.access(w.user("cw"), None);
-        let shelter_lead = w.account(w.org("shelter"), &[Role::Caseworker], "lead@shelter.test").await;
+        let shelter_lead = w
+            .account(w.org("shelter"), &[Role::Caseworker], "lead@shelter.test")
+            .await;
         let s = w.store.access(&shelter_lead, None);
         // 1. The person is only this case's: it moves.
         let moved_case = new_case(&w, "Move M-1").await;

@@ -8,7 +8,6 @@ use ally_store::testing::{self, TestDb};
 use ally_store::{
     AuditFilter, JobRunner, MasterKey, NewUser, Page, Policy, SignInError, Store, StoreError,
 };
-use sqlx::Connection;
 
 mod common;
 
@@ -17,7 +16,6 @@ use common::{World, raw};
 async fn open(db: &TestDb) -> Store {
     common::world::open(db, 7, Policy::default()).await
 }
-
 
 fn person(given: &str, family: &str, phone: &str) -> ValidPerson {
     PersonForm {

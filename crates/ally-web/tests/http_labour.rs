@@ -204,7 +204,8 @@ async fn world(db: &testing::TestDb) -> World {
     let mut spare = Vec::new();
     for i in 0..40 {
         spare.push(
-            f.add_org(&format!("Spare {i}"), OrgKind::LabourInspectorate).await,
+            f.add_org(&format!("Spare {i}"), OrgKind::LabourInspectorate)
+                .await,
         );
     }
     World {

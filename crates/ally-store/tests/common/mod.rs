@@ -10,6 +10,7 @@ use ally_store::StoreError;
 use ally_store::testing::TestDb;
 use sqlx::Connection;
 
+#[allow(unused_imports)] // not every test file uses every helper
 pub use world::{World, who};
 
 /// A raw connection to the test database, for looking under the store (sealed bytes, counts).
