@@ -7,10 +7,9 @@
 
 mod common;
 
-use ally_core::authz::{Principal, Role};
+use ally_core::authz::Role;
 use ally_core::information::{EntityInput, ReportInput, ValidReport};
 use ally_core::org::OrgKind;
-use ally_core::{OrgId, UserId};
 use ally_store::{MasterKey, Policy, PprlKit, Store, pprl_clks_csv, testing};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -7,14 +7,14 @@
 
 mod common;
 
-use ally_core::authz::{Principal, Role};
+use ally_core::authz::Role;
 use ally_core::org::OrgKind;
 use ally_core::protection::htcds::ReferralReason;
 use ally_core::protection::{
     CaseId, ConsentId, ConsentPurpose, FieldGroup, ProceedingsStage, ReferralAction, ReferralId,
     ServiceKind, ServiceStatus, VictimRole,
 };
-use ally_core::{OrgId, UserId};
+use ally_core::OrgId;
 use ally_store::protection::{
     CaseContent, NewCase, NewConsent, NewReferralForm, NewService, SafetyPlan,
 };
