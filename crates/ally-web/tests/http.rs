@@ -5,8 +5,8 @@
 
 mod common;
 
-use ally_core::authz::{Action, Principal, Role, role_allows};
 use ally_core::PersonId;
+use ally_core::authz::{Action, Principal, Role, role_allows};
 use ally_store::{Page, testing};
 use ally_web::routes::{Auth, FOUNDATION, ROUTES};
 use ally_web::{AppState, WebConfig, router};

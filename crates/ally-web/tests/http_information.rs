@@ -9,10 +9,10 @@ mod common;
 
 use std::net::SocketAddr;
 
+use ally_core::OrgId;
 use ally_core::authz::{Action, Role, role_allows};
 use ally_core::information::{EntityInput, ReportInput, ValidReport};
 use ally_core::org::OrgKind;
-use ally_core::OrgId;
 use ally_store::{OperationRequest, Store, testing};
 use ally_web::information::ROUTES;
 use ally_web::routes::Auth;

@@ -8,9 +8,9 @@
 
 mod common;
 
+use ally_core::OrgId;
 use ally_core::authz::{Action, Role, role_allows};
 use ally_core::org::OrgKind;
-use ally_core::OrgId;
 use ally_store::Store;
 use ally_store::labour::{
     CheckInput, EmployerInput, InspectionEntry, InspectionPlan, NewLabourCase, PartnerInput,

@@ -7,6 +7,7 @@
 
 mod common;
 
+use ally_core::OrgId;
 use ally_core::authz::Role;
 use ally_core::org::OrgKind;
 use ally_core::protection::htcds::ReferralReason;
@@ -14,7 +15,6 @@ use ally_core::protection::{
     CaseId, ConsentId, ConsentPurpose, FieldGroup, ProceedingsStage, ReferralAction, ReferralId,
     ServiceKind, ServiceStatus, VictimRole,
 };
-use ally_core::OrgId;
 use ally_store::protection::{
     CaseContent, NewCase, NewConsent, NewReferralForm, NewService, SafetyPlan,
 };
