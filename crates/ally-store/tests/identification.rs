@@ -2,49 +2,30 @@
 //! the flow's states, sealed answers, authorisation and audit.
 #![allow(clippy::unwrap_used)]
 
-use ally_core::authz::{Denied, Principal, Role};
+use ally_core::authz::{Denied, Role};
 use ally_core::org::OrgKind;
 use ally_core::questionnaire::answer::{InterviewState, PRESUMED_VICTIM_ADULT_LABOUR};
 use ally_core::questionnaire::{AnswerValue, next_question};
 use ally_core::screening::{Answer, Outcome};
 use ally_store::testing::{self, TestDb};
-use ally_store::{AuditFilter, MasterKey, NewInterview, Page, Policy, Store, StoreError};
-use sqlx::Connection;
+use ally_store::{AuditFilter, NewInterview, Page, StoreError};
 
-struct World {
-    store: Store,
-    interviewer: Principal,
-    focal_point: Principal,
-    other_org: Principal,
-    auditor: Principal,
-    coordinator: Principal,
-}
+mod common;
+
+use common::{World, count, raw};
 
 async fn world(db: &TestDb) -> World {
-    let store = Store::open(&db.url, MasterKey::from_bytes([5; 32]), Policy::default())
+    World::builder()
+        .second_factor(true)
+        .org("ngo", "NGO", OrgKind::Ngo)
+        .org("other", "Other", OrgKind::Ngo)
+        .user("interviewer", "ngo", &[Role::Interviewer])
+        .user("focal_point", "ngo", &[Role::CommunityFocalPoint])
+        .user("other_org", "other", &[Role::Caseworker])
+        .user("auditor", "ngo", &[Role::Auditor])
+        .user("coordinator", "ngo", &[Role::Coordinator])
+        .build(db)
         .await
-        .unwrap();
-    let ngo = store
-        .create_organisation("NGO", OrgKind::Ngo, true)
-        .await
-        .unwrap();
-    let other = store
-        .create_organisation("Other", OrgKind::Ngo, true)
-        .await
-        .unwrap();
-    let mk = |org, role| Principal {
-        user_id: ally_core::UserId::new(),
-        org_id: org,
-        roles: vec![role],
-    };
-    World {
-        interviewer: mk(ngo, Role::Interviewer),
-        focal_point: mk(ngo, Role::CommunityFocalPoint),
-        other_org: mk(other, Role::Caseworker),
-        auditor: mk(ngo, Role::Auditor),
-        coordinator: mk(ngo, Role::Coordinator),
-        store,
-    }
 }
 
 fn new(q: &str, lang: &str) -> NewInterview {
@@ -57,24 +38,11 @@ fn new(q: &str, lang: &str) -> NewInterview {
     }
 }
 
-async fn raw(db: &TestDb) -> sqlx::AnyConnection {
-    sqlx::any::install_default_drivers();
-    sqlx::AnyConnection::connect(&db.url).await.unwrap()
-}
-
-async fn count(db: &TestDb, sql: &str) -> i64 {
-    let mut c = raw(db).await;
-    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_owned()))
-        .fetch_one(&mut c)
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn an_interview_goes_from_consent_to_a_presumed_victim_with_sealed_audited_answers() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.interviewer, Some("10.1.1.1"));
+        let a = w.store.access(w.user("interviewer"), Some("10.1.1.1"));
         let id = a.start_interview(new("adult_labour", "ar")).await.unwrap();
 
         // No answer before consent.
@@ -118,7 +86,7 @@ async fn an_interview_goes_from_consent_to_a_presumed_victim_with_sealed_audited
 
         let (rec, _) = w
             .store
-            .access(&w.coordinator, None)
+            .access(w.user("coordinator"), None)
             .get_interview(id)
             .await
             .unwrap();
@@ -146,7 +114,7 @@ async fn an_interview_goes_from_consent_to_a_presumed_victim_with_sealed_audited
         // Audit: every step, with ids and codes only.
         let events = w
             .store
-            .access(&w.auditor, None)
+            .access(w.user("auditor"), None)
             .audit_events(
                 AuditFilter {
                     target_id: Some(id.to_string()),
@@ -206,7 +174,7 @@ async fn an_interview_goes_from_consent_to_a_presumed_victim_with_sealed_audited
 async fn bad_answers_are_refused_with_the_field_and_nothing_is_written() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.interviewer, None);
+        let a = w.store.access(w.user("interviewer"), None);
         let id = a.start_interview(new("first_contact", "fr")).await.unwrap();
         a.record_interview_consent(id, true).await.unwrap();
         let before = count(&db, "SELECT version FROM interviews").await;
@@ -266,11 +234,11 @@ async fn bad_answers_are_refused_with_the_field_and_nothing_is_written() {
 async fn interviews_belong_to_their_organisation_and_roles_are_enforced() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.interviewer, None);
+        let a = w.store.access(w.user("interviewer"), None);
         let id = a.start_interview(new("first_contact", "es")).await.unwrap();
 
         // Another organisation: not found, for reading and for conducting.
-        let o = w.store.access(&w.other_org, None);
+        let o = w.store.access(w.user("other_org"), None);
         for r in [
             o.get_interview(id).await.map(|_| ()),
             o.interview_to_conduct(id).await.map(|_| ()),
@@ -293,7 +261,7 @@ async fn interviews_belong_to_their_organisation_and_roles_are_enforced() {
 
         // An auditor neither reads nor conducts; a focal point conducts but does not read the
         // organisation's list, only their own interviews.
-        let au = w.store.access(&w.auditor, None);
+        let au = w.store.access(w.user("auditor"), None);
         assert!(matches!(
             au.get_interview(id).await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
@@ -302,7 +270,7 @@ async fn interviews_belong_to_their_organisation_and_roles_are_enforced() {
             au.start_interview(new("first_contact", "es")).await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
         ));
-        let fp = w.store.access(&w.focal_point, None);
+        let fp = w.store.access(w.user("focal_point"), None);
         assert!(matches!(
             fp.list_interviews(Page::default()).await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
@@ -344,7 +312,7 @@ async fn interviews_belong_to_their_organisation_and_roles_are_enforced() {
 async fn translation_reviews_are_per_organisation_audited_and_used_by_the_flow() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.interviewer, None);
+        let a = w.store.access(w.user("interviewer"), None);
         let before = a.questionnaire("first_contact").await.unwrap();
         let key = "fc_migrated.label";
         assert!(
@@ -363,7 +331,7 @@ async fn translation_reviews_are_per_organisation_audited_and_used_by_the_flow()
         // Another organisation still sees the shipped text.
         let other = w
             .store
-            .access(&w.other_org, None)
+            .access(w.user("other_org"), None)
             .questionnaire("first_contact")
             .await
             .unwrap();
@@ -392,7 +360,7 @@ async fn translation_reviews_are_per_organisation_audited_and_used_by_the_flow()
         }
         assert!(matches!(
             w.store
-                .access(&w.auditor, None)
+                .access(w.user("auditor"), None)
                 .review_translation("first_contact", "ar", key, "x")
                 .await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
@@ -403,7 +371,7 @@ async fn translation_reviews_are_per_organisation_audited_and_used_by_the_flow()
         );
         let events = w
             .store
-            .access(&w.auditor, None)
+            .access(w.user("auditor"), None)
             .audit_events(
                 AuditFilter {
                     action: Some("translation.review".into()),
@@ -425,7 +393,7 @@ async fn translation_reviews_are_per_organisation_audited_and_used_by_the_flow()
 async fn an_organisation_adds_its_own_question_mapped_to_an_indicator() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let c = w.store.access(&w.coordinator, None);
+        let c = w.store.access(w.user("coordinator"), None);
         let ind = "adult_labour.coercion_at_destination.withholding_of_wages";
         let qid = c
             .add_questionnaire_question(
@@ -459,14 +427,14 @@ async fn an_organisation_adds_its_own_question_mapped_to_an_indicator() {
         // Only the coordinator's role manages questionnaires.
         assert!(matches!(
             w.store
-                .access(&w.interviewer, None)
+                .access(w.user("interviewer"), None)
                 .add_questionnaire_question("first_contact", "x", ind, true)
                 .await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
         ));
         // The organisation's interviews ask it (after the shipped questions); a "yes" counts
         // for the indicator. Another organisation does not see it.
-        let a = w.store.access(&w.interviewer, None);
+        let a = w.store.access(w.user("interviewer"), None);
         let id = a.start_interview(new("first_contact", "en")).await.unwrap();
         a.record_interview_consent(id, true).await.unwrap();
         loop {
@@ -491,7 +459,7 @@ async fn an_organisation_adds_its_own_question_mapped_to_an_indicator() {
         assert_eq!(s.answer(&i, ind), Some(Answer::Yes));
         let other = w
             .store
-            .access(&w.other_org, None)
+            .access(w.user("other_org"), None)
             .questionnaire("first_contact")
             .await
             .unwrap();
@@ -506,7 +474,7 @@ async fn consent_and_guidance_translations_are_reviewed_per_organisation() {
     use ally_core::questionnaire::INTERVIEW_TEXTS_ID;
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.interviewer, None);
+        let a = w.store.access(w.user("interviewer"), None);
         let before = a.interview_texts().await.unwrap();
         let access = before.consent.iter().find(|s| s.id == "access").unwrap();
         assert!(
@@ -573,7 +541,7 @@ async fn consent_and_guidance_translations_are_reviewed_per_organisation() {
         );
         let other = w
             .store
-            .access(&w.other_org, None)
+            .access(w.user("other_org"), None)
             .interview_texts()
             .await
             .unwrap();
@@ -599,7 +567,7 @@ async fn consent_and_guidance_translations_are_reviewed_per_organisation() {
         }
         assert!(matches!(
             w.store
-                .access(&w.auditor, None)
+                .access(w.user("auditor"), None)
                 .review_translation(INTERVIEW_TEXTS_ID, "fr", "consent.access.body", "x")
                 .await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
@@ -617,7 +585,7 @@ async fn consent_and_guidance_translations_are_reviewed_per_organisation() {
 async fn the_organisations_questionnaire_is_built_once_and_follows_its_reviews_at_once() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.interviewer, None);
+        let a = w.store.access(w.user("interviewer"), None);
         let id = a.start_interview(new("adult_labour", "ar")).await.unwrap();
         a.record_interview_consent(id, true).await.unwrap();
         let started = std::time::Instant::now();

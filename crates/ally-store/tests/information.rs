@@ -3,110 +3,45 @@
 //! resolution with kept decisions, search in several scripts, operation packages.
 #![allow(clippy::unwrap_used)]
 
+use ally_core::OrgId;
 use ally_core::authz::{Action, Denied, Principal, Role};
 use ally_core::information::{Distribution, EntityInput, ReportInput, ValidReport};
 use ally_core::org::OrgKind;
-use ally_core::{OrgId, UserId};
 use ally_store::testing::{self, TestDb};
-use ally_store::{
-    LinkStatus, MasterKey, OperationRequest, Policy, PublicReportError, Store, StoreError,
-};
+use ally_store::{LinkStatus, OperationRequest, PublicReportError, Store, StoreError};
 use base64::Engine as _;
 
 const MARKER: &str = "Quellazaire";
 const PHONE: &str = "+40 721 555 019";
 
-async fn open(db: &TestDb) -> Store {
-    Store::open(&db.url, MasterKey::from_bytes([5; 32]), Policy::default())
-        .await
-        .unwrap()
-}
+mod common;
 
-fn who(org: OrgId, roles: &[Role]) -> Principal {
-    Principal {
-        user_id: UserId::new(),
-        org_id: org,
-        roles: roles.to_vec(),
-    }
-}
-
-fn entity(kind: &str, role: &str, value: &str) -> EntityInput {
-    EntityInput {
-        kind: kind.into(),
-        role: role.into(),
-        value: value.into(),
-    }
-}
+use common::{World, entity, is_not_found, report_at, who};
 
 fn report(what: &str, entities: Vec<EntityInput>) -> ValidReport {
-    ReportInput {
-        what: what.into(),
-        place: "Rue des Lilas 4".into(),
-        exploitation: "labour".into(),
-        entities,
-        ..Default::default()
-    }
-    .validate(|_| true, false)
-    .unwrap()
-}
-
-struct World {
-    store: Store,
-    ngo: OrgId,
-    partner: OrgId,
-    outsider: OrgId,
-    police: OrgId,
-    caseworker: Principal,
-    coordinator: Principal,
+    report_at("Rue des Lilas 4", what, entities)
 }
 
 async fn world(db: &TestDb) -> World {
-    let store = open(db).await;
-    let ngo = store
-        .create_organisation("NGO", OrgKind::Ngo, false)
+    World::builder()
+        .org("ngo", "NGO", OrgKind::Ngo)
+        .org("partner", "Partner", OrgKind::Shelter)
+        .org("outsider", "Outsider", OrgKind::Ngo)
+        .org("police", "Police", OrgKind::LawEnforcementLiaison)
+        .org("network", "Network", OrgKind::Network)
+        .member("network", "ngo")
+        .member("network", "partner")
+        .user("caseworker", "ngo", &[Role::Caseworker])
+        .user("coordinator", "ngo", &[Role::Coordinator])
+        .build(db)
         .await
-        .unwrap();
-    let partner = store
-        .create_organisation("Partner", OrgKind::Shelter, false)
-        .await
-        .unwrap();
-    let outsider = store
-        .create_organisation("Outsider", OrgKind::Ngo, false)
-        .await
-        .unwrap();
-    let police = store
-        .create_organisation("Police", OrgKind::LawEnforcementLiaison, false)
-        .await
-        .unwrap();
-    let network = store
-        .create_organisation("Network", OrgKind::Network, false)
-        .await
-        .unwrap();
-    store.add_network_member(network, ngo).await.unwrap();
-    store.add_network_member(network, partner).await.unwrap();
-    World {
-        caseworker: who(ngo, &[Role::Caseworker]),
-        coordinator: who(ngo, &[Role::Coordinator]),
-        store,
-        ngo,
-        partner,
-        outsider,
-        police,
-    }
-}
-
-fn is_not_found(e: &StoreError) -> bool {
-    matches!(
-        e,
-        StoreError::NotFound | StoreError::Denied(Denied::OtherOrganisation)
-    )
 }
 
 #[tokio::test]
 async fn report_text_and_entities_are_sealed_and_searchable_without_clear_text() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.caseworker, None);
+        let a = w.store.access(w.user("caseworker"), None);
         let id = a
             .file_report(report(
                 &format!("{MARKER} recruits women at the bus station"),
@@ -133,12 +68,12 @@ async fn report_text_and_entities_are_sealed_and_searchable_without_clear_text()
         );
         assert!(a.search_reports("nobody").await.unwrap().is_empty());
         // A role without SuspectRead does not find reports by the suspect's name.
-        let union = who(w.ngo, &[Role::UnionRepresentative]);
+        let union = who(w.org("ngo"), &[Role::UnionRepresentative]);
         let u = w.store.access(&union, None);
         assert!(u.search_reports("oleg").await.unwrap().is_empty());
         assert_eq!(u.search_reports(MARKER).await.unwrap().len(), 1);
         // Another organisation's search does not see it.
-        let out = who(w.outsider, &[Role::Caseworker]);
+        let out = who(w.org("outsider"), &[Role::Caseworker]);
         assert!(
             w.store
                 .access(&out, None)
@@ -174,8 +109,8 @@ async fn report_text_and_entities_are_sealed_and_searchable_without_clear_text()
 async fn distribution_levels_decide_who_reads_and_only_coordinators_widen() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.caseworker, None);
-        let c = w.store.access(&w.coordinator, None);
+        let a = w.store.access(w.user("caseworker"), None);
+        let c = w.store.access(w.user("coordinator"), None);
         let id = a
             .file_report(report(
                 "Night shifts without pay",
@@ -183,16 +118,16 @@ async fn distribution_levels_decide_who_reads_and_only_coordinators_widen() {
             ))
             .await
             .unwrap();
-        let partner = who(w.partner, &[Role::Caseworker]);
-        let outsider = who(w.outsider, &[Role::Caseworker]);
-        let police = who(w.police, &[Role::LawEnforcementLiaison]);
+        let partner = who(w.org("partner"), &[Role::Caseworker]);
+        let outsider = who(w.org("outsider"), &[Role::Caseworker]);
+        let police = who(w.org("police"), &[Role::LawEnforcementLiaison]);
         let p = w.store.access(&partner, None);
         let o = w.store.access(&outsider, None);
         let pol = w.store.access(&police, None);
         // Aggregate: the partner's report is counted for the network, never read.
         let mut agg = report("Partner's counted report", vec![]);
         agg.exploitation = ally_core::information::Exploitation::Sexual;
-        let pcoord = who(w.partner, &[Role::Coordinator]);
+        let pcoord = who(w.org("partner"), &[Role::Coordinator]);
         agg.distribution = Distribution::Aggregate;
         let agg_id = w
             .store
@@ -234,7 +169,7 @@ async fn distribution_levels_decide_who_reads_and_only_coordinators_widen() {
         wide.distribution = Distribution::Network;
         assert!(a.file_report(wide).await.is_err());
         // Named partner.
-        c.set_report_distribution(id, Distribution::Partners, vec![w.partner])
+        c.set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap();
         assert_eq!(p.get_report(id).await.unwrap().id, id);
@@ -242,7 +177,7 @@ async fn distribution_levels_decide_who_reads_and_only_coordinators_widen() {
         assert!(is_not_found(&o.get_report(id).await.unwrap_err()));
         // The police can only be named at the law-enforcement level.
         let e = c
-            .set_report_distribution(id, Distribution::Partners, vec![w.police])
+            .set_report_distribution(id, Distribution::Partners, vec![w.org("police")])
             .await
             .unwrap_err();
         assert!(matches!(e, StoreError::Invalid(_)));
@@ -267,7 +202,7 @@ async fn distribution_levels_decide_who_reads_and_only_coordinators_widen() {
             .await
             .unwrap();
         match c
-            .set_report_distribution(v, Distribution::Partners, vec![w.partner])
+            .set_report_distribution(v, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap_err()
         {
@@ -296,7 +231,7 @@ async fn distribution_levels_decide_who_reads_and_only_coordinators_widen() {
 async fn suspects_data_is_withheld_without_suspect_read() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.caseworker, None);
+        let a = w.store.access(w.user("caseworker"), None);
         let id = a
             .file_report(report(
                 "Driver collects workers at dawn",
@@ -310,7 +245,7 @@ async fn suspects_data_is_withheld_without_suspect_read() {
         let view = a.get_report(id).await.unwrap();
         let suspect = view.entities.iter().find(|e| e.suspect).unwrap();
         assert_eq!(suspect.value.as_deref(), Some("B-123-XYZ"));
-        let union = who(w.ngo, &[Role::UnionRepresentative]);
+        let union = who(w.org("ngo"), &[Role::UnionRepresentative]);
         let u = w.store.access(&union, None);
         let seen = u.get_report(id).await.unwrap();
         let hidden = seen.entities.iter().find(|e| e.suspect).unwrap();
@@ -349,7 +284,7 @@ async fn suspects_data_is_withheld_without_suspect_read() {
         );
         assert!(is_not_found(&a.get_report(id).await.unwrap_err()));
         // Interviewers file reports but read none.
-        let int = who(w.ngo, &[Role::Interviewer]);
+        let int = who(w.org("ngo"), &[Role::Interviewer]);
         let kept = a.file_report(report("Kept report", vec![])).await.unwrap();
         assert!(matches!(
             w.store
@@ -368,14 +303,17 @@ async fn suspects_data_is_withheld_without_suspect_read() {
 async fn public_reports_are_rate_limited_triaged_and_matched_with_kept_decisions() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.caseworker, None);
+        let a = w.store.access(w.user("caseworker"), None);
         // No receiving organisation yet.
         let r = w
             .store
             .file_public_report(None, report("hello there", vec![]), Some("192.0.2.1"))
             .await;
         assert!(matches!(r, Err(PublicReportError::NoReceiver)));
-        w.store.set_report_intake(w.ngo, "ngo", true).await.unwrap();
+        w.store
+            .set_report_intake(w.org("ngo"), "ngo", true)
+            .await
+            .unwrap();
         let earlier = a
             .file_report(report(
                 "Recruiter offers jobs abroad",
@@ -410,7 +348,7 @@ async fn public_reports_are_rate_limited_triaged_and_matched_with_kept_decisions
                 .iter()
                 .all(|r| r.id != public)
         );
-        let union = who(w.ngo, &[Role::UnionRepresentative]);
+        let union = who(w.org("ngo"), &[Role::UnionRepresentative]);
         assert!(
             w.store
                 .access(&union, None)
@@ -488,7 +426,7 @@ async fn public_reports_are_rate_limited_triaged_and_matched_with_kept_decisions
         assert_eq!(page.reports.len(), 1);
         assert_eq!(page.links.len(), 1);
         // Other organisations cannot decide.
-        let out = who(w.outsider, &[Role::Coordinator]);
+        let out = who(w.org("outsider"), &[Role::Coordinator]);
         assert!(is_not_found(
             &w.store
                 .access(&out, None)
@@ -516,7 +454,7 @@ fn ally_store_limit() -> i64 {
 async fn operation_packages_reach_only_the_named_liaison() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.caseworker, None);
+        let a = w.store.access(w.user("caseworker"), None);
         let id = a
             .file_report(report(
                 "Flat used to house workers",
@@ -537,7 +475,7 @@ async fn operation_packages_reach_only_the_named_liaison() {
         // A possible victim's data needs consent.
         let e = a
             .export_operation(OperationRequest {
-                to_org: w.police,
+                to_org: w.org("police"),
                 reason: "Planned rescue".into(),
                 reports: vec![id],
                 entities: vec![phone, victim],
@@ -548,7 +486,7 @@ async fn operation_packages_reach_only_the_named_liaison() {
         // Only to a law-enforcement liaison.
         assert!(
             a.export_operation(OperationRequest {
-                to_org: w.partner,
+                to_org: w.org("partner"),
                 reason: "Planned rescue".into(),
                 reports: vec![id],
                 entities: vec![phone],
@@ -558,14 +496,14 @@ async fn operation_packages_reach_only_the_named_liaison() {
         );
         let op = a
             .export_operation(OperationRequest {
-                to_org: w.police,
+                to_org: w.org("police"),
                 reason: "Planned rescue".into(),
                 reports: vec![id],
                 entities: vec![phone],
             })
             .await
             .unwrap();
-        let police = who(w.police, &[Role::LawEnforcementLiaison]);
+        let police = who(w.org("police"), &[Role::LawEnforcementLiaison]);
         let pol = w.store.access(&police, None);
         let pkg = pol.get_operation(op).await.unwrap();
         assert!(pkg.json.contains("Flat used to house workers"));
@@ -584,7 +522,7 @@ async fn operation_packages_reach_only_the_named_liaison() {
         assert!(is_not_found(&pol.get_report(other).await.unwrap_err()));
         assert_eq!(pol.list_operations().await.unwrap().len(), 1);
         // Nobody else reads the package.
-        let partner = who(w.partner, &[Role::Coordinator]);
+        let partner = who(w.org("partner"), &[Role::Coordinator]);
         assert!(is_not_found(
             &w.store
                 .access(&partner, None)
@@ -601,9 +539,9 @@ async fn operation_packages_reach_only_the_named_liaison() {
 async fn network_members_match_encodings_and_learn_only_their_own_side() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let c = w.store.access(&w.coordinator, None);
-        let partner = who(w.partner, &[Role::Coordinator]);
-        let outsider = who(w.outsider, &[Role::Coordinator]);
+        let c = w.store.access(w.user("coordinator"), None);
+        let partner = who(w.org("partner"), &[Role::Coordinator]);
+        let outsider = who(w.org("outsider"), &[Role::Coordinator]);
         let pc = w.store.access(&partner, None);
         let ngo_report = c
             .file_report(report(
@@ -630,7 +568,7 @@ async fn network_members_match_encodings_and_learn_only_their_own_side() {
         // Caseworkers do not run matching; outsiders do not see the network's runs.
         assert!(matches!(
             w.store
-                .access(&w.caseworker, None)
+                .access(w.user("caseworker"), None)
                 .start_pprl_run()
                 .await
                 .unwrap_err(),
@@ -649,11 +587,11 @@ async fn network_members_match_encodings_and_learn_only_their_own_side() {
         assert_eq!(view.participants.len(), 2);
         assert_eq!(mine.len(), 1);
         assert_eq!(mine[0].record_ref, ngo_entity);
-        assert_eq!(mine[0].other_org, w.partner);
+        assert_eq!(mine[0].other_org, w.org("partner"));
         let (_, theirs) = pc.pprl_results(run).await.unwrap();
         assert_eq!(theirs.len(), 1);
         assert_eq!(theirs[0].record_ref, partner_entity);
-        assert_eq!(theirs[0].other_org, w.ngo);
+        assert_eq!(theirs[0].other_org, w.org("ngo"));
         // Neither side learns the other's reference.
         assert!(mine.iter().all(|m| m.record_ref != partner_entity));
         // A run is matched once: its encodings are gone, and rejoining, matching again or
@@ -745,7 +683,7 @@ fn code(e: StoreError) -> &'static str {
 async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packages() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let c = w.store.access(&w.coordinator, None);
+        let c = w.store.access(w.user("coordinator"), None);
         let id = c
             .file_report(report(
                 "Young woman kept in the flat",
@@ -759,22 +697,22 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
         let view = c.get_report(id).await.unwrap();
         let victim = view.entities.iter().find(|e| !e.suspect).unwrap().id;
         let phone = view.entities.iter().find(|e| e.suspect).unwrap().id;
-        let partner_cw = who(w.partner, &[Role::Caseworker]);
+        let partner_cw = who(w.org("partner"), &[Role::Caseworker]);
         let p = w.store.access(&partner_cw, None);
 
         // No linked case: refused.
         let e = c
-            .set_report_distribution(id, Distribution::Partners, vec![w.partner])
+            .set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap_err();
         assert_eq!(code(e), "victim_consent_required");
-        let case = victim_case(&w.store, &w.coordinator).await;
+        let case = victim_case(&w.store, w.user("coordinator")).await;
         // Only the possible victim's entity links, and only someone who reads both.
         assert_eq!(
             code(c.link_victim_case(phone, case).await.unwrap_err()),
             "not_a_possible_victim"
         );
-        let outsider = who(w.outsider, &[Role::Coordinator]);
+        let outsider = who(w.org("outsider"), &[Role::Coordinator]);
         assert!(is_not_found(
             &w.store
                 .access(&outsider, None)
@@ -794,27 +732,27 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
         // Linked, but no consent: still refused; a law-enforcement consent does not cover a
         // shelter.
         let e = c
-            .set_report_distribution(id, Distribution::Partners, vec![w.partner])
+            .set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap_err();
         assert_eq!(code(e), "victim_consent_required");
         c.record_consent(
             case,
-            consent(ConsentPurpose::LawEnforcementSharing, w.partner),
+            consent(ConsentPurpose::LawEnforcementSharing, w.org("partner")),
         )
         .await
         .unwrap();
         assert!(
-            c.set_report_distribution(id, Distribution::Partners, vec![w.partner])
+            c.set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
                 .await
                 .is_err()
         );
         // The sharing consent naming the partner: allowed, and the partner reads the victim.
         let given = c
-            .record_consent(case, consent(ConsentPurpose::Referral, w.partner))
+            .record_consent(case, consent(ConsentPurpose::Referral, w.org("partner")))
             .await
             .unwrap();
-        c.set_report_distribution(id, Distribution::Partners, vec![w.partner])
+        c.set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap();
         let seen = p.get_report(id).await.unwrap();
@@ -836,20 +774,23 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
             .create_organisation("Network 2", OrgKind::Network, false)
             .await
             .unwrap();
-        w.store.add_network_member(network, w.ngo).await.unwrap();
+        w.store
+            .add_network_member(network, w.org("ngo"))
+            .await
+            .unwrap();
         w.store
             .add_network_member(network, network_member)
             .await
             .unwrap();
         let e = c
-            .set_report_distribution(id, Distribution::Network, vec![w.partner])
+            .set_report_distribution(id, Distribution::Network, vec![w.org("partner")])
             .await
             .unwrap_err();
         assert_eq!(code(e), "victim_consent_required");
 
         // Operation package: the law-enforcement consent must name the liaison.
         let package = |entities: Vec<uuid::Uuid>| OperationRequest {
-            to_org: w.police,
+            to_org: w.org("police"),
             reason: "Planned rescue".into(),
             reports: vec![id],
             entities,
@@ -862,7 +803,7 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
         let le = c
             .record_consent(
                 case,
-                consent(ConsentPurpose::LawEnforcementSharing, w.police),
+                consent(ConsentPurpose::LawEnforcementSharing, w.org("police")),
             )
             .await
             .unwrap();
@@ -870,7 +811,7 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
             .export_operation(package(vec![phone, victim]))
             .await
             .unwrap();
-        let police = who(w.police, &[Role::LawEnforcementLiaison]);
+        let police = who(w.org("police"), &[Role::LawEnforcementLiaison]);
         let pol = w.store.access(&police, None);
         assert!(
             pol.get_operation(op)
@@ -890,14 +831,14 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
         assert!(c.get_operation(op).await.is_ok());
         assert!(c.get_report(id).await.is_ok());
         // A new consent, then unlinking the case: access ends again.
-        c.record_consent(case, consent(ConsentPurpose::Referral, w.partner))
+        c.record_consent(case, consent(ConsentPurpose::Referral, w.org("partner")))
             .await
             .unwrap();
         assert!(p.get_report(id).await.is_ok());
         c.unlink_victim_case(victim).await.unwrap();
         assert!(is_not_found(&p.get_report(id).await.unwrap_err()));
         // Lowering stays free for a caseworker, the victim's entity first, then the report.
-        let a = w.store.access(&w.caseworker, None);
+        let a = w.store.access(w.user("caseworker"), None);
         a.set_entity_distribution(victim, Distribution::Own, vec![])
             .await
             .unwrap();
@@ -930,8 +871,8 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
 async fn entities_carry_their_own_distribution_level() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.caseworker, None);
-        let c = w.store.access(&w.coordinator, None);
+        let a = w.store.access(w.user("caseworker"), None);
+        let c = w.store.access(w.user("coordinator"), None);
         let id = a
             .file_report(report(
                 "Agency places workers on farms",
@@ -962,18 +903,18 @@ async fn entities_carry_their_own_distribution_level() {
                 .iter()
                 .all(|e| e.distribution == Distribution::Own)
         );
-        let partner_cw = who(w.partner, &[Role::Caseworker]);
+        let partner_cw = who(w.org("partner"), &[Role::Caseworker]);
         let p = w.store.access(&partner_cw, None);
         // Widening one entity: a coordinator only, and for a victim only with consent.
         assert!(matches!(
-            a.set_entity_distribution(company, Distribution::Partners, vec![w.partner])
+            a.set_entity_distribution(company, Distribution::Partners, vec![w.org("partner")])
                 .await
                 .unwrap_err(),
             StoreError::Denied(Denied::RoleLacksPermission(Action::DistributionWiden))
         ));
         assert_eq!(
             code(
-                c.set_entity_distribution(victim, Distribution::Partners, vec![w.partner])
+                c.set_entity_distribution(victim, Distribution::Partners, vec![w.org("partner")])
                     .await
                     .unwrap_err()
             ),
@@ -981,7 +922,7 @@ async fn entities_carry_their_own_distribution_level() {
         );
         // A coordinator shares the company alone: the partner reads the entity (and finds
         // it), not the report.
-        c.set_entity_distribution(company, Distribution::Partners, vec![w.partner])
+        c.set_entity_distribution(company, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap();
         let page = p.get_entity(company).await.unwrap();
@@ -991,7 +932,7 @@ async fn entities_carry_their_own_distribution_level() {
         assert!(is_not_found(&p.get_entity(victim).await.unwrap_err()));
         assert_eq!(
             c.get_entity(company).await.unwrap().shared_with,
-            vec![w.partner]
+            vec![w.org("partner")]
         );
         // Lowering is free: back to own, and the partner loses it.
         a.set_entity_distribution(company, Distribution::Own, vec![])
@@ -999,7 +940,7 @@ async fn entities_carry_their_own_distribution_level() {
             .unwrap();
         assert!(is_not_found(&p.get_entity(company).await.unwrap_err()));
         // An unknown entity or another organisation's: not found.
-        let outsider = who(w.outsider, &[Role::Coordinator]);
+        let outsider = who(w.org("outsider"), &[Role::Coordinator]);
         let out = w.store.access(&outsider, None);
         assert!(is_not_found(
             &out.set_entity_distribution(company, Distribution::Own, vec![])
@@ -1015,8 +956,8 @@ async fn entities_carry_their_own_distribution_level() {
 async fn an_entity_lowered_below_its_report_is_hidden_from_report_and_search() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.caseworker, None);
-        let c = w.store.access(&w.coordinator, None);
+        let a = w.store.access(w.user("caseworker"), None);
+        let c = w.store.access(w.user("coordinator"), None);
         let id = a
             .file_report(report(
                 "Agency places workers on farms",
@@ -1037,7 +978,7 @@ async fn an_entity_lowered_below_its_report_is_hidden_from_report_and_search() {
             .find(|e| e.value.as_deref() == Some("Zentravor Logistics"))
             .unwrap()
             .id;
-        let partner_cw = who(w.partner, &[Role::Caseworker]);
+        let partner_cw = who(w.org("partner"), &[Role::Caseworker]);
         let p = w.store.access(&partner_cw, None);
         assert_eq!(p.get_report(id).await.unwrap().entities.len(), 2);
         assert_eq!(p.search_reports("zentravor").await.unwrap().len(), 1);
@@ -1054,10 +995,10 @@ async fn an_entity_lowered_below_its_report_is_hidden_from_report_and_search() {
         assert_eq!(p.search_reports("farms").await.unwrap().len(), 1);
         // Widening the report again leaves the entity at its own, lower level; the entities
         // still at the report's level follow it.
-        c.set_report_distribution(id, Distribution::Partners, vec![w.partner])
+        c.set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap();
-        c.set_report_distribution(id, Distribution::Network, vec![w.partner])
+        c.set_report_distribution(id, Distribution::Network, vec![w.org("partner")])
             .await
             .unwrap();
         let seen = p.get_report(id).await.unwrap();
@@ -1090,7 +1031,7 @@ fn has(hay: &[u8], needle: &[u8]) -> bool {
 async fn attachments_lose_their_metadata_are_sealed_and_read_as_the_report() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.caseworker, None);
+        let a = w.store.access(w.user("caseworker"), None);
         let id = a
             .file_report(report("Photo of the van", vec![]))
             .await
@@ -1113,7 +1054,7 @@ async fn attachments_lose_their_metadata_are_sealed_and_read_as_the_report() {
         );
         assert_eq!(a.get_report(id).await.unwrap().attachments.len(), 1);
         // Read exactly as the report: another organisation does not, until it is shared.
-        let partner_cw = who(w.partner, &[Role::Caseworker]);
+        let partner_cw = who(w.org("partner"), &[Role::Caseworker]);
         let p = w.store.access(&partner_cw, None);
         assert!(is_not_found(
             &p.get_report_attachment(att).await.unwrap_err()
@@ -1124,13 +1065,16 @@ async fn attachments_lose_their_metadata_are_sealed_and_read_as_the_report() {
                 .unwrap_err()
         ));
         w.store
-            .access(&w.coordinator, None)
-            .set_report_distribution(id, Distribution::Partners, vec![w.partner])
+            .access(w.user("coordinator"), None)
+            .set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap();
         assert!(p.get_report_attachment(att).await.is_ok());
         // The public form: one small image, stripped too; a non-image refused, nothing filed.
-        w.store.set_report_intake(w.ngo, "ngo", true).await.unwrap();
+        w.store
+            .set_report_intake(w.org("ngo"), "ngo", true)
+            .await
+            .unwrap();
         let before = a.triage_queue().await.unwrap().len();
         let e = w
             .store
@@ -1171,7 +1115,7 @@ async fn attachments_lose_their_metadata_are_sealed_and_read_as_the_report() {
 async fn a_suspects_access_request_shows_no_victim_witness_text_or_reporter() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.caseworker, None);
+        let a = w.store.access(w.user("caseworker"), None);
         let mut input = ReportInput {
             what: format!("{MARKER} saw the driver beat a worker"),
             place: "Rue des Lilas 4".into(),
@@ -1218,7 +1162,7 @@ async fn a_suspects_access_request_shows_no_victim_witness_text_or_reporter() {
             MARKER,
             "Lilas",
             "Second sighting",
-            &w.caseworker.user_id.to_string(),
+            &w.user("caseworker").user_id.to_string(),
         ] {
             assert!(!json.contains(absent), "{absent} in {json}");
         }
@@ -1227,7 +1171,7 @@ async fn a_suspects_access_request_shows_no_victim_witness_text_or_reporter() {
             code(a.suspect_access_extract(victim).await.unwrap_err()),
             "not_a_suspect"
         );
-        let union = who(w.ngo, &[Role::UnionRepresentative]);
+        let union = who(w.org("ngo"), &[Role::UnionRepresentative]);
         assert!(matches!(
             w.store
                 .access(&union, None)
@@ -1236,7 +1180,7 @@ async fn a_suspects_access_request_shows_no_victim_witness_text_or_reporter() {
                 .unwrap_err(),
             StoreError::Denied(Denied::RoleLacksPermission(Action::SuspectRead))
         ));
-        let out = who(w.partner, &[Role::Caseworker]);
+        let out = who(w.org("partner"), &[Role::Caseworker]);
         assert!(is_not_found(
             &w.store
                 .access(&out, None)
@@ -1253,7 +1197,7 @@ async fn a_suspects_access_request_shows_no_victim_witness_text_or_reporter() {
 async fn administrators_set_their_intake_address_the_default_stays_the_operators() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let admin = who(w.ngo, &[Role::Admin]);
+        let admin = who(w.org("ngo"), &[Role::Admin]);
         let ad = w.store.access(&admin, None);
         assert!(ad.report_intake().await.unwrap().is_none());
         for bad in [
@@ -1285,10 +1229,10 @@ async fn administrators_set_their_intake_address_the_default_stays_the_operators
                 .unwrap()
                 .unwrap()
                 .0,
-            w.ngo
+            w.org("ngo")
         );
         // Another organisation cannot take it.
-        let other = who(w.partner, &[Role::Admin]);
+        let other = who(w.org("partner"), &[Role::Admin]);
         let o = w.store.access(&other, None);
         assert_eq!(
             code(o.set_report_intake(Some("lilas-help")).await.unwrap_err()),
@@ -1297,7 +1241,7 @@ async fn administrators_set_their_intake_address_the_default_stays_the_operators
         // Only administrators.
         assert!(matches!(
             w.store
-                .access(&w.coordinator, None)
+                .access(w.user("coordinator"), None)
                 .set_report_intake(Some("mine"))
                 .await
                 .unwrap_err(),
@@ -1322,7 +1266,7 @@ async fn administrators_set_their_intake_address_the_default_stays_the_operators
         assert!(ad.report_intake().await.unwrap().unwrap().is_default);
         assert_eq!(
             w.store.report_receiver(None).await.unwrap().unwrap().0,
-            w.ngo
+            w.org("ngo")
         );
         assert!(
             w.store

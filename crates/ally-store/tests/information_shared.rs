@@ -3,83 +3,35 @@
 #![allow(clippy::unwrap_used)]
 
 use ally_core::authz::{Denied, Principal, Role};
-use ally_core::information::{Distribution, EntityInput, ReportInput, ValidReport};
+use ally_core::information::{Distribution, ValidReport};
 use ally_core::org::OrgKind;
 use ally_core::protection::{ConsentPurpose, FieldGroup};
-use ally_core::{OrgId, UserId};
 use ally_store::protection::NewConsent;
 use ally_store::testing::{self, TestDb};
-use ally_store::{CaseContent, MasterKey, NewCase, Page, Policy, Store, StoreError};
+use ally_store::{CaseContent, NewCase, Page, Policy, Store, StoreError};
 use sqlx::Connection;
 use uuid::Uuid;
 
-async fn open(db: &TestDb) -> Store {
-    Store::open(&db.url, MasterKey::from_bytes([5; 32]), Policy::default())
-        .await
-        .unwrap()
-}
+mod common;
 
-fn who(org: OrgId, roles: &[Role]) -> Principal {
-    Principal {
-        user_id: UserId::new(),
-        org_id: org,
-        roles: roles.to_vec(),
-    }
-}
+use common::{World, audit_details, entity, is_not_found, report_at, who};
 
 fn report(what: &str, entities: &[(&str, &str, &str)]) -> ValidReport {
-    ReportInput {
-        what: what.into(),
-        place: "Quai des Brumes 3".into(),
-        exploitation: "labour".into(),
-        entities: entities
-            .iter()
-            .map(|(k, r, v)| EntityInput {
-                kind: (*k).into(),
-                role: (*r).into(),
-                value: (*v).into(),
-            })
-            .collect(),
-        ..Default::default()
-    }
-    .validate(|_| true, false)
-    .unwrap()
-}
-
-struct World {
-    store: Store,
-    ngo: OrgId,
-    partner: OrgId,
-    outsider: OrgId,
+    let entities = entities.iter().map(|(k, r, v)| entity(k, r, v)).collect();
+    report_at("Quai des Brumes 3", what, entities)
 }
 
 /// The NGO and the partner are members of one network; the outsider is not.
 async fn world(db: &TestDb) -> World {
-    let store = open(db).await;
-    let ngo = store
-        .create_organisation("NGO", OrgKind::Ngo, false)
+    World::builder()
+        .org("ngo", "NGO", OrgKind::Ngo)
+        .org("partner", "Partner shelter", OrgKind::Shelter)
+        .org("outsider", "Outsider", OrgKind::Ngo)
+        .org("network", "Network", OrgKind::Network)
+        .member("network", "ngo")
+        .member("network", "partner")
+        .build(db)
         .await
-        .unwrap();
-    let partner = store
-        .create_organisation("Partner shelter", OrgKind::Shelter, false)
-        .await
-        .unwrap();
-    let outsider = store
-        .create_organisation("Outsider", OrgKind::Ngo, false)
-        .await
-        .unwrap();
-    let network = store
-        .create_organisation("Network", OrgKind::Network, false)
-        .await
-        .unwrap();
-    store.add_network_member(network, ngo).await.unwrap();
-    store.add_network_member(network, partner).await.unwrap();
-    World {
-        store,
-        ngo,
-        partner,
-        outsider,
-    }
 }
 
 /// The ids of a report's entities, by value (as the owner reads them).
@@ -112,33 +64,17 @@ async fn shared(store: &Store, p: &Principal) -> Vec<String> {
         .collect()
 }
 
-fn is_not_found(e: &StoreError) -> bool {
-    matches!(
-        e,
-        StoreError::NotFound | StoreError::Denied(Denied::OtherOrganisation)
-    )
-}
-
-async fn audit_details(db: &TestDb, action: &str) -> Vec<String> {
-    let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
-    sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = $1 ORDER BY seq")
-        .bind(action)
-        .fetch_all(&mut conn)
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let coordinator = who(w.ngo, &[Role::Coordinator]);
-        let caseworker = who(w.ngo, &[Role::Caseworker]);
+        let coordinator = who(w.org("ngo"), &[Role::Coordinator]);
+        let caseworker = who(w.org("ngo"), &[Role::Caseworker]);
         let c = w.store.access(&coordinator, None);
         let a = w.store.access(&caseworker, None);
-        let partner_cw = who(w.partner, &[Role::Caseworker]);
-        let partner_union = who(w.partner, &[Role::UnionRepresentative]);
-        let outsider_cw = who(w.outsider, &[Role::Caseworker]);
+        let partner_cw = who(w.org("partner"), &[Role::Caseworker]);
+        let partner_union = who(w.org("partner"), &[Role::UnionRepresentative]);
+        let outsider_cw = who(w.org("outsider"), &[Role::Caseworker]);
         let report_id = a
             .file_report(report(
                 "Agency places workers on farms",
@@ -162,10 +98,10 @@ async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
         // The company and the recruiter's phone, shared on their own with the partner by name:
         // the partner lists them (the offender's phone only for a role with suspect.read), the
         // outsider does not, and the report stays with the NGO.
-        c.set_entity_distribution(company, Distribution::Partners, vec![w.partner])
+        c.set_entity_distribution(company, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap();
-        c.set_entity_distribution(phone, Distribution::Partners, vec![w.partner])
+        c.set_entity_distribution(phone, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap();
         let list = w
@@ -181,7 +117,7 @@ async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
             .collect();
         assert_eq!(values, vec!["+40 721 555 019", "Zentravor Logistics"]);
         assert!(list.items.iter().all(|s| s.owner_name == "NGO"
-            && s.entity.org_id == w.ngo
+            && s.entity.org_id == w.org("ngo")
             && s.entity.distribution == Distribution::Partners));
         assert!(!list.has_more);
         assert_eq!(
@@ -239,7 +175,7 @@ async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
                 case,
                 NewConsent {
                     purpose: ConsentPurpose::Referral,
-                    recipients: [w.partner].into_iter().collect(),
+                    recipients: [w.org("partner")].into_iter().collect(),
                     scope: [FieldGroup::Identity, FieldGroup::Exploitation]
                         .into_iter()
                         .collect(),
@@ -252,7 +188,7 @@ async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
             )
             .await
             .unwrap();
-        c.set_entity_distribution(victim, Distribution::Partners, vec![w.partner])
+        c.set_entity_distribution(victim, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap();
         assert_eq!(
@@ -286,7 +222,7 @@ async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
         assert!(a.get_entity(company).await.is_ok());
 
         // A role without report.read is refused; each list is audited with counts only.
-        let focal = who(w.partner, &[Role::CommunityFocalPoint]);
+        let focal = who(w.org("partner"), &[Role::CommunityFocalPoint]);
         assert!(matches!(
             w.store
                 .access(&focal, None)
@@ -340,9 +276,9 @@ async fn count(conn: &mut sqlx::AnyConnection, sql: &str, report: Uuid) -> i64 {
 async fn reports_filed_before_0007_are_reindexed_so_entity_levels_hold_in_search() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let coordinator = who(w.ngo, &[Role::Coordinator]);
-        let caseworker = who(w.ngo, &[Role::Caseworker]);
-        let partner_cw = who(w.partner, &[Role::Caseworker]);
+        let coordinator = who(w.org("ngo"), &[Role::Coordinator]);
+        let caseworker = who(w.org("ngo"), &[Role::Caseworker]);
+        let partner_cw = who(w.org("partner"), &[Role::Caseworker]);
         let c = w.store.access(&coordinator, None);
         let legacy = c
             .file_report(report(
@@ -397,7 +333,7 @@ async fn reports_filed_before_0007_are_reindexed_so_entity_levels_hold_in_search
         .await;
         // What that layout leaks while nothing re-indexes it: the partner finds the report by
         // the restricted witness's name.
-        let store = open(&db).await;
+        let store = common::world::open(&db, 5, Policy::default()).await;
         assert_eq!(
             store
                 .access(&partner_cw, None)
@@ -420,7 +356,7 @@ async fn reports_filed_before_0007_are_reindexed_so_entity_levels_hold_in_search
 
         // After the migration and the re-index at start: the witness's words are the
         // entity's, the report index holds only the text and place.
-        let store = open(&db).await;
+        let store = common::world::open(&db, 5, Policy::default()).await;
         let p = store.access(&partner_cw, None);
         assert!(p.search_reports("brevka").await.unwrap().is_empty());
         assert_eq!(p.search_reports("sheds").await.unwrap().len(), 1);
@@ -463,7 +399,7 @@ async fn reports_filed_before_0007_are_reindexed_so_entity_levels_hold_in_search
         );
         // Opening again finds nothing it can do.
         store.close().await;
-        let store = open(&db).await;
+        let store = common::world::open(&db, 5, Policy::default()).await;
         assert_eq!(store.reindex_legacy_reports().await.unwrap(), 0);
         assert_eq!(audit_details(&db, "information.reindex").await.len(), 1);
         store.close().await;

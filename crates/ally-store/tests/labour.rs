@@ -3,62 +3,37 @@
 //! document checks, labour-court cases; sealing at rest; bad input writes nothing.
 #![allow(clippy::unwrap_used)]
 
-use ally_core::authz::{Denied, Principal, Role};
+use ally_core::authz::{Denied, Role};
 use ally_core::org::OrgKind;
+use ally_store::StoreError;
 use ally_store::labour::{
     CaseEntry, ChainLinkInput, CheckInput, EmployerInput, InspectionEntry, InspectionPlan,
     NewLabourCase, PartnerInput, WorkplaceInput,
 };
 use ally_store::testing::{self, TestDb};
-use ally_store::{MasterKey, Policy, Store, StoreError};
 use sqlx::{Connection, Row};
 
 const WORKER: &str = "Vasile Zamfirescu-Labourtest";
 const HIDDEN_WORKER: &str = "Petru Quintanilla-Labourtest";
 const EMPLOYER: &str = "Betonbau Fictivia SARL";
 
-struct World {
-    store: Store,
-    union: Principal,
-    police: Principal,
-    inspectorate: Principal,
-    outsider: Principal,
-    auditor: Principal,
-}
+mod common;
+
+use common::World;
 
 async fn world(db: &TestDb) -> World {
-    let store = Store::open(&db.url, MasterKey::from_bytes([5; 32]), Policy::default())
+    World::builder()
+        .org("union", "Union", OrgKind::Union)
+        .org("police", "Police", OrgKind::LawEnforcementLiaison)
+        .org("inspectorate", "Inspectorate", OrgKind::LabourInspectorate)
+        .org("other", "Other", OrgKind::Ngo)
+        .user("union", "union", &[Role::UnionRepresentative])
+        .user("police", "police", &[Role::LawEnforcementLiaison])
+        .user("inspectorate", "inspectorate", &[Role::Coordinator])
+        .user("outsider", "other", &[Role::Coordinator])
+        .user("auditor", "union", &[Role::Auditor])
+        .build(db)
         .await
-        .unwrap();
-    let mk = |org, role| Principal {
-        user_id: ally_core::UserId::new(),
-        org_id: org,
-        roles: vec![role],
-    };
-    let union = store
-        .create_organisation("Union", OrgKind::Union, false)
-        .await
-        .unwrap();
-    let police = store
-        .create_organisation("Police", OrgKind::LawEnforcementLiaison, false)
-        .await
-        .unwrap();
-    let insp = store
-        .create_organisation("Inspectorate", OrgKind::LabourInspectorate, false)
-        .await
-        .unwrap();
-    let other = store
-        .create_organisation("Other", OrgKind::Ngo, false)
-        .await
-        .unwrap();
-    World {
-        union: mk(union, Role::UnionRepresentative),
-        police: mk(police, Role::LawEnforcementLiaison),
-        inspectorate: mk(insp, Role::Coordinator),
-        outsider: mk(other, Role::Coordinator),
-        auditor: mk(union, Role::Auditor),
-        store,
-    }
 }
 
 fn employer(name: &str) -> EmployerInput {
@@ -107,7 +82,7 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 
 async fn iv_actions_n(w: &World, id: &str) -> Vec<usize> {
     w.store
-        .access(&w.inspectorate, None)
+        .access(w.user("inspectorate"), None)
         .get_inspection(id)
         .await
         .unwrap()
@@ -121,7 +96,7 @@ async fn iv_actions_n(w: &World, id: &str) -> Vec<usize> {
 async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.union, None);
+        let a = w.store.access(w.user("union"), None);
         // Employers and a subcontracting chain.
         let principal = a.create_employer(employer(EMPLOYER)).await.unwrap();
         let sub = a
@@ -191,12 +166,12 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
                 interpreters_needed: true,
                 partners: vec![
                     PartnerInput {
-                        org_id: w.police.org_id.to_string(),
+                        org_id: w.user("police").org_id.to_string(),
                         kind: "police".into(),
                         members: vec!["Officer One".into()],
                     },
                     PartnerInput {
-                        org_id: w.inspectorate.org_id.to_string(),
+                        org_id: w.user("inspectorate").org_id.to_string(),
                         kind: "labour_inspectorate".into(),
                         members: vec![],
                     },
@@ -230,12 +205,12 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
                 text: "Passports held by the site manager".into(),
             },
             InspectionEntry::Action {
-                assigned_org: w.police.org_id.to_string(),
+                assigned_org: w.user("police").org_id.to_string(),
                 text: "Open an investigation".into(),
                 due: Some("2026-12-10".into()),
             },
             InspectionEntry::Action {
-                assigned_org: w.inspectorate.org_id.to_string(),
+                assigned_org: w.user("inspectorate").org_id.to_string(),
                 text: "Audit the payroll".into(),
                 due: None,
             },
@@ -251,7 +226,7 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         // A partner sees the inspection, consented identities only, and its own actions only.
         let pv = w
             .store
-            .access(&w.police, None)
+            .access(w.user("police"), None)
             .get_inspection(&id)
             .await
             .unwrap();
@@ -266,14 +241,14 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         assert_eq!(pv.findings.len(), 1);
         let iv = w
             .store
-            .access(&w.inspectorate, None)
+            .access(w.user("inspectorate"), None)
             .get_inspection(&id)
             .await
             .unwrap();
         assert_eq!(iv.actions.len(), 1);
         assert_eq!(iv.actions[0].text, "Audit the payroll");
         // A partner marks its own follow-up action done, not another's.
-        let police = w.store.access(&w.police, None);
+        let police = w.store.access(w.user("police"), None);
         police.complete_inspection_action(&id, 1).await.unwrap();
         assert!(matches!(
             police.complete_inspection_action(&id, 2).await,
@@ -287,12 +262,12 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         // Both partners list it; the outsider neither sees nor lists it.
         let listed = w
             .store
-            .access(&w.police, None)
+            .access(w.user("police"), None)
             .list_inspections()
             .await
             .unwrap();
         assert!(listed.iter().any(|i| i.id == id && !i.is_owner));
-        let out = w.store.access(&w.outsider, None);
+        let out = w.store.access(w.user("outsider"), None);
         assert!(matches!(
             out.get_inspection(&id).await,
             Err(StoreError::Denied(Denied::OtherOrganisation))
@@ -301,14 +276,17 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         // Partners read but never write.
         let err = w
             .store
-            .access(&w.police, None)
+            .access(w.user("police"), None)
             .record_inspection(&id, InspectionEntry::Finding { text: "x".into() })
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Denied(Denied::OtherOrganisation)));
         // A role without the action is refused whatever the record.
         assert!(matches!(
-            w.store.access(&w.auditor, None).get_inspection(&id).await,
+            w.store
+                .access(w.user("auditor"), None)
+                .get_inspection(&id)
+                .await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
         ));
         // Adding a partner later grants it read access.
@@ -316,7 +294,7 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         a.add_inspection_partner(
             &id,
             PartnerInput {
-                org_id: w.outsider.org_id.to_string(),
+                org_id: w.user("outsider").org_id.to_string(),
                 kind: "tax_authority".into(),
                 members: vec![],
             },
@@ -350,7 +328,7 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         // Another organisation cannot open it.
         assert!(matches!(
             w.store
-                .access(&w.inspectorate, None)
+                .access(w.user("inspectorate"), None)
                 .get_document_check(&check)
                 .await,
             Err(StoreError::Denied(Denied::OtherOrganisation))
@@ -420,7 +398,10 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         assert_eq!(a.get_labour_case(&case).await.unwrap().status, "closed");
         // The police liaison reads cases but may not manage them; other orgs get not-found.
         assert!(matches!(
-            w.store.access(&w.police, None).get_labour_case(&case).await,
+            w.store
+                .access(w.user("police"), None)
+                .get_labour_case(&case)
+                .await,
             Err(StoreError::Denied(Denied::OtherOrganisation))
         ));
 
@@ -457,7 +438,7 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
 async fn bad_input_is_refused_by_field_and_writes_nothing() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.union, None);
+        let a = w.store.access(w.user("union"), None);
         let field = |e: StoreError| match e {
             StoreError::Invalid(f) => f[0].field,
             other => panic!("{other:?}"),
@@ -493,7 +474,7 @@ async fn bad_input_is_refused_by_field_and_writes_nothing() {
         };
         assert_eq!(
             field(
-                a.plan_inspection(plan("2026-13-01", w.police.org_id.to_string()))
+                a.plan_inspection(plan("2026-13-01", w.user("police").org_id.to_string()))
                     .await
                     .unwrap_err()
             ),

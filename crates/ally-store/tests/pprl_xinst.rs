@@ -7,54 +7,25 @@
 
 use std::collections::HashSet;
 
-use ally_core::authz::{Action, Denied, Principal, Role};
-use ally_core::information::{EntityInput, ReportInput, ValidReport};
+use ally_core::OrgId;
+use ally_core::authz::{Action, Denied, Role};
+use ally_core::information::ValidReport;
 use ally_core::org::OrgKind;
-use ally_core::{OrgId, UserId};
 use ally_store::testing::{self, TestDb};
-use ally_store::{
-    MasterKey, Policy, PprlKit, PprlUploadError, Store, StoreError, UploadProblem, pprl_clks_csv,
-};
+use ally_store::{PprlKit, PprlUploadError, StoreError, UploadProblem, pprl_clks_csv};
 use base64::Engine as _;
 use uuid::Uuid;
 
-async fn open(db: &TestDb, key: u8) -> Store {
-    Store::open(&db.url, MasterKey::from_bytes([key; 32]), Policy::default())
-        .await
-        .unwrap()
-}
+mod common;
 
-fn who(org: OrgId, roles: &[Role]) -> Principal {
-    Principal {
-        user_id: UserId::new(),
-        org_id: org,
-        roles: roles.to_vec(),
-    }
-}
+use common::{World, audit_details, entity, is_not_found, report_at, who};
 
 fn report(what: &str, persons: &[(&str, &str)]) -> ValidReport {
-    ReportInput {
-        what: what.into(),
-        exploitation: "labour".into(),
-        entities: persons
-            .iter()
-            .map(|(role, value)| EntityInput {
-                kind: "person".into(),
-                role: (*role).into(),
-                value: (*value).into(),
-            })
-            .collect(),
-        ..Default::default()
-    }
-    .validate(|_| true, false)
-    .unwrap()
-}
-
-fn is_not_found(e: &StoreError) -> bool {
-    matches!(
-        e,
-        StoreError::NotFound | StoreError::Denied(Denied::OtherOrganisation)
-    )
+    let entities = persons
+        .iter()
+        .map(|(r, v)| entity("person", r, v))
+        .collect();
+    report_at("", what, entities)
 }
 
 async fn sql_count(db: &TestDb, sql: &str, bind: &str) -> i64 {
@@ -84,17 +55,6 @@ async fn stored_clks(db: &TestDb, run: Uuid, org: OrgId) -> Vec<(String, Vec<u8>
     rows
 }
 
-async fn audit_details(db: &TestDb, action: &str) -> Vec<String> {
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
-        .await
-        .unwrap();
-    sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = $1 ORDER BY seq")
-        .bind(action.to_owned())
-        .fetch_all(&mut conn)
-        .await
-        .unwrap()
-}
-
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
@@ -103,26 +63,20 @@ fn b64(bytes: &[u8]) -> String {
 async fn an_external_member_takes_part_with_encodings_made_on_its_own_instance() {
     for net_db in testing::all().await {
         // ----- the network's instance -----
-        let net = open(&net_db, 5).await;
-        let network = net
-            .create_organisation("Network", OrgKind::Network, false)
-            .await
-            .unwrap();
-        let shelter = net
-            .create_organisation("Shelter A", OrgKind::Shelter, false)
-            .await
-            .unwrap();
-        let union_rep = net
-            .create_organisation("Union B (own instance)", OrgKind::Union, false)
-            .await
-            .unwrap();
-        let outsider = net
-            .create_organisation("Outsider", OrgKind::Ngo, false)
-            .await
-            .unwrap();
-        net.add_network_member(network, shelter).await.unwrap();
-        net.add_network_member(network, union_rep).await.unwrap();
-        let a_coord = who(shelter, &[Role::Coordinator]);
+        let nw = World::builder()
+            .org("network", "Network", OrgKind::Network)
+            .org("shelter", "Shelter A", OrgKind::Shelter)
+            .org("union_rep", "Union B (own instance)", OrgKind::Union)
+            .org("outsider", "Outsider", OrgKind::Ngo)
+            .member("network", "shelter")
+            .member("network", "union_rep")
+            .user("a_coord", "shelter", &[Role::Coordinator])
+            .build(&net_db)
+            .await;
+        let net = nw.store.clone();
+        let (network, shelter) = (nw.org("network"), nw.org("shelter"));
+        let (union_rep, outsider) = (nw.org("union_rep"), nw.org("outsider"));
+        let a_coord = nw.user("a_coord").clone();
         let a = net.access(&a_coord, None);
         let bx_coord = who(union_rep, &[Role::Coordinator]);
         let bx = net.access(&bx_coord, None);
@@ -150,12 +104,14 @@ async fn an_external_member_takes_part_with_encodings_made_on_its_own_instance()
 
         // ----- the member's own instance -----
         let member_db = testing::sqlite();
-        let mem = open(&member_db, 9).await;
-        let b_org = mem
-            .create_organisation("Union B", OrgKind::Union, false)
-            .await
-            .unwrap();
-        let b_coord = who(b_org, &[Role::Coordinator]);
+        let mw = World::builder()
+            .key(9)
+            .org("union", "Union B", OrgKind::Union)
+            .user("b_coord", "union", &[Role::Coordinator])
+            .build(&member_db)
+            .await;
+        let mem = mw.store.clone();
+        let (b_org, b_coord) = (mw.org("union"), mw.user("b_coord").clone());
         let b = mem.access(&b_coord, None);
         let b_report = b
             .file_report(report(

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use ally_core::OrgId;
 use ally_core::authz::{Denied, Principal, Role};
 use ally_core::org::OrgKind;
 use ally_core::person::PersonForm;
@@ -14,84 +15,28 @@ use ally_core::protection::{
     CaseAction, CaseActionKind, CaseState, ConsentPurpose, FieldGroup, ProceedingsStage,
     ReferralAction, ReflectionPolicy, ServiceKind, ServiceStatus, VictimRole,
 };
-use ally_core::{OrgId, UserId};
 use ally_store::protection::{
     CaseContent, NewCase, NewConsent, NewReferralForm, NewService, OpenedCase, SafetyPlan,
     ServiceChange, TaskChange, parse_date,
 };
 use ally_store::testing::{self, TestDb};
-use ally_store::{MasterKey, Page, Policy, Store, StoreError};
+use ally_store::{Page, StoreError};
 use sqlx::{Connection, Row};
 
-async fn raw(db: &TestDb) -> sqlx::AnyConnection {
-    sqlx::any::install_default_drivers();
-    sqlx::AnyConnection::connect(&db.url).await.unwrap()
-}
+mod common;
 
-fn who(org: OrgId, role: Role) -> Principal {
-    Principal {
-        user_id: UserId::new(),
-        org_id: org,
-        roles: vec![role],
-    }
-}
-
-async fn user(store: &Store, org: OrgId, role: Role, email: &str) -> Principal {
-    let user_id = store
-        .add_user_operator(
-            org,
-            ally_store::NewUser {
-                email: email.into(),
-                display_name: email.into(),
-                roles: vec![role],
-                password: "protection test passphrase".into(),
-                locale: "en".into(),
-            },
-        )
-        .await
-        .unwrap();
-    Principal {
-        user_id,
-        org_id: org,
-        roles: vec![role],
-    }
-}
-
-struct World {
-    store: Store,
-    ngo: OrgId,
-    shelter: OrgId,
-    union: OrgId,
-    cw: Principal,
-    shelter_cw: Principal,
-    union_cw: Principal,
-}
+use common::{World, is_not_found, raw, who};
 
 async fn world(db: &TestDb) -> World {
-    let store = Store::open(&db.url, MasterKey::from_bytes([5; 32]), Policy::default())
+    World::builder()
+        .org("ngo", "NGO P", OrgKind::Ngo)
+        .org("shelter", "Shelter P", OrgKind::Shelter)
+        .org("union", "Union P", OrgKind::Union)
+        .account("cw", "ngo", &[Role::Caseworker], "cw@ngo.test")
+        .user("shelter_cw", "shelter", &[Role::Caseworker])
+        .user("union_cw", "union", &[Role::Caseworker])
+        .build(db)
         .await
-        .unwrap();
-    let ngo = store
-        .create_organisation("NGO P", OrgKind::Ngo, false)
-        .await
-        .unwrap();
-    let shelter = store
-        .create_organisation("Shelter P", OrgKind::Shelter, false)
-        .await
-        .unwrap();
-    let union = store
-        .create_organisation("Union P", OrgKind::Union, false)
-        .await
-        .unwrap();
-    World {
-        cw: user(&store, ngo, Role::Caseworker, "cw@ngo.test").await,
-        store,
-        shelter_cw: who(shelter, Role::Caseworker),
-        union_cw: who(union, Role::Caseworker),
-        ngo,
-        shelter,
-        union,
-    }
 }
 
 fn content(reference: &str) -> CaseContent {
@@ -117,7 +62,7 @@ fn content(reference: &str) -> CaseContent {
 async fn new_case(w: &World, reference: &str) -> ally_core::protection::CaseId {
     let person = w
         .store
-        .access(&w.cw, None)
+        .access(w.user("cw"), None)
         .create_person(
             PersonForm {
                 role: "presumed_victim".into(),
@@ -132,7 +77,7 @@ async fn new_case(w: &World, reference: &str) -> ally_core::protection::CaseId {
         .await
         .unwrap();
     w.store
-        .access(&w.cw, None)
+        .access(w.user("cw"), None)
         .create_case(NewCase {
             person_id: Some(person),
             interview_id: Some(uuid::Uuid::now_v7().to_string()),
@@ -167,19 +112,12 @@ fn referral_to(org: OrgId, fields: &[FieldGroup]) -> NewReferralForm {
     }
 }
 
-fn is_not_found(e: &StoreError) -> bool {
-    matches!(
-        e,
-        StoreError::NotFound | StoreError::Denied(Denied::OtherOrganisation)
-    )
-}
-
 #[tokio::test]
 async fn lifecycle_sealed_content_services_and_deadlines() {
     for db in testing::all().await {
         let w = world(&db).await;
         let id = new_case(&w, "Case R-17").await;
-        let a = w.store.access(&w.cw, None);
+        let a = w.store.access(w.user("cw"), None);
         let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
             panic!("own case must open in full")
         };
@@ -218,7 +156,7 @@ async fn lifecycle_sealed_content_services_and_deadlines() {
         a.add_task(
             id,
             "Book interpreter",
-            Some(w.cw.user_id),
+            Some(w.user("cw").user_id),
             Some(today + time::Duration::days(2)),
         )
         .await
@@ -227,7 +165,7 @@ async fn lifecycle_sealed_content_services_and_deadlines() {
             id,
             NewService {
                 kind: ServiceKind::SafeAccommodation,
-                provider_org: Some(w.shelter),
+                provider_org: Some(w.org("shelter")),
                 start_on: Some(today),
                 end_on: None,
                 status: ServiceStatus::InProgress,
@@ -262,7 +200,9 @@ async fn lifecycle_sealed_content_services_and_deadlines() {
         );
         // Another caseworker of the organisation, not assigned, has no deadlines of this case;
         // once assigned, they see the case's unassigned ones.
-        let colleague = user(&w.store, w.ngo, Role::Caseworker, "cw2@ngo.test").await;
+        let colleague = w
+            .account(w.org("ngo"), &[Role::Caseworker], "cw2@ngo.test")
+            .await;
         assert!(
             w.store
                 .access(&colleague, None)
@@ -335,7 +275,7 @@ async fn lifecycle_sealed_content_services_and_deadlines() {
         );
 
         // Roles: an interviewer cannot read cases (403), an auditor neither.
-        let interviewer = who(w.ngo, Role::Interviewer);
+        let interviewer = who(w.org("ngo"), &[Role::Interviewer]);
         let e = w
             .store
             .access(&interviewer, None)
@@ -349,7 +289,7 @@ async fn lifecycle_sealed_content_services_and_deadlines() {
         // Another organisation without a referral: not found.
         let e = w
             .store
-            .access(&w.shelter_cw, None)
+            .access(w.user("shelter_cw"), None)
             .open_case(id)
             .await
             .unwrap_err();
@@ -375,11 +315,14 @@ async fn referral_grants_follow_consent_and_revocation() {
     for db in testing::all().await {
         let w = world(&db).await;
         let id = new_case(&w, "Case S-3").await;
-        let a = w.store.access(&w.cw, None);
+        let a = w.store.access(w.user("cw"), None);
 
         // No consent: the referral is refused with the reason, nothing is written.
         let e = a
-            .send_referral(id, referral_to(w.shelter, &[FieldGroup::CaseSummary]))
+            .send_referral(
+                id,
+                referral_to(w.org("shelter"), &[FieldGroup::CaseSummary]),
+            )
             .await
             .unwrap_err();
         match e {
@@ -397,7 +340,7 @@ async fn referral_grants_follow_consent_and_revocation() {
             .record_consent(
                 id,
                 consent_to(
-                    w.shelter,
+                    w.org("shelter"),
                     &[
                         FieldGroup::CaseSummary,
                         FieldGroup::Needs,
@@ -410,7 +353,10 @@ async fn referral_grants_follow_consent_and_revocation() {
         let e = a
             .send_referral(
                 id,
-                referral_to(w.shelter, &[FieldGroup::CaseSummary, FieldGroup::Health]),
+                referral_to(
+                    w.org("shelter"),
+                    &[FieldGroup::CaseSummary, FieldGroup::Health],
+                ),
             )
             .await
             .unwrap_err();
@@ -433,13 +379,16 @@ async fn referral_grants_follow_consent_and_revocation() {
         let rid = a
             .send_referral(
                 id,
-                referral_to(w.shelter, &[FieldGroup::CaseSummary, FieldGroup::Contact]),
+                referral_to(
+                    w.org("shelter"),
+                    &[FieldGroup::CaseSummary, FieldGroup::Contact],
+                ),
             )
             .await
             .unwrap();
 
         // Recipient: sees exactly the selected groups (pending-as-designed: while deciding).
-        let s = w.store.access(&w.shelter_cw, None);
+        let s = w.store.access(w.user("shelter_cw"), None);
         let OpenedCase::Shared(shared) = s.open_case(id).await.unwrap() else {
             panic!("the recipient sees the shared view")
         };
@@ -479,14 +428,14 @@ async fn referral_grants_follow_consent_and_revocation() {
         // Non-recipient: not found.
         let e = w
             .store
-            .access(&w.union_cw, None)
+            .access(w.user("union_cw"), None)
             .open_case(id)
             .await
             .unwrap_err();
         assert!(is_not_found(&e));
         let e = w
             .store
-            .access(&w.union_cw, None)
+            .access(w.user("union_cw"), None)
             .act_on_referral(rid, ReferralAction::Accept)
             .await
             .unwrap_err();
@@ -518,11 +467,11 @@ async fn referral_grants_follow_consent_and_revocation() {
 
         // A new consent and referral, then revocation by the sender: 404 again.
         let consent2 = a
-            .record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
+            .record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
         let rid2 = a
-            .send_referral(id, referral_to(w.shelter, &[FieldGroup::Needs]))
+            .send_referral(id, referral_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
         assert!(matches!(
@@ -571,7 +520,7 @@ async fn referral_grants_follow_consent_and_revocation() {
 async fn child_consent_needs_a_guardian_and_directory_is_searchable() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.cw, None);
+        let a = w.store.access(w.user("cw"), None);
         let id = a
             .create_case(NewCase {
                 may_be_child: true,
@@ -581,19 +530,19 @@ async fn child_consent_needs_a_guardian_and_directory_is_searchable() {
             .await
             .unwrap();
         let e = a
-            .record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
+            .record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap_err();
         assert!(matches!(&e, StoreError::Invalid(f) if f[0].field == "guardian"));
-        let mut c = consent_to(w.shelter, &[FieldGroup::Needs]);
+        let mut c = consent_to(w.org("shelter"), &[FieldGroup::Needs]);
         c.guardian = Some(("Aunt Rodica".into(), "aunt".into()));
         a.record_consent(id, c).await.unwrap();
-        a.send_referral(id, referral_to(w.shelter, &[FieldGroup::Needs]))
+        a.send_referral(id, referral_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
 
         // Directory: the shelter's coordinator edits its entry; a caseworker may not.
-        let coord = who(w.shelter, Role::Coordinator);
+        let coord = who(w.org("shelter"), &[Role::Coordinator]);
         let entry = ally_store::protection::DirectoryEntry {
             services: vec!["safe_accommodation".into()],
             regions: "Île-de-France".into(),
@@ -605,7 +554,7 @@ async fn child_consent_needs_a_guardian_and_directory_is_searchable() {
         };
         let e = w
             .store
-            .access(&w.shelter_cw, None)
+            .access(w.user("shelter_cw"), None)
             .update_directory_entry(entry.clone())
             .await
             .unwrap_err();
@@ -631,8 +580,8 @@ async fn child_consent_needs_a_guardian_and_directory_is_searchable() {
                 .unwrap()
                 .is_empty()
         );
-        let _ = w.union;
-        let _ = w.union_cw;
+        let _ = w.org("union");
+        let _ = w.user("union_cw");
         w.store.close().await;
         db.cleanup().await;
     }
@@ -643,11 +592,11 @@ async fn erasure_removes_personal_data_and_keeps_a_tombstone() {
     for db in testing::all().await {
         let w = world(&db).await;
         let id = new_case(&w, "Erase-Me-Ref").await;
-        let a = w.store.access(&w.cw, None);
-        a.record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
+        let a = w.store.access(w.user("cw"), None);
+        a.record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
-        a.send_referral(id, referral_to(w.shelter, &[FieldGroup::Needs]))
+        a.send_referral(id, referral_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
         let mut c = raw(&db).await;
@@ -672,7 +621,7 @@ async fn erasure_removes_personal_data_and_keeps_a_tombstone() {
             e,
             StoreError::Denied(Denied::RoleLacksPermission(_))
         ));
-        let coord = who(w.ngo, Role::Coordinator);
+        let coord = who(w.org("ngo"), &[Role::Coordinator]);
         w.store.access(&coord, None).erase_case(id).await.unwrap();
         let e = a.open_case(id).await.unwrap_err();
         assert!(is_not_found(&e));
@@ -739,7 +688,7 @@ async fn retention_job_flags_closed_cases_past_their_period() {
     for db in testing::all().await {
         let w = world(&db).await;
         let id = new_case(&w, "Old case").await;
-        let a = w.store.access(&w.cw, None);
+        let a = w.store.access(w.user("cw"), None);
         a.transition_case(
             id,
             CaseAction::Close {
@@ -779,9 +728,9 @@ async fn lead_transfer_is_a_separate_act_and_moves_the_case() {
     for db in testing::all().await {
         let w = world(&db).await;
         let id = new_case(&w, "Transfer T-1").await;
-        let a = w.store.access(&w.cw, None);
-        let s = w.store.access(&w.shelter_cw, None);
-        a.record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
+        let a = w.store.access(w.user("cw"), None);
+        let s = w.store.access(w.user("shelter_cw"), None);
+        a.record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
         a.add_service(
@@ -806,7 +755,7 @@ async fn lead_transfer_is_a_separate_act_and_moves_the_case() {
         .await
         .unwrap();
         let rid = a
-            .send_referral(id, referral_to(w.shelter, &[FieldGroup::Needs]))
+            .send_referral(id, referral_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
         // Not before the referral is accepted; never by the recipient.
@@ -866,7 +815,7 @@ async fn lead_transfer_is_a_separate_act_and_moves_the_case() {
         let OpenedCase::Full(v) = s.open_case(id).await.unwrap() else {
             panic!("the new lead sees the whole case")
         };
-        assert_eq!(v.org_id, w.shelter);
+        assert_eq!(v.org_id, w.org("shelter"));
         assert_eq!(
             v.content.safety.code_word, "blue umbrella",
             "re-sealed intact"
@@ -919,11 +868,11 @@ async fn service_referral_gives_the_provider_that_service_and_nothing_else() {
         let w = world(&db).await;
         let id = new_case(&w, "Service S-1").await;
         let other_case = new_case(&w, "Service S-2").await;
-        let a = w.store.access(&w.cw, None);
-        let s = w.store.access(&w.shelter_cw, None);
-        let u = w.store.access(&w.union_cw, None);
+        let a = w.store.access(w.user("cw"), None);
+        let s = w.store.access(w.user("shelter_cw"), None);
+        let u = w.store.access(w.user("union_cw"), None);
         let consent = a
-            .record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
+            .record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
         let medical = a
@@ -940,7 +889,7 @@ async fn service_referral_gives_the_provider_that_service_and_nothing_else() {
             .unwrap();
         let to_shelter = |svc: &str| NewReferralForm {
             service: Some(svc.to_owned()),
-            ..referral_to(w.shelter, &[FieldGroup::Needs])
+            ..referral_to(w.org("shelter"), &[FieldGroup::Needs])
         };
         // Only a service of this case, and a real one.
         for bad in [elsewhere.as_str(), "not-an-id"] {
@@ -976,7 +925,7 @@ async fn service_referral_gives_the_provider_that_service_and_nothing_else() {
             panic!()
         };
         let m = v.services.iter().find(|x| x.id == medical).unwrap();
-        assert_eq!(m.provider_org, Some(w.shelter));
+        assert_eq!(m.provider_org, Some(w.org("shelter")));
         let OpenedCase::Shared(shared) = s.open_case(id).await.unwrap() else {
             panic!()
         };
@@ -1104,12 +1053,19 @@ async fn tasks_are_done_reassigned_and_rescheduled() {
     for db in testing::all().await {
         let w = world(&db).await;
         let id = new_case(&w, "Plan P-1").await;
-        let a = w.store.access(&w.cw, None);
-        let cw2 = user(&w.store, w.ngo, Role::Caseworker, "cw2@ngo.test").await;
+        let a = w.store.access(w.user("cw"), None);
+        let cw2 = w
+            .account(w.org("ngo"), &[Role::Caseworker], "cw2@ngo.test")
+            .await;
         let b = w.store.access(&cw2, None);
         let due = time::OffsetDateTime::now_utc().date() + time::Duration::days(5);
         let task = a
-            .add_task(id, "Book the interpreter", Some(w.cw.user_id), Some(due))
+            .add_task(
+                id,
+                "Book the interpreter",
+                Some(w.user("cw").user_id),
+                Some(due),
+            )
             .await
             .unwrap();
         let tasks_of = |rows: Vec<ally_store::protection::DeadlineRow>| {
@@ -1165,7 +1121,9 @@ async fn tasks_are_done_reassigned_and_rescheduled() {
         assert_eq!(t.assignee, Some(cw2.user_id));
         assert_eq!(t.due_on, Some(later));
         // Bad input: a user of another organisation; another organisation; no such task.
-        let stranger = user(&w.store, w.shelter, Role::Caseworker, "s@shelter.test").await;
+        let stranger = w
+            .account(w.org("shelter"), &[Role::Caseworker], "s@shelter.test")
+            .await;
         let e = a
             .update_task(
                 &task,
@@ -1177,7 +1135,7 @@ async fn tasks_are_done_reassigned_and_rescheduled() {
             .await
             .unwrap_err();
         assert_eq!(invalid_code(&e), "not_found");
-        let s = w.store.access(&w.shelter_cw, None);
+        let s = w.store.access(w.user("shelter_cw"), None);
         assert!(is_not_found(
             &s.update_task(&task, TaskChange::default())
                 .await
@@ -1208,13 +1166,13 @@ async fn retention_job_uses_the_configured_policy() {
     for db in testing::all().await {
         let w = world(&db).await;
         let id = new_case(&w, "Retention R-1").await;
-        let a = w.store.access(&w.cw, None);
+        let a = w.store.access(w.user("cw"), None);
         let consent = a
-            .record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
+            .record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
         let rid = a
-            .send_referral(id, referral_to(w.shelter, &[FieldGroup::Needs]))
+            .send_referral(id, referral_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
         a.withdraw_consent(consent).await.unwrap();
@@ -1267,13 +1225,13 @@ async fn retention_job_uses_the_configured_policy() {
 }
 
 async fn transfer(w: &World, new_lead: &Principal, id: ally_core::protection::CaseId) {
-    let a = w.store.access(&w.cw, None);
+    let a = w.store.access(w.user("cw"), None);
     let s = w.store.access(new_lead, None);
-    a.record_consent(id, consent_to(w.shelter, &[FieldGroup::Needs]))
+    a.record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
         .await
         .unwrap();
     let rid = a
-        .send_referral(id, referral_to(w.shelter, &[FieldGroup::Needs]))
+        .send_referral(id, referral_to(w.org("shelter"), &[FieldGroup::Needs]))
         .await
         .unwrap();
     s.act_on_referral(rid, ReferralAction::Accept)
@@ -1301,8 +1259,10 @@ async fn found(acc: &ally_store::Access<'_>) -> Vec<ally_core::PersonId> {
 async fn lead_transfer_hands_the_linked_persons_over() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.cw, None);
-        let shelter_lead = user(&w.store, w.shelter, Role::Caseworker, "lead@shelter.test").await;
+        let a = w.store.access(w.user("cw"), None);
+        let shelter_lead = w
+            .account(w.org("shelter"), &[Role::Caseworker], "lead@shelter.test")
+            .await;
         let s = w.store.access(&shelter_lead, None);
         // 1. The person is only this case's: it moves.
         let moved_case = new_case(&w, "Move M-1").await;
@@ -1319,7 +1279,7 @@ async fn lead_transfer_hands_the_linked_persons_over() {
         };
         assert_eq!(after.person_id, Some(pid));
         assert_eq!(after.person_name.as_deref(), Some(name.as_str()));
-        assert_eq!(s.get_person(pid).await.unwrap().org_id, w.shelter);
+        assert_eq!(s.get_person(pid).await.unwrap().org_id, w.org("shelter"));
         assert_eq!(
             found(&s).await,
             vec![pid],
@@ -1358,7 +1318,7 @@ async fn lead_transfer_hands_the_linked_persons_over() {
         assert!(is_not_found(&s.get_person(original).await.unwrap_err()));
         // The former lead keeps its own record for its other case, and reaches the
         // transferred case no more.
-        assert_eq!(a.get_person(original).await.unwrap().org_id, w.ngo);
+        assert_eq!(a.get_person(original).await.unwrap().org_id, w.org("ngo"));
         assert!(!found(&a).await.contains(&copy));
         let OpenedCase::Full(v2) = a.open_case(second).await.unwrap() else {
             panic!()
@@ -1409,7 +1369,7 @@ async fn bench_seed_writes_openable_cases_and_a_valid_audit_chain() {
         // Paths spread over the whole organisation's cases.
         let ids = w.store.bench_case_ids("cw@ngo.test", 100).await.unwrap();
         assert_eq!(ids.len(), 100);
-        let a = w.store.access(&w.cw, None);
+        let a = w.store.access(w.user("cw"), None);
         for id in &ids {
             let OpenedCase::Full(v) = a.open_case(id.parse().unwrap()).await.unwrap() else {
                 panic!()

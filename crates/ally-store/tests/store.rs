@@ -8,21 +8,13 @@ use ally_store::testing::{self, TestDb};
 use ally_store::{
     AuditFilter, JobRunner, MasterKey, NewUser, Page, Policy, SignInError, Store, StoreError,
 };
-use sqlx::Connection;
+
+mod common;
+
+use common::{World, raw};
 
 async fn open(db: &TestDb) -> Store {
-    open_with(db, Policy::default()).await
-}
-
-async fn open_with(db: &TestDb, policy: Policy) -> Store {
-    Store::open(&db.url, MasterKey::from_bytes([7; 32]), policy)
-        .await
-        .unwrap()
-}
-
-async fn raw(db: &TestDb) -> sqlx::AnyConnection {
-    sqlx::any::install_default_drivers();
-    sqlx::AnyConnection::connect(&db.url).await.unwrap()
+    common::world::open(db, 7, Policy::default()).await
 }
 
 fn person(given: &str, family: &str, phone: &str) -> ValidPerson {
@@ -38,49 +30,29 @@ fn person(given: &str, family: &str, phone: &str) -> ValidPerson {
     .unwrap()
 }
 
-struct World {
-    store: Store,
-    ngo: ally_core::OrgId,
-    shelter: ally_core::OrgId,
-    caseworker: Principal,
-    other_caseworker: Principal,
-    auditor: Principal,
-}
-
 async fn world(db: &TestDb) -> World {
     world_with(db, Policy::default()).await
 }
 
 async fn world_with(db: &TestDb, policy: Policy) -> World {
-    let store = open_with(db, policy).await;
-    let ngo = store
-        .create_organisation("NGO A", OrgKind::Ngo, true)
+    World::builder()
+        .key(7)
+        .policy(policy)
+        .second_factor(true)
+        .org("ngo", "NGO A", OrgKind::Ngo)
+        .org("shelter", "Shelter B", OrgKind::Shelter)
+        .user("caseworker", "ngo", &[Role::Caseworker])
+        .user("other_caseworker", "shelter", &[Role::Caseworker])
+        .user("auditor", "ngo", &[Role::Auditor])
+        .build(db)
         .await
-        .unwrap();
-    let shelter = store
-        .create_organisation("Shelter B", OrgKind::Shelter, true)
-        .await
-        .unwrap();
-    let mk = |org, roles: &[Role]| Principal {
-        user_id: ally_core::UserId::new(),
-        org_id: org,
-        roles: roles.to_vec(),
-    };
-    World {
-        caseworker: mk(ngo, &[Role::Caseworker]),
-        other_caseworker: mk(shelter, &[Role::Caseworker]),
-        auditor: mk(ngo, &[Role::Auditor]),
-        store,
-        ngo,
-        shelter,
-    }
 }
 
 #[tokio::test]
 async fn persons_are_created_read_updated_listed_and_found() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.caseworker, None);
+        let a = w.store.access(w.user("caseworker"), None);
         let id = a
             .create_person(person("Amina", "Haddad", "+33 6 12 34 56 78"))
             .await
@@ -182,12 +154,12 @@ async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
         let w = world(&db).await;
         let id = w
             .store
-            .access(&w.caseworker, None)
+            .access(w.user("caseworker"), None)
             .create_person(person("Amina", "Haddad", ""))
             .await
             .unwrap();
 
-        let other = w.store.access(&w.other_caseworker, Some("10.0.0.9"));
+        let other = w.store.access(w.user("other_caseworker"), Some("10.0.0.9"));
         assert!(matches!(
             other.get_person(id).await,
             Err(StoreError::Denied(Denied::OtherOrganisation))
@@ -216,7 +188,7 @@ async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
         let missing = other.get_person(ally_core::PersonId::new()).await;
         assert!(matches!(missing, Err(StoreError::NotFound)));
 
-        let auditor = w.store.access(&w.auditor, None);
+        let auditor = w.store.access(w.user("auditor"), None);
         assert!(matches!(
             auditor.get_person(id).await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
@@ -258,7 +230,7 @@ async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
         // Nothing of the NGO's log is visible to the shelter's auditor.
         let shelter_auditor = Principal {
             user_id: ally_core::UserId::new(),
-            org_id: w.shelter,
+            org_id: w.org("shelter"),
             roles: vec![Role::Auditor],
         };
         let shelter_events = w
@@ -270,7 +242,7 @@ async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
         assert!(
             shelter_events
                 .iter()
-                .all(|e| e.event.org.as_deref() == Some(&w.shelter.to_string()))
+                .all(|e| e.event.org.as_deref() == Some(&w.org("shelter").to_string()))
         );
         assert!(
             shelter_events
@@ -278,7 +250,7 @@ async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
                 .any(|e| e.event.action == "person.read"
                     && e.event.client.as_deref() == Some("10.0.0.9"))
         );
-        assert_eq!(w.ngo, w.caseworker.org_id);
+        assert_eq!(w.org("ngo"), w.user("caseworker").org_id);
         w.store.close().await;
         db.cleanup().await;
     }
@@ -288,7 +260,7 @@ async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
 async fn identity_data_is_not_stored_in_clear() {
     for db in testing::all().await {
         let w = world(&db).await;
-        let a = w.store.access(&w.caseworker, None);
+        let a = w.store.access(w.user("caseworker"), None);
         a.create_person(person(
             "Canarygivenname",
             "Canaryfamilyname",
@@ -339,7 +311,7 @@ async fn concurrent_reads_and_writes_share_one_verified_audit_chain() {
 async fn concurrent_reads_and_writes(policy: Policy) {
     for db in testing::all().await {
         let w = world_with(&db, policy.clone()).await;
-        let a = w.store.access(&w.caseworker, None);
+        let a = w.store.access(w.user("caseworker"), None);
         let id = a
             .create_person(person("Amina", "Haddad", ""))
             .await
@@ -348,7 +320,7 @@ async fn concurrent_reads_and_writes(policy: Policy) {
         let (readers, reads_each, writes) = (8usize, 20usize, 20usize);
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..readers {
-            let (store, p) = (w.store.clone(), w.caseworker.clone());
+            let (store, p) = (w.store.clone(), w.user("caseworker").clone());
             tasks.spawn(async move {
                 for _ in 0..reads_each {
                     let got = store.access(&p, None).get_person(id).await.unwrap();
@@ -356,7 +328,7 @@ async fn concurrent_reads_and_writes(policy: Policy) {
                 }
             });
         }
-        let (store, p) = (w.store.clone(), w.caseworker.clone());
+        let (store, p) = (w.store.clone(), w.user("caseworker").clone());
         tasks.spawn(async move {
             let a = store.access(&p, None);
             for v in 1..=writes {
@@ -366,7 +338,7 @@ async fn concurrent_reads_and_writes(policy: Policy) {
             }
         });
         // Denied reads are audited by the writer too.
-        let (store, p) = (w.store.clone(), w.other_caseworker.clone());
+        let (store, p) = (w.store.clone(), w.user("other_caseworker").clone());
         tasks.spawn(async move {
             for _ in 0..10 {
                 let r = store.access(&p, None).get_person(id).await;
@@ -379,7 +351,7 @@ async fn concurrent_reads_and_writes(policy: Policy) {
         // Every read returned after its event was committed: all of them are there already.
         let reads = w
             .store
-            .access(&w.auditor, None)
+            .access(w.user("auditor"), None)
             .audit_events(
                 AuditFilter {
                     action: Some("person.read".into()),
@@ -429,7 +401,7 @@ async fn audit_chain_detects_edits_deletions_insertions_reordering_and_truncatio
     for sql in cases {
         for db in testing::all().await {
             let w = world(&db).await;
-            let a = w.store.access(&w.caseworker, None);
+            let a = w.store.access(w.user("caseworker"), None);
             for i in 0..3 {
                 let id = a
                     .create_person(person(&format!("Name{i}"), "X", ""))
@@ -473,11 +445,11 @@ async fn sign_in_second_factor_throttling_and_sessions() {
             locale: "fr".into(),
         };
         w.store
-            .add_user_operator(w.ngo, user.clone())
+            .add_user_operator(w.org("ngo"), user.clone())
             .await
             .unwrap();
         assert!(matches!(
-            w.store.add_user_operator(w.ngo, user).await,
+            w.store.add_user_operator(w.org("ngo"), user).await,
             Err(StoreError::Conflict("email_taken"))
         ));
 
@@ -581,21 +553,18 @@ async fn sign_in_second_factor_throttling_and_sessions() {
 #[tokio::test]
 async fn idle_sessions_expire_and_disabled_users_lose_sessions_and_tokens() {
     for db in testing::all().await {
-        let store = Store::open(
-            &db.url,
-            MasterKey::from_bytes([7; 32]),
-            Policy {
+        let w = World::builder()
+            .key(7)
+            .policy(Policy {
                 session_idle_ms: 300,
                 session_absolute_ms: 10_000,
                 ..Policy::default()
-            },
-        )
-        .await
-        .unwrap();
-        let org = store
-            .create_organisation("Community", OrgKind::CommunityGroup, true)
-            .await
-            .unwrap();
+            })
+            .second_factor(true)
+            .org("community", "Community", OrgKind::CommunityGroup)
+            .build(&db)
+            .await;
+        let (store, org) = (w.store.clone(), w.org("community"));
         let u = NewUser {
             email: "v@community.example".into(),
             display_name: "Volunteer".into(),
@@ -660,7 +629,7 @@ async fn backup_restores_into_a_fresh_database_of_either_backend() {
     let sources = testing::all().await;
     for src in sources {
         let w = world(&src).await;
-        let a = w.store.access(&w.caseworker, None);
+        let a = w.store.access(w.user("caseworker"), None);
         let id = a
             .create_person(person("Amina", "Haddad", "+33 6 12 34 56 78"))
             .await
@@ -681,7 +650,7 @@ async fn backup_restores_into_a_fresh_database_of_either_backend() {
             let store = open(&target).await;
             assert!(store.verify_audit().await.unwrap() > 0);
             let p = store
-                .access(&w.caseworker, None)
+                .access(w.user("caseworker"), None)
                 .get_person(id)
                 .await
                 .unwrap();
@@ -835,7 +804,7 @@ async fn cached_sessions_follow_changes_at_once_here_and_within_a_second_elsewhe
             let email = format!("cache{i}@ngo.test");
             w.store
                 .add_user_operator(
-                    w.ngo,
+                    w.org("ngo"),
                     NewUser {
                         email: email.clone(),
                         display_name: "Cache".into(),

@@ -5,8 +5,8 @@
 
 mod common;
 
+use ally_core::PersonId;
 use ally_core::authz::{Action, Principal, Role, role_allows};
-use ally_core::{PersonId, UserId};
 use ally_store::{Page, testing};
 use ally_web::routes::{Auth, FOUNDATION, ROUTES};
 use ally_web::{AppState, WebConfig, router};
@@ -214,11 +214,7 @@ async fn every_api_route_is_in_the_openapi_document_and_nothing_else() {
 }
 
 async fn person_count(f: &Fixture) -> usize {
-    let p = Principal {
-        user_id: UserId::new(),
-        org_id: f.own.id,
-        roles: vec![Role::Caseworker],
-    };
+    let p = who(f.own.id, &[Role::Caseworker]);
     f.store
         .access(&p, None)
         .list_persons(Page::new(0, 100))
@@ -605,11 +601,7 @@ async fn cookies_are_secure_behind_a_trusted_tls_proxy() {
         "{cookie}"
     );
     // The forwarded client address is what the audit log records.
-    let auditor = Principal {
-        user_id: UserId::new(),
-        org_id: f.own.id,
-        roles: vec![Role::Auditor],
-    };
+    let auditor = who(f.own.id, &[Role::Auditor]);
     let events = f
         .store
         .access(&auditor, None)

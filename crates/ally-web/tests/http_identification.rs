@@ -219,11 +219,7 @@ fn api(f: &Fixture, role: Role, method: &str, path: &str) -> axum::http::request
 }
 
 async fn version(f: &Fixture, id: InterviewId) -> i64 {
-    let p = Principal {
-        user_id: ally_core::UserId::new(),
-        org_id: f.own.id,
-        roles: vec![Role::Coordinator],
-    };
+    let p = who(f.own.id, &[Role::Coordinator]);
     f.store
         .access(&p, None)
         .get_interview(id)
@@ -234,11 +230,7 @@ async fn version(f: &Fixture, id: InterviewId) -> i64 {
 }
 
 async fn interview_count(f: &Fixture) -> usize {
-    let p = Principal {
-        user_id: ally_core::UserId::new(),
-        org_id: f.own.id,
-        roles: vec![Role::Coordinator],
-    };
+    let p = who(f.own.id, &[Role::Coordinator]);
     f.store
         .access(&p, None)
         .list_interviews(ally_store::Page::new(0, 100))
@@ -542,11 +534,7 @@ async fn the_question_page_is_bilingual_with_the_interviewee_text_right_to_left(
 async fn the_result_page_explains_the_outcome_and_links_to_a_protected_case() {
     let db = testing::sqlite();
     let f = fixture(&db).await;
-    let p = Principal {
-        user_id: ally_core::UserId::new(),
-        org_id: f.own.id,
-        roles: vec![Role::Caseworker],
-    };
+    let p = who(f.own.id, &[Role::Caseworker]);
     let a = f.store.access(&p, None);
     let id = a
         .start_interview(NewInterview {
@@ -646,11 +634,7 @@ async fn a_french_result_page_explains_the_rule_in_french() {
     let db = testing::sqlite();
     let f = fixture(&db).await;
     speak(&f, Role::Caseworker, "fr").await;
-    let p = Principal {
-        user_id: ally_core::UserId::new(),
-        org_id: f.own.id,
-        roles: vec![Role::Caseworker],
-    };
+    let p = who(f.own.id, &[Role::Caseworker]);
     let a = f.store.access(&p, None);
     let id = a
         .start_interview(NewInterview {
@@ -879,11 +863,7 @@ async fn an_undecided_result_names_the_questions_that_would_decide_it_in_the_rea
     let db = testing::sqlite();
     let f = fixture(&db).await;
     speak(&f, Role::Caseworker, "fr").await;
-    let p = Principal {
-        user_id: ally_core::UserId::new(),
-        org_id: f.own.id,
-        roles: vec![Role::Caseworker],
-    };
+    let p = who(f.own.id, &[Role::Caseworker]);
     let a = f.store.access(&p, None);
     let id = a
         .start_interview(NewInterview {

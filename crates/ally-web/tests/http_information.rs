@@ -9,10 +9,10 @@ mod common;
 
 use std::net::SocketAddr;
 
-use ally_core::authz::{Action, Principal, Role, role_allows};
+use ally_core::OrgId;
+use ally_core::authz::{Action, Role, role_allows};
 use ally_core::information::{EntityInput, ReportInput, ValidReport};
 use ally_core::org::OrgKind;
-use ally_core::{OrgId, UserId};
 use ally_store::{OperationRequest, Store, testing};
 use ally_web::information::ROUTES;
 use ally_web::routes::Auth;
@@ -113,14 +113,6 @@ fn pprl_upload_csv() -> String {
 
 fn has(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
-}
-
-fn coordinator(org: OrgId) -> Principal {
-    Principal {
-        user_id: UserId::new(),
-        org_id: org,
-        roles: vec![Role::Coordinator],
-    }
 }
 
 async fn records(store: &Store, org: OrgId, slug: &'static str, police: OrgId) -> Records {
@@ -267,11 +259,7 @@ fn body_for(
 async fn authorisation_matrix_every_role_every_route_own_and_other_organisation() {
     for db in testing::all().await {
         let f = fixture(&db).await;
-        let police = f
-            .store
-            .create_organisation("Police", OrgKind::LawEnforcementLiaison, false)
-            .await
-            .unwrap();
+        let police = f.add_org("Police", OrgKind::LawEnforcementLiaison).await;
         let own = records(&f.store, f.own.id, "own", police).await;
         let other = records(&f.store, f.other.id, "other", police).await;
         let mut failures = Vec::new();
@@ -552,11 +540,7 @@ async fn the_public_form_is_anonymous_multilingual_validated_and_rate_limited() 
 async fn members_bad_input_suspects_data_and_victims_in_packages() {
     for db in testing::all().await {
         let f = fixture(&db).await;
-        let police = f
-            .store
-            .create_organisation("Police", OrgKind::LawEnforcementLiaison, false)
-            .await
-            .unwrap();
+        let police = f.add_org("Police", OrgKind::LawEnforcementLiaison).await;
         let rec = records(&f.store, f.own.id, "own", police).await;
         let (session, csrf, api, _) = f.actors[&Role::Caseworker].clone();
         let cookie = format!("ally_session={session}");
@@ -765,11 +749,7 @@ fn api(method: &str, path: &str, token: &str) -> axum::http::request::Builder {
 async fn attachments_public_images_access_requests_victim_links_and_intake_pages() {
     for db in testing::all().await {
         let f = fixture(&db).await;
-        let police = f
-            .store
-            .create_organisation("Police", OrgKind::LawEnforcementLiaison, false)
-            .await
-            .unwrap();
+        let police = f.add_org("Police", OrgKind::LawEnforcementLiaison).await;
         let rec = records(&f.store, f.own.id, "own", police).await;
         let (session, csrf, token, _) = f.actors[&Role::Caseworker].clone();
 

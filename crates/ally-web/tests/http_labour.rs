@@ -8,9 +8,9 @@
 
 mod common;
 
-use ally_core::authz::{Action, Principal, Role, role_allows};
+use ally_core::OrgId;
+use ally_core::authz::{Action, Role, role_allows};
 use ally_core::org::OrgKind;
-use ally_core::{OrgId, UserId};
 use ally_store::Store;
 use ally_store::labour::{
     CheckInput, EmployerInput, InspectionEntry, InspectionPlan, NewLabourCase, PartnerInput,
@@ -78,14 +78,6 @@ fn multipart(csrf: &str, file: &[u8]) -> Vec<u8> {
     b.extend_from_slice(file);
     b.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
     b
-}
-
-fn coordinator(org: OrgId) -> Principal {
-    Principal {
-        user_id: UserId::new(),
-        org_id: org,
-        roles: vec![Role::Coordinator],
-    }
 }
 
 async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
@@ -212,10 +204,8 @@ async fn world(db: &testing::TestDb) -> World {
     let mut spare = Vec::new();
     for i in 0..40 {
         spare.push(
-            f.store
-                .create_organisation(&format!("Spare {i}"), OrgKind::LabourInspectorate, false)
-                .await
-                .unwrap(),
+            f.add_org(&format!("Spare {i}"), OrgKind::LabourInspectorate)
+                .await,
         );
     }
     World {

@@ -7,10 +7,9 @@
 
 mod common;
 
-use ally_core::authz::{Principal, Role};
+use ally_core::authz::Role;
 use ally_core::information::{EntityInput, ReportInput, ValidReport};
 use ally_core::org::OrgKind;
-use ally_core::{OrgId, UserId};
 use ally_store::{MasterKey, Policy, PprlKit, Store, pprl_clks_csv, testing};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -28,14 +27,6 @@ fn multipart(csrf: &str, name: &str, file: &[u8]) -> (Vec<u8>, String) {
     b.extend_from_slice(file);
     b.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
     (b, format!("multipart/form-data; boundary={BOUNDARY}"))
-}
-
-fn coordinator(org: OrgId) -> Principal {
-    Principal {
-        user_id: UserId::new(),
-        org_id: org,
-        roles: vec![Role::Coordinator],
-    }
 }
 
 fn report(person: &str) -> ValidReport {
@@ -75,11 +66,7 @@ async fn an_external_member_uploads_encodings_and_gets_its_own_references_back()
         let f = fixture(&db).await;
         let csrf = f.actors[&Role::Coordinator].1.clone();
         // "Own" represents a member with its own instance; "Other" is a local member.
-        let network = f
-            .store
-            .create_organisation("Network", OrgKind::Network, false)
-            .await
-            .unwrap();
+        let network = f.add_org("Network", OrgKind::Network).await;
         f.store.add_network_member(network, f.own.id).await.unwrap();
         f.store
             .add_network_member(network, f.other.id)

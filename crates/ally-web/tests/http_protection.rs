@@ -7,14 +7,14 @@
 
 mod common;
 
-use ally_core::authz::{Principal, Role};
+use ally_core::OrgId;
+use ally_core::authz::Role;
 use ally_core::org::OrgKind;
 use ally_core::protection::htcds::ReferralReason;
 use ally_core::protection::{
     CaseId, ConsentId, ConsentPurpose, FieldGroup, ProceedingsStage, ReferralAction, ReferralId,
     ServiceKind, ServiceStatus, VictimRole,
 };
-use ally_core::{OrgId, UserId};
 use ally_store::protection::{
     CaseContent, NewCase, NewConsent, NewReferralForm, NewService, SafetyPlan,
 };
@@ -24,22 +24,6 @@ use ally_web::routes::Auth;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::*;
-
-fn boss(org: OrgId) -> Principal {
-    Principal {
-        user_id: UserId::new(),
-        org_id: org,
-        roles: vec![Role::Coordinator],
-    }
-}
-
-fn who_creates(org: OrgId) -> Principal {
-    Principal {
-        user_id: UserId::new(),
-        org_id: org,
-        roles: vec![Role::Caseworker],
-    }
-}
 
 fn consent_to(to: OrgId, scope: &[FieldGroup]) -> NewConsent {
     NewConsent {
@@ -66,7 +50,7 @@ fn referral(to: OrgId, fields: &[FieldGroup]) -> NewReferralForm {
 
 async fn new_case(store: &Store, org: OrgId, reference: &str) -> CaseId {
     store
-        .access(&boss(org), None)
+        .access(&coordinator(org), None)
         .create_case(NewCase {
             content: CaseContent {
                 reference: reference.into(),
@@ -108,7 +92,7 @@ struct Ids {
 }
 
 async fn fresh(store: &Store, org: OrgId, partner: OrgId) -> Ids {
-    let b = boss(org);
+    let b = coordinator(org);
     let a = store.access(&b, None);
     let case = new_case(store, org, "Matrix case").await;
     let consent = a
@@ -132,7 +116,7 @@ async fn fresh(store: &Store, org: OrgId, partner: OrgId) -> Ids {
         )
         .await
         .unwrap();
-    let pb = boss(partner);
+    let pb = coordinator(partner);
     let pa = store.access(&pb, None);
     let pcase = new_case(store, partner, "Partner case").await;
     pa.record_consent(pcase, consent_to(org, &[FieldGroup::Needs]))
@@ -157,7 +141,7 @@ async fn fresh(store: &Store, org: OrgId, partner: OrgId) -> Ids {
         .unwrap()
         .to_string();
     let person = store
-        .access(&who_creates(org), None)
+        .access(&who(org, &[Role::Caseworker]), None)
         .create_person(person_form("Linked").validate(2026).unwrap())
         .await
         .unwrap()
@@ -292,11 +276,7 @@ fn id_for(path: &str, ids: &Ids) -> String {
 async fn authorisation_matrix_every_role_every_protection_route_own_and_other() {
     for db in testing::all().await {
         let f = fixture(&db).await;
-        let partner = f
-            .store
-            .create_organisation("Partner Shelter", OrgKind::Shelter, false)
-            .await
-            .unwrap();
+        let partner = f.add_org("Partner Shelter", OrgKind::Shelter).await;
         let mut failures = Vec::new();
         let mut cells = 0;
         for role in Role::ALL {
@@ -419,11 +399,7 @@ async fn post(
 async fn referral_grants_recipient_non_recipient_revocation_and_withdrawal() {
     for db in testing::all().await {
         let f = fixture(&db).await;
-        let partner = f
-            .store
-            .create_organisation("Partner Shelter", OrgKind::Shelter, false)
-            .await
-            .unwrap();
+        let partner = f.add_org("Partner Shelter", OrgKind::Shelter).await;
         let (p_session, p_csrf, p_api) = actor(&f.store, partner, "cw@partner.test").await;
         let (o_session, _, o_api) = actor(&f.store, f.other.id, "cw@other.test").await;
         let (cw_session, cw_csrf, _, _) = f.actors[&Role::Caseworker].clone();
@@ -446,7 +422,7 @@ async fn referral_grants_recipient_non_recipient_revocation_and_withdrawal() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains("referral refused"), "{body}");
         assert!(body.contains("no consent"), "{body}");
-        let ob = boss(f.own.id);
+        let ob = coordinator(f.own.id);
         let own = f.store.access(&ob, None);
         assert!(own.list_referrals().await.unwrap().1.is_empty());
         assert_eq!(
@@ -638,15 +614,11 @@ async fn api_post(
 async fn service_referral_and_service_and_task_updates_over_http() {
     for db in testing::all().await {
         let f = fixture(&db).await;
-        let partner = f
-            .store
-            .create_organisation("Partner Clinic", OrgKind::Shelter, false)
-            .await
-            .unwrap();
+        let partner = f.add_org("Partner Clinic", OrgKind::Shelter).await;
         let (p_session, p_csrf, p_api) = actor(&f.store, partner, "cw@clinic.test").await;
         let (_, _, o_api) = actor(&f.store, f.other.id, "cw2@other.test").await;
         let (cw_session, cw_csrf, _, _) = f.actors[&Role::Caseworker].clone();
-        let ob = boss(f.own.id);
+        let ob = coordinator(f.own.id);
         let own = f.store.access(&ob, None);
         let case = new_case(&f.store, f.own.id, "Service case").await;
         let path = format!("/cases/{case}");
@@ -877,7 +849,7 @@ async fn bad_input_gets_a_clear_4xx_naming_the_field_and_writes_nothing() {
     let (s_cw, csrf, api, _) = f.actors[&Role::Caseworker].clone();
     let count = || async {
         f.store
-            .access(&boss(f.own.id), None)
+            .access(&coordinator(f.own.id), None)
             .list_cases(None, Page::default())
             .await
             .unwrap()
@@ -980,7 +952,7 @@ async fn bad_input_gets_a_clear_4xx_naming_the_field_and_writes_nothing() {
     }
     let ally_store::OpenedCase::Full(v) = f
         .store
-        .access(&boss(f.own.id), None)
+        .access(&coordinator(f.own.id), None)
         .open_case(case)
         .await
         .unwrap()
@@ -1026,14 +998,10 @@ async fn dossier_zip_holds_only_consented_fields_and_verifies() {
     let db = testing::sqlite();
     let f = fixture(&db).await;
     let (s_cw, _, _, _) = f.actors[&Role::Caseworker].clone();
-    let partner = f
-        .store
-        .create_organisation("Law firm", OrgKind::LegalAid, false)
-        .await
-        .unwrap();
+    let partner = f.add_org("Law firm", OrgKind::LegalAid).await;
     let case = new_case(&f.store, f.own.id, "Dossier case").await;
     f.store
-        .access(&boss(f.own.id), None)
+        .access(&coordinator(f.own.id), None)
         .record_consent(case, consent_to(partner, &[FieldGroup::Needs]))
         .await
         .unwrap();
@@ -1050,7 +1018,7 @@ async fn dossier_zip_holds_only_consented_fields_and_verifies() {
     // The content itself is checked through the same builder the handler uses.
     let data = f
         .store
-        .access(&boss(f.own.id), None)
+        .access(&coordinator(f.own.id), None)
         .dossier(case)
         .await
         .unwrap();

@@ -36,6 +36,20 @@ pub struct Fixture {
     pub actors: HashMap<Role, (String, String, String, UserId)>,
 }
 
+/// A principal of `org` that no stored account stands behind (authorisation needs only this).
+pub fn who(org: OrgId, roles: &[Role]) -> Principal {
+    Principal {
+        user_id: UserId::new(),
+        org_id: org,
+        roles: roles.to_vec(),
+    }
+}
+
+/// A coordinator of `org` (no stored account): the role the tests seed records with.
+pub fn coordinator(org: OrgId) -> Principal {
+    who(org, &[Role::Coordinator])
+}
+
 pub fn person_form(name: &str) -> PersonForm {
     PersonForm {
         role: "presumed_victim".into(),
@@ -51,11 +65,7 @@ pub async fn org(store: &Store, name: &str) -> Org {
         .create_organisation(name, OrgKind::Ngo, false)
         .await
         .unwrap();
-    let creator = Principal {
-        user_id: UserId::new(),
-        org_id: id,
-        roles: vec![Role::Caseworker],
-    };
+    let creator = who(id, &[Role::Caseworker]);
     let person = store
         .access(&creator, None)
         .create_person(person_form("Zora").validate(2026).unwrap())
@@ -120,6 +130,17 @@ pub async fn fixture(db: &testing::TestDb) -> Fixture {
         own,
         other,
         actors,
+    }
+}
+
+impl Fixture {
+    /// Another organisation beside own and other, created once the fixture stands (second
+    /// factor off, like theirs).
+    pub async fn add_org(&self, name: &str, kind: OrgKind) -> OrgId {
+        self.store
+            .create_organisation(name, kind, false)
+            .await
+            .unwrap()
     }
 }
 
