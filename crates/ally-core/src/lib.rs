@@ -4,17 +4,12 @@
 //! Architecture invariant: this crate does no I/O and no async. Everything here is a plain
 //! function of its inputs, so most of the project's tests live here and run in milliseconds.
 
-pub mod audit;
-pub mod authz;
-pub mod ids;
+pub mod foundation;
 pub mod information;
 pub mod labour;
-pub mod normalize;
-pub mod org;
-pub mod password;
-pub mod person;
 pub mod protection;
 pub mod questionnaire;
 pub mod screening;
 
+pub use foundation::{audit, authz, ids, normalize, org, password, person};
 pub use ids::{OrgId, PersonId, UserId};

@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use ally_core::OrgId;
@@ -202,17 +203,24 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 pub struct OrgKeys {
     field: Zeroizing<[u8; 32]>,
     index: Zeroizing<[u8; 32]>,
+    /// How many values these keys have opened, shared with the key ring (so it survives the
+    /// keys being reloaded): lets tests prove that a refused read opened nothing.
+    opens: Arc<AtomicU64>,
 }
 
 impl OrgKeys {
-    fn derive(data_key: &[u8; 32]) -> Self {
+    fn derive(data_key: &[u8; 32], opens: Arc<AtomicU64>) -> Self {
         let hk = hkdf::Hkdf::<Sha256>::new(None, data_key);
         let mut field = Zeroizing::new([0u8; 32]);
         let mut index = Zeroizing::new([0u8; 32]);
         // 32-byte outputs are far below HKDF-SHA-256's limit, so expand cannot fail.
         let _ = hk.expand(b"ally-field-v1", field.as_mut_slice());
         let _ = hk.expand(b"ally-index-v1", index.as_mut_slice());
-        OrgKeys { field, index }
+        OrgKeys {
+            field,
+            index,
+            opens,
+        }
     }
 
     pub fn seal(&self, aad: &str, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
@@ -220,6 +228,7 @@ impl OrgKeys {
     }
 
     pub fn open(&self, aad: &str, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.opens.fetch_add(1, Ordering::Relaxed);
         open_with(&self.field, aad.as_bytes(), sealed)
     }
 
@@ -239,6 +248,7 @@ impl OrgKeys {
 pub struct KeyRing {
     master: RwLock<Arc<MasterKey>>,
     orgs: RwLock<HashMap<OrgId, Arc<OrgKeys>>>,
+    opens: RwLock<HashMap<OrgId, Arc<AtomicU64>>>,
     audit_key: RwLock<Option<Arc<Zeroizing<[u8; 32]>>>>,
 }
 
@@ -253,6 +263,7 @@ impl KeyRing {
         KeyRing {
             master: RwLock::new(Arc::new(master)),
             orgs: RwLock::new(HashMap::new()),
+            opens: RwLock::new(HashMap::new()),
             audit_key: RwLock::new(None),
         }
     }
@@ -280,7 +291,11 @@ impl KeyRing {
     }
 
     fn insert_org(&self, org: OrgId, dk: &[u8; 32]) {
-        let keys = Arc::new(OrgKeys::derive(dk));
+        let opens = match self.opens.write() {
+            Ok(mut g) => g.entry(org).or_default().clone(),
+            Err(p) => p.into_inner().entry(org).or_default().clone(),
+        };
+        let keys = Arc::new(OrgKeys::derive(dk, opens));
         match self.orgs.write() {
             Ok(mut g) => g.insert(org, keys),
             Err(p) => p.into_inner().insert(org, keys),
@@ -298,6 +313,17 @@ impl KeyRing {
         let dk = self.master().unwrap_key(&format!("org:{org}"), wrapped)?;
         self.insert_org(org, &dk);
         self.cached_org(org).ok_or(CryptoError::WrongMasterKey)
+    }
+
+    /// How many values the organisation's keys have opened since this ring was made.
+    pub(crate) fn opens(&self, org: OrgId) -> u64 {
+        let count = |g: &HashMap<OrgId, Arc<AtomicU64>>| {
+            g.get(&org).map_or(0, |c| c.load(Ordering::Relaxed))
+        };
+        match self.opens.read() {
+            Ok(g) => count(&g),
+            Err(p) => count(&p.into_inner()),
+        }
     }
 
     pub(crate) fn set_audit_key(&self, key: Zeroizing<[u8; 32]>) {

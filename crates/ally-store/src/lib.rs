@@ -7,15 +7,12 @@
 //! operations, and operator commands. Raw SQL and the database pool stay private to this crate,
 //! so no caller can skip authorisation or audit.
 
-mod access;
-mod admin;
-mod audit;
-mod auth;
 pub mod backup;
 pub mod crypto;
 mod db;
-pub mod images;
+mod foundation;
 mod identification;
+pub mod images;
 mod information;
 mod jobs;
 pub mod labour;
@@ -23,15 +20,20 @@ mod lite;
 pub mod protection;
 pub mod testing;
 
+// The foundation's files keep their short paths (`crate::access::…`, `crate::audit::…`) for the
+// other modules, which build on them.
+pub(crate) use foundation::{access, admin, audit, auth};
+
 use std::sync::Arc;
 
-pub use access::{
-    Access, AuditFilter, NewUser, OrgSummary, Page, Person, PersonPage, PersonSummary, UserSummary,
-};
+pub use access::{Access, OrgSummary, Page};
 pub use admin::{OperatorOrg, pending_key_path as admin_pending_key_path};
 pub use auth::{ApiTokenInfo, SessionInfo, SessionStage, SignInError, SignInStep, TotpEnrolment};
 pub use crypto::{CryptoError, MasterKey};
 pub use db::Backend;
+pub use foundation::audit_log::AuditFilter;
+pub use foundation::persons::{Person, PersonPage, PersonSummary};
+pub use foundation::users::{NewUser, UserSummary};
 pub use identification::{
     Builtin as IdentificationData, InterviewId, InterviewPage, InterviewRecord, InterviewSummary,
     NewInterview, TranslationReview, builtin as identification_data,

@@ -194,6 +194,18 @@ async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
         ));
 
+        // Reads of the organisation, the directory and the users are audited too (ids and
+        // counts, no names).
+        let admin = Principal {
+            user_id: ally_core::UserId::new(),
+            org_id: w.ngo,
+            roles: vec![Role::Admin],
+        };
+        let admin = w.store.access(&admin, None);
+        assert_eq!(admin.organisation().await.unwrap().id, w.ngo);
+        let directory = admin.directory().await.unwrap();
+        let users = admin.list_users().await.unwrap();
+
         // The auditor sees, in the NGO's log, the creation, the tenancy denials are in the
         // shelter's log, and the role denial is in the NGO's.
         let events = auditor
@@ -204,6 +216,23 @@ async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
             .iter()
             .map(|e| (e.event.action.clone(), e.event.outcome.as_str().to_owned()))
             .collect();
+        let read = |action: &str| {
+            events
+                .iter()
+                .find(|e| e.event.action == action && e.event.outcome.as_str() == "success")
+                .unwrap_or_else(|| panic!("no {action} event: {actions:?}"))
+        };
+        let org_read = read("org.read");
+        assert_eq!(org_read.event.target_kind.as_deref(), Some("organisation"));
+        assert_eq!(org_read.event.target_id, Some(w.ngo.to_string()));
+        assert_eq!(
+            read("org.directory").event.detail,
+            format!("count={}", directory.len())
+        );
+        assert_eq!(
+            read("user.list").event.detail,
+            format!("count={}", users.len())
+        );
         assert!(
             actions.contains(&("person.create".into(), "success".into())),
             "{actions:?}"

@@ -560,7 +560,7 @@ mod tests {
 
     #[test]
     fn architecture_doc_carries_the_current_permission_table() {
-        let doc = include_str!("../../../ARCHITECTURE.md");
+        let doc = include_str!("../../../../ARCHITECTURE.md");
         assert!(
             doc.contains(&permission_table_markdown()),
             "ARCHITECTURE.md is out of date; paste:\n{}",

@@ -7,7 +7,7 @@ pub const MIN_LENGTH: usize = 12;
 /// Long enough for any passphrase, short enough that hashing cannot be used to tie up the server.
 pub const MAX_LENGTH: usize = 256;
 
-static COMMON: &str = include_str!("../data/common-passwords.txt");
+static COMMON: &str = include_str!("../../data/common-passwords.txt");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordRejected {

@@ -10,7 +10,7 @@ use ally_core::{OrgId, UserId};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::access::roles_from_text;
+use super::access::roles_from_text;
 use crate::crypto::{self, token_hash};
 use crate::{Result, Store, StoreError, now_ms};
 
@@ -252,8 +252,8 @@ impl Store {
             .await?;
         let Some(r) = row else { return Ok(None) };
         Ok(Some(UserRow {
-            id: crate::access::id_col(&r, "id")?,
-            org_id: crate::access::id_col(&r, "org_id")?,
+            id: super::access::id_col(&r, "id")?,
+            org_id: super::access::id_col(&r, "org_id")?,
             email: r.try_get("email")?,
             password_hash: r.try_get("password_hash")?,
             roles: roles_from_text(&r.try_get::<String, _>("roles")?),
@@ -677,8 +677,8 @@ impl Store {
         }
         let stage: String = r.try_get("stage")?;
         let info = SessionInfo {
-            user_id: crate::access::id_col(&r, "id")?,
-            org_id: crate::access::id_col(&r, "org_id")?,
+            user_id: super::access::id_col(&r, "id")?,
+            org_id: super::access::id_col(&r, "org_id")?,
             roles: roles_from_text(&r.try_get::<String, _>("roles")?),
             stage: SessionStage::parse(&stage).ok_or(StoreError::Corrupt("session stage"))?,
             csrf_token: r.try_get("csrf_token")?,
@@ -919,8 +919,8 @@ impl Store {
         let Some(r) = row else { return Ok(None) };
         let found = (
             Principal {
-                user_id: crate::access::id_col(&r, "id")?,
-                org_id: crate::access::id_col(&r, "org_id")?,
+                user_id: super::access::id_col(&r, "id")?,
+                org_id: super::access::id_col(&r, "org_id")?,
                 roles: roles_from_text(&r.try_get::<String, _>("roles")?),
             },
             r.try_get("locale")?,

@@ -14,6 +14,7 @@
 
 use std::time::Duration;
 
+use ally_core::OrgId;
 use ally_core::audit::{
     AuditEvent, AuditOutcome, ChainVerifier, ChainedEvent, chain_mac, head_mac,
 };
@@ -23,7 +24,28 @@ use zeroize::Zeroizing;
 
 use crate::crypto::KeyRing;
 use crate::db::Db;
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, now_ms};
+
+/// An event of an operator command (`ally` on the command line): no acting user, the detail
+/// starts with `operator`.
+pub(crate) fn operator_event(
+    action: &str,
+    org: Option<OrgId>,
+    target: Option<(&str, String)>,
+    detail: &str,
+) -> AuditEvent {
+    AuditEvent {
+        at_ms: now_ms(),
+        actor_user: None,
+        org: org.map(|o| o.to_string()),
+        action: action.to_owned(),
+        target_kind: target.as_ref().map(|(k, _)| (*k).to_owned()),
+        target_id: target.map(|(_, id)| id),
+        outcome: AuditOutcome::Success,
+        detail: format!("operator {detail}").trim().to_owned(),
+        client: None,
+    }
+}
 
 const BATCH_MAX: usize = 256;
 /// With a sync window, a batch smaller than this waits `LINGER` for more (see `start`; 50,

@@ -4,17 +4,19 @@
 
 use std::path::Path;
 
-use ally_core::audit::{AuditEvent, AuditOutcome, head_mac};
+use ally_core::audit::head_mac;
 use ally_core::authz::Role;
-use ally_core::org::{OrgKind, Organisation, validate_org_name};
+use ally_core::org::{OrgKind, validate_org_name};
 use ally_core::person::FieldError;
 use ally_core::{OrgId, UserId};
 use sqlx::Row;
 
-use crate::access::{NewUser, roles_to_text};
+use super::audit::{self, operator_event};
+use super::organisations::load_organisation;
+use super::users::{NewUser, insert_user, set_disabled_in_tx};
 use crate::crypto::{self, KeyRing, MasterKey};
 use crate::db::Db;
-use crate::{Result, Store, StoreError, audit, now_ms};
+use crate::{Result, Store, StoreError, now_ms};
 
 const CHECK_PURPOSE: &str = "check";
 const AUDIT_PURPOSE: &str = "audit";
@@ -66,177 +68,6 @@ pub(crate) async fn bootstrap_keys(db: &Db, keys: &KeyRing) -> Result<()> {
             tx.commit().await?;
             keys.set_audit_key(audit_key);
         }
-    }
-    Ok(())
-}
-
-pub(crate) async fn load_organisation(db: &Db, org: OrgId) -> Result<Organisation> {
-    let r = sqlx::query(
-        "SELECT id, name, kind, require_second_factor FROM organisations WHERE id = $1",
-    )
-    .bind(org.to_string())
-    .fetch_optional(&db.pool)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    let networks = sqlx::query("SELECT network_id FROM network_members WHERE member_id = $1")
-        .bind(org.to_string())
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            r.try_get::<String, _>("network_id")
-                .map_err(StoreError::from)
-                .and_then(|s| s.parse().map_err(|_| StoreError::Corrupt("org id")))
-        })
-        .collect::<Result<Vec<OrgId>>>()?;
-    let kind: String = r.try_get("kind")?;
-    Ok(Organisation {
-        id: org,
-        name: r.try_get("name")?,
-        kind: OrgKind::parse(&kind).ok_or(StoreError::Corrupt("organisation kind"))?,
-        require_second_factor: r.try_get::<i64, _>("require_second_factor")? != 0,
-        networks,
-    })
-}
-
-fn operator_event(
-    action: &str,
-    org: Option<OrgId>,
-    target: Option<(&str, String)>,
-    detail: &str,
-) -> AuditEvent {
-    AuditEvent {
-        at_ms: now_ms(),
-        actor_user: None,
-        org: org.map(|o| o.to_string()),
-        action: action.to_owned(),
-        target_kind: target.as_ref().map(|(k, _)| (*k).to_owned()),
-        target_id: target.map(|(_, id)| id),
-        outcome: AuditOutcome::Success,
-        detail: format!("operator {detail}").trim().to_owned(),
-        client: None,
-    }
-}
-
-/// Validates a new user's fields.
-fn check_new_user(u: &NewUser) -> Result<()> {
-    let mut errs = Vec::new();
-    let email = u.email.trim();
-    let valid_email = email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.split_once('@').is_some_and(|(l, d)| {
-            !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
-        });
-    if !valid_email {
-        errs.push(FieldError {
-            field: "email",
-            code: "invalid_email",
-        });
-    }
-    if u.display_name.trim().is_empty()
-        || u.display_name.chars().count() > 100
-        || u.display_name.chars().any(char::is_control)
-    {
-        errs.push(FieldError {
-            field: "display_name",
-            code: "invalid",
-        });
-    }
-    if u.roles.is_empty() {
-        errs.push(FieldError {
-            field: "roles",
-            code: "required",
-        });
-    }
-    if let Err(r) = ally_core::password::check(&u.password, email) {
-        errs.push(FieldError {
-            field: "password",
-            code: r.code(),
-        });
-    }
-    if errs.is_empty() {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(errs))
-    }
-}
-
-pub(crate) async fn insert_user(
-    store: &Store,
-    org: OrgId,
-    u: NewUser,
-    actor: Option<UserId>,
-    client: Option<String>,
-) -> Result<UserId> {
-    check_new_user(&u)?;
-    let pw = zeroize::Zeroizing::new(u.password.clone());
-    let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&pw))
-        .await
-        .map_err(|_| StoreError::Corrupt("hashing task"))??;
-    let id = UserId::new();
-    let db = store.db();
-    let mut tx = db.begin_write().await?;
-    let exists = sqlx::query("SELECT id FROM users WHERE email = $1")
-        .bind(u.email.trim().to_lowercase())
-        .fetch_optional(&mut *tx)
-        .await?;
-    if exists.is_some() {
-        return Err(StoreError::Conflict("email_taken"));
-    }
-    sqlx::query(
-        "INSERT INTO users (id, org_id, email, display_name, password_hash, roles, locale, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(id.to_string())
-    .bind(org.to_string())
-    .bind(u.email.trim().to_lowercase())
-    .bind(u.display_name.trim().to_owned())
-    .bind(hash)
-    .bind(roles_to_text(&u.roles))
-    .bind(u.locale.clone())
-    .bind(now_ms())
-    .execute(&mut *tx)
-    .await?;
-    let mut ev = operator_event(
-        "user.create",
-        Some(org),
-        Some(("user", id.to_string())),
-        &roles_to_text(&u.roles),
-    );
-    if let Some(a) = actor {
-        ev.actor_user = Some(a.to_string());
-        ev.detail = roles_to_text(&u.roles);
-        ev.client = client;
-    }
-    store.commit_audited(tx, &[ev]).await?;
-    Ok(id)
-}
-
-pub(crate) async fn set_disabled_in_tx(
-    tx: &mut sqlx::AnyConnection,
-    user: UserId,
-    disabled: bool,
-) -> Result<()> {
-    let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
-        .bind(i64::from(disabled))
-        .bind(user.to_string())
-        .execute(&mut *tx)
-        .await?;
-    if n.rows_affected() != 1 {
-        return Err(StoreError::NotFound);
-    }
-    if disabled {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user.to_string())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-        )
-        .bind(now_ms())
-        .bind(user.to_string())
-        .execute(&mut *tx)
-        .await?;
     }
     Ok(())
 }
@@ -296,7 +127,7 @@ impl Store {
             .map(|r| {
                 let kind: String = r.try_get("kind")?;
                 Ok(OperatorOrg {
-                    id: crate::access::id_col(r, "id")?,
+                    id: super::access::id_col(r, "id")?,
                     name: r.try_get("name")?,
                     kind: OrgKind::parse(&kind).ok_or(StoreError::Corrupt("organisation kind"))?,
                 })
@@ -310,7 +141,7 @@ impl Store {
             .fetch_optional(&self.db().pool)
             .await?;
         match row {
-            Some(r) => Ok(Some(crate::access::id_col(&r, "id")?)),
+            Some(r) => Ok(Some(super::access::id_col(&r, "id")?)),
             None => Ok(None),
         }
     }
@@ -352,8 +183,8 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         Ok((
-            crate::access::id_col(&r, "id")?,
-            crate::access::id_col(&r, "org_id")?,
+            super::access::id_col(&r, "id")?,
+            super::access::id_col(&r, "org_id")?,
         ))
     }
 
@@ -533,7 +364,7 @@ impl Store {
             .fetch_optional(&self.db().pool)
             .await?
             .ok_or(StoreError::NotFound)?;
-        Ok(crate::access::roles_from_text(
+        Ok(super::access::roles_from_text(
             &r.try_get::<String, _>("roles")?,
         ))
     }
