@@ -115,7 +115,6 @@ async fn persons() {
 }
 
 #[tokio::test]
-#[ignore = "until load_case/load_employer authorise first (lead merges)"]
 async fn protection_cases() {
     for db in testing::all().await {
         let w = world(&db).await;
