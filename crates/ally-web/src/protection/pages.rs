@@ -26,7 +26,7 @@ use time::Date;
 use crate::ctx::{Posted, Viewer};
 use crate::error::{Failure, PageError};
 use crate::i18n::Tr;
-use crate::pages::{Layout, PageResult, fmt_ms, html, layout, see_other};
+use crate::layout::{Layout, PageResult, fmt_ms, html, layout, see_other};
 
 // ----- form parsing -----
 
