@@ -94,8 +94,7 @@ impl From<&StoreError> for Failure {
     }
 }
 
-/// An error from a page handler. Rendered into a page by
-/// [`render_error_pages`](crate::layout::render_error_pages), which knows
+/// An error from a page handler. Rendered into a page by `layout::render_error_pages`, which knows
 /// the request's language.
 #[derive(Debug)]
 pub enum PageError {
