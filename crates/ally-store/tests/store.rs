@@ -198,11 +198,11 @@ async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
         // counts, no names).
         let admin = Principal {
             user_id: ally_core::UserId::new(),
-            org_id: w.ngo,
+            org_id: w.org("ngo"),
             roles: vec![Role::Admin],
         };
         let admin = w.store.access(&admin, None);
-        assert_eq!(admin.organisation().await.unwrap().id, w.ngo);
+        assert_eq!(admin.organisation().await.unwrap().id, w.org("ngo"));
         let directory = admin.directory().await.unwrap();
         let users = admin.list_users().await.unwrap();
 
@@ -224,7 +224,7 @@ async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
         };
         let org_read = read("org.read");
         assert_eq!(org_read.event.target_kind.as_deref(), Some("organisation"));
-        assert_eq!(org_read.event.target_id, Some(w.ngo.to_string()));
+        assert_eq!(org_read.event.target_id, Some(w.org("ngo").to_string()));
         assert_eq!(
             read("org.directory").event.detail,
             format!("count={}", directory.len())

@@ -1,12 +1,9 @@
 //! Static assets, compiled into the binary. Nothing is ever loaded from another origin.
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
-use crate::AppState;
 use crate::error::{Failure, PageError};
 
 const ASSETS: &[(&str, &str, &[u8])] = &[
@@ -27,11 +24,8 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/static/{file}", get(asset))
-}
-
-async fn asset(Path(file): Path<String>) -> Result<Response, PageError> {
+/// A static asset by name (the route is declared by the assembly).
+pub(crate) async fn asset(Path(file): Path<String>) -> Result<Response, PageError> {
     let (_, mime, body) = ASSETS
         .iter()
         .find(|(n, _, _)| *n == file)

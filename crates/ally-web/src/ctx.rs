@@ -290,6 +290,14 @@ pub struct ApiCaller {
     pub client: Option<String>,
 }
 
+impl ApiCaller {
+    /// The access layer for this caller: every read and write an API handler makes goes
+    /// through it.
+    pub fn access<'a>(&'a self, store: &'a ally_store::Store) -> ally_store::Access<'a> {
+        store.access(&self.principal, self.client.as_deref())
+    }
+}
+
 impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = ApiError;
 

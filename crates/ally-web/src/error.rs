@@ -3,13 +3,8 @@
 //! personal data) and never shown.
 
 use ally_store::{SignInError, StoreError};
-use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Redirect, Response};
-
-use crate::AppState;
-use crate::i18n::Tr;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 
 /// What went wrong, in terms the user can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +94,7 @@ impl From<&StoreError> for Failure {
     }
 }
 
-/// An error from a page handler. Rendered into a page by [`render_error_pages`], which knows
+/// An error from a page handler. Rendered into a page by `layout::render_error_pages`, which knows
 /// the request's language.
 #[derive(Debug)]
 pub enum PageError {
@@ -210,66 +205,4 @@ impl IntoResponse for ApiError {
 
 /// Marks a response as already rendered as a JSON error.
 #[derive(Clone, Copy)]
-struct ApiRendered;
-
-/// Turns every error response into a page in the user's language (or, under `/api/`, into a
-/// JSON error), including errors raised by extractors and the router (413, 405, 404...).
-pub async fn render_error_pages(
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let is_api = req.uri().path().starts_with("/api/");
-    let locale = crate::ctx::locale_from_headers(req.headers());
-    let res = next.run(req).await;
-    let status = res.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return res;
-    }
-    if res.extensions().get::<ApiRendered>().is_some() {
-        return res;
-    }
-    // A page that is itself the answer (a form shown again with its errors) stays as it is.
-    let is_html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    if is_html && res.extensions().get::<Failure>().is_none() {
-        return res;
-    }
-    let failure = res
-        .extensions()
-        .get::<Failure>()
-        .copied()
-        .unwrap_or_else(|| Failure::from_status(status));
-    if is_api {
-        return ApiError::new(failure, default_message(failure)).into_response();
-    }
-    let tr = state.i18n.tr(locale);
-    let mut page = Html(error_page(&tr, failure)).into_response();
-    *page.status_mut() = failure.status();
-    if let Failure::TooManyAttempts(s) = failure
-        && let Ok(v) = s.to_string().parse()
-    {
-        page.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    page
-}
-
-fn error_page(tr: &Tr, f: Failure) -> String {
-    use askama::Template;
-    let message = match f {
-        Failure::TooManyAttempts(s) => tr.t1("error-too_many_attempts", "seconds", s),
-        other => tr.t(&format!("error-{}", other.code())),
-    };
-    let page = crate::pages::ErrorPage {
-        lang: tr.locale(),
-        dir: tr.dir(),
-        title: tr.t("error-title"),
-        message,
-        back: tr.t("error-back"),
-        home: tr.t("nav-home"),
-        quick_exit: tr.t("quick-exit"),
-    };
-    page.render().unwrap_or_else(|_| "error".to_owned())
-}
+pub(crate) struct ApiRendered;

@@ -34,12 +34,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::{ErrorBody, JsonBody};
 use crate::ctx::{ApiCaller, Ctx, Posted, Viewer};
 use crate::error::{ApiError, Failure, PageError};
 use crate::i18n::Tr;
-use crate::pages::{Layout, PageResult, fmt_ms, html, layout, see_other};
-use crate::routes::{Auth, Route};
+use crate::json::{ErrorBody, JsonBody};
+use crate::layout::{Layout, PageResult, fmt_ms, html, layout, see_other};
+use crate::route::{Auth, Route};
 
 use Action as A;
 use Auth::{Public, Session, Token};
@@ -1235,8 +1235,7 @@ async fn attachment_upload(
     if !ct.starts_with("multipart/form-data") {
         return Err(PageError::new(Failure::UnsupportedMediaType));
     }
-    let fields =
-        crate::multipart::fields(ct, &body).ok_or(PageError::new(Failure::BadRequest))?;
+    let fields = crate::multipart::fields(ct, &body).ok_or(PageError::new(Failure::BadRequest))?;
     let csrf = fields
         .iter()
         .find(|(n, _)| n == "csrf")

@@ -25,12 +25,12 @@ use sha2::Digest;
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::api::{ErrorBody, JsonBody};
 use crate::ctx::{ApiCaller, Posted, Viewer};
 use crate::error::{ApiError, Failure, PageError};
 use crate::i18n::Tr;
-use crate::pages::{Layout, PageResult, fmt_ms, html, layout, see_other};
-use crate::routes::{Auth, Route};
+use crate::json::{ErrorBody, JsonBody};
+use crate::layout::{Layout, PageResult, fmt_ms, html, layout, see_other};
+use crate::route::{Auth, Route};
 
 use Action as A;
 use Auth::{Session, Token};

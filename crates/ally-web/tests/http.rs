@@ -8,7 +8,8 @@ mod common;
 use ally_core::PersonId;
 use ally_core::authz::{Action, Principal, Role, role_allows};
 use ally_store::{Page, testing};
-use ally_web::routes::{Auth, FOUNDATION, ROUTES};
+use ally_web::app::ROUTES;
+use ally_web::route::Auth;
 use ally_web::{AppState, WebConfig, router};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -61,7 +62,9 @@ async fn run_matrix(f: &Fixture) -> (usize, Vec<String>) {
     let mut failures = Vec::new();
     let mut cells = 0;
     let mut n = 0;
-    let rows: Vec<_> = FOUNDATION
+    let foundation = ally_web::foundation::routes();
+    let rows: Vec<_> = foundation
+        .table()
         .iter()
         .filter(|r| matches!(r.auth, Auth::Session | Auth::Token))
         .collect();

@@ -11,7 +11,7 @@ use ally_core::questionnaire::answer::NOT_IDENTIFIED_CHILD;
 use ally_core::screening::Answer;
 use ally_store::{InterviewId, NewInterview, Store, testing};
 use ally_web::identification::ROUTES;
-use ally_web::routes::{Auth, Route};
+use ally_web::route::{Auth, Route};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::*;

@@ -15,7 +15,7 @@ use ally_core::information::{EntityInput, ReportInput, ValidReport};
 use ally_core::org::OrgKind;
 use ally_store::{OperationRequest, Store, testing};
 use ally_web::information::ROUTES;
-use ally_web::routes::Auth;
+use ally_web::route::Auth;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};

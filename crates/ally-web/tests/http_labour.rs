@@ -18,7 +18,7 @@ use ally_store::labour::{
 };
 use ally_store::testing;
 use ally_web::labour::ROUTES;
-use ally_web::routes::Auth;
+use ally_web::route::Auth;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::*;

@@ -20,7 +20,7 @@ use ally_store::protection::{
 };
 use ally_store::{NewUser, Page, Store, testing};
 use ally_web::protection::ROUTES;
-use ally_web::routes::Auth;
+use ally_web::route::Auth;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::*;

@@ -16,15 +16,10 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::AppState;
-use crate::routes::Auth::{Session, Token};
-use crate::routes::Route;
+use crate::route::Auth::{Session, Token};
+use crate::route::Route;
 
-const fn r(
-    method: &'static str,
-    path: &'static str,
-    auth: crate::routes::Auth,
-    action: A,
-) -> Route {
+const fn r(method: &'static str, path: &'static str, auth: crate::route::Auth, action: A) -> Route {
     Route {
         method,
         path,

@@ -24,7 +24,7 @@ use super::{LANGUAGE_NATIVE, native_name, text_dir};
 use crate::ctx::{Posted, Viewer};
 use crate::error::{Failure, PageError};
 use crate::i18n::Tr;
-use crate::pages::{Layout, PageResult, fmt_ms, html, layout, see_other};
+use crate::layout::{Layout, PageResult, fmt_ms, html, layout, see_other};
 
 // ----- shared pieces -----
 

@@ -17,11 +17,11 @@ use uuid::Uuid;
 
 use super::{api_uuid, download, parse_uuid, pprl_run_page};
 use crate::AppState;
-use crate::api::ErrorBody;
 use crate::ctx::{ApiCaller, Viewer};
 use crate::error::{ApiError, Failure, PageError};
 use crate::i18n::Tr;
-use crate::pages::{Layout, PageResult, html, layout, see_other};
+use crate::json::ErrorBody;
+use crate::layout::{Layout, PageResult, html, layout, see_other};
 
 /// Uploads carry the file and the form around it.
 const UPLOAD_BODY_LIMIT: usize = MAX_PPRL_UPLOAD_BYTES + 64 * 1024;

@@ -12,9 +12,9 @@ use uuid::Uuid;
 
 use super::{ApiResult, EntityDto, label};
 use crate::AppState;
-use crate::api::ErrorBody;
 use crate::ctx::{ApiCaller, Viewer};
-use crate::pages::{Layout, PageResult, fmt_ms, html, layout};
+use crate::json::ErrorBody;
+use crate::layout::{Layout, PageResult, fmt_ms, html, layout};
 
 pub struct SharedItem {
     id: Uuid,

@@ -23,9 +23,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::api::{ErrorBody, JsonBody};
 use crate::ctx::ApiCaller;
 use crate::error::{ApiError, Failure};
+use crate::json::{ErrorBody, JsonBody};
 
 type ApiResult<T> = Result<T, ApiError>;
 

@@ -59,7 +59,7 @@ pub fn build(d: &DossierData, tr: &Tr) -> Vec<(String, Vec<u8>)> {
         esc(&tr.t("prot-dossier-title")),
         esc(&d.org_name),
         esc(&d.case_id.to_string()),
-        esc(&crate::pages::fmt_ms(d.generated_at_ms))
+        esc(&crate::layout::fmt_ms(d.generated_at_ms))
     ));
     html.push_str(&format!(
         "<p>{}</p>",

@@ -15,7 +15,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::AppState;
-use crate::routes::{Auth, Route};
+use crate::route::{Auth, Route};
 
 const fn r(method: &'static str, path: &'static str, auth: Auth, action: Action) -> Route {
     Route {

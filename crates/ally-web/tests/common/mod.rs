@@ -11,7 +11,7 @@ use ally_core::org::OrgKind;
 use ally_core::person::PersonForm;
 use ally_core::{OrgId, PersonId, UserId};
 use ally_store::{MasterKey, NewUser, Policy, Store, testing};
-use ally_web::routes::Route;
+use ally_web::route::Route;
 use ally_web::{AppState, WebConfig, router};
 use axum::Router;
 use axum::body::Body;
@@ -193,7 +193,7 @@ pub fn request_as(
     let (session, _, api, _) = &f.actors[&role];
     let b = Request::builder().method(route.method).uri(path);
     match route.auth {
-        ally_web::routes::Auth::Token => b.header(header::AUTHORIZATION, format!("Bearer {api}")),
+        ally_web::route::Auth::Token => b.header(header::AUTHORIZATION, format!("Bearer {api}")),
         _ => b.header(header::COOKIE, format!("ally_session={session}")),
     }
 }

@@ -17,7 +17,7 @@ use super::common::{Refused, ally_store_d2s, case_id, d, label, opts, refusal_me
 use super::rows::{Row, referral_row, service_row};
 use crate::ctx::Viewer;
 use crate::error::{Failure, PageError};
-use crate::pages::{Layout, PageResult, fmt_ms, html, layout, see_other};
+use crate::layout::{Layout, PageResult, fmt_ms, html, layout, see_other};
 
 pub(crate) struct SafetyVm {
     risk: String,

@@ -17,7 +17,7 @@ use super::common::{
 };
 use crate::ctx::{Posted, Viewer};
 use crate::error::{Failure, PageError};
-use crate::pages::{Layout, PageResult, fmt_ms, html, layout, see_other};
+use crate::layout::{Layout, PageResult, fmt_ms, html, layout, see_other};
 
 #[derive(Deserialize)]
 pub(crate) struct ListQuery {

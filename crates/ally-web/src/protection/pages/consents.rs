@@ -8,7 +8,7 @@ use super::case_view::{begin, finish};
 use super::common::{Bad, Body, Form, Refused};
 use crate::ctx::{Posted, Viewer};
 use crate::error::{Failure, PageError};
-use crate::pages::{PageResult, see_other};
+use crate::layout::{PageResult, see_other};
 
 pub(crate) async fn consent_add(
     v: Viewer,

@@ -5,7 +5,7 @@ use askama::Template;
 use super::common::label;
 use super::rows::Row;
 use crate::ctx::Viewer;
-use crate::pages::{Layout, PageResult, html, layout};
+use crate::layout::{Layout, PageResult, html, layout};
 
 #[derive(Template)]
 #[template(path = "protection_deadlines.html")]

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::common::{Body, Form, Refused, label, opts, refusal_message};
 use crate::ctx::{Posted, Viewer};
-use crate::pages::{Layout, PageResult, html, layout, see_other};
+use crate::layout::{Layout, PageResult, html, layout, see_other};
 
 #[derive(Deserialize)]
 pub(crate) struct DirQuery {

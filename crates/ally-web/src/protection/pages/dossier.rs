@@ -10,7 +10,7 @@ use super::case_view::{begin, finish};
 use super::common::{Body, Form, Refused, case_id};
 use crate::ctx::{Posted, Viewer};
 use crate::error::{Failure, PageError};
-use crate::pages::{PageResult, see_other};
+use crate::layout::{PageResult, see_other};
 
 pub(crate) async fn dossier_download(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = case_id(&id)?;

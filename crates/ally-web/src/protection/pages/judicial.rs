@@ -8,7 +8,7 @@ use axum::extract::Path;
 use super::case_view::{begin, finish};
 use super::common::{Body, Form, Refused};
 use crate::ctx::{Posted, Viewer};
-use crate::pages::PageResult;
+use crate::layout::PageResult;
 
 pub(crate) async fn proceedings_add(
     v: Viewer,

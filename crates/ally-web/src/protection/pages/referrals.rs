@@ -16,7 +16,7 @@ use super::common::{Bad, Body, Form, Refused, case_id, label, opts, refusal_mess
 use super::rows::{Row, referral_row};
 use crate::ctx::{Posted, Viewer};
 use crate::error::{Failure, PageError};
-use crate::pages::{Layout, PageResult, html, layout, see_other};
+use crate::layout::{Layout, PageResult, html, layout, see_other};
 
 #[derive(Template)]
 #[template(path = "protection_refer.html")]

@@ -8,7 +8,7 @@ use axum::extract::Path;
 use super::case_view::{begin, finish, finish_record};
 use super::common::{Body, Form, Refused};
 use crate::ctx::{Posted, Viewer};
-use crate::pages::PageResult;
+use crate::layout::PageResult;
 
 pub(crate) async fn service_add(
     v: Viewer,

@@ -1,76 +1,22 @@
-//! The JSON API under `/api/v1`, authenticated with bearer tokens. It calls the same access
-//! layer as the pages. Its OpenAPI document is generated from these handlers and served at
-//! `/api/v1/openapi.json`.
+//! The foundation's JSON API under `/api/v1` (the caller, persons, organisation, directory,
+//! users, audit), authenticated with bearer tokens. It calls the same access layer as the pages;
+//! its OpenAPI paths come from the `#[utoipa::path]` annotations below.
 
 use ally_core::authz::Role;
 use ally_core::person::{PersonForm, format_document};
 use ally_core::{PersonId, UserId};
 use ally_store::{AuditFilter, NewUser, Page, Person};
-use axum::extract::{FromRequest, Path, Query, Request, State};
-use axum::http::{StatusCode, header};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::ctx::ApiCaller;
 use crate::error::{ApiError, Failure};
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/openapi.json", get(openapi_json))
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/persons", get(list_persons).post(create_person))
-        .route("/api/v1/persons/{id}", get(get_person).put(update_person))
-        .route("/api/v1/organisation", get(organisation))
-        .route("/api/v1/directory", get(directory))
-        .route("/api/v1/users", get(list_users).post(create_user))
-        .route("/api/v1/audit", get(list_audit))
-}
-
-type ApiResult<T> = Result<T, ApiError>;
-
-/// A JSON request body: 415 without `Content-Type: application/json`, 413 when too large, 400
-/// with the parser's explanation when malformed.
-pub struct JsonBody<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let ct = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !ct.starts_with("application/json") {
-            return Err(ApiError::new(
-                Failure::UnsupportedMediaType,
-                crate::error::default_message(Failure::UnsupportedMediaType),
-            ));
-        }
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| {
-                let f = Failure::from_status(e.status());
-                ApiError::new(f, crate::error::default_message(f))
-            })?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| ApiError::new(Failure::BadRequest, format!("malformed JSON: {e}")))
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// Stable machine-readable code, e.g. `not_found`, `forbidden`, `bad_request`.
-    code: String,
-    /// Human-readable explanation.
-    message: String,
-}
+use crate::json::{ApiResult, ErrorBody, JsonBody};
 
 #[derive(Serialize, ToSchema)]
 pub struct Me {
@@ -82,7 +28,7 @@ pub struct Me {
 /// The signed-in caller.
 #[utoipa::path(get, path = "/api/v1/me", tag = "account", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
-async fn me(caller: ApiCaller) -> Json<Me> {
+pub(crate) async fn me(caller: ApiCaller) -> Json<Me> {
     let p = caller.principal;
     Json(Me {
         user_id: p.user_id.to_string(),
@@ -122,14 +68,12 @@ pub struct PersonListDto {
 /// List or search the organisation's persons.
 #[utoipa::path(get, path = "/api/v1/persons", tag = "persons", params(ListParams), security(("bearer" = [])),
     responses((status = 200, body = PersonListDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn list_persons(
+pub(crate) async fn list_persons(
     State(state): State<AppState>,
     caller: ApiCaller,
     Query(q): Query<ListParams>,
 ) -> ApiResult<Json<PersonListDto>> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     let page = Page::new(q.offset.unwrap_or(0), q.limit.unwrap_or(50));
     let query = q.q.unwrap_or_default();
     let res = if query.trim().is_empty() {
@@ -330,14 +274,12 @@ pub struct Created {
 /// Create a person record in the caller's organisation.
 #[utoipa::path(post, path = "/api/v1/persons", tag = "persons", request_body = PersonInput, security(("bearer" = [])),
     responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
-async fn create_person(
+pub(crate) async fn create_person(
     State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(input): JsonBody<PersonInput>,
 ) -> ApiResult<Response> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     access
         .require(ally_core::authz::Action::PersonCreate)
         .await?;
@@ -358,33 +300,27 @@ fn person_id(s: &str) -> Result<PersonId, ApiError> {
 /// Read one person record (audited).
 #[utoipa::path(get, path = "/api/v1/persons/{id}", tag = "persons", params(("id" = String, Path, description = "person id")), security(("bearer" = [])),
     responses((status = 200, body = PersonDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_person(
+pub(crate) async fn get_person(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PersonDto>> {
     let id = person_id(&id)?;
-    let p = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .get_person(id)
-        .await?;
+    let p = caller.access(&state.store).get_person(id).await?;
     Ok(Json(p.into()))
 }
 
 /// Replace a person record; `version` must be the version read (409 if it changed meanwhile).
 #[utoipa::path(put, path = "/api/v1/persons/{id}", tag = "persons", params(("id" = String, Path, description = "person id")), request_body = PersonInput, security(("bearer" = [])),
     responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn update_person(
+pub(crate) async fn update_person(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     JsonBody(input): JsonBody<PersonInput>,
 ) -> ApiResult<StatusCode> {
     let id = person_id(&id)?;
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     access
         .require(ally_core::authz::Action::PersonUpdate)
         .await?;
@@ -408,15 +344,11 @@ pub struct OrganisationDto {
 /// The caller's organisation.
 #[utoipa::path(get, path = "/api/v1/organisation", tag = "organisations", security(("bearer" = [])),
     responses((status = 200, body = OrganisationDto), (status = 401, body = ErrorBody)))]
-async fn organisation(
+pub(crate) async fn organisation(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<OrganisationDto>> {
-    let o = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .organisation()
-        .await?;
+    let o = caller.access(&state.store).organisation().await?;
     Ok(Json(OrganisationDto {
         id: o.id.to_string(),
         name: o.name,
@@ -436,15 +368,11 @@ pub struct DirectoryEntry {
 /// The caller's organisation and the members of its networks.
 #[utoipa::path(get, path = "/api/v1/directory", tag = "organisations", security(("bearer" = [])),
     responses((status = 200, body = [DirectoryEntry]), (status = 401, body = ErrorBody)))]
-async fn directory(
+pub(crate) async fn directory(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<DirectoryEntry>>> {
-    let d = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .directory()
-        .await?;
+    let d = caller.access(&state.store).directory().await?;
     Ok(Json(
         d.into_iter()
             .map(|o| DirectoryEntry {
@@ -469,15 +397,11 @@ pub struct UserDto {
 /// Users of the caller's organisation.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     responses((status = 200, body = [UserDto]), (status = 403, body = ErrorBody)))]
-async fn list_users(
+pub(crate) async fn list_users(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<UserDto>>> {
-    let users = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .list_users()
-        .await?;
+    let users = caller.access(&state.store).list_users().await?;
     Ok(Json(
         users
             .into_iter()
@@ -508,7 +432,7 @@ pub struct NewUserInput {
 /// Create a user in the caller's organisation.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserInput, security(("bearer" = [])),
     responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn create_user(
+pub(crate) async fn create_user(
     State(state): State<AppState>,
     caller: ApiCaller,
     JsonBody(input): JsonBody<NewUserInput>,
@@ -531,11 +455,7 @@ async fn create_user(
         roles,
         locale,
     };
-    let id: UserId = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .create_user(user)
-        .await?;
+    let id: UserId = caller.access(&state.store).create_user(user).await?;
     Ok((StatusCode::CREATED, Json(Created { id: id.to_string() })).into_response())
 }
 
@@ -570,7 +490,7 @@ pub struct AuditEventDto {
 /// The audit log of the caller's organisation, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams), security(("bearer" = [])),
     responses((status = 200, body = [AuditEventDto]), (status = 403, body = ErrorBody)))]
-async fn list_audit(
+pub(crate) async fn list_audit(
     State(state): State<AppState>,
     caller: ApiCaller,
     Query(q): Query<AuditParams>,
@@ -581,9 +501,8 @@ async fn list_audit(
         action: q.action,
         before_seq: q.before,
     };
-    let events = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
+    let events = caller
+        .access(&state.store)
         .audit_events(filter, q.limit.unwrap_or(100))
         .await?;
     Ok(Json(
@@ -602,45 +521,4 @@ async fn list_audit(
             })
             .collect(),
     ))
-}
-
-struct SecurityAddon;
-
-impl utoipa::Modify for SecurityAddon {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
-
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "Ally API", description = "JSON API of Ally. Authenticate with `Authorization: Bearer <token>` (create tokens on the account page or with `ally token create`). Errors are `{\"code\", \"message\"}`."),
-    paths(me, list_persons, create_person, get_person, update_person, organisation, directory, list_users, create_user, list_audit, openapi_json),
-    modifiers(&SecurityAddon)
-)]
-pub struct ApiDoc;
-
-/// The whole OpenAPI document: the foundation's paths and each module's.
-pub fn document() -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
-    doc.merge(crate::identification::ApiDoc::openapi());
-    doc.merge(crate::protection::ApiDoc::openapi());
-    doc.merge(crate::information::ApiDoc::openapi());
-    doc.merge(crate::information::pprl_xinst::ApiDoc::openapi());
-    doc.merge(crate::labour::ApiDoc::openapi());
-    doc
-}
-
-/// This document.
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI 3 document")))]
-async fn openapi_json() -> Response {
-    // Built once: the document only changes with the code.
-    static DOC: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    let body = DOC.get_or_init(|| serde_json::to_vec(&document()).unwrap_or_default());
-    ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
 }
