@@ -31,9 +31,10 @@ pub use admin::{OperatorOrg, pending_key_path as admin_pending_key_path};
 pub use auth::{ApiTokenInfo, SessionInfo, SessionStage, SignInError, SignInStep, TotpEnrolment};
 pub use crypto::{CryptoError, MasterKey};
 pub use db::Backend;
-pub use foundation::audit_log::AuditFilter;
-pub use foundation::persons::{Person, PersonPage, PersonSummary};
-pub use foundation::users::{NewUser, UserSummary};
+pub use foundation::audit_log::{AuditFilter, AuditLog};
+pub use foundation::organisations::Organisations;
+pub use foundation::persons::{Person, PersonPage, PersonSummary, Persons};
+pub use foundation::users::{NewUser, UserSummary, Users};
 pub use identification::{
     Builtin as IdentificationData, InterviewId, InterviewPage, InterviewRecord, InterviewSummary,
     NewInterview, TranslationReview, builtin as identification_data,

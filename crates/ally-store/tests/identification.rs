@@ -115,6 +115,7 @@ async fn an_interview_goes_from_consent_to_a_presumed_victim_with_sealed_audited
         let events = w
             .store
             .access(w.user("auditor"), None)
+            .audit_log()
             .audit_events(
                 AuditFilter {
                     target_id: Some(id.to_string()),
@@ -372,6 +373,7 @@ async fn translation_reviews_are_per_organisation_audited_and_used_by_the_flow()
         let events = w
             .store
             .access(w.user("auditor"), None)
+            .audit_log()
             .audit_events(
                 AuditFilter {
                     action: Some("translation.review".into()),

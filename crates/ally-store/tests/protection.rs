@@ -63,6 +63,7 @@ async fn new_case(w: &World, reference: &str) -> ally_core::protection::CaseId {
     let person = w
         .store
         .access(w.user("cw"), None)
+        .persons()
         .create_person(
             PersonForm {
                 role: "presumed_victim".into(),
@@ -1243,7 +1244,8 @@ async fn transfer(w: &World, new_lead: &Principal, id: ally_core::protection::Ca
 
 /// The ids of the persons a search for the demo family name finds.
 async fn found(acc: &ally_store::Access<'_>) -> Vec<ally_core::PersonId> {
-    acc.search_persons("Quorvelle", Page::new(0, 50))
+    acc.persons()
+        .search_persons("Quorvelle", Page::new(0, 50))
         .await
         .unwrap()
         .items
@@ -1279,13 +1281,18 @@ async fn lead_transfer_hands_the_linked_persons_over() {
         };
         assert_eq!(after.person_id, Some(pid));
         assert_eq!(after.person_name.as_deref(), Some(name.as_str()));
-        assert_eq!(s.get_person(pid).await.unwrap().org_id, w.org("shelter"));
+        assert_eq!(
+            s.persons().get_person(pid).await.unwrap().org_id,
+            w.org("shelter")
+        );
         assert_eq!(
             found(&s).await,
             vec![pid],
             "found through the new lead's index"
         );
-        assert!(is_not_found(&a.get_person(pid).await.unwrap_err()));
+        assert!(is_not_found(
+            &a.persons().get_person(pid).await.unwrap_err()
+        ));
         assert!(
             found(&a).await.is_empty(),
             "the former lead's index is gone"
@@ -1315,17 +1322,24 @@ async fn lead_transfer_hands_the_linked_persons_over() {
         assert_eq!(after.person_name.as_deref(), Some(name.as_str()));
         assert!(after.persons.iter().all(|(p, _, _)| *p != original));
         assert!(found(&s).await.contains(&copy));
-        assert!(is_not_found(&s.get_person(original).await.unwrap_err()));
+        assert!(is_not_found(
+            &s.persons().get_person(original).await.unwrap_err()
+        ));
         // The former lead keeps its own record for its other case, and reaches the
         // transferred case no more.
-        assert_eq!(a.get_person(original).await.unwrap().org_id, w.org("ngo"));
+        assert_eq!(
+            a.persons().get_person(original).await.unwrap().org_id,
+            w.org("ngo")
+        );
         assert!(!found(&a).await.contains(&copy));
         let OpenedCase::Full(v2) = a.open_case(second).await.unwrap() else {
             panic!()
         };
         assert_eq!(v2.person_name.as_deref(), Some(name.as_str()));
         assert!(is_not_found(&a.open_case(kept_case).await.unwrap_err()));
-        assert!(is_not_found(&a.get_person(copy).await.unwrap_err()));
+        assert!(is_not_found(
+            &a.persons().get_person(copy).await.unwrap_err()
+        ));
         // The transfers are audited with counts, never names.
         let mut c = raw(&db).await;
         let details: Vec<String> = sqlx::query_scalar(

@@ -78,6 +78,7 @@ where
 async fn new_person(w: &World) -> ally_core::PersonId {
     w.store
         .access(&w.owner, None)
+        .persons()
         .create_person(
             PersonForm {
                 role: "presumed_victim".into(),
@@ -108,7 +109,7 @@ async fn persons() {
         let w = world(&db).await;
         let id = new_person(&w).await;
         let other = w.store.access(&w.stranger, None);
-        refused_without_opening(&w, "person", other.get_person(id)).await;
+        refused_without_opening(&w, "person", other.persons().get_person(id)).await;
         w.store.close().await;
         db.cleanup().await;
     }

@@ -54,18 +54,20 @@ async fn persons_are_created_read_updated_listed_and_found() {
         let w = world(&db).await;
         let a = w.store.access(w.user("caseworker"), None);
         let id = a
+            .persons()
             .create_person(person("Amina", "Haddad", "+33 6 12 34 56 78"))
             .await
             .unwrap();
-        a.create_person(person("Олена", "Коваленко", "+380 44 123 4567"))
+        a.persons()
+            .create_person(person("Олена", "Коваленко", "+380 44 123 4567"))
             .await
             .unwrap();
 
-        let p = a.get_person(id).await.unwrap();
+        let p = a.persons().get_person(id).await.unwrap();
         assert_eq!(p.identity.display_name(), "Amina Haddad");
         assert_eq!(p.version, 1);
 
-        let page = a.list_persons(Page::default()).await.unwrap();
+        let page = a.persons().list_persons(Page::default()).await.unwrap();
         assert_eq!(page.items.len(), 2);
         assert!(!page.has_more);
 
@@ -77,23 +79,35 @@ async fn persons_are_created_read_updated_listed_and_found() {
                 .collect::<Vec<_>>()
         };
         assert_eq!(
-            names(a.search_persons("amina", Page::default()).await.unwrap()),
-            vec!["Amina Haddad"]
-        );
-        assert_eq!(
-            names(a.search_persons("Olena", Page::default()).await.unwrap()),
-            vec!["Олена Коваленко"]
-        );
-        assert_eq!(
             names(
-                a.search_persons("06 12 34 56 78", Page::default())
+                a.persons()
+                    .search_persons("amina", Page::default())
                     .await
                     .unwrap()
             ),
             vec!["Amina Haddad"]
         );
         assert_eq!(
-            a.search_persons("ZX998877", Page::default())
+            names(
+                a.persons()
+                    .search_persons("Olena", Page::default())
+                    .await
+                    .unwrap()
+            ),
+            vec!["Олена Коваленко"]
+        );
+        assert_eq!(
+            names(
+                a.persons()
+                    .search_persons("06 12 34 56 78", Page::default())
+                    .await
+                    .unwrap()
+            ),
+            vec!["Amina Haddad"]
+        );
+        assert_eq!(
+            a.persons()
+                .search_persons("ZX998877", Page::default())
                 .await
                 .unwrap()
                 .items
@@ -101,7 +115,8 @@ async fn persons_are_created_read_updated_listed_and_found() {
             2
         );
         assert!(
-            a.search_persons("amina kovalenko", Page::default())
+            a.persons()
+                .search_persons("amina kovalenko", Page::default())
                 .await
                 .unwrap()
                 .items
@@ -109,26 +124,34 @@ async fn persons_are_created_read_updated_listed_and_found() {
         );
 
         // Update with optimistic concurrency.
-        a.update_person(id, 1, person("Amina", "Haddad-Ali", ""))
+        a.persons()
+            .update_person(id, 1, person("Amina", "Haddad-Ali", ""))
             .await
             .unwrap();
         assert_eq!(
-            a.get_person(id).await.unwrap().identity.family_names,
+            a.persons()
+                .get_person(id)
+                .await
+                .unwrap()
+                .identity
+                .family_names,
             "Haddad-Ali"
         );
         assert!(matches!(
-            a.update_person(id, 1, person("X", "Y", "")).await,
+            a.persons().update_person(id, 1, person("X", "Y", "")).await,
             Err(StoreError::Conflict(_))
         ));
         assert!(
-            a.search_persons("06 12 34 56 78", Page::default())
+            a.persons()
+                .search_persons("06 12 34 56 78", Page::default())
                 .await
                 .unwrap()
                 .items
                 .is_empty()
         );
         assert_eq!(
-            a.search_persons("ali", Page::default())
+            a.persons()
+                .search_persons("ali", Page::default())
                 .await
                 .unwrap()
                 .items
@@ -137,10 +160,15 @@ async fn persons_are_created_read_updated_listed_and_found() {
         );
 
         // Paging.
-        let first = a.list_persons(Page::new(0, 1)).await.unwrap();
+        let first = a.persons().list_persons(Page::new(0, 1)).await.unwrap();
         assert!(first.has_more);
         assert_eq!(
-            a.list_persons(Page::new(1, 1)).await.unwrap().items.len(),
+            a.persons()
+                .list_persons(Page::new(1, 1))
+                .await
+                .unwrap()
+                .items
+                .len(),
             1
         );
         w.store.close().await;
@@ -155,21 +183,26 @@ async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
         let id = w
             .store
             .access(w.user("caseworker"), None)
+            .persons()
             .create_person(person("Amina", "Haddad", ""))
             .await
             .unwrap();
 
         let other = w.store.access(w.user("other_caseworker"), Some("10.0.0.9"));
         assert!(matches!(
-            other.get_person(id).await,
+            other.persons().get_person(id).await,
             Err(StoreError::Denied(Denied::OtherOrganisation))
         ));
         assert!(matches!(
-            other.update_person(id, 1, person("X", "Y", "")).await,
+            other
+                .persons()
+                .update_person(id, 1, person("X", "Y", ""))
+                .await,
             Err(StoreError::Denied(Denied::OtherOrganisation))
         ));
         assert!(
             other
+                .persons()
                 .list_persons(Page::default())
                 .await
                 .unwrap()
@@ -178,6 +211,7 @@ async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
         );
         assert!(
             other
+                .persons()
                 .search_persons("amina", Page::default())
                 .await
                 .unwrap()
@@ -185,12 +219,12 @@ async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
                 .is_empty()
         );
         // A missing id looks the same as another organisation's.
-        let missing = other.get_person(ally_core::PersonId::new()).await;
+        let missing = other.persons().get_person(ally_core::PersonId::new()).await;
         assert!(matches!(missing, Err(StoreError::NotFound)));
 
         let auditor = w.store.access(w.user("auditor"), None);
         assert!(matches!(
-            auditor.get_person(id).await,
+            auditor.persons().get_person(id).await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
         ));
 
@@ -202,13 +236,17 @@ async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
             roles: vec![Role::Admin],
         };
         let admin = w.store.access(&admin, None);
-        assert_eq!(admin.organisation().await.unwrap().id, w.org("ngo"));
-        let directory = admin.directory().await.unwrap();
-        let users = admin.list_users().await.unwrap();
+        assert_eq!(
+            admin.organisations().organisation().await.unwrap().id,
+            w.org("ngo")
+        );
+        let directory = admin.organisations().directory().await.unwrap();
+        let users = admin.users().list_users().await.unwrap();
 
         // The auditor sees, in the NGO's log, the creation, the tenancy denials are in the
         // shelter's log, and the role denial is in the NGO's.
         let events = auditor
+            .audit_log()
             .audit_events(AuditFilter::default(), 100)
             .await
             .unwrap();
@@ -242,6 +280,7 @@ async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
             "{actions:?}"
         );
         let by_target = auditor
+            .audit_log()
             .audit_events(
                 AuditFilter {
                     target_id: Some(id.to_string()),
@@ -265,6 +304,7 @@ async fn other_organisations_and_lacking_roles_are_denied_and_audited() {
         let shelter_events = w
             .store
             .access(&shelter_auditor, None)
+            .audit_log()
             .audit_events(AuditFilter::default(), 100)
             .await
             .unwrap();
@@ -290,13 +330,14 @@ async fn identity_data_is_not_stored_in_clear() {
     for db in testing::all().await {
         let w = world(&db).await;
         let a = w.store.access(w.user("caseworker"), None);
-        a.create_person(person(
-            "Canarygivenname",
-            "Canaryfamilyname",
-            "+40 721 555 019",
-        ))
-        .await
-        .unwrap();
+        a.persons()
+            .create_person(person(
+                "Canarygivenname",
+                "Canaryfamilyname",
+                "+40 721 555 019",
+            ))
+            .await
+            .unwrap();
         w.store.close().await;
         let mut c = raw(&db).await;
         let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT sealed FROM persons")
@@ -342,6 +383,7 @@ async fn concurrent_reads_and_writes(policy: Policy) {
         let w = world_with(&db, policy.clone()).await;
         let a = w.store.access(w.user("caseworker"), None);
         let id = a
+            .persons()
             .create_person(person("Amina", "Haddad", ""))
             .await
             .unwrap();
@@ -352,7 +394,12 @@ async fn concurrent_reads_and_writes(policy: Policy) {
             let (store, p) = (w.store.clone(), w.user("caseworker").clone());
             tasks.spawn(async move {
                 for _ in 0..reads_each {
-                    let got = store.access(&p, None).get_person(id).await.unwrap();
+                    let got = store
+                        .access(&p, None)
+                        .persons()
+                        .get_person(id)
+                        .await
+                        .unwrap();
                     assert_eq!(got.identity.given_names, "Amina");
                 }
             });
@@ -361,7 +408,8 @@ async fn concurrent_reads_and_writes(policy: Policy) {
         tasks.spawn(async move {
             let a = store.access(&p, None);
             for v in 1..=writes {
-                a.update_person(id, v as i64, person("Amina", &format!("H{v}"), ""))
+                a.persons()
+                    .update_person(id, v as i64, person("Amina", &format!("H{v}"), ""))
                     .await
                     .unwrap();
             }
@@ -370,7 +418,7 @@ async fn concurrent_reads_and_writes(policy: Policy) {
         let (store, p) = (w.store.clone(), w.user("other_caseworker").clone());
         tasks.spawn(async move {
             for _ in 0..10 {
-                let r = store.access(&p, None).get_person(id).await;
+                let r = store.access(&p, None).persons().get_person(id).await;
                 assert!(matches!(r, Err(StoreError::Denied(_))), "{r:?}");
             }
         });
@@ -381,6 +429,7 @@ async fn concurrent_reads_and_writes(policy: Policy) {
         let reads = w
             .store
             .access(w.user("auditor"), None)
+            .audit_log()
             .audit_events(
                 AuditFilter {
                     action: Some("person.read".into()),
@@ -396,7 +445,10 @@ async fn concurrent_reads_and_writes(policy: Policy) {
         // Reads, writes, denials, and the auditor's query.
         let expected = readers * reads_each + writes + 10 + 1;
         assert_eq!((after - before) as usize, expected, "{before} -> {after}");
-        assert_eq!(a.get_person(id).await.unwrap().version, 1 + writes as i64);
+        assert_eq!(
+            a.persons().get_person(id).await.unwrap().version,
+            1 + writes as i64
+        );
         w.store.close().await;
         db.cleanup().await;
     }
@@ -433,10 +485,11 @@ async fn audit_chain_detects_edits_deletions_insertions_reordering_and_truncatio
             let a = w.store.access(w.user("caseworker"), None);
             for i in 0..3 {
                 let id = a
+                    .persons()
                     .create_person(person(&format!("Name{i}"), "X", ""))
                     .await
                     .unwrap();
-                a.get_person(id).await.unwrap();
+                a.persons().get_person(id).await.unwrap();
             }
             let n = w.store.verify_audit().await.unwrap();
             assert!(n >= 8, "{n}");
@@ -660,6 +713,7 @@ async fn backup_restores_into_a_fresh_database_of_either_backend() {
         let w = world(&src).await;
         let a = w.store.access(w.user("caseworker"), None);
         let id = a
+            .persons()
             .create_person(person("Amina", "Haddad", "+33 6 12 34 56 78"))
             .await
             .unwrap();
@@ -680,6 +734,7 @@ async fn backup_restores_into_a_fresh_database_of_either_backend() {
             assert!(store.verify_audit().await.unwrap() > 0);
             let p = store
                 .access(w.user("caseworker"), None)
+                .persons()
                 .get_person(id)
                 .await
                 .unwrap();
@@ -754,6 +809,7 @@ async fn master_key_rotation_rewraps_and_old_key_stops_working() {
         };
         let id = store
             .access(&p, None)
+            .persons()
             .create_person(person("Amina", "H", ""))
             .await
             .unwrap();
@@ -762,6 +818,7 @@ async fn master_key_rotation_rewraps_and_old_key_stops_working() {
         assert_eq!(
             store
                 .access(&p, None)
+                .persons()
                 .get_person(id)
                 .await
                 .unwrap()
@@ -786,6 +843,7 @@ async fn master_key_rotation_rewraps_and_old_key_stops_working() {
         assert_eq!(
             store
                 .access(&p, None)
+                .persons()
                 .get_person(id)
                 .await
                 .unwrap()

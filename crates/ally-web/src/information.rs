@@ -816,6 +816,7 @@ async fn report_page(v: &Viewer, id: Uuid, message: Option<String>) -> PageResul
     let tr = &v.ctx.tr;
     let partners = if own && p.may(Action::ReportTriage) {
         access
+            .organisations()
             .directory()
             .await?
             .into_iter()
@@ -1021,6 +1022,7 @@ async fn entity_page(v: &Viewer, id: Uuid, message: Option<String>) -> PageResul
     let own = page.entity.org_id == p.org_id;
     let partners = if own && p.may(Action::ReportTriage) {
         access
+            .organisations()
             .directory()
             .await?
             .into_iter()

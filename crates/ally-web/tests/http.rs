@@ -116,6 +116,7 @@ async fn run_matrix(f: &Fixture) -> (usize, Vec<String>) {
                                 },
                                 None,
                             )
+                            .persons()
                             .get_person(org.person)
                             .await
                             .map(|p| p.version)
@@ -220,6 +221,7 @@ async fn person_count(f: &Fixture) -> usize {
     let p = who(f.own.id, &[Role::Caseworker]);
     f.store
         .access(&p, None)
+        .persons()
         .list_persons(Page::new(0, 100))
         .await
         .unwrap()
@@ -608,6 +610,7 @@ async fn cookies_are_secure_behind_a_trusted_tls_proxy() {
     let events = f
         .store
         .access(&auditor, None)
+        .audit_log()
         .audit_events(ally_store::AuditFilter::default(), 50)
         .await
         .unwrap();

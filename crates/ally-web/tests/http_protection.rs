@@ -142,6 +142,7 @@ async fn fresh(store: &Store, org: OrgId, partner: OrgId) -> Ids {
         .to_string();
     let person = store
         .access(&who(org, &[Role::Caseworker]), None)
+        .persons()
         .create_person(person_form("Linked").validate(2026).unwrap())
         .await
         .unwrap()

@@ -71,6 +71,32 @@ pub struct Access<'a> {
     pub(crate) client: Option<String>,
 }
 
+/// Declares a handle on the access layer: a type that lists, in one `impl` block, the
+/// operations a module offers on one aggregate, reached as `access.<name>()`. A handle derefs
+/// to its [`Access`], so each operation still calls `authorize` first, then acts, then audits,
+/// through the one gate.
+macro_rules! access_handle {
+    ($(#[$doc:meta])* $handle:ident, $method:ident) => {
+        $(#[$doc])*
+        pub struct $handle<'a>(&'a $crate::Access<'a>);
+
+        impl<'a> std::ops::Deref for $handle<'a> {
+            type Target = $crate::Access<'a>;
+            fn deref(&self) -> &Self::Target {
+                self.0
+            }
+        }
+
+        impl<'a> $crate::Access<'a> {
+            $(#[$doc])*
+            pub fn $method(&self) -> $handle<'_> {
+                $handle(self)
+            }
+        }
+    };
+}
+pub(crate) use access_handle;
+
 impl Store {
     pub fn access<'a>(&'a self, principal: &'a Principal, client: Option<&str>) -> Access<'a> {
         Access {

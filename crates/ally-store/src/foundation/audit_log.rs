@@ -6,9 +6,14 @@ use ally_core::audit::{AuditOutcome, ChainedEvent};
 use ally_core::authz::Action;
 use sqlx::Row;
 
-use super::access::Access;
 use super::audit::{self, AuditQuery};
 use crate::Result;
+
+crate::foundation::access::access_handle!(
+    /// The caller's organisation's audit log.
+    AuditLog,
+    audit_log
+);
 
 /// Filter for the audit view.
 #[derive(Debug, Clone, Default)]
@@ -19,7 +24,7 @@ pub struct AuditFilter {
     pub before_seq: Option<i64>,
 }
 
-impl Access<'_> {
+impl AuditLog<'_> {
     pub async fn audit_events(&self, filter: AuditFilter, limit: i64) -> Result<Vec<ChainedEvent>> {
         let org = self.principal.org_id;
         self.authorize(Action::AuditRead, org, None).await?;
@@ -37,9 +42,7 @@ impl Access<'_> {
             .await?;
         Ok(events)
     }
-}
 
-impl Access<'_> {
     /// Audit events with the display names of the organisation's users (for the audit view:
     /// an auditor needs to know who acted, without the user-management permission).
     pub async fn audit_events_with_names(

@@ -9,9 +9,15 @@ use ally_core::authz::Action;
 use ally_core::org::{OrgKind, Organisation};
 use sqlx::Row;
 
-use super::access::{Access, OrgSummary, parse_id};
+use super::access::{OrgSummary, parse_id};
 use crate::db::Db;
 use crate::{Result, StoreError};
+
+crate::foundation::access::access_handle!(
+    /// The caller's organisation and the directory of organisations it can see.
+    Organisations,
+    organisations
+);
 
 /// An organisation with its settings and the networks it belongs to (no authorisation: callers
 /// authorise, or are the operator).
@@ -44,7 +50,7 @@ pub(crate) async fn load_organisation(db: &Db, org: OrgId) -> Result<Organisatio
     })
 }
 
-impl Access<'_> {
+impl Organisations<'_> {
     pub async fn organisation(&self) -> Result<Organisation> {
         let org = self.principal.org_id;
         self.authorize(Action::OrgRead, org, None).await?;

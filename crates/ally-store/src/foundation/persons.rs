@@ -14,6 +14,12 @@ use sqlx::Row;
 use super::access::{Access, Page, insert_tokens, open_identity, parse_id, person_aad};
 use crate::{Result, StoreError, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// The person records of the caller's organisation: create, import, read, update, list and search.
+    Persons,
+    persons
+);
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonSummary {
     pub id: PersonId,
@@ -54,6 +60,99 @@ struct PersonRow {
 }
 
 impl Access<'_> {
+    /// Opens a person's stored row. Callers authorise against the row's organisation first,
+    /// so a refused request never decrypts the identity, and audit the read.
+    async fn open_person(&self, id: PersonId, org_id: OrgId, row: PersonRow) -> Result<Person> {
+        let keys = self.store.org_keys(org_id).await?;
+        let identity = open_identity(&keys, org_id, id, &row.sealed)?;
+        Ok(Person {
+            id,
+            org_id,
+            role: PersonRole::parse(&row.role).ok_or(StoreError::Corrupt("person role"))?,
+            identity,
+            created_by: row.created_by,
+            created_at_ms: row.created_at,
+            updated_at_ms: row.updated_at,
+            version: row.version,
+        })
+    }
+
+    /// A person's stored row: on an SQLite file read on this thread, otherwise (or when
+    /// SQLite is busy) through sqlx.
+    async fn person_row(&self, id: PersonId) -> Result<Option<PersonRow>> {
+        const SQL: &str = "SELECT org_id, role, sealed, created_by, created_at, updated_at, version \
+                           FROM persons WHERE id = $1";
+        let key = id.to_string();
+        if let Some(lite) = self.store.db().lite() {
+            let read = lite.read(|c| {
+                use rusqlite::OptionalExtension;
+                c.prepare_cached(SQL)?
+                    .query_row([&key], |r| {
+                        Ok(PersonRow {
+                            org_id: r.get(0)?,
+                            role: r.get(1)?,
+                            sealed: r.get(2)?,
+                            created_by: r.get(3)?,
+                            created_at: r.get(4)?,
+                            updated_at: r.get(5)?,
+                            version: r.get(6)?,
+                        })
+                    })
+                    .optional()
+            })?;
+            if let Some(row) = read {
+                return Ok(row);
+            }
+        }
+        let query = sqlx::query(SQL).bind(key);
+        let mut conn = self.store.db().read_conn().await?;
+        let row = query.fetch_optional(&mut *conn).await?;
+        conn.done();
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        Ok(Some(PersonRow {
+            org_id: row.try_get("org_id")?,
+            role: row.try_get("role")?,
+            sealed: row.try_get("sealed")?,
+            created_by: row.try_get("created_by")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+            version: row.try_get("version")?,
+        }))
+    }
+
+    async fn summaries(
+        &self,
+        org: OrgId,
+        rows: Vec<sqlx::any::AnyRow>,
+        page: Page,
+    ) -> Result<PersonPage> {
+        let keys = self.store.org_keys(org).await?;
+        let has_more = rows.len() as i64 > page.limit;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows.iter().take(page.limit as usize) {
+            let id: PersonId = parse_id(&row.try_get::<String, _>("id")?)?;
+            let role: String = row.try_get("role")?;
+            let sealed: Vec<u8> = row.try_get("sealed")?;
+            let identity = open_identity(&keys, org, id, &sealed)?;
+            items.push(PersonSummary {
+                id,
+                role: PersonRole::parse(&role).ok_or(StoreError::Corrupt("person role"))?,
+                display_name: identity.display_name(),
+                created_at_ms: row.try_get("created_at")?,
+            });
+        }
+        Ok(PersonPage {
+            items,
+            offset: page.offset,
+            limit: page.limit,
+            has_more,
+        })
+    }
+}
+
+impl Persons<'_> {
     pub async fn create_person(&self, person: ValidPerson) -> Result<PersonId> {
         let org = self.principal.org_id;
         self.authorize(Action::PersonCreate, org, None).await?;
@@ -133,68 +232,6 @@ impl Access<'_> {
             self.store.commit_audited(tx, &[ev]).await?;
         }
         Ok(ids)
-    }
-
-    /// Opens a person's stored row. Callers authorise against the row's organisation first,
-    /// so a refused request never decrypts the identity, and audit the read.
-    async fn open_person(&self, id: PersonId, org_id: OrgId, row: PersonRow) -> Result<Person> {
-        let keys = self.store.org_keys(org_id).await?;
-        let identity = open_identity(&keys, org_id, id, &row.sealed)?;
-        Ok(Person {
-            id,
-            org_id,
-            role: PersonRole::parse(&row.role).ok_or(StoreError::Corrupt("person role"))?,
-            identity,
-            created_by: row.created_by,
-            created_at_ms: row.created_at,
-            updated_at_ms: row.updated_at,
-            version: row.version,
-        })
-    }
-
-    /// A person's stored row: on an SQLite file read on this thread, otherwise (or when
-    /// SQLite is busy) through sqlx.
-    async fn person_row(&self, id: PersonId) -> Result<Option<PersonRow>> {
-        const SQL: &str = "SELECT org_id, role, sealed, created_by, created_at, updated_at, version \
-                           FROM persons WHERE id = $1";
-        let key = id.to_string();
-        if let Some(lite) = self.store.db().lite() {
-            let read = lite.read(|c| {
-                use rusqlite::OptionalExtension;
-                c.prepare_cached(SQL)?
-                    .query_row([&key], |r| {
-                        Ok(PersonRow {
-                            org_id: r.get(0)?,
-                            role: r.get(1)?,
-                            sealed: r.get(2)?,
-                            created_by: r.get(3)?,
-                            created_at: r.get(4)?,
-                            updated_at: r.get(5)?,
-                            version: r.get(6)?,
-                        })
-                    })
-                    .optional()
-            })?;
-            if let Some(row) = read {
-                return Ok(row);
-            }
-        }
-        let query = sqlx::query(SQL).bind(key);
-        let mut conn = self.store.db().read_conn().await?;
-        let row = query.fetch_optional(&mut *conn).await?;
-        conn.done();
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        Ok(Some(PersonRow {
-            org_id: row.try_get("org_id")?,
-            role: row.try_get("role")?,
-            sealed: row.try_get("sealed")?,
-            created_by: row.try_get("created_by")?,
-            created_at: row.try_get("created_at")?,
-            updated_at: row.try_get("updated_at")?,
-            version: row.try_get("version")?,
-        }))
     }
 
     pub async fn get_person(&self, id: PersonId) -> Result<Person> {
@@ -328,34 +365,5 @@ impl Access<'_> {
         self.record(self.event("person.search", None, AuditOutcome::Success, detail))
             .await?;
         Ok(result)
-    }
-
-    async fn summaries(
-        &self,
-        org: OrgId,
-        rows: Vec<sqlx::any::AnyRow>,
-        page: Page,
-    ) -> Result<PersonPage> {
-        let keys = self.store.org_keys(org).await?;
-        let has_more = rows.len() as i64 > page.limit;
-        let mut items = Vec::with_capacity(rows.len());
-        for row in rows.iter().take(page.limit as usize) {
-            let id: PersonId = parse_id(&row.try_get::<String, _>("id")?)?;
-            let role: String = row.try_get("role")?;
-            let sealed: Vec<u8> = row.try_get("sealed")?;
-            let identity = open_identity(&keys, org, id, &sealed)?;
-            items.push(PersonSummary {
-                id,
-                role: PersonRole::parse(&role).ok_or(StoreError::Corrupt("person role"))?,
-                display_name: identity.display_name(),
-                created_at_ms: row.try_get("created_at")?,
-            });
-        }
-        Ok(PersonPage {
-            items,
-            offset: page.offset,
-            limit: page.limit,
-            has_more,
-        })
     }
 }

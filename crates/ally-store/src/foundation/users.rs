@@ -14,6 +14,12 @@ use super::access::{Access, parse_id, roles_from_text, roles_to_text};
 use super::audit::operator_event;
 use crate::{Result, Store, StoreError, crypto, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// The user accounts of the caller's organisation.
+    Users,
+    users
+);
+
 #[derive(Debug, Clone, Serialize)]
 pub struct UserSummary {
     pub id: UserId,
@@ -166,6 +172,19 @@ pub(crate) async fn set_disabled_in_tx(
 }
 
 impl Access<'_> {
+    async fn user_org(&self, user: UserId) -> Result<Option<OrgId>> {
+        let row = sqlx::query("SELECT org_id FROM users WHERE id = $1")
+            .bind(user.to_string())
+            .fetch_optional(&self.store.db().pool)
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some(parse_id(&r.try_get::<String, _>("org_id")?)?)),
+        }
+    }
+}
+
+impl Users<'_> {
     pub async fn list_users(&self) -> Result<Vec<UserSummary>> {
         let org = self.principal.org_id;
         self.authorize(Action::UserList, org, None).await?;
@@ -271,16 +290,5 @@ impl Access<'_> {
         );
         self.store.commit_audited(tx, &[ev]).await?;
         Ok(())
-    }
-
-    async fn user_org(&self, user: UserId) -> Result<Option<OrgId>> {
-        let row = sqlx::query("SELECT org_id FROM users WHERE id = $1")
-            .bind(user.to_string())
-            .fetch_optional(&self.store.db().pool)
-            .await?;
-        match row {
-            None => Ok(None),
-            Some(r) => Ok(Some(parse_id(&r.try_get::<String, _>("org_id")?)?)),
-        }
     }
 }

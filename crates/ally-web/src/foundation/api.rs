@@ -77,9 +77,9 @@ pub(crate) async fn list_persons(
     let page = Page::new(q.offset.unwrap_or(0), q.limit.unwrap_or(50));
     let query = q.q.unwrap_or_default();
     let res = if query.trim().is_empty() {
-        access.list_persons(page).await?
+        access.persons().list_persons(page).await?
     } else {
-        access.search_persons(query.trim(), page).await?
+        access.persons().search_persons(query.trim(), page).await?
     };
     Ok(Json(PersonListDto {
         items: res
@@ -284,7 +284,7 @@ pub(crate) async fn create_person(
         .require(ally_core::authz::Action::PersonCreate)
         .await?;
     let valid = input.into_form()?.validate(this_year()).map_err(invalid)?;
-    let id = access.create_person(valid).await?;
+    let id = access.persons().create_person(valid).await?;
     Ok((StatusCode::CREATED, Json(Created { id: id.to_string() })).into_response())
 }
 
@@ -306,7 +306,7 @@ pub(crate) async fn get_person(
     Path(id): Path<String>,
 ) -> ApiResult<Json<PersonDto>> {
     let id = person_id(&id)?;
-    let p = caller.access(&state.store).get_person(id).await?;
+    let p = caller.access(&state.store).persons().get_person(id).await?;
     Ok(Json(p.into()))
 }
 
@@ -328,7 +328,7 @@ pub(crate) async fn update_person(
         .version
         .ok_or_else(|| ApiError::new(Failure::BadRequest, "version is required"))?;
     let valid = input.into_form()?.validate(this_year()).map_err(invalid)?;
-    access.update_person(id, version, valid).await?;
+    access.persons().update_person(id, version, valid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -348,7 +348,11 @@ pub(crate) async fn organisation(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<OrganisationDto>> {
-    let o = caller.access(&state.store).organisation().await?;
+    let o = caller
+        .access(&state.store)
+        .organisations()
+        .organisation()
+        .await?;
     Ok(Json(OrganisationDto {
         id: o.id.to_string(),
         name: o.name,
@@ -372,7 +376,11 @@ pub(crate) async fn directory(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<DirectoryEntry>>> {
-    let d = caller.access(&state.store).directory().await?;
+    let d = caller
+        .access(&state.store)
+        .organisations()
+        .directory()
+        .await?;
     Ok(Json(
         d.into_iter()
             .map(|o| DirectoryEntry {
@@ -401,7 +409,7 @@ pub(crate) async fn list_users(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<UserDto>>> {
-    let users = caller.access(&state.store).list_users().await?;
+    let users = caller.access(&state.store).users().list_users().await?;
     Ok(Json(
         users
             .into_iter()
@@ -455,7 +463,11 @@ pub(crate) async fn create_user(
         roles,
         locale,
     };
-    let id: UserId = caller.access(&state.store).create_user(user).await?;
+    let id: UserId = caller
+        .access(&state.store)
+        .users()
+        .create_user(user)
+        .await?;
     Ok((StatusCode::CREATED, Json(Created { id: id.to_string() })).into_response())
 }
 
@@ -503,6 +515,7 @@ pub(crate) async fn list_audit(
     };
     let events = caller
         .access(&state.store)
+        .audit_log()
         .audit_events(filter, q.limit.unwrap_or(100))
         .await?;
     Ok(Json(

@@ -68,6 +68,7 @@ pub async fn org(store: &Store, name: &str) -> Org {
     let creator = who(id, &[Role::Caseworker]);
     let person = store
         .access(&creator, None)
+        .persons()
         .create_person(person_form("Zora").validate(2026).unwrap())
         .await
         .unwrap();

@@ -423,11 +423,16 @@ pub async fn seed(store: &Store, extra_persons: usize) -> anyhow::Result<bool> {
         let valid = form(row)
             .validate(year)
             .map_err(|e| anyhow::anyhow!("demo person {i} invalid: {e:?}"))?;
-        store.access(&owner, None).create_person(valid).await?;
+        store
+            .access(&owner, None)
+            .persons()
+            .create_person(valid)
+            .await?;
     }
     if extra_persons > 0 {
         store
             .access(&ngo, None)
+            .persons()
             .import_persons(synthetic_persons(extra_persons))
             .await?;
     }

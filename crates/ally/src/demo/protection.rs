@@ -54,7 +54,7 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
         roles: vec![Role::Caseworker],
     };
     let a = store.access(&cw, None);
-    let persons = a.list_persons(Page::new(0, 10)).await?.items;
+    let persons = a.persons().list_persons(Page::new(0, 10)).await?.items;
     let person = |i: usize| persons.get(i).map(|p| p.id);
     let today = time::OffsetDateTime::now_utc().date();
     let days_ago = |d: i64| today - Duration::days(d);

@@ -77,7 +77,10 @@ pub(crate) async fn audit(v: Viewer, Query(q): Query<AuditQueryForm>) -> PageRes
         action: clean(&q.action),
         before_seq: q.before,
     };
-    let (events, names) = access.audit_events_with_names(filter, 100).await?;
+    let (events, names) = access
+        .audit_log()
+        .audit_events_with_names(filter, 100)
+        .await?;
     let name_of = |id: &Option<String>| -> String {
         match id {
             None => v.ctx.tr.t("audit-operator"),

@@ -30,8 +30,8 @@ struct OrganisationPage {
 pub(crate) async fn organisation(v: Viewer) -> PageResult {
     let p = v.session.principal();
     let access = v.access();
-    let org = access.organisation().await?;
-    let directory = access.directory().await?;
+    let org = access.organisations().organisation().await?;
+    let directory = access.organisations().directory().await?;
     let tr = &v.ctx.tr;
     html(&OrganisationPage {
         l: layout(&v.ctx, org.name.clone(), "/organisation"),
@@ -67,6 +67,9 @@ pub(crate) async fn organisation_second_factor(
         "false" => false,
         _ => return Err(PageError::new(Failure::BadRequest)),
     };
-    v.access().set_second_factor_required(required).await?;
+    v.access()
+        .organisations()
+        .set_second_factor_required(required)
+        .await?;
     Ok(see_other("/organisation"))
 }

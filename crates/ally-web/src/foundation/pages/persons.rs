@@ -66,9 +66,9 @@ pub(crate) async fn persons(v: Viewer, Query(q): Query<ListQuery>) -> PageResult
     let page = Page::new(q.offset, 50);
     let query: String = q.q.trim().chars().take(200).collect();
     let result = if query.is_empty() {
-        access.list_persons(page).await?
+        access.persons().list_persons(page).await?
     } else {
-        access.search_persons(&query, page).await?
+        access.persons().search_persons(&query, page).await?
     };
     let tr = &v.ctx.tr;
     let items = result
@@ -176,7 +176,7 @@ pub(crate) async fn person_create(
     access.require(Action::PersonCreate).await?;
     match data.validate(this_year()) {
         Ok(valid) => {
-            let id = access.create_person(valid).await?;
+            let id = access.persons().create_person(valid).await?;
             // A focal point may register a person but not open records.
             Ok(see_other(&if p.may(Action::PersonRead) {
                 format!("/persons/{id}")
@@ -211,7 +211,7 @@ struct PersonPage {
 pub(crate) async fn person_view(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_person_id(&id)?;
     let p = v.session.principal();
-    let person = v.access().get_person(id).await?;
+    let person = v.access().persons().get_person(id).await?;
     let tr = &v.ctx.tr;
     let i = &person.identity;
     let mut rows: Vec<(String, Vec<String>)> = Vec::new();
@@ -264,7 +264,7 @@ pub(crate) async fn person_edit(v: Viewer, Path(id): Path<String>) -> PageResult
     let id = parse_person_id(&id)?;
     let access = v.access();
     access.require(Action::PersonUpdate).await?;
-    let person = access.get_person(id).await?;
+    let person = access.persons().get_person(id).await?;
     let f = PersonForm::from_record(person.role, &person.identity);
     html(&person_form_page(
         &v.ctx,
@@ -302,7 +302,7 @@ pub(crate) async fn person_update(
     access.require(Action::PersonUpdate).await?;
     match data.form.validate(this_year()) {
         Ok(valid) => {
-            access.update_person(id, version, valid).await?;
+            access.persons().update_person(id, version, valid).await?;
             Ok(see_other(&format!("/persons/{id}")))
         }
         Err(errors) => html(&person_form_page(

@@ -41,7 +41,7 @@ struct UsersPage {
 
 async fn users_page(v: &Viewer, errors: Vec<String>, message: Option<String>) -> PageResult {
     let p = v.session.principal();
-    let list = v.access().list_users().await?;
+    let list = v.access().users().list_users().await?;
     let tr = &v.ctx.tr;
     let users = list
         .into_iter()
@@ -112,7 +112,7 @@ pub(crate) async fn user_create(
         roles,
         locale: v.ctx.tr.locale().to_owned(),
     };
-    match v.access().create_user(new).await {
+    match v.access().users().create_user(new).await {
         Ok(_) => users_page(&v, Vec::new(), Some(v.ctx.tr.t("users-created"))).await,
         Err(StoreError::Invalid(errors)) => {
             let msgs = field_messages(&v.ctx.tr, &errors);
@@ -134,7 +134,7 @@ fn parse_user_id(s: &str) -> Result<UserId, PageError> {
 async fn user_set_disabled(v: Viewer, id: String, csrf: String, disabled: bool) -> PageResult {
     v.check_csrf(&csrf)?;
     let id = parse_user_id(&id)?;
-    let result = v.access().set_user_disabled(id, disabled).await;
+    let result = v.access().users().set_user_disabled(id, disabled).await;
     after_user_change(&v, result).await
 }
 
@@ -166,7 +166,7 @@ pub(crate) async fn user_roles(
         .filter(|(n, _)| n == "role")
         .filter_map(|(_, r)| Role::parse(r))
         .collect();
-    let result = v.access().set_user_roles(id, roles).await;
+    let result = v.access().users().set_user_roles(id, roles).await;
     after_user_change(&v, result).await
 }
 
