@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod authz;
+pub mod identification;
 pub mod ids;
 pub mod information;
 pub mod labour;
@@ -14,7 +15,6 @@ pub mod org;
 pub mod password;
 pub mod person;
 pub mod protection;
-pub mod questionnaire;
-pub mod screening;
 
+pub use identification::{questionnaire, screening};
 pub use ids::{OrgId, PersonId, UserId};
