@@ -63,7 +63,11 @@ impl Access<'_> {
         Ok(texts)
     }
 
-    pub(super) async fn questionnaire_for(&self, org: OrgId, id: &str) -> Result<Arc<Questionnaire>> {
+    pub(super) async fn questionnaire_for(
+        &self,
+        org: OrgId,
+        id: &str,
+    ) -> Result<Arc<Questionnaire>> {
         let cache = self.store.identification_cache();
         let generation = cache.generation();
         let now = now_ms();

@@ -42,7 +42,9 @@ fn builtin_source(id: &str) -> Option<&'static str> {
         "adult_sexual" => Some(include_str!(
             "../../../../../data/questionnaires/adult_sexual.toml"
         )),
-        "child" => Some(include_str!("../../../../../data/questionnaires/child.toml")),
+        "child" => Some(include_str!(
+            "../../../../../data/questionnaires/child.toml"
+        )),
         _ => None,
     }
 }
