@@ -209,7 +209,7 @@ fn forced_labour_catalogue_has_the_eleven_indicators_in_booklet_order() {
 #[test]
 fn every_published_indicator_id_still_exists() {
     let s = screening();
-    let listed: Vec<&str> = include_str!("../../../../data/indicators/stable-ids.txt")
+    let listed: Vec<&str> = include_str!("../../../../../data/indicators/stable-ids.txt")
         .lines()
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect();

@@ -29,20 +29,22 @@ pub const INTERVIEW_TEXTS_ID: &str = "interview_texts";
 /// Ids of the default questionnaires.
 pub const BUILTIN_IDS: &[&str] = &["first_contact", "adult_labour", "adult_sexual", "child"];
 
-const COMMON_TOML: &str = include_str!("../../../../data/questionnaires/common.toml");
+const COMMON_TOML: &str = include_str!("../../../../../data/questionnaires/common.toml");
 
 fn builtin_source(id: &str) -> Option<&'static str> {
     match id {
         "first_contact" => Some(include_str!(
-            "../../../../data/questionnaires/first_contact.toml"
+            "../../../../../data/questionnaires/first_contact.toml"
         )),
         "adult_labour" => Some(include_str!(
-            "../../../../data/questionnaires/adult_labour.toml"
+            "../../../../../data/questionnaires/adult_labour.toml"
         )),
         "adult_sexual" => Some(include_str!(
-            "../../../../data/questionnaires/adult_sexual.toml"
+            "../../../../../data/questionnaires/adult_sexual.toml"
         )),
-        "child" => Some(include_str!("../../../../data/questionnaires/child.toml")),
+        "child" => Some(include_str!(
+            "../../../../../data/questionnaires/child.toml"
+        )),
         _ => None,
     }
 }
@@ -51,47 +53,47 @@ fn builtin_source(id: &str) -> Option<&'static str> {
 pub const TRANSLATIONS: &[(&str, &str)] = &[
     (
         "fr",
-        include_str!("../../../../data/questionnaires/i18n/fr.toml"),
+        include_str!("../../../../../data/questionnaires/i18n/fr.toml"),
     ),
     (
         "es",
-        include_str!("../../../../data/questionnaires/i18n/es.toml"),
+        include_str!("../../../../../data/questionnaires/i18n/es.toml"),
     ),
     (
         "ar",
-        include_str!("../../../../data/questionnaires/i18n/ar.toml"),
+        include_str!("../../../../../data/questionnaires/i18n/ar.toml"),
     ),
     (
         "ro",
-        include_str!("../../../../data/questionnaires/i18n/ro.toml"),
+        include_str!("../../../../../data/questionnaires/i18n/ro.toml"),
     ),
     (
         "uk",
-        include_str!("../../../../data/questionnaires/i18n/uk.toml"),
+        include_str!("../../../../../data/questionnaires/i18n/uk.toml"),
     ),
     (
         "ru",
-        include_str!("../../../../data/questionnaires/i18n/ru.toml"),
+        include_str!("../../../../../data/questionnaires/i18n/ru.toml"),
     ),
     (
         "bg",
-        include_str!("../../../../data/questionnaires/i18n/bg.toml"),
+        include_str!("../../../../../data/questionnaires/i18n/bg.toml"),
     ),
     (
         "vi",
-        include_str!("../../../../data/questionnaires/i18n/vi.toml"),
+        include_str!("../../../../../data/questionnaires/i18n/vi.toml"),
     ),
     (
         "zh",
-        include_str!("../../../../data/questionnaires/i18n/zh.toml"),
+        include_str!("../../../../../data/questionnaires/i18n/zh.toml"),
     ),
     (
         "tl",
-        include_str!("../../../../data/questionnaires/i18n/tl.toml"),
+        include_str!("../../../../../data/questionnaires/i18n/tl.toml"),
     ),
     (
         "ti",
-        include_str!("../../../../data/questionnaires/i18n/ti.toml"),
+        include_str!("../../../../../data/questionnaires/i18n/ti.toml"),
     ),
 ];
 

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use super::error::CatalogueError;
 
 /// The project's own copy of the Delphi catalogue, embedded so the engine needs no file on disk.
-pub const DELPHI_2009_TOML: &str = include_str!("../../../../data/indicators/ilo-delphi-2009.toml");
+pub const DELPHI_2009_TOML: &str =
+    include_str!("../../../../../data/indicators/ilo-delphi-2009.toml");
 
 /// The only schema version this loader understands.
 pub const SCHEMA_VERSION: i64 = 1;

@@ -18,9 +18,9 @@ use super::forced_labour::ForcedLabourCatalogue;
 /// The languages the shipped label files cover (the interface's languages besides English).
 pub const LABEL_LANGUAGES: &[&str] = &["fr", "es", "ar"];
 
-const FR_TOML: &str = include_str!("../../../../data/indicators/labels/fr.toml");
-const ES_TOML: &str = include_str!("../../../../data/indicators/labels/es.toml");
-const AR_TOML: &str = include_str!("../../../../data/indicators/labels/ar.toml");
+const FR_TOML: &str = include_str!("../../../../../data/indicators/labels/fr.toml");
+const ES_TOML: &str = include_str!("../../../../../data/indicators/labels/es.toml");
+const AR_TOML: &str = include_str!("../../../../../data/indicators/labels/ar.toml");
 
 /// One translated label.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use super::interview::Answer;
 
 /// The project's own copy of the ILO 11 catalogue.
 pub const FORCED_LABOUR_11_TOML: &str =
-    include_str!("../../../../data/indicators/ilo-forced-labour-11.toml");
+    include_str!("../../../../../data/indicators/ilo-forced-labour-11.toml");
 
 /// The set id accepted by `evaluate` for this catalogue (its indicator ids start with it).
 pub const FORCED_LABOUR_SET_ID: &str = "ilo11";
