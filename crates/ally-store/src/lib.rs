@@ -14,8 +14,8 @@ mod auth;
 pub mod backup;
 pub mod crypto;
 mod db;
-pub mod images;
 mod identification;
+pub mod images;
 mod information;
 mod jobs;
 pub mod labour;
@@ -83,6 +83,14 @@ pub enum StoreError {
     AuditWriterGone,
     #[error("stored data is corrupt: {0}")]
     Corrupt(&'static str),
+}
+
+/// Field errors of a validator in `ally_core` (e.g. `ally_core::labour::validate`) answer as
+/// invalid input.
+impl From<Vec<FieldError>> for StoreError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        StoreError::Invalid(errors)
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -4,11 +4,11 @@
 #![allow(clippy::unwrap_used)]
 
 use ally_core::authz::{Denied, Principal, Role};
-use ally_core::org::OrgKind;
-use ally_store::labour::{
+use ally_core::labour::{
     CaseEntry, ChainLinkInput, CheckInput, EmployerInput, InspectionEntry, InspectionPlan,
     NewLabourCase, PartnerInput, WorkplaceInput,
 };
+use ally_core::org::OrgKind;
 use ally_store::testing::{self, TestDb};
 use ally_store::{MasterKey, Policy, Store, StoreError};
 use sqlx::{Connection, Row};
