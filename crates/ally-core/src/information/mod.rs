@@ -15,9 +15,9 @@
 
 pub mod distribution;
 pub mod report;
-pub mod vocabulary;
 #[cfg(test)]
 mod tests;
+pub mod vocabulary;
 
 pub use distribution::*;
 pub use report::*;
