@@ -9,12 +9,10 @@ use std::future::Future;
 
 use ally_core::authz::{Principal, Role};
 use ally_core::information::{EntityInput, ReportInput};
+use ally_core::labour::{CheckInput, EmployerInput, InspectionPlan, NewLabourCase, WorkplaceInput};
 use ally_core::org::OrgKind;
 use ally_core::person::PersonForm;
 use ally_core::{OrgId, UserId};
-use ally_core::labour::{
-    CheckInput, EmployerInput, InspectionPlan, NewLabourCase, WorkplaceInput,
-};
 use ally_store::protection::{CaseContent, NewCase};
 use ally_store::testing::{self, TestDb};
 use ally_store::{MasterKey, NewInterview, Policy, Store, StoreError};

@@ -8,13 +8,13 @@
 
 mod common;
 
+use ally_core::OrgId;
 use ally_core::authz::{Action, Role, role_allows};
 use ally_core::labour::{
     CheckInput, EmployerInput, InspectionEntry, InspectionPlan, NewLabourCase, PartnerInput,
     WorkplaceInput,
 };
 use ally_core::org::OrgKind;
-use ally_core::OrgId;
 use ally_store::Store;
 use ally_store::testing;
 use ally_web::labour::ROUTES;
