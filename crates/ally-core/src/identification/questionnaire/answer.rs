@@ -19,20 +19,29 @@ pub const MAX_TEXT_ANSWER: usize = 2000;
 /// Why an answer is refused. Each names what is at fault (the field is `question` or `value`).
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum AnswerError {
+    /// The question id is not in the questionnaire (`field` is `question`).
     #[error("no question {0:?} in this questionnaire")]
     UnknownQuestion(String),
+    /// The question is skipped given the answers so far (its `relevant`, or a group's, fails);
+    /// `field` is `question`.
     #[error("question {0:?} is not asked given the answers so far")]
     NotRelevant(String),
+    /// No value was given and "prefer not to say" was not chosen.
     #[error("an answer is required (or choose \"prefer not to say\")")]
     Missing,
+    /// A value is not a choice of the question's list (the value, cut after 60 characters).
     #[error("{0:?} is not a choice of this question")]
     UnknownChoice(String),
+    /// Several values for a question that takes one (everything but `select_multiple`).
     #[error("this question takes one answer")]
     TooMany,
+    /// The value of an `integer` question is not a whole number.
     #[error("not a whole number")]
     NotInteger,
+    /// The value of a `date` question is not a date written `YYYY-MM-DD`.
     #[error("not a date (YYYY-MM-DD)")]
     NotDate,
+    /// A text answer is longer than `MAX_TEXT_ANSWER` characters.
     #[error("the answer is longer than {MAX_TEXT_ANSWER} characters")]
     TooLong,
 }
@@ -65,12 +74,18 @@ impl AnswerError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InterviewState {
+    /// Waiting for consent, or taking answers.
     InProgress,
+    /// Every relevant question was answered and the interviewer ended it, recording the facts
+    /// the rules need.
     Finished,
+    /// Ended early: the person refused consent or wanted to stop, or it was not safe to go on. The
+    /// answers given so far are kept and evaluated.
     Stopped,
 }
 
 impl InterviewState {
+    /// The state as stored: `in_progress`, `finished` or `stopped`.
     pub fn as_str(self) -> &'static str {
         match self {
             InterviewState::InProgress => "in_progress",
@@ -79,6 +94,7 @@ impl InterviewState {
         }
     }
 
+    /// Inverse of [`InterviewState::as_str`]; `None` for anything else.
     pub fn parse(s: &str) -> Option<InterviewState> {
         match s {
             "in_progress" => Some(InterviewState::InProgress),
@@ -92,17 +108,23 @@ impl InterviewState {
 /// Why a step of the interview is refused in its current state.
 #[derive(Debug, Clone, Copy, Error, PartialEq, Eq)]
 pub enum StepError {
+    /// The interview is finished or stopped: it takes no further step.
     #[error("the interview is over")]
     Closed,
+    /// Answering or finishing before the person's consent was recorded.
     #[error("consent has not been recorded yet")]
     NoConsent,
+    /// Recording consent a second time.
     #[error("consent has already been recorded")]
     ConsentGiven,
+    /// Finishing while a relevant question has no answer yet (stopping is always possible).
     #[error("questions remain to be answered")]
     QuestionsRemain,
 }
 
 impl StepError {
+    /// A stable code (for translations and the API): `interview_closed`, `consent_missing`,
+    /// `consent_already_given`, `questions_remain`.
     pub fn code(self) -> &'static str {
         match self {
             StepError::Closed => "interview_closed",
@@ -116,9 +138,13 @@ impl StepError {
 /// A step of the interview's state machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// Record the person's answer to the consent step (only once).
     Consent,
+    /// Answer or correct a question (needs consent).
     Answer,
+    /// End the interview when no question remains (needs consent).
     Finish,
+    /// End the interview early, at any point while in progress.
     Stop,
 }
 
@@ -250,6 +276,7 @@ pub struct Position {
     pub number: usize,
     /// Relevant questions given the answers so far (changes with skip logic).
     pub total: usize,
+    /// Relevant questions that have an answer (a declined one counts).
     pub answered: usize,
     /// The relevant question before `current` (for "back").
     pub previous: Option<String>,

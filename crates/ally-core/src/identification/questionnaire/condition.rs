@@ -21,15 +21,23 @@ use super::error::ConditionError;
 /// A comparison operator of `${q} op literal`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CmpOp {
+    /// `=`: equal. On text and choices, the answer's name or text equals the string; an
+    /// unanswered question compares as the empty string.
     Eq,
+    /// `!=`: not equal. On numbers it also holds when the question has no number answer.
     Ne,
+    /// `<`: less than; numbers only.
     Lt,
+    /// `<=`: less than or equal; numbers only.
     Le,
+    /// `>`: greater than; numbers only.
     Gt,
+    /// `>=`: greater than or equal; numbers only.
     Ge,
 }
 
 impl CmpOp {
+    /// The operator as written in XLSForm (`=`, `!=`, `<`, `<=`, `>`, `>=`).
     pub fn as_str(self) -> &'static str {
         match self {
             CmpOp::Eq => "=",
@@ -45,7 +53,9 @@ impl CmpOp {
 /// The right-hand side of a comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Literal {
+    /// A quoted string (`'yes'` or `"yes"`), compared with `=` or `!=` only.
     Str(String),
+    /// A whole number, compared with the answer to an `integer` question.
     Int(i64),
 }
 
@@ -54,19 +64,25 @@ pub enum Literal {
 pub enum Condition {
     /// `${question} op literal`
     Compare {
+        /// Name of the question read (an earlier one).
         question: String,
+        /// The comparison.
         op: CmpOp,
+        /// The right-hand side.
         value: Literal,
     },
     /// `selected(${question}, 'choice')`
     Selected {
+        /// Name of the question read (an earlier select question).
         question: String,
+        /// Name of the choice that must be among the answers.
         choice: String,
     },
     /// Two or more conditions, all of which hold.
     And(Vec<Condition>),
     /// Two or more conditions, one of which holds.
     Or(Vec<Condition>),
+    /// `not(...)`: holds when the inner condition does not.
     Not(Box<Condition>),
 }
 

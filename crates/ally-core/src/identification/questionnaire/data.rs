@@ -178,11 +178,16 @@ struct RawTranslationFile {
 /// One language's strings, parsed: key -> (text, reviewed).
 #[derive(Debug, Clone)]
 pub struct TranslationFile {
+    /// The language code the file declares (`fr`).
     pub lang: String,
+    /// Key (`<questionnaire>.<item>.label`, `common.choices.<list>.<choice>`,
+    /// `consent.<id>.body`...) → (text, reviewed by a human).
     pub strings: BTreeMap<String, (String, bool)>,
 }
 
 impl TranslationFile {
+    /// Parse one `i18n/<lang>.toml`; `file` names it in errors. An entry without its own
+    /// `reviewed` takes the file's.
     pub fn parse(file: &str, text: &str) -> Result<TranslationFile, QuestionnaireError> {
         let raw: RawTranslationFile =
             toml::from_str(text).map_err(|e| QuestionnaireError::Translation {
@@ -347,8 +352,11 @@ impl Questionnaire {
 /// A titled block of text (consent step, interviewer guidance).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Section {
+    /// Stable id; part of the section's translation keys (`consent.<id>.title`).
     pub id: String,
+    /// The heading, in every language.
     pub title: Text,
+    /// The text, in every language.
     pub body: Text,
 }
 
@@ -356,7 +364,9 @@ pub struct Section {
 /// the interviewer guidance (side panel).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InterviewTexts {
+    /// Read to the person before the first question; the interview starts only once they agree.
     pub consent: Vec<Section>,
+    /// Advice for the interviewer, shown in the side panel during the interview.
     pub guidance: Vec<Section>,
 }
 

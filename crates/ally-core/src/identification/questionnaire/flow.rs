@@ -20,7 +20,10 @@ pub enum AnswerValue {
     Choice(String),
     /// The names of the chosen choices (select_multiple).
     Choices(Vec<String>),
+    /// Free text (text questions); `parse_answer` trims it and refuses more than
+    /// `MAX_TEXT_ANSWER` characters.
     Text(String),
+    /// A whole number (integer questions).
     Integer(i64),
     /// ISO date `YYYY-MM-DD`.
     Date(String),
@@ -111,6 +114,7 @@ pub struct Relevance<'a> {
 }
 
 impl<'a> Relevance<'a> {
+    /// Whether the item with this id (question, note or group) is to be asked now.
     pub fn is_relevant(&self, item_id: &str) -> bool {
         self.items.iter().any(|i| i.id() == item_id)
     }

@@ -78,7 +78,10 @@ pub fn language_name(code: &str) -> Option<&'static str> {
 /// One language's version of a string, and whether a human has reviewed it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Translation {
+    /// The text in that language.
     pub text: String,
+    /// Checked by a human translator; false for a machine translation (flagged "machine
+    /// translation" in the interview).
     pub reviewed: bool,
 }
 
@@ -96,6 +99,7 @@ impl Text {
         t
     }
 
+    /// Set (or replace) the text in `lang`, with its review flag.
     pub fn set(&mut self, lang: &str, text: &str, reviewed: bool) {
         self.0.insert(
             lang.to_string(),
@@ -106,6 +110,7 @@ impl Text {
         );
     }
 
+    /// The text in `lang`, if there is one.
     pub fn get(&self, lang: &str) -> Option<&str> {
         self.0.get(lang).map(|t| t.text.as_str())
     }
@@ -115,10 +120,12 @@ impl Text {
         self.get(lang).or_else(|| self.get(fallback)).unwrap_or("")
     }
 
+    /// Whether the text in `lang` exists and a human has reviewed it.
     pub fn is_reviewed(&self, lang: &str) -> bool {
         self.0.get(lang).is_some_and(|t| t.reviewed)
     }
 
+    /// True when the text exists in no language ("no such text", e.g. no hint).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -127,10 +134,15 @@ impl Text {
 /// What a question asks for. Select questions name a choice list of the questionnaire.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QuestionKind {
+    /// `select_one LIST`: exactly one choice of the named list.
     SelectOne(String),
+    /// `select_multiple LIST`: one or more choices of the named list.
     SelectMultiple(String),
+    /// `text`: free text, at most `MAX_TEXT_ANSWER` characters.
     Text,
+    /// `integer`: a whole number (`*_age` questions give the person's age to the engine).
     Integer,
+    /// `date`: an ISO date `YYYY-MM-DD`.
     Date,
 }
 
@@ -189,8 +201,11 @@ impl Serialize for QuestionKind {
 /// `ilo11.restriction_of_movement=no|yes` for "Can you leave when you want to?".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IndicatorMapping {
+    /// A Delphi (`<set>.<dimension>.<slug>`) or ILO 11 (`ilo11.<slug>`) indicator id.
     pub indicator_id: String,
+    /// Choice names meaning the indicator is present; never empty.
     pub yes: Vec<String>,
+    /// Choice names meaning it is absent; may be empty, and then this question never gives `no`.
     pub no: Vec<String>,
 }
 
@@ -260,43 +275,67 @@ impl fmt::Display for IndicatorMapping {
     }
 }
 
+/// A question the interviewer asks (XLSForm row with a question type).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Question {
+    /// Its XLSForm `name`: unique in the questionnaire and never renamed once used, since answers
+    /// are stored by it.
     pub id: String,
+    /// What it asks for.
     pub kind: QuestionKind,
+    /// The question as read to the person, in every language.
     pub label: Text,
+    /// Optional help text for the interviewer (empty when there is none).
     pub hint: Text,
+    /// The XLSForm `required` flag, carried through import and export. The flow does not read
+    /// it: every relevant question wants an answer or "prefer not to say" before the end.
     pub required: bool,
+    /// Skip logic: the question is asked only when this holds (and its groups' conditions do).
     pub relevant: Option<Condition>,
+    /// Which indicators its answer sets; only select questions have mappings.
     pub indicators: Vec<IndicatorMapping>,
 }
 
 /// Text shown to the interviewer or the person, with nothing to answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Note {
+    /// Its XLSForm `name`, unique in the questionnaire.
     pub id: String,
+    /// The text shown, in every language.
     pub label: Text,
+    /// Optional help text (empty when there is none).
     pub hint: Text,
+    /// Shown only when this holds.
     pub relevant: Option<Condition>,
 }
 
+/// A titled block of items (`begin_group` ... `end_group`), asked only when its condition holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Group {
+    /// Its XLSForm `name`, unique in the questionnaire.
     pub id: String,
+    /// The block's title, in every language.
     pub label: Text,
+    /// Skip logic for the whole block: when it fails, none of its items is asked.
     pub relevant: Option<Condition>,
+    /// The items inside, in document order (groups may nest).
     pub items: Vec<Item>,
 }
 
+/// One entry of a questionnaire, in document order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "item", rename_all = "snake_case")]
 pub enum Item {
+    /// A question, with an answer to give.
     Question(Question),
+    /// A text with nothing to answer.
     Note(Note),
+    /// A block of items with a shared title and condition.
     Group(Group),
 }
 
 impl Item {
+    /// The item's name (question id, note id or group id).
     pub fn id(&self) -> &str {
         match self {
             Item::Question(q) => &q.id,
@@ -305,6 +344,7 @@ impl Item {
         }
     }
 
+    /// The item's own `relevant` condition (not its groups').
     pub fn relevant(&self) -> Option<&Condition> {
         match self {
             Item::Question(q) => q.relevant.as_ref(),
@@ -314,36 +354,55 @@ impl Item {
     }
 }
 
+/// One answer a select question offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Choice {
+    /// Stored value and the name indicator mappings use (`yes`, `no`, `unsure`, `declined`...).
     pub name: String,
+    /// What the person hears or reads, in every language.
     pub label: Text,
 }
 
+/// A named list of choices (XLSForm `choices` sheet), shared by the questions that name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChoiceList {
+    /// The name select questions refer to (`yes_no`).
     pub name: String,
+    /// Its choices, in the order shown.
     pub choices: Vec<Choice>,
 }
 
+/// An interview questionnaire: plain-language questions with skip logic, each mapped to
+/// indicators of `screening`, in every declared language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Questionnaire {
+    /// Stable id (`first_contact`, `adult_labour`...); reviews and interviews refer to it.
     pub id: String,
+    /// Version of the questionnaire's content, free text from the data file (the shipped ones
+    /// use a date, `2026-11-28`).
     pub version: String,
+    /// Title shown to interviewers, in every language.
     pub title: Text,
+    /// Language code the questionnaire was written in (`en`); one of `languages`.
     pub default_language: String,
     /// The languages this questionnaire is complete in (checked by `validate`).
     pub languages: Vec<String>,
+    /// Questions, notes and groups, in document order.
     pub items: Vec<Item>,
+    /// The choice lists its select questions use.
     pub choice_lists: Vec<ChoiceList>,
 }
 
 /// Completeness of one language in a questionnaire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LanguageStatus {
+    /// Language code (`fr`).
     pub lang: String,
+    /// Number of translatable strings.
     pub strings: usize,
+    /// Strings with no text (or only blanks) in this language.
     pub missing: usize,
+    /// Strings with a text not yet reviewed by a human (machine translations).
     pub unreviewed: usize,
 }
 
@@ -352,30 +411,45 @@ pub struct LanguageStatus {
 pub struct FlatItem {
     /// `begin_group`, `end_group`, `note`, or a question type.
     pub kind: String,
+    /// The XLSForm `name` (empty for `end_group`).
     pub name: String,
+    /// The `label::<Language> (<code>)` columns, one translation each.
     pub label: Text,
+    /// The `hint::<Language> (<code>)` columns (empty when there is no hint).
     pub hint: Text,
+    /// The `relevant` expression, unparsed.
     pub relevant: Option<String>,
+    /// The `required` column as a flag (see `Question::required`).
     pub required: bool,
+    /// The `ally_indicators` cell: space-separated mappings `indicator_id=yes_choices|no_choices`.
     pub indicators: Option<String>,
 }
 
 /// Which field of a flat row an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlatField {
+    /// The `type` column (unknown type, unbalanced groups).
     Type,
+    /// The `name` column.
     Name,
+    /// The `relevant` column.
     Relevant,
+    /// The `required` column.
     Required,
+    /// The `ally_indicators` column.
     Indicators,
+    /// A `label::<Language> (<code>)` column.
     Label,
 }
 
 /// An error in a flat row: its index (0-based), the field, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlatError {
+    /// Row index, 0-based, among the rows given.
     pub index: usize,
+    /// The column at fault.
     pub field: FlatField,
+    /// The error, naming the row's item.
     pub error: QuestionnaireError,
 }
 
@@ -647,10 +721,12 @@ impl Questionnaire {
             .collect()
     }
 
+    /// The question with this id, at any depth.
     pub fn question(&self, id: &str) -> Option<&Question> {
         self.questions().into_iter().find(|q| q.id == id)
     }
 
+    /// The choice list with this name.
     pub fn choice_list(&self, name: &str) -> Option<&ChoiceList> {
         self.choice_lists.iter().find(|l| l.name == name)
     }

@@ -30,12 +30,18 @@ pub const MAX_DIMENSIONS: usize = 16;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Grade {
+    /// Counts most: two strong, or one strong with one medium or weak, make a dimension present.
     Strong,
+    /// Three medium, or two medium with one weak, make a dimension present (one suffices beside a
+    /// strong one).
     Medium,
+    /// Counts only beside strong or medium indicators: weak ones alone never make a dimension
+    /// present. The child labour set has none.
     Weak,
 }
 
 impl Grade {
+    /// Every grade, strongest first (the order of [`Grade::index`]).
     pub const ALL: [Grade; 3] = [Grade::Strong, Grade::Medium, Grade::Weak];
 
     /// Index into per-grade arrays.
@@ -47,6 +53,7 @@ impl Grade {
         }
     }
 
+    /// The grade as written in the catalogue and in JSON output: `strong`, `medium` or `weak`.
     pub fn as_str(self) -> &'static str {
         match self {
             Grade::Strong => "strong",
@@ -69,12 +76,19 @@ impl Grade {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Part {
+    /// The means used to recruit, transfer or transport the person: deception, coercion or abuse of
+    /// a vulnerable position (the act and its means).
     Recruitment,
+    /// Exploitative conditions of work and life: the purpose of the trafficking.
     Exploitation,
+    /// Coercion or abuse of vulnerability at the place of exploitation (the means at destination;
+    /// the child rules do not need it).
     Destination,
 }
 
 impl Part {
+    /// The part as written in the catalogue (a dimension's `group`, a rule's `part`) and as a key
+    /// of `Evaluation::parts`: `recruitment`, `exploitation` or `destination`.
     pub fn as_str(self) -> &'static str {
         match self {
             Part::Recruitment => "recruitment",
@@ -93,14 +107,18 @@ impl Part {
     }
 }
 
+/// Whom a set is for; it names the set's default combination rule (`adult` or `child`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgeGroup {
+    /// 18 or older (`ADULT_AGE`): recruitment, exploitation and destination must all hold.
     Adult,
+    /// Under 18: no means are needed (Palermo art. 3(c)), so the rule drops the destination part.
     Child,
 }
 
 impl AgeGroup {
+    /// `adult` or `child`, as written in the catalogue; also the name of the set's default rule.
     pub fn as_str(self) -> &'static str {
         match self {
             AgeGroup::Adult => "adult",
@@ -109,10 +127,14 @@ impl AgeGroup {
     }
 }
 
+/// The form of exploitation a set screens for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Exploitation {
+    /// Forced labour or services (the `*_labour` sets).
     Labour,
+    /// Sexual exploitation (the `*_sexual` sets; in the shipped catalogue placeholders mirrored
+    /// from the labour sets, so never classified).
     Sexual,
 }
 
@@ -122,8 +144,13 @@ pub enum Exploitation {
 pub enum Provenance {
     /// Transcribed from the ILO brochure itself (none yet).
     PrimarySource,
+    /// Taken from the public secondary crosswalk (adult and child labour grades).
     SecondaryCrosswalk,
+    /// From the crosswalk, but recollection of the brochure gives another grade (medium vs weak);
+    /// the indicator's `note` says so and an evaluation warns when it is decisive.
     SecondaryCrosswalkDisputed,
+    /// A grade the crosswalk states for a sexual-exploitation set (e.g. "forced tasks or clients"
+    /// is strong).
     SecondaryCrosswalkSexualNote,
     /// No source: copied from the labour set to wire up the structure. Never classify on it.
     PlaceholderMirroredFromLabourSet,
@@ -147,9 +174,14 @@ impl Provenance {
 /// One of the six elements of the trafficking definition as split by the Delphi survey.
 #[derive(Debug, Clone, Serialize)]
 pub struct Dimension {
+    /// Stable id such as `deceptive_recruitment`; the middle part of every indicator id.
     pub id: String,
+    /// Short English description written for this project, not the ILO wording.
     pub label: String,
+    /// The part of the combination rule it feeds (the catalogue's `group`).
     pub part: Part,
+    /// The Palermo means it covers: `deception`, `coercion`, `abuse_of_vulnerability`, or `none`
+    /// (for exploitative conditions).
     pub means: String,
 }
 
@@ -158,13 +190,24 @@ pub struct Dimension {
 pub struct Indicator {
     /// Stable id `<set>.<dimension>.<slug>`; other tools rely on it.
     pub id: String,
+    /// Id of the set it belongs to (`adult_labour`...).
     pub set: String,
+    /// Id of its dimension. A slug found in two dimensions (debt bondage at recruitment and at
+    /// destination) is two indicators, counted separately.
     pub dimension: String,
+    /// Index of `dimension` in `Catalogue::dimensions`, resolved at load time.
     #[serde(skip)]
     pub dimension_index: usize,
+    /// Its weight within this set; the same slug may have another grade in another set or
+    /// dimension.
     pub grade: Grade,
+    /// Short English description written for this project, not the ILO wording (translations in
+    /// `IndicatorLabels`).
     pub label: String,
+    /// Where the grade comes from.
     pub provenance: Provenance,
+    /// Remark from the catalogue, e.g. why the grade is disputed; shown next to a decisive
+    /// indicator.
     pub note: Option<String>,
 }
 
@@ -172,13 +215,18 @@ pub struct Indicator {
 /// is a minimum on medium + weak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Clause {
+    /// Minimum number of strong indicators.
     pub strong: u32,
+    /// Minimum number of medium indicators.
     pub medium: u32,
+    /// Minimum number of weak indicators.
     pub weak: u32,
+    /// Minimum number of medium and weak indicators taken together.
     pub medium_or_weak: u32,
 }
 
 impl Clause {
+    /// Whether the observed counts of one dimension meet every minimum of the clause.
     pub fn holds(&self, counts: GradeCounts) -> bool {
         counts.strong >= self.strong
             && counts.medium >= self.medium
@@ -208,12 +256,16 @@ impl Clause {
 /// Counts of indicators per grade within one dimension.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct GradeCounts {
+    /// Strong indicators counted.
     pub strong: u32,
+    /// Medium indicators counted.
     pub medium: u32,
+    /// Weak indicators counted.
     pub weak: u32,
 }
 
 impl GradeCounts {
+    /// Count one more indicator of this grade.
     pub fn add(&mut self, grade: Grade) {
         match grade {
             Grade::Strong => self.strong += 1,
@@ -222,6 +274,7 @@ impl GradeCounts {
         }
     }
 
+    /// Per-grade sum, e.g. the yes answers plus the unknown ones (the "could be present" bound).
     pub fn plus(self, other: GradeCounts) -> GradeCounts {
         GradeCounts {
             strong: self.strong + other.strong,
@@ -230,6 +283,7 @@ impl GradeCounts {
         }
     }
 
+    /// True when no indicator is counted.
     pub fn is_zero(self) -> bool {
         self.strong == 0 && self.medium == 0 && self.weak == 0
     }
@@ -238,9 +292,13 @@ impl GradeCounts {
 /// Step 1 of the Delphi rule: when a dimension is present.
 #[derive(Debug, Clone, Serialize)]
 pub struct DimensionRule {
+    /// The alternatives: the dimension is present when any clause holds. The shipped rule is
+    /// `S>=2 || (S>=1 && M+W>=1) || M>=3 || (M>=2 && W>=1)`.
     pub clauses: Vec<Clause>,
     /// `clauses[i].describe()`, computed once so explanations need no formatting.
     pub descriptions: Vec<String>,
+    /// False while the rule is taken from the secondary crosswalk, not read in the ILO brochure;
+    /// evaluations are then `provisional`.
     pub verified_against_primary: bool,
 }
 
@@ -250,10 +308,12 @@ impl DimensionRule {
         self.clauses.iter().position(|c| c.holds(counts))
     }
 
+    /// Whether the dimension with these counts is present (some clause holds).
     pub fn is_present(&self, counts: GradeCounts) -> bool {
         self.satisfied_clause(counts).is_some()
     }
 
+    /// The description of clause number `clause`; empty for an index out of range.
     pub fn description(&self, clause: usize) -> &str {
         self.descriptions.get(clause).map_or("", String::as_str)
     }
@@ -272,8 +332,11 @@ impl DimensionRule {
 /// One entry of a combination rule's `all_of`: holds when any listed dimension is present.
 #[derive(Debug, Clone, Serialize)]
 pub struct RulePart {
+    /// The part of the rule this entry stands for.
     pub part: Part,
+    /// Ids of the dimensions of that part, any of which suffices.
     pub any_of: Vec<String>,
+    /// `any_of` resolved to indices into `Catalogue::dimensions`.
     #[serde(skip)]
     pub any_of_index: Vec<usize>,
 }
@@ -283,26 +346,37 @@ pub struct RulePart {
 pub struct CombinationRule {
     /// Key under `rules.presumed_victim` (`adult`, `child`, `child_strict`).
     pub name: String,
+    /// Ids of the sets this rule may be applied to.
     pub applies_to: Vec<String>,
+    /// False while the rule is not read in the ILO brochure (every shipped rule); evaluations are
+    /// then `provisional`.
     pub verified_against_primary: bool,
     /// A yes/no fact recorded by the interviewer that must be established (e.g. the act, for children).
     pub requires_fact: Option<String>,
     /// Index of `requires_fact` in `Catalogue::facts`.
     #[serde(skip)]
     pub requires_fact_index: Option<usize>,
+    /// The parts that must all hold (recruitment, exploitation, destination for adults).
     pub all_of: Vec<RulePart>,
 }
 
 /// One of the four Delphi sets (adult/child × labour/sexual).
 #[derive(Debug, Clone, Serialize)]
 pub struct IndicatorSet {
+    /// Stable id: `adult_labour`, `adult_sexual`, `child_labour` or `child_sexual`.
     pub id: String,
+    /// Short English description, e.g. "Adults, trafficking for labour exploitation".
     pub label: String,
+    /// Adults or children; selects the default rule and which interviews the set applies to.
     pub age_group: AgeGroup,
+    /// Labour or sexual exploitation.
     pub exploitation: Exploitation,
+    /// The catalogue's confidence in the set's data, free text (`medium`, `low`); quoted in the
+    /// explanation of an `indicators_only` result.
     pub confidence: String,
     /// False for placeholder data: the engine then reports indicators only, never a verdict.
     pub usable_for_classification: bool,
+    /// Its indicators in catalogue order (the order of an `Interview`'s answers).
     pub indicators: Vec<Indicator>,
     /// Index (into `Catalogue::rules`) of the default rule: the one named after the age group.
     #[serde(skip)]
@@ -313,6 +387,7 @@ pub struct IndicatorSet {
 }
 
 impl IndicatorSet {
+    /// The indicator with this id, if it belongs to the set.
     pub fn indicator(&self, id: &str) -> Option<&Indicator> {
         self.indicators.iter().find(|i| i.id == id)
     }
@@ -321,13 +396,23 @@ impl IndicatorSet {
 /// The validated Delphi catalogue: sets, dimensions, rules, indicators.
 #[derive(Debug, Clone, Serialize)]
 pub struct Catalogue {
+    /// Version of the file format; only `SCHEMA_VERSION` is accepted.
     pub schema_version: i64,
+    /// Title of the source document (the ILO/EC 2009 brochure).
     pub source_title: String,
+    /// Address of the source's landing page.
     pub source_url: String,
+    /// False while the catalogue is not checked against the ILO brochure; evaluations are then
+    /// `provisional`.
     pub verified_against_primary: bool,
+    /// The six dimensions, shared by every set.
     pub dimensions: Vec<Dimension>,
+    /// Step 1 rule, the same for every set.
     pub dimension_rule: DimensionRule,
+    /// Step 2 rules (`adult`, `child`, `child_strict`); each set points to its default rule and,
+    /// if there is one, its strict reading.
     pub rules: Vec<CombinationRule>,
+    /// The four sets with their indicators.
     pub sets: Vec<IndicatorSet>,
     /// Names of the yes/no facts that rules require (e.g. `act_of_trafficking_established`).
     pub facts: Vec<String>,
@@ -777,10 +862,12 @@ impl Catalogue {
         })
     }
 
+    /// The set with this id.
     pub fn set(&self, id: &str) -> Option<&IndicatorSet> {
         self.sets.iter().find(|s| s.id == id)
     }
 
+    /// Position of the set with this id in `sets`.
     pub fn set_index(&self, id: &str) -> Option<usize> {
         self.sets.iter().position(|s| s.id == id)
     }
@@ -790,11 +877,13 @@ impl Catalogue {
         self.index.get(id).copied()
     }
 
+    /// The Delphi indicator with this id, in whichever set it is.
     pub fn indicator(&self, id: &str) -> Option<&Indicator> {
         let (s, i) = self.locate(id)?;
         self.sets.get(s)?.indicators.get(i)
     }
 
+    /// Number of indicators over all sets.
     pub fn indicator_count(&self) -> usize {
         self.sets.iter().map(|s| s.indicators.len()).sum()
     }

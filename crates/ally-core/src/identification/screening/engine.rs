@@ -24,6 +24,8 @@ pub const ADULT_AGE: u32 = 18;
 /// Wording required by the sources: the lists are research tools, not a legal test.
 pub const CAVEAT: &str = "A screening signal under the ILO/EC 2009 indicator rule, not a legal identification: refer the person for formal identification.";
 
+/// The verdict of one set's combination rule on one interview. A screening signal, never a legal
+/// identification (see `CAVEAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -38,6 +40,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The outcome as written in JSON output: `presumed_victim`, `not_identified`, `undecided` or
+    /// `indicators_only`.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::PresumedVictim => "presumed_victim",
@@ -59,8 +63,10 @@ pub enum ChildRule {
     Strict,
 }
 
+/// Choices the sources leave open, made by the caller of an evaluation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EvaluationOptions {
+    /// Reading of the child rule for the child sets (ignored for adult sets).
     pub child_rule: ChildRule,
 }
 
@@ -71,9 +77,14 @@ pub struct DimensionResult<'a> {
     pub present: Option<bool>,
     /// Present if every unknown answer in it were yes. `None` as for `present`.
     pub could_be_present: Option<bool>,
+    /// Strong indicators answered yes.
     pub strong: u32,
+    /// Medium indicators answered yes.
     pub medium: u32,
+    /// Weak indicators answered yes.
     pub weak: u32,
+    /// Indicators answered unknown (not asked, declined...), per grade; with the yes counts they
+    /// give `could_be_present`.
     pub unknown: GradeCounts,
     /// The clause of the dimension rule that the yes answers satisfy.
     pub clause: Option<&'a str>,
@@ -93,10 +104,15 @@ pub struct PartResult<'a> {
 /// An indicator that supports a part of the rule, with the clause its dimension met.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DecisiveIndicator<'a> {
+    /// Indicator id.
     pub id: &'a str,
+    /// Its grade within the set.
     pub grade: Grade,
+    /// Id of its (present) dimension.
     pub dimension: &'a str,
+    /// The part of the rule that dimension supports.
     pub part: Part,
+    /// The clause of the dimension rule the dimension met, in English ("at least 2 strong").
     pub clause: &'a str,
     /// Index of that clause in `Catalogue::dimension_rule` (pages word it in the reader's
     /// language).
@@ -110,16 +126,27 @@ pub struct DecisiveIndicator<'a> {
 /// The evaluation of one interview against one Delphi set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evaluation<'a> {
+    /// Id of the set evaluated (empty for an unknown set index).
     pub set: &'a str,
+    /// The set's age group.
     pub age_group: AgeGroup,
+    /// False for a placeholder set: then the outcome is `indicators_only`.
     pub usable_for_classification: bool,
     /// Name of the combination rule applied (`None` for `indicators_only`).
     pub rule: Option<&'a str>,
+    /// The verdict.
     pub outcome: Outcome,
+    /// Why, in English: the rule, the set and what each required part holds; for a
+    /// placeholder set, why there is no verdict.
     pub explanation: String,
+    /// Ids of the set's indicators answered yes, in catalogue order.
     pub indicators_present: Vec<&'a str>,
+    /// Every dimension by id.
     pub dimensions: BTreeMap<&'a str, DimensionResult<'a>>,
+    /// Every part by name (`recruitment`, `exploitation`, `destination`), plus the fact the rule
+    /// requires, if any (`act_of_trafficking_established`). Empty for `indicators_only`.
     pub parts: BTreeMap<&'a str, PartResult<'a>>,
+    /// The yes answers in present dimensions of the rule's parts: what supports the outcome.
     pub decisive_indicators: Vec<DecisiveIndicator<'a>>,
     /// Parts that fail even counting unknown answers as yes.
     pub failing_parts: Vec<&'a str>,
@@ -127,21 +154,28 @@ pub struct Evaluation<'a> {
     pub undecided_by: Vec<&'a str>,
     /// True while the grades or rule are not checked against the ILO brochure.
     pub provisional: bool,
+    /// Always `CAVEAT`, to be shown beside the outcome.
     pub caveat: &'static str,
+    /// English notes for the interviewer: the recorded age does not match the set's age group, a
+    /// decisive grade is disputed, or the strict child rule is missing.
     pub warnings: Vec<String>,
 }
 
 /// Every applicable set plus the ILO 11 check, for one interview.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report<'a> {
+    /// One evaluation per applicable Delphi set (see `Screening::applicable_sets`).
     pub sets: Vec<Evaluation<'a>>,
+    /// The ILO 11 check.
     pub forced_labour: ForcedLabourEvaluation<'a>,
 }
 
 /// Both catalogues, validated and cross-checked; the entry point of the engine.
 #[derive(Debug, Clone)]
 pub struct Screening {
+    /// The ILO/EC Delphi 2009 catalogue.
     pub catalogue: Catalogue,
+    /// The 11 ILO indicators of forced labour.
     pub forced_labour: ForcedLabourCatalogue,
 }
 
@@ -151,6 +185,8 @@ impl Screening {
         Screening::new(Catalogue::builtin()?, ForcedLabourCatalogue::builtin()?)
     }
 
+    /// Join two catalogues. Fails when an ILO 11 indicator relates to a dimension the Delphi
+    /// catalogue lacks, or when an id is in both catalogues (answers are recorded by id).
     pub fn new(
         catalogue: Catalogue,
         forced_labour: ForcedLabourCatalogue,

@@ -21,36 +21,58 @@ pub const FORCED_LABOUR_SET_ID: &str = "ilo11";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LegalElement {
+    /// Work or service not offered voluntarily (in the shipped mapping: abuse of vulnerability,
+    /// deception, abusive conditions, excessive overtime).
     Involuntariness,
+    /// Work exacted under the menace of a penalty (restriction of movement, isolation, violence,
+    /// threats, retained documents, withheld wages).
     MenaceOfPenalty,
     /// Debt bondage: both involuntary and a penalty.
     Both,
 }
 
 impl LegalElement {
+    /// Whether an indicator with this element shows involuntariness (`Involuntariness` or `Both`).
     pub fn is_involuntariness(self) -> bool {
         matches!(self, LegalElement::Involuntariness | LegalElement::Both)
     }
+    /// Whether an indicator with this element shows a menace of penalty (`MenaceOfPenalty` or
+    /// `Both`).
     pub fn is_penalty(self) -> bool {
         matches!(self, LegalElement::MenaceOfPenalty | LegalElement::Both)
     }
 }
 
+/// One of the 11 ILO indicators of forced labour. No grade: the booklet gives none.
 #[derive(Debug, Clone, Serialize)]
 pub struct ForcedLabourIndicator {
+    /// Stable id `ilo11.<slug>`; other tools rely on it.
     pub id: String,
+    /// Its number in the booklet's list, 1 to 11.
     pub number: u32,
+    /// Short English name ("Abuse of vulnerability").
     pub label: String,
+    /// One-sentence definition written for this project, not the ILO text.
     pub definition: String,
+    /// The element of C29 it points to (a mapping made for this project, not ILO text).
     pub legal_element: LegalElement,
+    /// Ids of the Delphi dimensions covering the same ground (a mapping made for this project, to
+    /// link the two catalogues); each must exist in the Delphi catalogue.
     pub related_delphi_dimensions: Vec<String>,
 }
 
+/// The validated ILO 11 catalogue (`data/indicators/ilo-forced-labour-11.toml`).
 #[derive(Debug, Clone, Serialize)]
 pub struct ForcedLabourCatalogue {
+    /// Title of the source booklet.
     pub source_title: String,
+    /// ILO publication code of the booklet (`WCMS_203832`).
     pub source_code: String,
+    /// False while the catalogue is not checked against the full booklet text; evaluations are then
+    /// `provisional`.
     pub verified_against_primary: bool,
+    /// Always `no_numeric_threshold` (the loader refuses any other kind): the booklet gives neither
+    /// grades nor a count that would classify.
     pub rule_kind: String,
     /// Indicators in the booklet's order.
     pub indicators: Vec<ForcedLabourIndicator>,
@@ -110,10 +132,13 @@ fn invalid(entry: impl Into<String>, message: impl Into<String>) -> CatalogueErr
 }
 
 impl ForcedLabourCatalogue {
+    /// The embedded project copy. Validated on every call; cache the result.
     pub fn builtin() -> Result<ForcedLabourCatalogue, CatalogueError> {
         ForcedLabourCatalogue::from_toml_str(FORCED_LABOUR_11_TOML)
     }
 
+    /// Parse and validate a forced-labour catalogue. Refuses a file whose legal test is not
+    /// involuntariness AND menace of penalty, since the engine hard-codes it.
     pub fn from_toml_str(text: &str) -> Result<ForcedLabourCatalogue, CatalogueError> {
         let raw: RawFile =
             toml::from_str(text).map_err(|e| CatalogueError::Parse(e.message().to_string()))?;
@@ -200,6 +225,7 @@ impl ForcedLabourCatalogue {
         })
     }
 
+    /// Position of an indicator id in `indicators` (the order answers are given in).
     pub fn position(&self, id: &str) -> Option<usize> {
         self.indicators.iter().position(|i| i.id == id)
     }
@@ -257,16 +283,24 @@ impl ForcedLabourCatalogue {
 /// Result of the ILO 11 check. Not a verdict: the ILO gives no threshold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ForcedLabourEvaluation<'a> {
+    /// Always `ilo11` (`FORCED_LABOUR_SET_ID`).
     pub set: &'static str,
     /// Always `indicators_only`: the ILO 11 list has no threshold to classify with.
     pub outcome: Outcome,
+    /// Ids of the indicators answered yes, in the booklet's order.
     pub indicators_present: Vec<&'a str>,
     /// Indicators not asked or not answered.
     pub unknown: Vec<&'a str>,
+    /// Whether an indicator of involuntariness is present: `yes`, `no` even counting unknown
+    /// answers as yes, `unknown` otherwise.
     pub involuntariness: Answer,
+    /// Whether an indicator of a menace of penalty is present, three-valued as `involuntariness`.
     pub menace_of_penalty: Answer,
     /// Whether both C29 elements appear (`unknown` when unknown answers could decide it).
     pub both_elements: Answer,
+    /// One of three fixed English texts matching `both_elements`: refer to a trained person
+    /// (yes), the indicators found still deserve attention (no), unknown answers could change
+    /// it (unknown).
     pub explanation: &'static str,
     /// True while the catalogue is not checked against the ILO booklet.
     pub provisional: bool,

@@ -15,13 +15,17 @@ use super::error::InputError;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Answer {
+    /// The indicator is observed: it counts in the evaluation.
     Yes,
+    /// The person said it is not so: screened negative for this indicator.
     No,
+    /// Not asked, not answered, unsure or declined: not established, but still possible.
     #[default]
     Unknown,
 }
 
 impl Answer {
+    /// Parse `yes`, `no` or `unknown`; `None` for anything else.
     pub fn parse(s: &str) -> Option<Answer> {
         match s {
             "yes" => Some(Answer::Yes),
@@ -31,6 +35,7 @@ impl Answer {
         }
     }
 
+    /// `yes`, `no` or `unknown`, as in the JSON form.
     pub fn as_str(self) -> &'static str {
         match self {
             Answer::Yes => "yes",
@@ -77,10 +82,12 @@ impl Interview {
         }
     }
 
+    /// The person's age in whole years, if recorded; it selects the adult or child sets.
     pub fn age(&self) -> Option<u32> {
         self.age
     }
 
+    /// Record the age (`None`: unknown, then every set applies so the child rule is not hidden).
     pub fn set_age(&mut self, age: Option<u32>) {
         self.age = age;
     }

@@ -25,6 +25,7 @@ const AR_TOML: &str = include_str!("../../../../../data/indicators/labels/ar.tom
 /// One translated label.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
+    /// The translated text (never blank).
     pub text: String,
     /// Checked by a human translator; false for a machine translation.
     pub reviewed: bool,
@@ -33,6 +34,7 @@ pub struct Label {
 /// The labels of one language.
 #[derive(Debug, Clone, Default)]
 pub struct LabelFile {
+    /// Language code as in `LABEL_LANGUAGES` (`fr`).
     pub lang: String,
     /// Set id (`adult_labour`) → label.
     pub sets: BTreeMap<String, Label>,
@@ -67,7 +69,7 @@ struct RawFile {
 }
 
 impl LabelFile {
-    /// Parse one label file; `entry` names it in errors.
+    /// Parse one label file; a label left blank is an error.
     pub fn from_toml_str(text: &str) -> Result<LabelFile, CatalogueError> {
         let raw: RawFile =
             toml::from_str(text).map_err(|e| CatalogueError::Parse(e.message().to_string()))?;
@@ -121,6 +123,7 @@ impl IndicatorLabels {
         IndicatorLabels::from_toml_strs(&[FR_TOML, ES_TOML, AR_TOML])
     }
 
+    /// Parse several label files, one per language; two files for one language are an error.
     pub fn from_toml_strs(texts: &[&str]) -> Result<IndicatorLabels, CatalogueError> {
         let mut files = BTreeMap::new();
         for text in texts {
@@ -193,14 +196,17 @@ impl IndicatorLabels {
         self.files.keys().map(String::as_str)
     }
 
+    /// The label of an indicator id (Delphi or ILO 11) in `lang`, if that file has one.
     pub fn indicator(&self, lang: &str, id: &str) -> Option<&Label> {
         self.files.get(lang).and_then(|f| f.indicators.get(id))
     }
 
+    /// The label of a set id in `lang`, if that file has one.
     pub fn set(&self, lang: &str, id: &str) -> Option<&Label> {
         self.files.get(lang).and_then(|f| f.sets.get(id))
     }
 
+    /// The label of a dimension id in `lang`, if that file has one.
     pub fn dimension(&self, lang: &str, id: &str) -> Option<&Label> {
         self.files.get(lang).and_then(|f| f.dimensions.get(id))
     }

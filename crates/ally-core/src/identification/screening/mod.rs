@@ -52,7 +52,9 @@ pub use labels::{IndicatorLabels, LABEL_LANGUAGES, Label, LabelFile};
 /// What `check_catalogue_str` found in a valid file.
 #[derive(Debug, Clone)]
 pub enum CheckedCatalogue {
+    /// A Delphi catalogue (it has `[sets]`).
     Delphi(Catalogue),
+    /// A forced-labour catalogue (it has `[rule]`).
     ForcedLabour(ForcedLabourCatalogue),
 }
 
