@@ -18,7 +18,8 @@ use crate::ids::{OrgId, UserId};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// Runs the organisation's accounts, settings and directory entry; does not read victims' records.
+    /// Runs the organisation's accounts, settings and directory entry; does not read victims'
+    /// records.
     Admin,
     /// Leads the organisation's casework: every action on persons, interviews, cases, reports and
     /// labour records, but not accounts or the audit log.
