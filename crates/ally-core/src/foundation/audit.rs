@@ -21,12 +21,16 @@ type HmacSha256 = Hmac<Sha256>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditOutcome {
+    /// The action was carried out.
     Success,
+    /// The authorisation check refused the action (role or organisation).
     Denied,
+    /// The action was allowed but failed (e.g. a wrong password or second-factor code).
     Failure,
 }
 
 impl AuditOutcome {
+    /// The stored code: `success`, `denied` or `failure`.
     pub fn as_str(self) -> &'static str {
         match self {
             AuditOutcome::Success => "success",
@@ -34,6 +38,7 @@ impl AuditOutcome {
             AuditOutcome::Failure => "failure",
         }
     }
+    /// The outcome of a code produced by [`Self::as_str`].
     pub fn parse(s: &str) -> Option<AuditOutcome> {
         match s {
             "success" => Some(AuditOutcome::Success),
@@ -55,8 +60,11 @@ pub struct AuditEvent {
     pub org: Option<String>,
     /// A stable action code, e.g. `person.read`, `auth.sign_in`.
     pub action: String,
+    /// Kind of the record acted on (`person`, `case`, `user`, `report`...), if any.
     pub target_kind: Option<String>,
+    /// Id of the record acted on (a UUID as text), if any.
     pub target_id: Option<String>,
+    /// Whether the action was done, refused or failed.
     pub outcome: AuditOutcome,
     /// Structured, non-personal detail (codes, counts, ids).
     pub detail: String,
@@ -67,9 +75,12 @@ pub struct AuditEvent {
 /// A stored, chained event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainedEvent {
+    /// Position in the chain, from 1 without gaps.
     pub seq: i64,
+    /// The event's fields (flattened into the same JSON object).
     #[serde(flatten)]
     pub event: AuditEvent,
+    /// [`chain_mac`] of this event over the previous event's MAC (32 bytes; hex in JSON).
     #[serde(with = "hex_bytes")]
     pub mac: Vec<u8>,
 }
@@ -132,16 +143,34 @@ pub fn macs_equal(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Why a chain failed verification: the log was edited, reordered, truncated or its head forged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainBroken {
+    /// An event is missing or out of order.
     #[error("audit event {seq} is missing or out of order (found {found})")]
-    Gap { seq: i64, found: i64 },
+    Gap {
+        /// The sequence number expected next.
+        seq: i64,
+        /// The sequence number read instead.
+        found: i64,
+    },
+    /// Event `seq`'s MAC does not match its content and predecessor.
     #[error("audit event {seq} was altered, inserted or moved (its MAC does not match)")]
-    BadMac { seq: i64 },
+    BadMac {
+        /// The first event whose MAC fails.
+        seq: i64,
+    },
+    /// The sealed head names `head_seq` but the log ends at `last_seq` (or with another MAC).
     #[error(
         "the audit head does not match the last event: the log was truncated or extended (head says {head_seq}, log ends at {last_seq})"
     )]
-    HeadMismatch { head_seq: i64, last_seq: i64 },
+    HeadMismatch {
+        /// The last sequence number the sealed head names.
+        head_seq: i64,
+        /// The last sequence number of the events read.
+        last_seq: i64,
+    },
+    /// The head's own seal does not verify.
     #[error("the audit head's seal is invalid: it was forged or edited")]
     HeadForged,
 }
@@ -154,6 +183,7 @@ pub struct ChainVerifier<'k> {
 }
 
 impl<'k> ChainVerifier<'k> {
+    /// A verifier expecting event 1 first, under the instance audit key `key`.
     pub fn new(key: &'k [u8]) -> Self {
         ChainVerifier {
             key,
@@ -162,6 +192,7 @@ impl<'k> ChainVerifier<'k> {
         }
     }
 
+    /// Checks the next event, in sequence order: refuses a gap or a MAC that does not match.
     pub fn push(&mut self, e: &ChainedEvent) -> Result<(), ChainBroken> {
         if e.seq != self.expected_seq {
             return Err(ChainBroken::Gap {

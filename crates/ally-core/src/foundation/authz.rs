@@ -18,17 +18,30 @@ use crate::ids::{OrgId, UserId};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// Runs the organisation's accounts, settings and directory entry; does not read victims'
+    /// records.
     Admin,
+    /// Leads the organisation's casework: every action on persons, interviews, cases, reports and
+    /// labour records, but not accounts or the audit log.
     Coordinator,
+    /// Works the cases: persons, interviews, cases, consents, referrals, reports.
     Caseworker,
+    /// Holds detection interviews and registers persons; opens a case but does not browse cases.
     Interviewer,
+    /// A trade-union representative: workers' cases, employers, inspections and labour-court cases.
     UnionRepresentative,
+    /// A community focal point or volunteer: registers a contact, holds an interview, files a
+    /// report; cannot browse the organisation's persons.
     CommunityFocalPoint,
+    /// A law-enforcement liaison: reads cases, reports and suspect data and takes part in joint
+    /// inspections; records no consent and sends no referral.
     LawEnforcementLiaison,
+    /// Reads the audit log and nothing else.
     Auditor,
 }
 
 impl Role {
+    /// Every role, in the order of the permission table's columns.
     pub const ALL: [Role; 8] = [
         Role::Admin,
         Role::Coordinator,
@@ -40,6 +53,7 @@ impl Role {
         Role::Auditor,
     ];
 
+    /// The stable code (`admin`, `union_representative`...), stored and used as message key.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
@@ -53,6 +67,7 @@ impl Role {
         }
     }
 
+    /// The role of a code produced by [`Self::as_str`].
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
@@ -71,12 +86,15 @@ pub enum Action {
     PersonList,
     /// Open one person record with its identity fields.
     PersonRead,
+    /// Register a new person record.
     PersonCreate,
+    /// Change a person record's identity and contact fields.
     PersonUpdate,
     /// See the organisation, its members' names and the network directory.
     OrgRead,
     /// Change the organisation's settings.
     OrgManage,
+    /// List the organisation's user accounts with their roles and status.
     UserList,
     /// Create users, change roles, disable accounts, reset passwords and second factors.
     UserManage,
@@ -139,6 +157,7 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in the order of the permission table's rows.
     pub const ALL: [Action; 36] = [
         Action::PersonList,
         Action::PersonRead,
@@ -178,6 +197,7 @@ impl Action {
         Action::LabourCaseManage,
     ];
 
+    /// The stable code (`person.read`, `case.update`...), used in audit events and route tables.
     pub fn as_str(self) -> &'static str {
         match self {
             Action::PersonList => "person.list",
@@ -388,12 +408,16 @@ pub fn role_allows(role: Role, action: Action) -> bool {
 /// Who is asking: an authenticated user, acting within their organisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
+    /// The signed-in user.
     pub user_id: UserId,
+    /// The user's organisation: the tenancy the principal acts in.
     pub org_id: OrgId,
+    /// The user's roles; an action is allowed if any of them allows it.
     pub roles: Vec<Role>,
 }
 
 impl Principal {
+    /// Whether one of the principal's roles allows `action` (question 1 only, no tenancy).
     pub fn may(&self, action: Action) -> bool {
         self.roles.iter().any(|r| role_allows(*r, action))
     }
@@ -403,14 +427,19 @@ impl Principal {
 /// referrals and shared reports). The record's owner stays the owner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
+    /// The organisation granted access.
     pub to_org: OrgId,
+    /// The one action it may do on the record.
     pub action: Action,
 }
 
+/// Why [`authorize`] refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
+    /// None of the principal's roles allows the action (the web layer answers "forbidden").
     #[error("your role does not allow {0:?}")]
     RoleLacksPermission(Action),
+    /// The record is another organisation's and no grant covers it (answered as "not found").
     #[error("the record belongs to another organisation")]
     OtherOrganisation,
 }

@@ -18,6 +18,7 @@ macro_rules! id_type {
             pub fn new() -> Self {
                 Self(Uuid::now_v7())
             }
+            /// The underlying UUID.
             pub fn as_uuid(&self) -> Uuid {
                 self.0
             }

@@ -11,12 +11,16 @@ use unicode_normalization::UnicodeNormalization;
 /// never match a name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenKind {
+    /// A folded word of a name ([`name_tokens`]).
     Name,
+    /// All digits, or the last nine, of a phone number ([`phone_tokens`]).
     Phone,
+    /// A document number, letters and digits upper case ([`document_token`]).
     Document,
 }
 
 impl TokenKind {
+    /// The code mixed into the keyed hash: `name`, `phone` or `document`.
     pub fn as_str(self) -> &'static str {
         match self {
             TokenKind::Name => "name",

@@ -10,18 +10,28 @@ use crate::ids::OrgId;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgKind {
+    /// A non-governmental organisation.
     Ngo,
+    /// A shelter or other service provider.
     Shelter,
+    /// A trade union.
     Union,
+    /// A community or diaspora group.
     CommunityGroup,
+    /// A law-enforcement liaison unit.
     LawEnforcementLiaison,
+    /// A labour inspectorate (joint inspections).
     LabourInspectorate,
+    /// A tax authority.
     TaxAuthority,
+    /// A legal-aid provider or court liaison.
     LegalAid,
+    /// A network or collective of organisations; other organisations are its members.
     Network,
 }
 
 impl OrgKind {
+    /// Every kind, in declaration order.
     pub const ALL: [OrgKind; 9] = [
         OrgKind::Ngo,
         OrgKind::Shelter,
@@ -34,6 +44,7 @@ impl OrgKind {
         OrgKind::Network,
     ];
 
+    /// The stable code (`ngo`, `community_group`...), stored and used as message key.
     pub fn as_str(self) -> &'static str {
         match self {
             OrgKind::Ngo => "ngo",
@@ -48,6 +59,7 @@ impl OrgKind {
         }
     }
 
+    /// The kind of a code produced by [`Self::as_str`].
     pub fn parse(s: &str) -> Option<OrgKind> {
         OrgKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
@@ -56,8 +68,11 @@ impl OrgKind {
 /// An organisation as the rest of the system sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Organisation {
+    /// The organisation's id: the tenancy key of every record it owns.
     pub id: OrgId,
+    /// Display name, trimmed, at most 200 characters ([`validate_org_name`]).
     pub name: String,
+    /// What the organisation is.
     pub kind: OrgKind,
     /// Whether members whose roles see victim identities (and admins) must use a second factor.
     /// On by default; only an instance operator can relax it (the demo does, visibly).

@@ -9,14 +9,19 @@ pub const MAX_LENGTH: usize = 256;
 
 static COMMON: &str = include_str!("../../data/common-passwords.txt");
 
+/// Why [`check`] refused a new password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordRejected {
+    /// Fewer than [`MIN_LENGTH`] characters.
     #[error("the password must have at least {MIN_LENGTH} characters")]
     TooShort,
+    /// More than [`MAX_LENGTH`] characters.
     #[error("the password must have at most {MAX_LENGTH} characters")]
     TooLong,
+    /// Found in the shipped list of common and breached passwords (case-insensitive).
     #[error("this password is in a list of common or breached passwords")]
     Common,
+    /// Contains the local part of the user's e-mail address (if it has four characters or more).
     #[error("the password must not contain your e-mail name")]
     ContainsEmail,
 }

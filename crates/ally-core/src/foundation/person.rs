@@ -14,17 +14,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::normalize::{self, TokenKind};
 
+/// The part a person plays in the organisation's records. Kept in clear (not sealed), so that
+/// lists can be filtered by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PersonRole {
+    /// A person identified as a victim of trafficking.
     Victim,
+    /// A person with reasonable grounds to believe they are a victim, not (yet) formally identified
+    /// (Warsaw Convention art. 10(2)); entitled to assistance meanwhile.
     PresumedVictim,
+    /// A witness of trafficking or exploitation.
     Witness,
+    /// A suspected offender (criminal-offence data, GDPR art. 10).
     Suspect,
+    /// Anyone else the organisation keeps in touch with (a relative, a community contact).
     Contact,
 }
 
 impl PersonRole {
+    /// Every role, in the order forms offer them (presumed victim first).
     pub const ALL: [PersonRole; 5] = [
         PersonRole::PresumedVictim,
         PersonRole::Victim,
@@ -32,6 +41,7 @@ impl PersonRole {
         PersonRole::Suspect,
         PersonRole::Contact,
     ];
+    /// The stable code (`presumed_victim`, `witness`...), stored and used as message key.
     pub fn as_str(self) -> &'static str {
         match self {
             PersonRole::Victim => "victim",
@@ -41,20 +51,27 @@ impl PersonRole {
             PersonRole::Contact => "contact",
         }
     }
+    /// The role of a code produced by [`Self::as_str`].
     pub fn parse(s: &str) -> Option<PersonRole> {
         PersonRole::ALL.into_iter().find(|r| r.as_str() == s)
     }
 }
 
+/// Sex as recorded on the person's documents or as stated; gender identity is a separate,
+/// free-text field ([`PersonIdentity::gender`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
+    /// Female.
     Female,
+    /// Male.
     Male,
+    /// Neither female nor male (e.g. `X` on a passport).
     Other,
 }
 
 impl Sex {
+    /// The stable code: `female`, `male` or `other`.
     pub fn as_str(self) -> &'static str {
         match self {
             Sex::Female => "female",
@@ -62,6 +79,7 @@ impl Sex {
             Sex::Other => "other",
         }
     }
+    /// The value of a code produced by [`Self::as_str`].
     pub fn parse(s: &str) -> Option<Sex> {
         [Sex::Female, Sex::Male, Sex::Other]
             .into_iter()
@@ -73,21 +91,32 @@ impl Sex {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "precision", rename_all = "snake_case")]
 pub enum BirthDate {
+    /// The full date, e.g. from a document.
     Exact {
+        /// Four-digit year, 1900 to the current year.
         year: i32,
+        /// Month, 1–12.
         month: u8,
+        /// Day of the month, valid for the month and year.
         day: u8,
     },
+    /// Only the year and month are known.
     Month {
+        /// Four-digit year, 1900 to the current year.
         year: i32,
+        /// Month, 1–12.
         month: u8,
     },
+    /// Only the year is known.
     Year {
+        /// Four-digit year, 1900 to the current year.
         year: i32,
     },
     /// Age in years as estimated on `as_of_year` (the year the estimate was made).
     EstimatedAge {
+        /// Estimated age in whole years, at most 120.
         age: u8,
+        /// The year the estimate was made.
         as_of_year: i32,
     },
 }
@@ -162,10 +191,13 @@ impl BirthDate {
     }
 }
 
+/// An identity or travel document of the person, as recorded (the document itself may be held
+/// by someone else: retention of identity documents is an ILO indicator of forced labour).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityDocument {
     /// Passport, national id, residence permit, work permit...
     pub kind: String,
+    /// The document's number as written on it (free text; [`normalize::document_token`] keys it).
     pub number: String,
     /// ISO 3166-1 alpha-2 of the issuing country, if known.
     pub country: Option<String>,
@@ -174,10 +206,15 @@ pub struct IdentityDocument {
 /// The identifying part of a person record. Encrypted at rest as one value.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PersonIdentity {
+    /// Given names as the person writes them (original script kept), at most 200 characters.
     pub given_names: String,
+    /// Family names as the person writes them (original script kept), at most 200 characters.
     pub family_names: String,
+    /// Other names the person is known by (nicknames, names used by traffickers, other spellings).
     pub aliases: Vec<String>,
+    /// What is known of the date of birth.
     pub birth: Option<BirthDate>,
+    /// Sex, if recorded.
     pub sex: Option<Sex>,
     /// Self-described gender identity, free text.
     pub gender: Option<String>,
@@ -185,9 +222,13 @@ pub struct PersonIdentity {
     pub nationalities: Vec<String>,
     /// Language tags (e.g. "ro", "ar", "ti").
     pub languages: Vec<String>,
+    /// Phone numbers as entered: digits, spaces and `+-().`, at least five digits.
     pub phones: Vec<String>,
+    /// Postal addresses or places of stay, free text, one per entry.
     pub addresses: Vec<String>,
+    /// Identity and travel documents.
     pub documents: Vec<IdentityDocument>,
+    /// Free-text notes about the person, at most 20,000 characters.
     pub notes: String,
 }
 
@@ -247,7 +288,9 @@ impl PersonIdentity {
 /// A field-level validation error. `field` is the form field name, `code` a stable message key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
+    /// The form field the error belongs to (`given_names`, `birth`, `phones`...).
     pub field: &'static str,
+    /// Stable message key of the error (`too_long`, `invalid_date`, `name_required`...).
     pub code: &'static str,
 }
 
@@ -255,31 +298,43 @@ pub struct FieldError {
 /// Multi-valued fields are one value per line.
 #[derive(Clone, Default, Deserialize)]
 pub struct PersonForm {
+    /// A [`PersonRole`] code.
     #[serde(default)]
     pub role: String,
+    /// Given names (one line).
     #[serde(default)]
     pub given_names: String,
+    /// Family names (one line).
     #[serde(default)]
     pub family_names: String,
+    /// Aliases, one per line.
     #[serde(default)]
     pub aliases: String,
+    /// Date of birth as `YYYY-MM-DD`, `YYYY-MM`, `YYYY` or `~AGE`; empty if unknown.
     #[serde(default)]
     pub birth: String,
+    /// A [`Sex`] code, or empty.
     #[serde(default)]
     pub sex: String,
+    /// Self-described gender identity, free text; empty if not given.
     #[serde(default)]
     pub gender: String,
+    /// ISO 3166-1 alpha-2 codes, one per line (upper-cased on validation).
     #[serde(default)]
     pub nationalities: String,
+    /// Language tags, one per line (lower-cased on validation).
     #[serde(default)]
     pub languages: String,
+    /// Phone numbers, one per line.
     #[serde(default)]
     pub phones: String,
+    /// Addresses, one per line.
     #[serde(default)]
     pub addresses: String,
     /// One document per line: `kind: number (country)`, e.g. `passport: AB123456 (RO)`.
     #[serde(default)]
     pub documents: String,
+    /// Free-text notes (several lines allowed).
     #[serde(default)]
     pub notes: String,
 }
@@ -291,7 +346,9 @@ const MAX_NOTES: usize = 20_000;
 /// A validated person: its role and its identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidPerson {
+    /// The person's role.
     pub role: PersonRole,
+    /// The identifying fields, trimmed and normalised, ready to be sealed.
     pub identity: PersonIdentity,
 }
 
@@ -495,6 +552,8 @@ fn parse_document_line(l: &str) -> Option<IdentityDocument> {
     })
 }
 
+/// One line of the form's documents field: `kind: number (CC)`, or `kind: number` without a
+/// country.
 pub fn format_document(d: &IdentityDocument) -> String {
     match &d.country {
         Some(c) => format!("{}: {} ({c})", d.kind, d.number),

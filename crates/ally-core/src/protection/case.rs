@@ -39,6 +39,7 @@ code_enum! {
         Assistance => "assistance",
         /// Assistance has ended; the organisation keeps in touch.
         FollowUp => "follow_up",
+        /// Closed, with a reason ([`Closure`]); can be reopened with a reason.
         Closed => "closed",
     }
 }
@@ -46,13 +47,21 @@ code_enum! {
 code_enum! {
     /// The kind of a [`CaseAction`], without its data: one column of the transition table.
     pub enum CaseActionKind {
+        /// Start the recovery and reflection period ([`CaseAction::StartReflection`]).
         StartReflection => "start_reflection",
+        /// Extend the recovery and reflection period ([`CaseAction::ExtendReflection`]).
         ExtendReflection => "extend_reflection",
+        /// Start or resume assistance ([`CaseAction::StartAssistance`]).
         StartAssistance => "start_assistance",
+        /// Move from assistance to follow-up ([`CaseAction::StartFollowUp`]).
         StartFollowUp => "start_follow_up",
+        /// Record that judicial proceedings are open ([`CaseAction::OpenProceedings`]).
         OpenProceedings => "open_proceedings",
+        /// Record that the judicial proceedings have ended ([`CaseAction::CloseProceedings`]).
         CloseProceedings => "close_proceedings",
+        /// Close the case, with a reason ([`CaseAction::Close`]).
         Close => "close",
+        /// Reopen a closed case, with a reason ([`CaseAction::Reopen`]).
         Reopen => "reopen",
     }
 }
@@ -63,31 +72,41 @@ pub enum CaseAction {
     /// The recovery and reflection period starts on `start` (the recorded date, not today), for
     /// the length the country's policy gives.
     StartReflection {
+        /// First day of the period (day 1), not after today nor before the identification.
         start: Date,
+        /// The country's policy, which gives the period's length.
         policy: ReflectionPolicy,
     },
     /// The period is extended by `days` (some countries extend it, e.g. for health reasons).
     ExtendReflection {
+        /// Days added to the period's length; at least one.
         days: u16,
     },
     /// Assistance starts, or resumes after follow-up.
     StartAssistance,
+    /// Assistance ends; the organisation keeps in touch.
     StartFollowUp,
     /// Judicial proceedings concerning the victim are open (they run in parallel).
     OpenProceedings,
+    /// The judicial proceedings have ended (allowed on a closed case too).
     CloseProceedings,
     /// The case is closed; `referred_out` when another organisation leads it now (HTCDS
     /// `ClosedReferred`).
     Close {
+        /// Why the case is closed (HTCDS `cas_ReasonForCaseClosure`); required.
         reason: String,
+        /// Whether another organisation leads the case now.
         referred_out: bool,
     },
+    /// The case is reopened and returns to the state it was closed from.
     Reopen {
+        /// Why it is reopened; required.
         reason: String,
     },
 }
 
 impl CaseAction {
+    /// The action's kind, without its data.
     pub fn kind(&self) -> CaseActionKind {
         match self {
             CaseAction::StartReflection { .. } => CaseActionKind::StartReflection,
@@ -105,17 +124,24 @@ impl CaseAction {
 /// A configuration that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PolicyError {
+    /// The period is shorter than [`ReflectionPolicy::FLOOR_DAYS`].
     #[error(
         "a recovery and reflection period of {days} days is below the minimum of 30 (Warsaw Convention art. 13)"
     )]
-    BelowFloor { days: u16 },
+    BelowFloor {
+        /// The length asked for, in days.
+        days: u16,
+    },
+    /// The country is not two ASCII letters.
     #[error("country must be an ISO 3166-1 alpha-2 code")]
     InvalidCountry,
+    /// A computed date falls outside the calendar's range.
     #[error("date out of range")]
     DateOutOfRange,
 }
 
 impl PolicyError {
+    /// A stable message key for the web layer (`reflection_below_floor`...).
     pub fn code(&self) -> &'static str {
         match self {
             PolicyError::BelowFloor { .. } => "reflection_below_floor",
@@ -153,10 +179,12 @@ impl ReflectionPolicy {
         Ok(ReflectionPolicy { country, days })
     }
 
+    /// ISO 3166-1 alpha-2 code of the country, upper case.
     pub fn country(&self) -> &str {
         &self.country
     }
 
+    /// Length of the period this country grants, in days (at least 30).
     pub fn days(&self) -> u16 {
         self.days
     }
@@ -194,9 +222,11 @@ impl ReflectionPeriod {
         })
     }
 
+    /// ISO 3166-1 alpha-2 code of the country whose rules apply, upper case.
     pub fn country(&self) -> &str {
         &self.country
     }
+    /// The first day of the period (day 1).
     pub fn start(&self) -> Date {
         self.start
     }
@@ -222,6 +252,7 @@ impl ReflectionPeriod {
 /// How and why a case was closed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Closure {
+    /// Day the case was closed.
     pub on: Date,
     /// HTCDS `cas_ReasonForCaseClosure` (free text).
     pub reason: String,
@@ -234,8 +265,11 @@ pub struct Closure {
 /// One reopening, kept in the case's history with the closure it undid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reopening {
+    /// Day the case was reopened.
     pub on: Date,
+    /// Why it was reopened (trimmed, not empty).
     pub reason: String,
+    /// The closure this reopening undid.
     pub closure: Closure,
 }
 
@@ -254,38 +288,56 @@ pub struct CaseLifecycle {
 /// [`CaseLifecycle::from_parts`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseLifecycleParts {
+    /// The lifecycle state.
     pub state: CaseState,
+    /// Day the person was identified as a presumed victim (the case's start).
     pub identified_on: Date,
+    /// The recovery and reflection period, once recorded (required in that state).
     pub reflection: Option<ReflectionPeriod>,
+    /// Whether judicial proceedings are open (they run in parallel to the state).
     pub proceedings_open: bool,
+    /// The current closure; present exactly when the state is closed.
     pub closure: Option<Closure>,
+    /// Earlier closures undone by a reopening, oldest first.
     pub reopenings: Vec<Reopening>,
 }
 
 /// Why an action was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TransitionError {
+    /// The action is not allowed in the case's current state.
     #[error("{} is not allowed when the case is {}", .action.as_str(), .state.as_str())]
     NotAllowed {
+        /// The case's state.
         state: CaseState,
+        /// The refused action.
         action: CaseActionKind,
     },
+    /// Proceedings are opened twice.
     #[error("judicial proceedings are already open")]
     ProceedingsAlreadyOpen,
+    /// Proceedings are closed while none are open.
     #[error("no judicial proceedings are open")]
     NoProceedingsOpen,
+    /// A reflection period is started on a case that already has one (extend it instead).
     #[error("a recovery and reflection period is already recorded; extend it instead")]
     ReflectionAlreadyRecorded,
+    /// Closing or reopening without a reason.
     #[error("a reason is required")]
     ReasonRequired,
+    /// The reflection period's start is after today.
     #[error("the reflection period cannot start in the future")]
     StartInFuture,
+    /// The reflection period's start is before the day of identification.
     #[error("the reflection period cannot start before the identification")]
     StartBeforeIdentification,
+    /// An extension of zero days.
     #[error("an extension must add at least one day")]
     ZeroExtension,
+    /// The period's length or country is not acceptable.
     #[error(transparent)]
     Policy(#[from] PolicyError),
+    /// A stored lifecycle [`apply`] could not have produced; names the broken rule.
     #[error("inconsistent stored case: {0}")]
     Inconsistent(&'static str),
 }
@@ -351,6 +403,7 @@ impl CaseLifecycle {
         })
     }
 
+    /// The stored form, to persist; [`CaseLifecycle::from_parts`] reads it back.
     pub fn into_parts(self) -> CaseLifecycleParts {
         CaseLifecycleParts {
             state: self.state,
@@ -362,24 +415,31 @@ impl CaseLifecycle {
         }
     }
 
+    /// The current state.
     pub fn state(&self) -> CaseState {
         self.state
     }
+    /// Day the person was identified as a presumed victim.
     pub fn identified_on(&self) -> Date {
         self.identified_on
     }
+    /// The recovery and reflection period, if one was recorded.
     pub fn reflection(&self) -> Option<&ReflectionPeriod> {
         self.reflection.as_ref()
     }
+    /// Whether judicial proceedings are open.
     pub fn proceedings_open(&self) -> bool {
         self.proceedings_open
     }
+    /// How and why the case was closed, while it is closed.
     pub fn closure(&self) -> Option<&Closure> {
         self.closure.as_ref()
     }
+    /// Past reopenings, oldest first.
     pub fn reopenings(&self) -> &[Reopening] {
         &self.reopenings
     }
+    /// Whether the case is closed (it then raises no reminders).
     pub fn is_closed(&self) -> bool {
         self.state == CaseState::Closed
     }

@@ -83,15 +83,19 @@ impl RecipientKind {
 /// The person's decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConsentStatus {
+    /// The person agreed.
     Given,
+    /// The person said no; overrides earlier consents for the same purpose and recipient.
     Refused,
     /// Given, then withdrawn on `on`. Effective at once, whatever the date says.
     Withdrawn {
+        /// Day the withdrawal was recorded.
         on: Date,
     },
 }
 
 impl ConsentStatus {
+    /// The stored code: `given`, `refused` or `withdrawn` (the date is stored apart).
     pub fn as_str(self) -> &'static str {
         match self {
             ConsentStatus::Given => "given",
@@ -125,7 +129,12 @@ pub enum ConsentGiver {
     /// The person concerned.
     Person,
     /// A guardian of a child (or of a person who may be a child).
-    Guardian { name: String, relationship: String },
+    Guardian {
+        /// The guardian's name (redacted in `Debug`).
+        name: String,
+        /// How the guardian is related to the person (parent, appointed guardian...).
+        relationship: String,
+    },
 }
 
 impl fmt::Debug for ConsentGiver {
@@ -140,7 +149,9 @@ impl fmt::Debug for ConsentGiver {
 /// One informed-consent record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentRecord {
+    /// The record's id; a grant or referral resting on it names it ([`Coverage::Consent`]).
     pub id: ConsentId,
+    /// What the consent is for; each purpose is decided on its own.
     pub purpose: ConsentPurpose,
     /// The organisations the consent names (empty for services and statistics).
     pub recipients: BTreeSet<OrgId>,
@@ -148,35 +159,46 @@ pub struct ConsentRecord {
     pub scope: BTreeSet<FieldGroup>,
     /// Language tag of the language in which the consent was explained (e.g. "ro", "ti").
     pub explained_in_language: String,
+    /// Given, refused, or withdrawn since.
     pub status: ConsentStatus,
     /// The date the consent was given or refused.
     pub date: Date,
     /// Last day of validity, if the consent was given for a limited time.
     pub valid_until: Option<Date>,
+    /// The user who recorded it.
     pub recorded_by: UserId,
+    /// The person, or a guardian (the only valid giver for a child).
     pub given_by: ConsentGiver,
 }
 
 /// A consent record that cannot be stored or changed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ConsentError {
+    /// No valid language tag for the language the consent was explained in.
     #[error("the language in which consent was explained is required")]
     LanguageRequired,
+    /// A referral or law-enforcement consent names no recipient.
     #[error("a consent to sharing must name its recipients")]
     RecipientsRequired,
+    /// A given consent covers no field group.
     #[error("a consent must cover at least one field group")]
     ScopeRequired,
+    /// The last day of validity is before the consent's date.
     #[error("the end of validity is before the consent")]
     ValidityBeforeDate,
+    /// A guardian's name or relationship is missing.
     #[error("a guardian's name and relationship are required")]
     GuardianRequired,
+    /// Withdrawal of a consent that is not (or no longer) given.
     #[error("only a given consent can be withdrawn")]
     NotGiven,
+    /// The withdrawal is dated before the consent.
     #[error("a withdrawal cannot predate the consent")]
     WithdrawalBeforeConsent,
 }
 
 impl ConsentError {
+    /// A stable message key for the web layer (`scope_required`...).
     pub fn code(&self) -> &'static str {
         match self {
             ConsentError::LanguageRequired => "language_required",
@@ -241,6 +263,7 @@ code_enum! {
     pub enum LegalBasis {
         /// A duty to protect a child (counts only when the person is or may be a child).
         ChildProtectionDuty => "child_protection_duty",
+        /// An order of a court (the reference gives its number).
         CourtOrder => "court_order",
         /// Another duty laid down by law (the reference names it).
         StatutoryDuty => "statutory_duty",
@@ -252,14 +275,21 @@ code_enum! {
 /// A recorded legal basis: like a consent, it names its recipients and its scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LegalBasisRecord {
+    /// The record's id; a grant resting on it names it ([`Coverage::LegalBasis`]).
     pub id: LegalBasisId,
+    /// Which ground (court order, child-protection duty...).
     pub basis: LegalBasis,
+    /// The organisations it allows sharing with.
     pub recipients: BTreeSet<OrgId>,
+    /// The field groups it covers.
     pub scope: BTreeSet<FieldGroup>,
     /// Court order number, article of law...
     pub reference: String,
+    /// Day it was recorded; it covers nothing before.
     pub recorded_on: Date,
+    /// Last day it applies, if limited.
     pub valid_until: Option<Date>,
+    /// The user who recorded it.
     pub recorded_by: UserId,
 }
 
@@ -277,8 +307,11 @@ impl LegalBasisRecord {
 /// A proposed sharing of a case's data with another organisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharingRequest {
+    /// The organisation that would receive the data.
     pub recipient: OrgId,
+    /// Whether it counts as a service or as law enforcement ([`RecipientKind::of`] its kind).
     pub recipient_kind: RecipientKind,
+    /// The field groups to share; the minimum needed.
     pub fields: BTreeSet<FieldGroup>,
     /// The person is, or may be, a child (uncertain ages count as children).
     pub subject_may_be_child: bool,
@@ -287,30 +320,43 @@ pub struct SharingRequest {
 /// What permits a sharing: kept with the grant, so that a withdrawal finds what it revokes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Coverage {
+    /// A consent of the person (or guardian).
     Consent(ConsentId),
+    /// A recorded legal basis.
     LegalBasis(LegalBasisId),
 }
 
 /// Why a sharing is not permitted.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SharingRefused {
+    /// The request names no field group.
     #[error("no field group requested")]
     EmptyRequest,
+    /// No consent or legal basis names this recipient for this purpose.
     #[error("no consent or legal basis names this recipient for this purpose")]
     NoConsent,
+    /// The person refused this sharing (and has not consented since).
     #[error("the person refused this sharing")]
     Refused,
+    /// The consent that would have covered it was withdrawn.
     #[error("the person withdrew consent to this sharing")]
     Withdrawn,
+    /// The consent that would have covered it is past its last day of validity.
     #[error("the consent has expired")]
     Expired,
+    /// A consent names the recipient but does not cover every requested field group.
     #[error("the consent does not cover every requested field group")]
-    ScopeExceeded { missing: BTreeSet<FieldGroup> },
+    ScopeExceeded {
+        /// The requested groups the closest consent lacks.
+        missing: BTreeSet<FieldGroup>,
+    },
+    /// The person is or may be a child, and no guardian's consent or legal basis covers it.
     #[error("for a child, consent must be given by a guardian, or a legal basis recorded")]
     ChildNeedsGuardianOrLegalBasis,
 }
 
 impl SharingRefused {
+    /// A stable message key for the web layer (`consent_withdrawn`...).
     pub fn code(&self) -> &'static str {
         match self {
             SharingRefused::EmptyRequest => "empty_request",
@@ -426,14 +472,18 @@ pub fn htcds_con_consent(consents: &[ConsentRecord], today: Date) -> &'static st
 /// permitted it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharingGrant {
+    /// The grant's id.
     pub id: GrantId,
+    /// Who receives which field groups.
     pub request: SharingRequest,
+    /// The consent or legal basis that permitted it; revoked with it.
     pub basis: Coverage,
 }
 
 /// The result of a withdrawal: the withdrawn record, and what must be revoked now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Withdrawal {
+    /// The record with its status now withdrawn.
     pub consent: ConsentRecord,
     /// Grants that rested on the withdrawn consent.
     pub revoke_grants: Vec<GrantId>,

@@ -12,10 +12,16 @@ use super::case::CaseLifecycle;
 use super::judicial::{Proceedings, ResidencePermit};
 
 code_enum! {
+    /// What a reminder is for.
     pub enum DeadlineKind {
+        /// The last day of the recovery and reflection period (expulsion-sensitive).
         ReflectionEnd => "reflection_end",
+        /// The expiry of the residence permit expiring last (expulsion-sensitive; stays listed
+        /// while overdue).
         ResidencePermitExpiry => "residence_permit_expiry",
+        /// A hearing in judicial proceedings.
         CourtDate => "court_date",
+        /// A planned follow-up contact with the person.
         FollowUp => "follow_up",
     }
 }
@@ -33,9 +39,13 @@ impl DeadlineKind {
 /// How many days ahead each kind of reminder is raised (configurable per organisation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReminderWindows {
+    /// Days ahead of the reflection period's last day (default 7).
     pub reflection_end_days: u16,
+    /// Days ahead of a residence permit's expiry (default 30).
     pub permit_expiry_days: u16,
+    /// Days ahead of a hearing (default 14).
     pub court_date_days: u16,
+    /// Days ahead of a planned follow-up contact (default 7).
     pub follow_up_days: u16,
 }
 
@@ -53,8 +63,11 @@ impl Default for ReminderWindows {
 /// What the deadlines of one case are computed from.
 #[derive(Debug, Clone, Copy)]
 pub struct DeadlineFacts<'a> {
+    /// The case's lifecycle: its reflection period, and whether it is closed (then no reminders).
     pub lifecycle: &'a CaseLifecycle,
+    /// The residence permits applied for or granted.
     pub permits: &'a [ResidencePermit],
+    /// The judicial proceedings, with their hearing dates.
     pub proceedings: &'a [Proceedings],
     /// Planned follow-up contacts.
     pub follow_ups: &'a [Date],
@@ -63,16 +76,21 @@ pub struct DeadlineFacts<'a> {
 /// One reminder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deadline {
+    /// What is due.
     pub kind: DeadlineKind,
+    /// The date that must not be missed.
     pub due: Date,
     /// Days from today to the due date: 0 on the day, negative when overdue.
     pub days_left: i64,
 }
 
 impl Deadline {
+    /// Whether missing it may expose the person to expulsion
+    /// ([`DeadlineKind::expulsion_sensitive`]).
     pub fn expulsion_sensitive(&self) -> bool {
         self.kind.expulsion_sensitive()
     }
+    /// Whether the due date has passed (only an expired residence permit stays listed then).
     pub fn overdue(&self) -> bool {
         self.days_left < 0
     }

@@ -9,8 +9,11 @@ code_enum! {
     /// ([`super::case::CaseState`]) and maps onto this with
     /// [`super::case::CaseLifecycle::htcds_status`].
     pub enum HtcdsCaseStatus {
+        /// Open and worked on: Ally's identified, reflection and assistance states.
         Active => "Active",
+        /// "Follow Up": assistance has ended, the organisation keeps in touch.
         FollowUp => "FollowUp",
+        /// Closed by the organisation, for a reason of its own.
         Closed => "Closed",
         /// Closed because the case was referred to another organisation, which leads it now.
         ClosedReferred => "ClosedReferred",
@@ -22,8 +25,11 @@ code_enum! {
     /// are entitled to assistance from that moment (Warsaw art. 10(2)), before any formal
     /// determination.
     pub enum TraffickingStatus {
+        /// Indicators of trafficking, no formal verification yet: every newly identified person.
         PossibleVictim => "PossibleVictimOfTrafficking",
+        /// Determined to be a victim (record who decided, [`StatusDecisionMaker`]).
         ActualVictim => "ActualVictimOfTrafficking",
+        /// Determined not to be a victim; the record is kept.
         NotAVictim => "NotAVictimOfTrafficking",
     }
 }
@@ -31,10 +37,16 @@ code_enum! {
 code_enum! {
     /// `vic_TraffickingStatusDecisionMakingOrg`: which kind of body made the determination.
     pub enum StatusDecisionMaker {
+        /// The police.
         Police => "Police",
+        /// A non-governmental organisation.
         Ngo => "NGO",
+        /// A court or a prosecutor's office.
         CourtOrProsecution => "CourtOrProsecution",
+        /// A government body other than the police (e.g. the authority of a national referral
+        /// mechanism).
         NonPoliceGovernmentalOrganization => "NonPoliceGovernmentalOrganization",
+        /// Any other body.
         Other => "Other",
     }
 }
@@ -42,16 +54,27 @@ code_enum! {
 code_enum! {
     /// `vic_TypeOfExploitation` (multiselect).
     pub enum TypeOfExploitation {
+        /// Forced labour (ILO Convention No. 29): work exacted under menace of a penalty.
         ForcedLabour => "ForcedLabour",
+        /// Sexual exploitation (prostitution, pornography, remote or private sexual services).
         SexualExploitation => "SexualExploitation",
+        /// Child labour.
         ChildLabour => "ChildLabour",
+        /// Forced marriage.
         ForcedMarriage => "ForcedMarriage",
+        /// Servitude, including domestic servitude.
         Servitude => "Servitude",
+        /// Forced military service by non-state actors (child soldiers, armed groups).
         ForcedMilitaryByNonStateActors => "ForcedMilitaryByNonStateActors",
+        /// Removal of organs.
         OrganRemoval => "OrganRemoval",
+        /// Forced begging.
         ForcedBegging => "ForcedBegging",
+        /// Forced or illegal adoption.
         ForcedAdoption => "ForcedAdoption",
+        /// Forced surrogacy.
         Surrogacy => "Surrogacy",
+        /// Another form of exploitation.
         Other => "Other",
     }
 }
@@ -60,21 +83,37 @@ code_enum! {
     /// `vic_MethodsOfControl` (multiselect), the 16 picklist codes. The XLSForm spells
     /// `DebtBondage` with a trailing space; [`MethodOfControl::from_xlsform`] accepts it.
     pub enum MethodOfControl {
+        /// Explicit or implied threats of harm or loss to the person or to others.
         PhysicalThreats => "PhysicalThreats",
+        /// Threats to involve the police or immigration authorities.
         ThreatsLawEnforcement => "ThreatsLawEnforcement",
+        /// Threats against, or use of, the person's children or family as leverage.
         ThreatensChildrenFamily => "ThreatensChildrenFamily",
+        /// Work demanded to repay a real or invented debt, not fairly credited against it.
         DebtBondage => "DebtBondage",
+        /// The person was deceived into the situation.
         FalsePromises => "FalsePromises",
+        /// Injury, pain or trauma inflicted (sexual acts are coded apart).
         PhysicalAbuse => "PhysicalAbuse",
+        /// Unwanted sexual contact used to control the person (not the purpose of the trafficking).
         SexualAbuse => "SexualAbuse",
+        /// The exploiters take the person's pay.
         TakesEarnings => "TakesEarnings",
+        /// Access to the person's own money, accounts or cards is blocked, or their funds stolen.
         RestrictsFinancialAccess => "RestrictsFinancialAccess",
+        /// Access to health care is limited.
         RestrictsMedicalCare => "RestrictsMedicalCare",
+        /// Food, water, sleep, shelter or other basics denied or restricted, or the threat of it.
         WithholdsNecessities => "WithholdsNecessities",
+        /// Emotional abuse, humiliation, manipulation of power or of romantic or family bonds.
         PsychologicalAbuse => "PsychologicalAbuse",
+        /// Drug use induced, or substances used to make the person compliant.
         PsychoactiveSubstance => "PsychoactiveSubstance",
+        /// Hours far beyond what was agreed or promised.
         ExcessiveWorkingHours => "ExcessiveWorkingHours",
+        /// Identity or travel documents held or controlled by someone else.
         WithholdsDocuments => "WithholdsDocuments",
+        /// A control tactic that fits none of the above.
         Other => "Other",
     }
 }
@@ -92,8 +131,11 @@ code_enum! {
     /// UpperCamelCase, without spaces) applied to the standard's labels "Additional Services
     /// Required", "Migration or Change of Location", "Other".
     pub enum ReferralReason {
+        /// "Additional Services Required": the person needs services the sender does not offer.
         AdditionalServicesRequired => "AdditionalServicesRequired",
+        /// "Migration or Change of Location": the person moves to the recipient's area.
         MigrationOrChangeOfLocation => "MigrationOrChangeOfLocation",
+        /// Another reason, given in the referral's details.
         Other => "Other",
     }
 }

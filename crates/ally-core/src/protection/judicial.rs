@@ -15,11 +15,17 @@ use time::Date;
 code_enum! {
     /// The stage of criminal proceedings concerning the victim.
     pub enum ProceedingsStage {
+        /// A complaint has been filed with the police or the prosecutor.
         ComplaintFiled => "complaint_filed",
+        /// The police or prosecutor investigate (possibly ex officio, without a complaint).
         Investigation => "investigation",
+        /// Charges have been brought.
         Prosecution => "prosecution",
+        /// The case is before the trial court.
         Trial => "trial",
+        /// A decision is under appeal; its previous outcome is set aside until decided.
         Appeal => "appeal",
+        /// Ended with a [`ProceedingsOutcome`] (recorded with it).
         Outcome => "outcome",
     }
 }
@@ -52,11 +58,15 @@ impl ProceedingsStage {
 }
 
 code_enum! {
+    /// How proceedings ended (at the outcome stage).
     pub enum ProceedingsOutcome {
+        /// At least one accused was convicted.
         Conviction => "conviction",
+        /// The accused were acquitted.
         Acquittal => "acquittal",
         /// Dismissed, discontinued or charges dropped.
         Discontinued => "discontinued",
+        /// Any other end (e.g. the death of the accused, a transfer to another jurisdiction).
         Other => "other",
     }
 }
@@ -64,9 +74,13 @@ code_enum! {
 code_enum! {
     /// The victim's role in the proceedings.
     pub enum VictimRole {
+        /// The victim takes no formal part.
         NoRole => "none",
+        /// The victim testifies as a witness.
         Witness => "witness",
+        /// The victim joins as a civil party (claims damages within the criminal proceedings).
         CivilParty => "civil_party",
+        /// Both witness and civil party.
         WitnessAndCivilParty => "witness_and_civil_party",
     }
 }
@@ -74,26 +88,36 @@ code_enum! {
 /// An invalid judicial record or move.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum JudicialError {
+    /// Proceedings opened at a stage other than a complaint or an investigation.
     #[error("proceedings cannot start at stage {}", .0.as_str())]
     NotAnInitialStage(ProceedingsStage),
+    /// The move between stages is not in [`ProceedingsStage::can_advance_to`].
     #[error("proceedings cannot move from {} to {}", .from.as_str(), .to.as_str())]
     StageNotAllowed {
+        /// The current stage.
         from: ProceedingsStage,
+        /// The stage asked for.
         to: ProceedingsStage,
     },
+    /// An outcome given for a stage other than the outcome stage, or missing for it.
     #[error("an outcome is recorded exactly when the outcome stage is reached")]
     OutcomeMismatch,
+    /// A date before the one it follows (decision before application, payment before filing...).
     #[error("the date is before the date it follows")]
     DateOrder,
+    /// A permit application that was already granted or refused.
     #[error("a decision was already made")]
     AlreadyDecided,
+    /// The currency is not three ASCII letters.
     #[error("currency must be an ISO 4217 code")]
     InvalidCurrency,
+    /// A payment of zero.
     #[error("a payment must be of a positive amount")]
     ZeroPayment,
 }
 
 impl JudicialError {
+    /// A stable message key for the web layer (`stage_not_allowed`...).
     pub fn code(&self) -> &'static str {
         match self {
             JudicialError::NotAnInitialStage(_) => "not_an_initial_stage",
@@ -110,15 +134,21 @@ impl JudicialError {
 /// One set of proceedings (a case may have several, e.g. in two countries).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proceedings {
+    /// The current stage.
     pub stage: ProceedingsStage,
+    /// Day the proceedings were recorded as open at their first stage.
     pub opened_on: Date,
+    /// The victim's part in them.
     pub victim_role: VictimRole,
+    /// How they ended; present exactly at the outcome stage.
     pub outcome: Option<ProceedingsOutcome>,
     /// Court dates (hearings) the victim must know about; reminders are raised for them.
     pub hearings: Vec<Date>,
 }
 
 impl Proceedings {
+    /// Proceedings starting at `stage`; refused unless it is an initial stage
+    /// ([`ProceedingsStage::is_initial`]).
     pub fn open(
         stage: ProceedingsStage,
         opened_on: Date,
@@ -162,20 +192,35 @@ impl Proceedings {
 /// The decision on a residence permit application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PermitDecision {
+    /// Applied for, not decided yet.
     Pending,
-    Granted { on: Date, expires: Date },
-    Refused { on: Date },
+    /// Granted, for a limited time.
+    Granted {
+        /// Day of the grant.
+        on: Date,
+        /// Last day of validity (included); after `on`.
+        expires: Date,
+    },
+    /// Refused.
+    Refused {
+        /// Day of the refusal.
+        on: Date,
+    },
 }
 
 /// A residence permit application (first or renewal) under art. 14 and its decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResidencePermit {
+    /// Day the application was made.
     pub applied_on: Date,
+    /// Whether it renews an earlier permit (art. 14 permits are renewable).
     pub renewal: bool,
+    /// Pending, granted or refused.
     pub decision: PermitDecision,
 }
 
 impl ResidencePermit {
+    /// A new, pending application.
     pub fn apply_for(applied_on: Date, renewal: bool) -> ResidencePermit {
         ResidencePermit {
             applied_on,
@@ -184,6 +229,8 @@ impl ResidencePermit {
         }
     }
 
+    /// Records the grant; refused if already decided, granted before the application, or
+    /// expiring on or before the grant day.
     pub fn grant(&self, on: Date, expires: Date) -> Result<ResidencePermit, JudicialError> {
         if self.decision != PermitDecision::Pending {
             return Err(JudicialError::AlreadyDecided);
@@ -197,6 +244,7 @@ impl ResidencePermit {
         })
     }
 
+    /// Records the refusal; refused if already decided or dated before the application.
     pub fn refuse(&self, on: Date) -> Result<ResidencePermit, JudicialError> {
         if self.decision != PermitDecision::Pending {
             return Err(JudicialError::AlreadyDecided);
@@ -229,6 +277,8 @@ impl ResidencePermit {
 pub struct CurrencyCode([u8; 3]);
 
 impl CurrencyCode {
+    /// Reads a code such as `EUR` or `ron` (trimmed, upper-cased); refuses anything but three
+    /// ASCII letters (whether ISO 4217 lists it is not checked).
     pub fn new(code: &str) -> Result<CurrencyCode, JudicialError> {
         let code = code.trim().to_ascii_uppercase();
         match code.as_bytes() {
@@ -239,6 +289,7 @@ impl CurrencyCode {
         }
     }
 
+    /// The three upper-case letters.
     pub fn as_str(&self) -> &str {
         // Only ASCII letters are ever stored.
         std::str::from_utf8(&self.0).unwrap_or("XXX")
@@ -248,6 +299,7 @@ impl CurrencyCode {
 /// A court's (or a fund's) decision on a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CompensationDecision {
+    /// Day of the decision.
     pub on: Date,
     /// In minor units of the claim's currency.
     pub awarded: u64,
@@ -256,6 +308,7 @@ pub struct CompensationDecision {
 /// A payment actually received by the victim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Payment {
+    /// Day the payment was received.
     pub on: Date,
     /// In minor units of the claim's currency.
     pub amount: u64,
@@ -264,15 +317,20 @@ pub struct Payment {
 /// A compensation claim (art. 15(3)): claimed, awarded (after a decision), received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompensationClaim {
+    /// Day the claim was filed.
     pub filed_on: Date,
+    /// Currency of every amount of the claim.
     pub currency: CurrencyCode,
     /// In minor units.
     pub claimed: u64,
+    /// The latest decision, if any (a decision on appeal replaces the earlier one).
     pub decision: Option<CompensationDecision>,
+    /// Payments received, in the order recorded.
     pub payments: Vec<Payment>,
 }
 
 impl CompensationClaim {
+    /// A new claim of `claimed` minor units, without decision or payment.
     pub fn file(filed_on: Date, currency: CurrencyCode, claimed: u64) -> CompensationClaim {
         CompensationClaim {
             filed_on,

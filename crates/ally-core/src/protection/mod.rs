@@ -42,6 +42,8 @@
 //! scope, language, withdrawal) and `con_Consent` is derived from them. HTCDS has no lifecycle
 //! finer than `cas_Status`, no reflection period, and no judicial fields: those are Ally's own.
 
+#![warn(missing_docs)]
+
 macro_rules! code_enum {
     (
         $(#[$meta:meta])*
@@ -85,6 +87,7 @@ macro_rules! protection_id {
             pub fn new() -> Self {
                 Self(uuid::Uuid::now_v7())
             }
+            /// The underlying UUID.
             pub fn as_uuid(&self) -> uuid::Uuid {
                 self.0
             }

@@ -34,7 +34,9 @@ use crate::ids::{OrgId, UserId};
 /// never moves with a service referral.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReferralSubject {
+    /// The whole case: the recipient may later take over the lead ([`LeadTransfer`]).
     WholeCase,
+    /// One service request of the case: the recipient becomes that service's provider.
     ServiceRequest(ServiceRequestId),
 }
 
@@ -51,14 +53,27 @@ impl ReferralSubject {
 /// The status of a referral.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReferralStatus {
+    /// Sent, awaiting the recipient's answer; the recipient already sees the selected fields.
     Sent,
+    /// Accepted by the recipient, who works on it.
     Accepted,
-    Declined { reason: String },
-    Revoked { reason: String },
+    /// Declined by the recipient (final).
+    Declined {
+        /// Why, as the recipient gave it.
+        reason: String,
+    },
+    /// Revoked by the sender, or because the consent it rested on was withdrawn (final); access
+    /// ends at once.
+    Revoked {
+        /// Why (`consent withdrawn` when a withdrawal of consent revoked it).
+        reason: String,
+    },
+    /// The work referred is done (final).
     Completed,
 }
 
 impl ReferralStatus {
+    /// The stored code: `sent`, `accepted`, `declined`, `revoked` or `completed`.
     pub fn as_str(&self) -> &'static str {
         match self {
             ReferralStatus::Sent => "sent",
@@ -112,23 +127,38 @@ impl ReferralStatus {
 /// Something a party does to a referral.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReferralAction {
+    /// The recipient takes the referral on (only while sent).
     Accept,
-    Decline { reason: String },
-    Revoke { reason: String },
+    /// The recipient declines (only while sent).
+    Decline {
+        /// Why; required.
+        reason: String,
+    },
+    /// The sender withdraws the referral (while sent or accepted); access ends at once.
+    Revoke {
+        /// Why; required.
+        reason: String,
+    },
+    /// Either side records the work as done (only once accepted).
     Complete,
 }
 
 code_enum! {
     /// The kind of a [`ReferralAction`].
     pub enum ReferralActionKind {
+        /// [`ReferralAction::Accept`].
         Accept => "accept",
+        /// [`ReferralAction::Decline`].
         Decline => "decline",
+        /// [`ReferralAction::Revoke`].
         Revoke => "revoke",
+        /// [`ReferralAction::Complete`].
         Complete => "complete",
     }
 }
 
 impl ReferralAction {
+    /// The action's kind, without its reason.
     pub fn kind(&self) -> ReferralActionKind {
         match self {
             ReferralAction::Accept => ReferralActionKind::Accept,
@@ -142,7 +172,9 @@ impl ReferralAction {
 code_enum! {
     /// Which side of a referral an organisation is on.
     pub enum Party {
+        /// The organisation that sent the referral (`from_org`).
         Sender => "sender",
+        /// The organisation it was sent to (`to_org`).
         Recipient => "recipient",
     }
 }
@@ -152,6 +184,7 @@ code_enum! {
 pub struct FieldSelection(BTreeSet<FieldGroup>);
 
 impl FieldSelection {
+    /// The selection of `groups`; refused if empty ([`ReferralError::NoFieldsSelected`]).
     pub fn new(
         groups: impl IntoIterator<Item = FieldGroup>,
     ) -> Result<FieldSelection, ReferralError> {
@@ -161,9 +194,11 @@ impl FieldSelection {
         }
         Ok(FieldSelection(set))
     }
+    /// The selected groups.
     pub fn groups(&self) -> &BTreeSet<FieldGroup> {
         &self.0
     }
+    /// Whether `g` is selected.
     pub fn contains(&self, g: FieldGroup) -> bool {
         self.0.contains(&g)
     }
@@ -183,8 +218,11 @@ pub fn filter_fields<T>(
 /// One entry of the history both sides see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferralEvent {
+    /// Day of the event.
     pub on: Date,
+    /// The organisation that acted.
     pub by_org: OrgId,
+    /// The user who acted.
     pub by_user: UserId,
     /// The status after the event.
     pub status: ReferralStatus,
@@ -193,34 +231,50 @@ pub struct ReferralEvent {
 /// A referral as the sender asks for it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewReferral {
+    /// The sender's case the referral is about.
     pub case: CaseId,
+    /// The whole case, or one service request of it.
     pub subject: ReferralSubject,
+    /// The sending organisation (the case's owner).
     pub from_org: OrgId,
+    /// The organisation the case is referred to; not the sender.
     pub to_org: OrgId,
+    /// The recipient's kind for consent ([`RecipientKind::of`]): decides which consent purpose
+    /// must cover the referral.
     pub recipient_kind: RecipientKind,
+    /// Why the case is referred (HTCDS code).
     pub reason: ReferralReason,
     /// Logistics and special arrangements (may name people: redacted in `Debug`).
     pub details: String,
+    /// The field groups the sender selected: the minimum the recipient needs.
     pub fields: FieldSelection,
+    /// Whether the person is, or may be, a child (then only a guardian's consent or a legal basis
+    /// counts).
     pub subject_may_be_child: bool,
+    /// The user who sends it.
     pub sent_by: UserId,
 }
 
 /// A referral.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Referral {
+    /// The referral's id.
     pub id: ReferralId,
+    /// The sender's case the referral is about.
     pub case: CaseId,
+    /// The whole case, or one service request of it.
     pub subject: ReferralSubject,
     /// HTCDS `cas_ReferringOrganisation` on the recipient's side.
     pub from_org: OrgId,
     /// HTCDS `cas_ReferredOrganisation` on the sender's side.
     pub to_org: OrgId,
+    /// The recipient's kind for consent, as when sent.
     pub recipient_kind: RecipientKind,
     /// HTCDS `cas_ReasonForOutgoingReferral` / `cas_ReasonForIncomingReferral`.
     pub reason: ReferralReason,
     /// HTCDS `cas_OutgoingReferralDetails` / `cas_IncomingReferralDetails`.
     pub details: String,
+    /// The field groups the recipient sees while the referral gives access.
     pub fields: FieldSelection,
     /// What permitted the sharing.
     pub basis: Coverage,
@@ -228,7 +282,9 @@ pub struct Referral {
     pub sent_on: Date,
     /// HTCDS `cas_IncomingReferralDate` (the date the referral was accepted).
     pub accepted_on: Option<Date>,
+    /// Where the referral stands.
     pub status: ReferralStatus,
+    /// Every status change, oldest first (starting with the sending).
     pub history: Vec<ReferralEvent>,
 }
 
@@ -260,37 +316,54 @@ debug_without_details!(
 /// Why a referral action is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ReferralError {
+    /// No field group selected.
     #[error("select at least one field group")]
     NoFieldsSelected,
+    /// Sender and recipient are the same organisation.
     #[error("an organisation cannot refer to itself")]
     SelfReferral,
+    /// No consent or legal basis covers the recipient and the selected fields.
     #[error("sharing not permitted: {0}")]
     NotPermitted(#[from] SharingRefused),
+    /// The acting organisation is neither sender nor recipient.
     #[error("the organisation is not a party to this referral")]
     NotAParty,
+    /// The action belongs to the other side (only the recipient accepts or declines, only the
+    /// sender revokes).
     #[error("the {} may not {}", .party.as_str(), .action.as_str())]
     WrongParty {
+        /// The side of the acting organisation.
         party: Party,
+        /// The refused action.
         action: ReferralActionKind,
     },
+    /// The action is not possible in the referral's current status.
     #[error("cannot {} a referral that is {}", .action.as_str(), .status)]
     NotAllowed {
+        /// The current status code.
         status: &'static str,
+        /// The refused action.
         action: ReferralActionKind,
     },
+    /// Declining or revoking without a reason.
     #[error("a reason is required")]
     ReasonRequired,
+    /// A lead transfer on a referral that is not (or no longer) accepted.
     #[error("lead responsibility can only move with an accepted referral")]
     ReferralNotAccepted,
+    /// The organisation proposing a lead transfer is not the case's lead.
     #[error("only the organisation leading the case can hand the lead over")]
     NotLead,
+    /// The lead transfer answered is not pending, or not for this referral.
     #[error("the lead transfer is not for this referral or not pending")]
     LeadTransferNotPending,
+    /// A lead transfer proposed on a service referral.
     #[error("the lead moves only with a referral of the whole case")]
     ServiceReferralKeepsLead,
 }
 
 impl ReferralError {
+    /// A stable message key for the web layer (`wrong_party`...).
     pub fn code(&self) -> &'static str {
         match self {
             ReferralError::NoFieldsSelected => "no_fields_selected",
@@ -479,9 +552,13 @@ pub fn act(
 }
 
 code_enum! {
+    /// Where a lead transfer stands.
     pub enum LeadTransferStatus {
+        /// Proposed by the current lead, awaiting the recipient's answer.
         Proposed => "proposed",
+        /// Accepted: the recipient leads the case now.
         Accepted => "accepted",
+        /// Declined: the lead stays where it was.
         Declined => "declined",
     }
 }
@@ -489,13 +566,21 @@ code_enum! {
 /// A transfer of lead responsibility for a case, separate from the referral it rides on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeadTransfer {
+    /// The case whose lead moves.
     pub case: CaseId,
+    /// The accepted referral of the whole case it rides on.
     pub referral: ReferralId,
+    /// The current lead (the referral's sender).
     pub from_org: OrgId,
+    /// The proposed new lead (the referral's recipient).
     pub to_org: OrgId,
+    /// Day of the proposal.
     pub proposed_on: Date,
+    /// The user who proposed it.
     pub proposed_by: UserId,
+    /// Proposed, accepted or declined.
     pub status: LeadTransferStatus,
+    /// Day the recipient answered, once answered.
     pub decided_on: Option<Date>,
 }
 

@@ -14,12 +14,20 @@ use time::Date;
 use super::add_days;
 
 code_enum! {
+    /// The kinds of record a retention period is configured for; the codes are the keys of the
+    /// retention file.
     pub enum RecordType {
+        /// A protection case, from its closure.
         Case => "case",
+        /// A person record with its sealed identity.
         Person => "person",
+        /// A consent record, from when it ended (withdrawn, refused, or past its validity).
         Consent => "consent",
+        /// A referral, from when it was finished (declined, revoked or completed).
         Referral => "referral",
+        /// The judicial proceedings recorded on a case.
         Proceedings => "proceedings",
+        /// A compensation claim and its payments.
         Compensation => "compensation",
     }
 }
@@ -30,26 +38,33 @@ pub struct RetentionPolicy {
     days: BTreeMap<RecordType, u32>,
 }
 
+/// A retention file that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum RetentionError {
+    /// Not valid TOML; holds the parser's message.
     #[error("not a valid retention file: {0}")]
     Parse(String),
+    /// A key that is no [`RecordType`] code; holds the key.
     #[error("unknown record type \"{0}\"")]
     UnknownRecordType(String),
+    /// A value that is not a whole number of days from 0 to 2³²−1; holds the key.
     #[error("retention for \"{0}\" must be a whole number of days")]
     BadDays(String),
 }
 
 impl RetentionPolicy {
+    /// A policy with no period configured: nothing is ever past retention.
     pub fn new() -> RetentionPolicy {
         RetentionPolicy::default()
     }
 
+    /// The policy with `record_type` kept `days` days after closure.
     pub fn with(mut self, record_type: RecordType, days: u32) -> RetentionPolicy {
         self.days.insert(record_type, days);
         self
     }
 
+    /// Days `record_type` is kept after closure, if configured.
     pub fn days(&self, record_type: RecordType) -> Option<u32> {
         self.days.get(&record_type).copied()
     }
@@ -91,8 +106,11 @@ pub fn past_retention(
 /// A record considered for deletion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetentionCandidate<K> {
+    /// The caller's key for the record (its id).
     pub key: K,
+    /// Which period applies.
     pub record_type: RecordType,
+    /// The day the record was closed; `None` while it is open (never past retention).
     pub closed_on: Option<Date>,
     /// Must be kept whatever the period says (open proceedings, a court order...).
     pub legal_hold: bool,

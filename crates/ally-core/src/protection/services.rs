@@ -37,10 +37,15 @@ code_enum! {
 code_enum! {
     /// Where a service request stands.
     pub enum ServiceStatus {
+        /// Asked for, not started.
         Requested => "requested",
+        /// Being delivered; the start date is recorded.
         InProgress => "in_progress",
+        /// Completed (final).
         Delivered => "delivered",
+        /// Refused by the provider before it started (final).
         Declined => "declined",
+        /// Stopped before completion, by the person or the organisation (final).
         Cancelled => "cancelled",
     }
 }
@@ -70,8 +75,11 @@ impl ServiceStatus {
 /// Where a service request stands, with its dates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServiceProgress {
+    /// Where the request stands.
     pub status: ServiceStatus,
+    /// Day the service started (set on entering `in_progress`).
     pub start_on: Option<Date>,
+    /// Day it ended (set on entering a final state); never before `start_on`.
     pub end_on: Option<Date>,
 }
 
@@ -79,22 +87,30 @@ pub struct ServiceProgress {
 /// default: the start date when it starts, the end date when it ends).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServiceUpdate {
+    /// The status asked for; must be reachable from the current one.
     pub status: ServiceStatus,
+    /// The date of the change, or of the current status when correcting it; today if `None`.
     pub on: Option<Date>,
 }
 
+/// Why a service update was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum ServiceError {
+    /// The status cannot move to the one asked (final states move nowhere).
     #[error("a service cannot go from {} to {}", .from.as_str(), .to.as_str())]
     NotAllowed {
+        /// The current status.
         from: ServiceStatus,
+        /// The status asked for.
         to: ServiceStatus,
     },
+    /// The end date would fall before the start date.
     #[error("the end date is before the start date")]
     EndBeforeStart,
 }
 
 impl ServiceError {
+    /// A stable message key for the web layer (`before_start`...).
     pub fn code(&self) -> &'static str {
         match self {
             ServiceError::NotAllowed { .. } => "service_transition_not_allowed",
@@ -150,9 +166,13 @@ impl ServiceProgress {
 code_enum! {
     /// The assessed level of risk to the person (drives how prominently the safety plan shows).
     pub enum RiskLevel {
+        /// Not assessed yet.
         Unknown => "unknown",
+        /// Assessed: little indication of danger to the person.
         Low => "low",
+        /// Assessed: some indication of danger (threats, contact with the exploiters).
         Medium => "medium",
+        /// Assessed: serious danger of retaliation or re-trafficking; flagged on the case page.
         High => "high",
     }
 }
