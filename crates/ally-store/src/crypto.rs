@@ -28,24 +28,38 @@ use zeroize::{Zeroize, Zeroizing};
 const FORMAT_V1: u8 = 1;
 const NONCE_LEN: usize = 24;
 
+/// Errors of key handling and of sealing and opening values. Messages name files, never key
+/// material or plaintext.
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
+    /// The master key file could not be read.
     #[error("cannot read the master key file {path}: {source}")]
     KeyFileRead {
+        /// The key file's path.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// The master key file could not be written (on generation or rotation).
     #[error("cannot write the master key file {path}: {source}")]
     KeyFileWrite {
+        /// The key file's path.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// The key file does not hold exactly 64 hex characters (32 bytes).
     #[error("the master key file {0} is malformed (expected 64 hexadecimal characters)")]
     KeyFileMalformed(PathBuf),
+    /// The master key fails to unwrap the keys stored in the database: the store refuses to
+    /// start rather than write under a second key.
     #[error("the master key does not open this database's keys (wrong key file?)")]
     WrongMasterKey,
+    /// A sealed value failed authentication: altered, truncated, copied to another row or
+    /// organisation (its AAD differs), or sealed under another key.
     #[error("a sealed value failed to open: it was altered, moved, or sealed under another key")]
     Unseal,
+    /// The operating system's random generator failed; nothing is sealed without a fresh nonce.
     #[error("the operating system's random generator failed")]
     Random,
 }
@@ -116,10 +130,13 @@ impl std::fmt::Debug for MasterKey {
 }
 
 impl MasterKey {
+    /// A new random master key (32 bytes from the OS generator); refuses with
+    /// [`CryptoError::Random`] if the generator fails.
     pub fn generate() -> Result<Self, CryptoError> {
         Ok(MasterKey(Zeroizing::new(random_bytes::<32>()?)))
     }
 
+    /// A master key from its 32 raw bytes (tests; operators use [`Self::load`]).
     pub fn from_bytes(b: [u8; 32]) -> Self {
         MasterKey(Zeroizing::new(b))
     }
@@ -223,10 +240,17 @@ impl OrgKeys {
         }
     }
 
+    /// Encrypts `plaintext` with the organisation's field key (XChaCha20-Poly1305, random
+    /// 24-byte nonce), bound to `aad` (e.g. `person:{org}:{id}`). The output is a format byte,
+    /// the nonce, then ciphertext and tag; it opens only with the same key and AAD.
     pub fn seal(&self, aad: &str, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
         seal_with(&self.field, aad.as_bytes(), plaintext)
     }
 
+    /// Decrypts a value made by [`Self::seal`] with the same AAD; refuses with
+    /// [`CryptoError::Unseal`] if it was altered, moved or sealed elsewhere. Every call, even a
+    /// failed one, counts towards the organisation's open counter
+    /// (`Store::sealed_values_opened`). Call only after the read was authorised.
     pub fn open(&self, aad: &str, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
         self.opens.fetch_add(1, Ordering::Relaxed);
         open_with(&self.field, aad.as_bytes(), sealed)
@@ -259,6 +283,8 @@ impl std::fmt::Debug for KeyRing {
 }
 
 impl KeyRing {
+    /// A ring holding only the master key; organisation keys and the audit key are unwrapped
+    /// from the database on first use.
     pub fn new(master: MasterKey) -> Self {
         KeyRing {
             master: RwLock::new(Arc::new(master)),

@@ -13,13 +13,19 @@ use sqlx::{Any, AnyPool, Transaction};
 
 use crate::{Result, StoreError};
 
+/// The database behind a store, chosen by the URL's scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// Embedded SQLite (`sqlite://PATH`), the default: one file, one writer at a time.
     Sqlite,
+    /// A PostgreSQL server (`postgres://` or `postgresql://`), which several `ally serve`
+    /// processes may share.
     Postgres,
 }
 
 impl Backend {
+    /// The backend a database URL names, or `None` for any other scheme (`Store::open` then
+    /// refuses with `StoreError::UnsupportedUrl`).
     pub fn from_url(url: &str) -> Option<Backend> {
         if url.starts_with("sqlite:") {
             Some(Backend::Sqlite)
@@ -30,6 +36,7 @@ impl Backend {
         }
     }
 
+    /// Lower-case name for logs and backup headers: `sqlite` or `postgresql`.
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "sqlite",
@@ -46,6 +53,8 @@ impl Backend {
         }
     }
 
+    /// Like [`Self::for_update`], but skips rows another transaction has locked instead of
+    /// waiting for them (PostgreSQL; empty on SQLite, where there are no row locks).
     pub fn for_update_skip_locked(self) -> &'static str {
         match self {
             Backend::Sqlite => "",

@@ -8,10 +8,13 @@ pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
 /// Why a photo is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PhotoError {
+    /// The bytes are neither a JPEG nor a PNG (judged by the container, not the file name).
     #[error("the file is not a JPEG or PNG image")]
     NotAnImage,
+    /// The container does not parse, or a PNG carries an unknown critical chunk.
     #[error("the image is damaged or truncated")]
     Malformed,
+    /// Larger than [`MAX_PHOTO_BYTES`] before stripping.
     #[error("the image is too large")]
     TooLarge,
 }

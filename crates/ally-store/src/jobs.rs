@@ -15,6 +15,9 @@ pub struct JobRunner {
 }
 
 impl JobRunner {
+    /// A runner for this process. `worker` names it in the `jobs` table's `last_run_by` (the
+    /// server uses `pid:port`), so an operator can see which process ran a job; the protection
+    /// retention periods are the defaults until [`Self::with_retention`].
     pub fn new(store: Store, worker: impl Into<String>) -> Self {
         JobRunner {
             store,

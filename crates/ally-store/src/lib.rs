@@ -60,30 +60,49 @@ use ally_core::person::FieldError;
 /// Errors of the storage layer. Messages never contain personal data.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A query through sqlx (either backend) failed.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// A query on SQLite's direct rusqlite path (`lite.rs`: point reads, the audit thread)
+    /// failed.
     #[error("database error: {0}")]
     Lite(rusqlite::Error),
+    /// Applying the embedded migrations failed (at `Store::open`).
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Key handling, sealing or opening failed (e.g. wrong master key, altered ciphertext).
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    /// No such record.
     #[error("not found")]
     NotFound,
+    /// The authorisation gate refused (missing role, or another organisation's record); the
+    /// denial is already audited.
     #[error("access denied: {0}")]
     Denied(#[from] Denied),
+    /// Input failed validation; one error per field, with codes the web layer translates.
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
+    /// The write collides with the stored state; the code says how (`changed_meanwhile` for a
+    /// stale version, `email_taken`, `already_triaged`...). Never personal data.
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// Verification found the audit chain broken (an event altered, removed or reordered).
     #[error("the audit log is broken: {0}")]
     AuditBroken(#[from] ChainBroken),
+    /// The database URL is neither `sqlite://` nor `postgres://`/`postgresql://`.
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
+    /// A backup could not be written, or a backup file is malformed, tampered with or does not
+    /// fit this database; the message says which.
     #[error("{0}")]
     Backup(String),
+    /// The audit writer task has stopped, so nothing more can be recorded; operations that must
+    /// audit refuse rather than act unrecorded.
     #[error("the audit writer has stopped")]
     AuditWriterGone,
+    /// A stored value does not decode (a malformed id, state name or sealed document); names
+    /// what, never the value.
     #[error("stored data is corrupt: {0}")]
     Corrupt(&'static str),
 }
@@ -96,6 +115,7 @@ impl From<Vec<FieldError>> for StoreError {
     }
 }
 
+/// The storage layer's result, [`StoreError`] by default.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Durations that govern sessions, sign-in throttling and how soon audit events reach the disk.
@@ -170,6 +190,7 @@ impl Store {
         Ok(store)
     }
 
+    /// Which database this store runs on.
     pub fn backend(&self) -> Backend {
         self.inner.db.backend
     }

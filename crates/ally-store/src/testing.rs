@@ -14,7 +14,9 @@ use crate::Backend;
 
 /// One database to run a test against.
 pub struct TestDb {
+    /// Which database this is.
     pub backend: Backend,
+    /// The URL to give `Store::open` (`sqlite://…/ally.db`, or a fresh PostgreSQL database).
     pub url: String,
     /// For SQLite: the directory holding the file (deleted when this value is dropped).
     pub dir: Option<tempfile::TempDir>,

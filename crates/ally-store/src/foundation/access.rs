@@ -21,11 +21,15 @@ use crate::{Result, Store, StoreError, now_ms};
 /// Paging of lists: `limit` is clamped to 1..=100.
 #[derive(Debug, Clone, Copy)]
 pub struct Page {
+    /// Rows to skip, never negative.
     pub offset: i64,
+    /// Rows to return at most, 1..=100.
     pub limit: i64,
 }
 
 impl Page {
+    /// A page from untrusted numbers: a negative offset becomes 0, the limit is clamped to
+    /// 1..=100.
     pub fn new(offset: i64, limit: i64) -> Page {
         Page {
             offset: offset.max(0),
@@ -43,8 +47,12 @@ impl Default for Page {
 /// An organisation as listed in the directory and to modules that offer partner organisations.
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgSummary {
+    /// The organisation's id.
     pub id: OrgId,
+    /// Display name, in clear (organisation names are not sealed).
     pub name: String,
+    /// What sort of organisation it is (NGO, shelter, labour inspectorate...), shown in the
+    /// directory and used by modules to offer partners for a workflow.
     pub kind: OrgKind,
 }
 
@@ -98,6 +106,9 @@ macro_rules! access_handle {
 pub(crate) use access_handle;
 
 impl Store {
+    /// The access layer for `principal` (already authenticated by a session or API token).
+    /// `client` is the caller's network address, written into every audit event the
+    /// operations record; nothing is checked or audited until an operation is called.
     pub fn access<'a>(&'a self, principal: &'a Principal, client: Option<&str>) -> Access<'a> {
         Access {
             store: self,
@@ -145,6 +156,7 @@ pub(crate) fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
 }
 
 impl Access<'_> {
+    /// The principal these operations act for: user, organisation and roles.
     pub fn principal(&self) -> &Principal {
         self.principal
     }

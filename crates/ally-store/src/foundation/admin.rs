@@ -75,8 +75,11 @@ pub(crate) async fn bootstrap_keys(db: &Db, keys: &KeyRing) -> Result<()> {
 /// An organisation as listed to the operator.
 #[derive(Debug, Clone)]
 pub struct OperatorOrg {
+    /// The organisation's id.
     pub id: OrgId,
+    /// Its display name.
     pub name: String,
+    /// What sort of organisation it is (`network` for a network of organisations).
     pub kind: OrgKind,
 }
 
@@ -119,6 +122,8 @@ impl Store {
         Ok(id)
     }
 
+    /// `ally org list`: every organisation of the instance, by name. Operator only: not
+    /// authorised (the operator holds the key file) and not audited (names and kinds only).
     pub async fn list_organisations_operator(&self) -> Result<Vec<OperatorOrg>> {
         let rows = sqlx::query("SELECT id, name, kind FROM organisations ORDER BY name")
             .fetch_all(&self.db().pool)
@@ -135,6 +140,8 @@ impl Store {
             .collect()
     }
 
+    /// The organisation with exactly this name (trimmed), for operator commands that take a
+    /// name; `None` if there is none. Not authorised or audited.
     pub async fn find_organisation_by_name(&self, name: &str) -> Result<Option<OrgId>> {
         let row = sqlx::query("SELECT id FROM organisations WHERE name = $1")
             .bind(name.trim().to_owned())
@@ -146,6 +153,10 @@ impl Store {
         }
     }
 
+    /// Operator: makes `member` part of the network organisation `network` (idempotent), so
+    /// each sees the other in its directory; audited as `org.network_member`. Refuses with
+    /// `NotFound` for an unknown network and `Invalid` (`not_a_network`) when `network` is not
+    /// of kind network or is `member` itself.
     pub async fn add_network_member(&self, network: OrgId, member: OrgId) -> Result<()> {
         let net = load_organisation(self.db(), network).await?;
         if net.kind != OrgKind::Network || network == member {

@@ -15,16 +15,24 @@ crate::foundation::access::access_handle!(
     audit_log
 );
 
-/// Filter for the audit view.
+/// Filter for the audit view: every field set must match exactly; `None` matches all.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
+    /// Only events by this user (user id, UUID text).
     pub actor_user: Option<String>,
+    /// Only events on this target (the record's id as text).
     pub target_id: Option<String>,
+    /// Only events of this action name (e.g. `person.read`).
     pub action: Option<String>,
+    /// Only events older than this chain sequence number (to page back from the last event
+    /// shown).
     pub before_seq: Option<i64>,
 }
 
 impl AuditLog<'_> {
+    /// The caller's organisation's audit events matching `filter`, newest (highest sequence)
+    /// first, at most `limit` (clamped to 1..=200). Needs `AuditRead`; the listing is itself
+    /// audited as `audit.read` with the count.
     pub async fn audit_events(&self, filter: AuditFilter, limit: i64) -> Result<Vec<ChainedEvent>> {
         let org = self.principal.org_id;
         self.authorize(Action::AuditRead, org, None).await?;

@@ -24,12 +24,15 @@ const FAILURE_MEMORY_MS: i64 = 24 * 60 * 60 * 1000;
 /// last_seen_at is written at most this often, so reads do not turn into writes.
 const TOUCH_EVERY_MS: i64 = 60 * 1000;
 
+/// How far a session has come through sign-in. Only a `Full` session acts for its user; the
+/// others allow nothing but the next sign-in step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionStage {
     /// Password accepted; a one-time code is expected.
     SecondFactor,
     /// Password accepted; the organisation requires a second factor the user has not set up.
     Enrol,
+    /// Signed in: every factor the user and the organisation require has been given.
     Full,
 }
 
@@ -51,13 +54,21 @@ impl SessionStage {
     }
 }
 
+/// Why a sign-in step (password, one-time code, enrolment, password change) was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
     /// The same answer for an unknown e-mail, a wrong password, a disabled account or a wrong code.
     #[error("the e-mail, password or code is not correct")]
     Invalid,
+    /// Too many recent failures for this account or this client address; the password was not
+    /// checked. Audited as a denied `auth.sign_in`.
     #[error("too many attempts; try again in {retry_after_s} seconds")]
-    Throttled { retry_after_s: i64 },
+    Throttled {
+        /// Seconds until the next attempt is considered (rounded up).
+        retry_after_s: i64,
+    },
+    /// A storage failure, or (on a password change) `StoreError::Invalid` for a new password
+    /// that fails the password rules.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -70,8 +81,13 @@ impl From<sqlx::Error> for SignInError {
 
 /// A session token handed to the browser, and what comes next.
 #[derive(Clone)]
+///
+/// `Debug` shows only the stage: the token never reaches a log.
 pub struct SignInStep {
+    /// The new session's id (256 random bits, URL-safe base64), for the session cookie; the
+    /// database keeps only its SHA-256 hash.
     pub token: String,
+    /// What the session allows: a one-time code, enrolment, or everything.
     pub stage: SessionStage,
 }
 
@@ -131,20 +147,34 @@ pub(crate) type TokenCache = ReadCache<(Principal, String)>;
 /// What a valid session says about its user.
 #[derive(Debug, Clone)]
 pub struct SessionInfo {
+    /// The signed-in user.
     pub user_id: UserId,
+    /// The user's organisation.
     pub org_id: OrgId,
+    /// The user's roles as of now (a change of roles ends the user's sessions).
     pub roles: Vec<Role>,
+    /// How far sign-in has come; only `Full` acts for the user.
     pub stage: SessionStage,
+    /// The session's anti-CSRF token (256 random bits, URL-safe base64), which every form
+    /// posts back.
     pub csrf_token: String,
+    /// The user's sign-in address (lower-case).
     pub email: String,
+    /// The user's display name.
     pub display_name: String,
+    /// The user's interface language code.
     pub locale: String,
+    /// The organisation's display name.
     pub org_name: String,
+    /// Whether the user has enrolled a TOTP second factor.
     pub has_second_factor: bool,
+    /// Whether the organisation requires a second factor of admins and of users who see
+    /// identities.
     pub org_requires_second_factor: bool,
 }
 
 impl SessionInfo {
+    /// The principal this session acts for (user, organisation, roles), for [`Store::access`].
     pub fn principal(&self) -> Principal {
         Principal {
             user_id: self.user_id,
@@ -154,16 +184,28 @@ impl SessionInfo {
     }
 }
 
+/// A second-factor secret offered for enrolment, shown once to the user. Until confirmed it is
+/// kept only sealed in the session row (AAD `pending-totp:{user}`); no `Debug`, so it cannot
+/// be logged by accident.
 pub struct TotpEnrolment {
+    /// The 20-byte TOTP secret in RFC 4648 base32, for typing into an authenticator.
     pub secret_base32: String,
+    /// The same secret as an `otpauth://totp/...` URL (issuer `Ally`, the user's e-mail as
+    /// account), for a QR code.
     pub otpauth_url: String,
 }
 
+/// An API token as listed to its user: never the token itself, which is shown once at
+/// creation and stored only as a SHA-256 hash.
 #[derive(Debug, Clone)]
 pub struct ApiTokenInfo {
+    /// The token's id (UUID v7 text), for revoking it.
     pub id: String,
+    /// The label the user gave it (1 to 100 characters).
     pub name: String,
+    /// Creation time, ms since the epoch.
     pub created_at_ms: i64,
+    /// Whether the token was revoked (by its user, or by disabling the user).
     pub revoked: bool,
 }
 
@@ -694,6 +736,8 @@ impl Store {
         Ok(Some(info))
     }
 
+    /// Ends this session (a no-op for an unknown or expired token); audited as `auth.sign_out`
+    /// when the session was still valid.
     pub async fn sign_out(&self, token: &str, client: Option<&str>) -> Result<()> {
         let info = self.session(token).await?;
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
@@ -804,6 +848,8 @@ impl Store {
         Ok(())
     }
 
+    /// Stores the signed-in user's interface language. Not validated here (callers pass one of
+    /// the web layer's locale codes) and not audited: it is a preference, not data.
     pub async fn set_locale(&self, info: &SessionInfo, locale: &str) -> Result<()> {
         sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
             .bind(locale.to_owned())
@@ -857,6 +903,8 @@ impl Store {
         Ok(token)
     }
 
+    /// The user's API tokens, newest first, revoked ones included. Not authorised here: callers
+    /// pass the signed-in user's own id.
     pub async fn list_api_tokens(&self, user: UserId) -> Result<Vec<ApiTokenInfo>> {
         let rows = sqlx::query("SELECT id, name, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC")
             .bind(user.to_string())
@@ -874,6 +922,8 @@ impl Store {
             .collect()
     }
 
+    /// Revokes one of the signed-in user's own API tokens at once; audited as `token.revoke`.
+    /// Refuses with `NotFound` for an unknown id, another user's token, or one already revoked.
     pub async fn revoke_api_token(
         &self,
         info: &SessionInfo,

@@ -51,6 +51,8 @@ pub(crate) async fn load_organisation(db: &Db, org: OrgId) -> Result<Organisatio
 }
 
 impl Organisations<'_> {
+    /// The principal's own organisation: name, kind, second-factor requirement and the
+    /// networks it belongs to. Needs `OrgRead`; audited as `org.read`.
     pub async fn organisation(&self) -> Result<Organisation> {
         let org = self.principal.org_id;
         self.authorize(Action::OrgRead, org, None).await?;

@@ -20,31 +20,52 @@ crate::foundation::access::access_handle!(
     persons
 );
 
+/// A person as listed: opened from the sealed identity, reduced to what a list shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonSummary {
+    /// The person's id.
     pub id: PersonId,
+    /// Victim, presumed victim, witness, suspect or contact.
     pub role: PersonRole,
+    /// Given and family names, or the first alias (decrypted: personal data).
     pub display_name: String,
+    /// When the record was created, ms since the epoch.
     pub created_at_ms: i64,
 }
 
+/// One page of person summaries, newest first.
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonPage {
+    /// The persons of this page.
     pub items: Vec<PersonSummary>,
+    /// The page's offset, as requested (clamped).
     pub offset: i64,
+    /// The page size used (1..=100).
     pub limit: i64,
+    /// Whether a further page has at least one person.
     pub has_more: bool,
 }
 
+/// A person record with its identity opened (returned only after an authorised, audited
+/// read). `Debug` redacts the identity.
 #[derive(Debug, Clone)]
 pub struct Person {
+    /// The person's id.
     pub id: PersonId,
+    /// The organisation that holds the record and whose key seals it.
     pub org_id: OrgId,
+    /// Victim, presumed victim, witness, suspect or contact.
     pub role: PersonRole,
+    /// Names, aliases, birth date, phones, documents, notes: stored sealed under the AAD
+    /// `person:{org}:{id}`.
     pub identity: PersonIdentity,
+    /// The id of the user who created the record (UUID text).
     pub created_by: String,
+    /// Creation time, ms since the epoch.
     pub created_at_ms: i64,
+    /// Time of the last update, ms since the epoch.
     pub updated_at_ms: i64,
+    /// Optimistic-lock version, 1 on creation; pass it back to [`Persons::update_person`].
     pub version: i64,
 }
 
@@ -153,6 +174,9 @@ impl Access<'_> {
 }
 
 impl Persons<'_> {
+    /// Creates a person in the caller's organisation: seals the identity, writes its
+    /// blind-index tokens and audits `person.create`, in one transaction. Refuses with
+    /// `Denied` without `PersonCreate`.
     pub async fn create_person(&self, person: ValidPerson) -> Result<PersonId> {
         let org = self.principal.org_id;
         self.authorize(Action::PersonCreate, org, None).await?;
@@ -234,6 +258,10 @@ impl Persons<'_> {
         Ok(ids)
     }
 
+    /// Reads and opens one person. Authorises `PersonRead` against the row's organisation
+    /// before anything is decrypted, so another organisation's person answers `Denied` (audited)
+    /// and is never opened; an unknown id answers `NotFound`. A read is audited as
+    /// `person.read`.
     pub async fn get_person(&self, id: PersonId) -> Result<Person> {
         let target = Some(("person", id.to_string()));
         // Existence in another organisation and non-existence give the same answer.
@@ -251,6 +279,10 @@ impl Persons<'_> {
         Ok(person)
     }
 
+    /// Replaces a person's role and identity (re-sealed, tokens rewritten) and audits
+    /// `person.update`. Refuses with `Denied` without `PersonUpdate` on the row's organisation,
+    /// `NotFound` for an unknown id, and `Conflict("changed_meanwhile")` when the stored
+    /// version is no longer `expected_version`.
     pub async fn update_person(
         &self,
         id: PersonId,
@@ -303,6 +335,9 @@ impl Persons<'_> {
         Ok(())
     }
 
+    /// The caller's organisation's persons, newest first; needs `PersonList`. Every listed
+    /// identity is opened to show its name; the list is audited as `person.list` with the
+    /// offset and count.
     pub async fn list_persons(&self, page: Page) -> Result<PersonPage> {
         let org = self.principal.org_id;
         self.authorize(Action::PersonList, org, None).await?;

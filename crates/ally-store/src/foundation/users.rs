@@ -20,23 +20,39 @@ crate::foundation::access::access_handle!(
     users
 );
 
+/// A user account as listed to an admin (no password hash, no second-factor secret).
 #[derive(Debug, Clone, Serialize)]
 pub struct UserSummary {
+    /// The user's id.
     pub id: UserId,
+    /// Sign-in address, stored trimmed and lower-cased; unique across the instance.
     pub email: String,
+    /// The name shown to colleagues and in the audit view.
     pub display_name: String,
+    /// The roles that decide what the user may do (`ally_core::authz`).
     pub roles: Vec<Role>,
+    /// A disabled user cannot sign in and has no sessions or live API tokens.
     pub disabled: bool,
+    /// Whether the user has enrolled a TOTP second factor.
     pub second_factor: bool,
 }
 
 /// A user to create (password already chosen by the admin or the operator).
 #[derive(Clone)]
+///
+/// `Debug` shows only the roles: the password and the e-mail address never reach a log.
 pub struct NewUser {
+    /// Sign-in address: at most 254 characters, a local part, `@` and a dotted domain; trimmed
+    /// and lower-cased on storage.
     pub email: String,
+    /// 1 to 100 characters, no control characters.
     pub display_name: String,
+    /// At least one role.
     pub roles: Vec<Role>,
+    /// The initial password in clear; checked by `ally_core::password::check`, stored only as
+    /// an Argon2id hash.
     pub password: String,
+    /// The user's interface language, one of the web layer's locale codes (e.g. `en`).
     pub locale: String,
 }
 
@@ -185,6 +201,8 @@ impl Access<'_> {
 }
 
 impl Users<'_> {
+    /// The users of the caller's organisation, ordered by display name. Needs `UserList`;
+    /// audited as `user.list` with the count.
     pub async fn list_users(&self) -> Result<Vec<UserSummary>> {
         let org = self.principal.org_id;
         self.authorize(Action::UserList, org, None).await?;
@@ -213,6 +231,10 @@ impl Users<'_> {
         Ok(users)
     }
 
+    /// Creates a user in the caller's organisation and audits `user.create` with the roles.
+    /// Refuses with `Denied` without `UserManage`, `Invalid` when a field fails its check (see
+    /// [`NewUser`]), and `Conflict("email_taken")` when the address already has an account
+    /// in any organisation.
     pub async fn create_user(&self, user: NewUser) -> Result<UserId> {
         let org = self.principal.org_id;
         self.authorize(Action::UserManage, org, None).await?;
@@ -252,6 +274,10 @@ impl Users<'_> {
         Ok(())
     }
 
+    /// Replaces a user's roles and ends their sessions (they sign in again with the new
+    /// roles); audited as `user.roles`. Refuses with `Denied` without `UserManage` on the
+    /// user's organisation (an unknown user is refused the same way), and `Invalid` for an
+    /// empty role list or an admin dropping their own admin role (`cannot_drop_own_admin`).
     pub async fn set_user_roles(&self, user: UserId, roles: Vec<Role>) -> Result<()> {
         let target = Some(("user", user.to_string()));
         let owner = self.user_org(user).await?.unwrap_or(OrgId::new());
