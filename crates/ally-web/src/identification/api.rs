@@ -80,9 +80,7 @@ pub async fn list_interviews(
     caller: ApiCaller,
     Query(q): Query<ListParams>,
 ) -> ApiResult<Json<InterviewListDto>> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     let page = Page::new(q.offset.unwrap_or(0), q.limit.unwrap_or(50));
     let res = access.list_interviews(page).await?;
     Ok(Json(InterviewListDto {
@@ -136,9 +134,7 @@ pub async fn create_interview(
     caller: ApiCaller,
     JsonBody(input): JsonBody<NewInterviewInput>,
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     access
         .require(ally_core::authz::Action::InterviewConduct)
         .await?;
@@ -252,11 +248,7 @@ pub async fn get_interview(
     Path(id): Path<String>,
 ) -> ApiResult<Json<InterviewDto>> {
     let id = parse_id(&id)?;
-    let (rec, q) = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .get_interview(id)
-        .await?;
+    let (rec, q) = caller.access(&state.store).get_interview(id).await?;
     Ok(Json(dto(&rec, &q)))
 }
 
@@ -278,9 +270,8 @@ pub async fn consent(
     JsonBody(input): JsonBody<ConsentInput>,
 ) -> ApiResult<StatusCode> {
     let id = parse_id(&id)?;
-    state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
+    caller
+        .access(&state.store)
         .record_interview_consent(id, input.given)
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -331,9 +322,7 @@ pub async fn answer(
             ));
         }
     };
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     access
         .answer_interview(id, &input.question, &values, input.declined)
         .await?;
@@ -369,9 +358,7 @@ pub async fn finish(
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     access.finish_interview(id, &facts).await?;
     let (rec, q) = access.interview_to_conduct(id).await?;
     Ok(Json(dto(&rec, &q)))
