@@ -144,7 +144,6 @@ async fn protection_cases() {
 }
 
 #[tokio::test]
-#[ignore = "until identification load_interview (via authorized_interview) authorises before decrypting (reported to the lead)"]
 async fn interviews() {
     for db in testing::all().await {
         let w = world(&db).await;

@@ -73,6 +73,15 @@ pub struct InterviewRecord {
     pub version: i64,
 }
 
+/// An interview as loaded, before authorisation: the clear columns the decision needs, and the
+/// row whose sealed answers are opened only once the principal is allowed to see them.
+struct SealedInterview {
+    id: InterviewId,
+    org_id: OrgId,
+    interviewer_id: UserId,
+    row: sqlx::any::AnyRow,
+}
+
 impl std::fmt::Debug for InterviewRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InterviewRecord")
@@ -193,7 +202,10 @@ impl Access<'_> {
         Ok(id)
     }
 
-    async fn load_interview(&self, id: InterviewId) -> Result<Option<InterviewRecord>> {
+    /// Loads an interview's row without opening anything: the clear columns the authorisation
+    /// needs (owner organisation, interviewer) are read, the sealed answers stay sealed until
+    /// [`Self::open_interview`].
+    async fn load_interview(&self, id: InterviewId) -> Result<Option<SealedInterview>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM interviews i LEFT JOIN users u ON u.id = i.interviewer_id \
              WHERE i.id = $1"
@@ -205,19 +217,35 @@ impl Access<'_> {
         let Some(row) = row else {
             return Ok(None);
         };
-        let org: OrgId = id_col(&row, "org_id")?;
+        Ok(Some(SealedInterview {
+            id,
+            org_id: id_col(&row, "org_id")?,
+            interviewer_id: id_col(&row, "interviewer_id")?,
+            row,
+        }))
+    }
+
+    /// Opens a loaded interview with its organisation's key: only once the principal has been
+    /// authorised to see it.
+    async fn open_interview(&self, interview: SealedInterview) -> Result<InterviewRecord> {
+        let SealedInterview {
+            id,
+            org_id: org,
+            interviewer_id,
+            row,
+        } = interview;
         let keys = self.store.org_keys(org).await?;
         let sealed: Vec<u8> = row.try_get("sealed")?;
         let plain = zeroize::Zeroizing::new(keys.open(&interview_aad(org, id), &sealed)?);
         let s: Sealed =
             serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt("interview answers"))?;
         let state: String = row.try_get("state")?;
-        Ok(Some(InterviewRecord {
+        Ok(InterviewRecord {
             id,
             org_id: org,
             questionnaire_id: row.try_get("questionnaire_id")?,
             questionnaire_version: row.try_get("questionnaire_version")?,
-            interviewer_id: id_col(&row, "interviewer_id")?,
+            interviewer_id,
             interviewer_name: row.try_get("interviewer_name")?,
             person_id: row.try_get("person_id")?,
             inspection_id: row.try_get("inspection_id")?,
@@ -243,26 +271,28 @@ impl Access<'_> {
             updated_at_ms: row.try_get("updated_at")?,
             ended_at_ms: row.try_get("ended_at")?,
             version: row.try_get("version")?,
-        }))
+        })
     }
 
     /// Loads an interview and authorises `action` on it (a missing interview and another
-    /// organisation's answer the same: not found).
+    /// organisation's answer the same: not found). The decision is taken on the clear columns;
+    /// the answers are opened only once it is allowed.
     async fn authorized_interview(
         &self,
         id: InterviewId,
         action: Action,
     ) -> Result<InterviewRecord> {
         let target = Some(("interview", id.to_string()));
-        let Some(rec) = self.load_interview(id).await? else {
+        let Some(interview) = self.load_interview(id).await? else {
             self.authorize(action, self.principal.org_id, target)
                 .await?;
             return Err(StoreError::NotFound);
         };
-        self.authorize(action, rec.org_id, target.clone()).await?;
+        self.authorize(action, interview.org_id, target.clone())
+            .await?;
         // Conducting is not reading: a principal without `InterviewRead` (a community focal
         // point) reaches only the interviews they hold themselves, not a colleague's answers.
-        if rec.interviewer_id != self.principal.user_id
+        if interview.interviewer_id != self.principal.user_id
             && !self.principal.may(Action::InterviewRead)
         {
             self.record(self.event(
@@ -274,7 +304,7 @@ impl Access<'_> {
             .await?;
             return Err(StoreError::NotFound);
         }
-        Ok(rec)
+        self.open_interview(interview).await
     }
 
     /// An interview and its questionnaire, to conduct it (consent, questions, result).
