@@ -149,6 +149,7 @@ async fn interviews() {
         let w = world(&db).await;
         let a = w.store.access(&w.owner, None);
         let id = a
+            .interviews()
             .start_interview(NewInterview {
                 questionnaire_id: "adult_labour".into(),
                 interviewer_lang: "fr".into(),
@@ -158,9 +159,12 @@ async fn interviews() {
             })
             .await
             .unwrap();
-        a.record_interview_consent(id, true).await.unwrap();
+        a.interviews()
+            .record_interview_consent(id, true)
+            .await
+            .unwrap();
         let other = w.store.access(&w.stranger, None);
-        refused_without_opening(&w, "interview", other.get_interview(id)).await;
+        refused_without_opening(&w, "interview", other.interviews().get_interview(id)).await;
         w.store.close().await;
         db.cleanup().await;
     }

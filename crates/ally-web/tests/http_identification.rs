@@ -41,6 +41,7 @@ async fn interview(
     };
     let a = store.access(&p, None);
     let id = a
+        .interviews()
         .start_interview(NewInterview {
             questionnaire_id: "child".into(),
             interviewer_lang: "fr".into(),
@@ -53,17 +54,22 @@ async fn interview(
     if matches!(stage, Stage::Fresh) {
         return id;
     }
-    a.record_interview_consent(id, true).await.unwrap();
+    a.interviews()
+        .record_interview_consent(id, true)
+        .await
+        .unwrap();
     if matches!(stage, Stage::Consented) {
         return id;
     }
     for (q, v) in NOT_IDENTIFIED_CHILD {
-        a.answer_interview(id, q, &[(*v).to_owned()], false)
+        a.interviews()
+            .answer_interview(id, q, &[(*v).to_owned()], false)
             .await
             .unwrap();
     }
     if matches!(stage, Stage::Finished) {
-        a.finish_interview(id, &[("act_of_trafficking_established".into(), Answer::No)])
+        a.interviews()
+            .finish_interview(id, &[("act_of_trafficking_established".into(), Answer::No)])
             .await
             .unwrap();
     }
@@ -223,6 +229,7 @@ async fn version(f: &Fixture, id: InterviewId) -> i64 {
     let p = who(f.own.id, &[Role::Coordinator]);
     f.store
         .access(&p, None)
+        .interviews()
         .get_interview(id)
         .await
         .unwrap()
@@ -234,6 +241,7 @@ async fn interview_count(f: &Fixture) -> usize {
     let p = who(f.own.id, &[Role::Coordinator]);
     f.store
         .access(&p, None)
+        .interviews()
         .list_interviews(ally_store::Page::new(0, 100))
         .await
         .unwrap()
@@ -538,6 +546,7 @@ async fn the_result_page_explains_the_outcome_and_links_to_a_protected_case() {
     let p = who(f.own.id, &[Role::Caseworker]);
     let a = f.store.access(&p, None);
     let id = a
+        .interviews()
         .start_interview(NewInterview {
             questionnaire_id: "adult_labour".into(),
             interviewer_lang: "en".into(),
@@ -547,13 +556,17 @@ async fn the_result_page_explains_the_outcome_and_links_to_a_protected_case() {
         })
         .await
         .unwrap();
-    a.record_interview_consent(id, true).await.unwrap();
+    a.interviews()
+        .record_interview_consent(id, true)
+        .await
+        .unwrap();
     for (q, v) in ally_core::questionnaire::answer::PRESUMED_VICTIM_ADULT_LABOUR {
-        a.answer_interview(id, q, &[(*v).to_owned()], false)
+        a.interviews()
+            .answer_interview(id, q, &[(*v).to_owned()], false)
             .await
             .unwrap();
     }
-    a.finish_interview(id, &[]).await.unwrap();
+    a.interviews().finish_interview(id, &[]).await.unwrap();
     let (s, _, body) = send(
         &f.app,
         page(
@@ -638,6 +651,7 @@ async fn a_french_result_page_explains_the_rule_in_french() {
     let p = who(f.own.id, &[Role::Caseworker]);
     let a = f.store.access(&p, None);
     let id = a
+        .interviews()
         .start_interview(NewInterview {
             questionnaire_id: "adult_labour".into(),
             interviewer_lang: "fr".into(),
@@ -647,13 +661,17 @@ async fn a_french_result_page_explains_the_rule_in_french() {
         })
         .await
         .unwrap();
-    a.record_interview_consent(id, true).await.unwrap();
+    a.interviews()
+        .record_interview_consent(id, true)
+        .await
+        .unwrap();
     for (q, v) in ally_core::questionnaire::answer::PRESUMED_VICTIM_ADULT_LABOUR {
-        a.answer_interview(id, q, &[(*v).to_owned()], false)
+        a.interviews()
+            .answer_interview(id, q, &[(*v).to_owned()], false)
             .await
             .unwrap();
     }
-    a.finish_interview(id, &[]).await.unwrap();
+    a.interviews().finish_interview(id, &[]).await.unwrap();
     for path in [
         format!("/interviews/{id}/result"),
         format!("/interviews/{id}"),
@@ -867,6 +885,7 @@ async fn an_undecided_result_names_the_questions_that_would_decide_it_in_the_rea
     let p = who(f.own.id, &[Role::Caseworker]);
     let a = f.store.access(&p, None);
     let id = a
+        .interviews()
         .start_interview(NewInterview {
             questionnaire_id: "first_contact".into(),
             interviewer_lang: "fr".into(),
@@ -876,16 +895,22 @@ async fn an_undecided_result_names_the_questions_that_would_decide_it_in_the_rea
         })
         .await
         .unwrap();
-    a.record_interview_consent(id, true).await.unwrap();
+    a.interviews()
+        .record_interview_consent(id, true)
+        .await
+        .unwrap();
     // Every question declined: nothing is known, so the outcome is undecided.
     loop {
-        let (rec, q) = a.interview_to_conduct(id).await.unwrap();
+        let (rec, q) = a.interviews().interview_to_conduct(id).await.unwrap();
         let Some(next) = ally_core::questionnaire::next_question(&q, &rec.answers) else {
             break;
         };
-        a.answer_interview(id, next, &[], true).await.unwrap();
+        a.interviews()
+            .answer_interview(id, next, &[], true)
+            .await
+            .unwrap();
     }
-    a.finish_interview(id, &[]).await.unwrap();
+    a.interviews().finish_interview(id, &[]).await.unwrap();
     let (s, _, body) = send(
         &f.app,
         page(&f, Role::Caseworker, "GET", &format!("/interviews/{id}"))

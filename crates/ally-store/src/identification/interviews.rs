@@ -20,6 +20,13 @@ use super::common::{builtin, invalid};
 use crate::access::{Access, Page, id_col};
 use crate::{Result, StoreError, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// The identification module's interviews: start, consent, answer, finish, stop, read and
+    /// list.
+    Interviews,
+    interviews
+);
+
 /// An interview's id.
 pub type InterviewId = Uuid;
 
@@ -124,84 +131,6 @@ fn answer_from_str(s: &str) -> Answer {
 }
 
 impl Access<'_> {
-    /// Starts an interview in the principal's organisation; consent comes next.
-    pub async fn start_interview(&self, new: NewInterview) -> Result<InterviewId> {
-        let org = self.principal.org_id;
-        self.authorize(Action::InterviewConduct, org, None).await?;
-        let b = builtin()?;
-        let Some(q) = b
-            .questionnaires
-            .iter()
-            .find(|q| q.id == new.questionnaire_id)
-        else {
-            return Err(invalid("questionnaire", "unknown"));
-        };
-        if !REQUIRED_LANGUAGES.contains(&new.interviewee_lang.as_str()) {
-            return Err(invalid("interviewee_lang", "unknown"));
-        }
-        if !REQUIRED_LANGUAGES.contains(&new.interviewer_lang.as_str()) {
-            return Err(invalid("interviewer_lang", "unknown"));
-        }
-        if let Some(p) = new.person_id {
-            // The person must be one of the organisation's records (checked on the clear
-            // owner column; nothing is decrypted).
-            let owner = sqlx::query("SELECT org_id FROM persons WHERE id = $1")
-                .bind(p.to_string())
-                .fetch_optional(&self.store.db().pool)
-                .await?;
-            let same = match owner {
-                Some(r) => r.try_get::<String, _>("org_id")? == org.to_string(),
-                None => false,
-            };
-            if !same {
-                return Err(invalid("person", "unknown"));
-            }
-        }
-        let id = Uuid::now_v7();
-        let keys = self.store.org_keys(org).await?;
-        let sealed = seal(&keys, org, id, &Sealed::default())?;
-        let outcomes = format_summary(&answer::outcome_summary(
-            q,
-            &Answers::new(),
-            &[],
-            &b.screening,
-        ));
-        let now = now_ms();
-        let db = self.store.db();
-        let mut tx = db.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO interviews (id, org_id, questionnaire_id, questionnaire_version, \
-             interviewer_id, person_id, inspection_id, interviewer_lang, interviewee_lang, \
-             consent_at, consent_sections, state, sealed, answered, outcomes, created_at, \
-             updated_at, ended_at, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, $10, $11, 0, $12, $13, $14, NULL, 1)",
-        )
-        .bind(id.to_string())
-        .bind(org.to_string())
-        .bind(&q.id)
-        .bind(&q.version)
-        .bind(self.principal.user_id.to_string())
-        .bind(new.person_id.map(|p| p.to_string()))
-        .bind(new.inspection_id.map(|p| p.to_string()))
-        .bind(&new.interviewer_lang)
-        .bind(&new.interviewee_lang)
-        .bind(InterviewState::InProgress.as_str())
-        .bind(sealed)
-        .bind(outcomes)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let ev = self.event(
-            "interview.start",
-            Some(("interview", id.to_string())),
-            AuditOutcome::Success,
-            format!("questionnaire={}", q.id),
-        );
-        self.store.commit_audited(tx, &[ev]).await?;
-        Ok(id)
-    }
-
     /// Loads an interview's row without opening anything: the clear columns the authorisation
     /// needs (owner organisation, interviewer) are read, the sealed answers stay sealed until
     /// [`Self::open_interview`].
@@ -307,46 +236,6 @@ impl Access<'_> {
         self.open_interview(interview).await
     }
 
-    /// An interview and its questionnaire, to conduct it (consent, questions, result).
-    pub async fn interview_to_conduct(
-        &self,
-        id: InterviewId,
-    ) -> Result<(InterviewRecord, Arc<Questionnaire>)> {
-        let rec = self
-            .authorized_interview(id, Action::InterviewConduct)
-            .await?;
-        let q = self
-            .questionnaire_for(rec.org_id, &rec.questionnaire_id)
-            .await?;
-        self.record(self.event(
-            "interview.read",
-            Some(("interview", id.to_string())),
-            AuditOutcome::Success,
-            "conduct".into(),
-        ))
-        .await?;
-        Ok((rec, q))
-    }
-
-    /// An interview record (answers, outcome) and its questionnaire.
-    pub async fn get_interview(
-        &self,
-        id: InterviewId,
-    ) -> Result<(InterviewRecord, Arc<Questionnaire>)> {
-        let rec = self.authorized_interview(id, Action::InterviewRead).await?;
-        let q = self
-            .questionnaire_for(rec.org_id, &rec.questionnaire_id)
-            .await?;
-        self.record(self.event(
-            "interview.read",
-            Some(("interview", id.to_string())),
-            AuditOutcome::Success,
-            String::new(),
-        ))
-        .await?;
-        Ok((rec, q))
-    }
-
     /// Writes the new sealed state of an interview if nobody changed it meanwhile.
     #[allow(clippy::too_many_arguments)]
     async fn save_interview(
@@ -410,6 +299,208 @@ impl Access<'_> {
         );
         self.store.commit_audited(tx, &[ev]).await?;
         Ok(())
+    }
+
+    async fn interview_rows(
+        &self,
+        org: OrgId,
+        mine: Option<UserId>,
+        page: Page,
+    ) -> Result<InterviewPage> {
+        let base = "SELECT i.id, i.questionnaire_id, i.interviewer_id, i.person_id, \
+             i.interviewee_lang, i.state, i.answered, i.outcomes, i.created_at, \
+             COALESCE(u.display_name, '') AS interviewer_name \
+             FROM interviews i LEFT JOIN users u ON u.id = i.interviewer_id WHERE i.org_id = $1";
+        let rows = match mine {
+            None => {
+                let sql =
+                    format!("{base} ORDER BY i.created_at DESC, i.id DESC LIMIT $2 OFFSET $3");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(org.to_string())
+                    .bind(page.limit + 1)
+                    .bind(page.offset)
+                    .fetch_all(&self.store.db().pool)
+                    .await?
+            }
+            Some(user) => {
+                let sql = format!(
+                    "{base} AND i.interviewer_id = $2 ORDER BY i.created_at DESC, i.id DESC \
+                     LIMIT $3 OFFSET $4"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(org.to_string())
+                    .bind(user.to_string())
+                    .bind(page.limit + 1)
+                    .bind(page.offset)
+                    .fetch_all(&self.store.db().pool)
+                    .await?
+            }
+        };
+        let has_more = rows.len() as i64 > page.limit;
+        let items = rows
+            .iter()
+            .take(page.limit as usize)
+            .map(|r| {
+                let state: String = r.try_get("state")?;
+                Ok(InterviewSummary {
+                    id: id_col(r, "id")?,
+                    questionnaire_id: r.try_get("questionnaire_id")?,
+                    interviewer_id: r.try_get("interviewer_id")?,
+                    interviewer_name: r.try_get("interviewer_name")?,
+                    person_id: r.try_get("person_id")?,
+                    interviewee_lang: r.try_get("interviewee_lang")?,
+                    state: InterviewState::parse(&state)
+                        .ok_or(StoreError::Corrupt("interview state"))?,
+                    answered: r.try_get("answered")?,
+                    outcomes: parse_summary(&r.try_get::<String, _>("outcomes")?),
+                    created_at_ms: r.try_get("created_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(InterviewPage {
+            items,
+            offset: page.offset,
+            limit: page.limit,
+            has_more,
+        })
+    }
+}
+
+fn seal(keys: &crate::crypto::OrgKeys, org: OrgId, id: InterviewId, s: &Sealed) -> Result<Vec<u8>> {
+    let json = zeroize::Zeroizing::new(
+        serde_json::to_vec(s).map_err(|_| StoreError::Corrupt("interview answers"))?,
+    );
+    Ok(keys.seal(&interview_aad(org, id), &json)?)
+}
+
+impl crate::Store {
+    /// The id of a user by e-mail (operator use: the demo seeds interviews in a user's name).
+    pub async fn user_id_by_email_operator(&self, email: &str) -> Result<Option<UserId>> {
+        let row = sqlx::query("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(&self.db().pool)
+            .await?;
+        row.map(|r| id_col(&r, "id")).transpose()
+    }
+}
+
+impl Interviews<'_> {
+    /// Starts an interview in the principal's organisation; consent comes next.
+    pub async fn start_interview(&self, new: NewInterview) -> Result<InterviewId> {
+        let org = self.principal.org_id;
+        self.authorize(Action::InterviewConduct, org, None).await?;
+        let b = builtin()?;
+        let Some(q) = b
+            .questionnaires
+            .iter()
+            .find(|q| q.id == new.questionnaire_id)
+        else {
+            return Err(invalid("questionnaire", "unknown"));
+        };
+        if !REQUIRED_LANGUAGES.contains(&new.interviewee_lang.as_str()) {
+            return Err(invalid("interviewee_lang", "unknown"));
+        }
+        if !REQUIRED_LANGUAGES.contains(&new.interviewer_lang.as_str()) {
+            return Err(invalid("interviewer_lang", "unknown"));
+        }
+        if let Some(p) = new.person_id {
+            // The person must be one of the organisation's records (checked on the clear
+            // owner column; nothing is decrypted).
+            let owner = sqlx::query("SELECT org_id FROM persons WHERE id = $1")
+                .bind(p.to_string())
+                .fetch_optional(&self.store.db().pool)
+                .await?;
+            let same = match owner {
+                Some(r) => r.try_get::<String, _>("org_id")? == org.to_string(),
+                None => false,
+            };
+            if !same {
+                return Err(invalid("person", "unknown"));
+            }
+        }
+        let id = Uuid::now_v7();
+        let keys = self.store.org_keys(org).await?;
+        let sealed = seal(&keys, org, id, &Sealed::default())?;
+        let outcomes = format_summary(&answer::outcome_summary(
+            q,
+            &Answers::new(),
+            &[],
+            &b.screening,
+        ));
+        let now = now_ms();
+        let db = self.store.db();
+        let mut tx = db.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO interviews (id, org_id, questionnaire_id, questionnaire_version, \
+             interviewer_id, person_id, inspection_id, interviewer_lang, interviewee_lang, \
+             consent_at, consent_sections, state, sealed, answered, outcomes, created_at, \
+             updated_at, ended_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, $10, $11, 0, $12, $13, $14, NULL, 1)",
+        )
+        .bind(id.to_string())
+        .bind(org.to_string())
+        .bind(&q.id)
+        .bind(&q.version)
+        .bind(self.principal.user_id.to_string())
+        .bind(new.person_id.map(|p| p.to_string()))
+        .bind(new.inspection_id.map(|p| p.to_string()))
+        .bind(&new.interviewer_lang)
+        .bind(&new.interviewee_lang)
+        .bind(InterviewState::InProgress.as_str())
+        .bind(sealed)
+        .bind(outcomes)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let ev = self.event(
+            "interview.start",
+            Some(("interview", id.to_string())),
+            AuditOutcome::Success,
+            format!("questionnaire={}", q.id),
+        );
+        self.store.commit_audited(tx, &[ev]).await?;
+        Ok(id)
+    }
+
+    /// An interview and its questionnaire, to conduct it (consent, questions, result).
+    pub async fn interview_to_conduct(
+        &self,
+        id: InterviewId,
+    ) -> Result<(InterviewRecord, Arc<Questionnaire>)> {
+        let rec = self
+            .authorized_interview(id, Action::InterviewConduct)
+            .await?;
+        let q = self
+            .questionnaire_for(rec.org_id, &rec.questionnaire_id)
+            .await?;
+        self.record(self.event(
+            "interview.read",
+            Some(("interview", id.to_string())),
+            AuditOutcome::Success,
+            "conduct".into(),
+        ))
+        .await?;
+        Ok((rec, q))
+    }
+
+    /// An interview record (answers, outcome) and its questionnaire.
+    pub async fn get_interview(
+        &self,
+        id: InterviewId,
+    ) -> Result<(InterviewRecord, Arc<Questionnaire>)> {
+        let rec = self.authorized_interview(id, Action::InterviewRead).await?;
+        let q = self
+            .questionnaire_for(rec.org_id, &rec.questionnaire_id)
+            .await?;
+        self.record(self.event(
+            "interview.read",
+            Some(("interview", id.to_string())),
+            AuditOutcome::Success,
+            String::new(),
+        ))
+        .await?;
+        Ok((rec, q))
     }
 
     /// Records the person's answer to the consent step: given (with the sections shown), or
@@ -579,87 +670,5 @@ impl Access<'_> {
         self.record(self.event("interview.list", None, AuditOutcome::Success, detail))
             .await?;
         Ok(result)
-    }
-
-    async fn interview_rows(
-        &self,
-        org: OrgId,
-        mine: Option<UserId>,
-        page: Page,
-    ) -> Result<InterviewPage> {
-        let base = "SELECT i.id, i.questionnaire_id, i.interviewer_id, i.person_id, \
-             i.interviewee_lang, i.state, i.answered, i.outcomes, i.created_at, \
-             COALESCE(u.display_name, '') AS interviewer_name \
-             FROM interviews i LEFT JOIN users u ON u.id = i.interviewer_id WHERE i.org_id = $1";
-        let rows = match mine {
-            None => {
-                let sql =
-                    format!("{base} ORDER BY i.created_at DESC, i.id DESC LIMIT $2 OFFSET $3");
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(org.to_string())
-                    .bind(page.limit + 1)
-                    .bind(page.offset)
-                    .fetch_all(&self.store.db().pool)
-                    .await?
-            }
-            Some(user) => {
-                let sql = format!(
-                    "{base} AND i.interviewer_id = $2 ORDER BY i.created_at DESC, i.id DESC \
-                     LIMIT $3 OFFSET $4"
-                );
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(org.to_string())
-                    .bind(user.to_string())
-                    .bind(page.limit + 1)
-                    .bind(page.offset)
-                    .fetch_all(&self.store.db().pool)
-                    .await?
-            }
-        };
-        let has_more = rows.len() as i64 > page.limit;
-        let items = rows
-            .iter()
-            .take(page.limit as usize)
-            .map(|r| {
-                let state: String = r.try_get("state")?;
-                Ok(InterviewSummary {
-                    id: id_col(r, "id")?,
-                    questionnaire_id: r.try_get("questionnaire_id")?,
-                    interviewer_id: r.try_get("interviewer_id")?,
-                    interviewer_name: r.try_get("interviewer_name")?,
-                    person_id: r.try_get("person_id")?,
-                    interviewee_lang: r.try_get("interviewee_lang")?,
-                    state: InterviewState::parse(&state)
-                        .ok_or(StoreError::Corrupt("interview state"))?,
-                    answered: r.try_get("answered")?,
-                    outcomes: parse_summary(&r.try_get::<String, _>("outcomes")?),
-                    created_at_ms: r.try_get("created_at")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(InterviewPage {
-            items,
-            offset: page.offset,
-            limit: page.limit,
-            has_more,
-        })
-    }
-}
-
-fn seal(keys: &crate::crypto::OrgKeys, org: OrgId, id: InterviewId, s: &Sealed) -> Result<Vec<u8>> {
-    let json = zeroize::Zeroizing::new(
-        serde_json::to_vec(s).map_err(|_| StoreError::Corrupt("interview answers"))?,
-    );
-    Ok(keys.seal(&interview_aad(org, id), &json)?)
-}
-
-impl crate::Store {
-    /// The id of a user by e-mail (operator use: the demo seeds interviews in a user's name).
-    pub async fn user_id_by_email_operator(&self, email: &str) -> Result<Option<UserId>> {
-        let row = sqlx::query("SELECT id FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_optional(&self.db().pool)
-            .await?;
-        row.map(|r| id_col(&r, "id")).transpose()
     }
 }

@@ -25,9 +25,9 @@
 
 mod cache;
 mod common;
-mod interviews;
-mod questionnaires;
-mod reviews;
+pub(crate) mod interviews;
+pub(crate) mod questionnaires;
+pub(crate) mod reviews;
 
 pub(crate) use cache::IdentificationCache;
 pub use common::{Builtin, builtin};

@@ -82,7 +82,7 @@ pub async fn list_interviews(
 ) -> ApiResult<Json<InterviewListDto>> {
     let access = caller.access(&state.store);
     let page = Page::new(q.offset.unwrap_or(0), q.limit.unwrap_or(50));
-    let res = access.list_interviews(page).await?;
+    let res = access.interviews().list_interviews(page).await?;
     Ok(Json(InterviewListDto {
         items: res
             .items
@@ -153,6 +153,7 @@ pub async fn create_interview(
         ),
     };
     let id = access
+        .interviews()
         .start_interview(NewInterview {
             questionnaire_id: input.questionnaire,
             interviewer_lang: input.interviewer_language.unwrap_or_else(|| "en".into()),
@@ -248,7 +249,11 @@ pub async fn get_interview(
     Path(id): Path<String>,
 ) -> ApiResult<Json<InterviewDto>> {
     let id = parse_id(&id)?;
-    let (rec, q) = caller.access(&state.store).get_interview(id).await?;
+    let (rec, q) = caller
+        .access(&state.store)
+        .interviews()
+        .get_interview(id)
+        .await?;
     Ok(Json(dto(&rec, &q)))
 }
 
@@ -272,6 +277,7 @@ pub async fn consent(
     let id = parse_id(&id)?;
     caller
         .access(&state.store)
+        .interviews()
         .record_interview_consent(id, input.given)
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -324,9 +330,10 @@ pub async fn answer(
     };
     let access = caller.access(&state.store);
     access
+        .interviews()
         .answer_interview(id, &input.question, &values, input.declined)
         .await?;
-    let (rec, q) = access.interview_to_conduct(id).await?;
+    let (rec, q) = access.interviews().interview_to_conduct(id).await?;
     Ok(Json(dto(&rec, &q)))
 }
 
@@ -359,7 +366,7 @@ pub async fn finish(
         })
         .collect::<ApiResult<Vec<_>>>()?;
     let access = caller.access(&state.store);
-    access.finish_interview(id, &facts).await?;
-    let (rec, q) = access.interview_to_conduct(id).await?;
+    access.interviews().finish_interview(id, &facts).await?;
+    let (rec, q) = access.interviews().interview_to_conduct(id).await?;
     Ok(Json(dto(&rec, &q)))
 }
