@@ -1,4 +1,5 @@
-//! Pages and API of the identification module (issue 3): detection interviews, questionnaires and their translations.
+//! Pages and API of the identification module (issue 3): detection interviews, questionnaires
+//! and their translations.
 //!
 //! - `pages`: the HTML pages, without JavaScript: `pages::interview` (start, consent, one
 //!   question at a time, back and correct, stop, finish, result), `pages::record` (the list and
