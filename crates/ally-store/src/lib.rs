@@ -35,6 +35,9 @@ pub use foundation::audit_log::{AuditFilter, AuditLog};
 pub use foundation::organisations::Organisations;
 pub use foundation::persons::{Person, PersonPage, PersonSummary, Persons};
 pub use foundation::users::{NewUser, UserSummary, Users};
+pub use identification::interviews::Interviews;
+pub use identification::questionnaires::Questionnaires;
+pub use identification::reviews::TranslationReviews;
 pub use identification::{
     Builtin as IdentificationData, InterviewId, InterviewPage, InterviewRecord, InterviewSummary,
     NewInterview, TranslationReview, builtin as identification_data,

@@ -43,50 +43,64 @@ async fn an_interview_goes_from_consent_to_a_presumed_victim_with_sealed_audited
     for db in testing::all().await {
         let w = world(&db).await;
         let a = w.store.access(w.user("interviewer"), Some("10.1.1.1"));
-        let id = a.start_interview(new("adult_labour", "ar")).await.unwrap();
+        let id = a
+            .interviews()
+            .start_interview(new("adult_labour", "ar"))
+            .await
+            .unwrap();
 
         // No answer before consent.
         let r = a
+            .interviews()
             .answer_interview(id, "al_migrated", &["yes".into()], false)
             .await;
         assert!(
             matches!(r, Err(StoreError::Conflict("consent_missing"))),
             "{r:?}"
         );
-        a.record_interview_consent(id, true).await.unwrap();
-        let r = a.record_interview_consent(id, true).await;
+        a.interviews()
+            .record_interview_consent(id, true)
+            .await
+            .unwrap();
+        let r = a.interviews().record_interview_consent(id, true).await;
         assert!(matches!(
             r,
             Err(StoreError::Conflict("consent_already_given"))
         ));
 
         // Finishing early is refused.
-        let r = a.finish_interview(id, &[]).await;
+        let r = a.interviews().finish_interview(id, &[]).await;
         assert!(matches!(r, Err(StoreError::Conflict("questions_remain"))));
 
         for (q, v) in PRESUMED_VICTIM_ADULT_LABOUR {
-            a.answer_interview(id, q, &[(*v).to_owned()], false)
+            a.interviews()
+                .answer_interview(id, q, &[(*v).to_owned()], false)
                 .await
                 .unwrap();
         }
         // Back and correct: the first answer changed, then restored.
-        a.answer_interview(id, "al_hours", &[], true).await.unwrap();
-        let (rec, q) = a.interview_to_conduct(id).await.unwrap();
-        assert_eq!(rec.answers.get("al_hours"), Some(&AnswerValue::Declined));
-        a.answer_interview(id, "al_hours", &["yes".into()], false)
+        a.interviews()
+            .answer_interview(id, "al_hours", &[], true)
             .await
             .unwrap();
-        let (rec, _) = a.interview_to_conduct(id).await.unwrap();
+        let (rec, q) = a.interviews().interview_to_conduct(id).await.unwrap();
+        assert_eq!(rec.answers.get("al_hours"), Some(&AnswerValue::Declined));
+        a.interviews()
+            .answer_interview(id, "al_hours", &["yes".into()], false)
+            .await
+            .unwrap();
+        let (rec, _) = a.interviews().interview_to_conduct(id).await.unwrap();
         assert_eq!(next_question(&q, &rec.answers), None);
         assert_eq!(
             rec.answers.get("al_recruiter"),
             Some(&AnswerValue::Choices(vec!["agency".into()]))
         );
-        a.finish_interview(id, &[]).await.unwrap();
+        a.interviews().finish_interview(id, &[]).await.unwrap();
 
         let (rec, _) = w
             .store
             .access(w.user("coordinator"), None)
+            .interviews()
             .get_interview(id)
             .await
             .unwrap();
@@ -103,11 +117,12 @@ async fn an_interview_goes_from_consent_to_a_presumed_victim_with_sealed_audited
         );
         // Over: nothing more is accepted.
         let r = a
+            .interviews()
             .answer_interview(id, "al_hours", &["no".into()], false)
             .await;
         assert!(matches!(r, Err(StoreError::Conflict("interview_closed"))));
         assert!(matches!(
-            a.stop_interview(id).await,
+            a.interviews().stop_interview(id).await,
             Err(StoreError::Conflict("interview_closed"))
         ));
 
@@ -176,8 +191,15 @@ async fn bad_answers_are_refused_with_the_field_and_nothing_is_written() {
     for db in testing::all().await {
         let w = world(&db).await;
         let a = w.store.access(w.user("interviewer"), None);
-        let id = a.start_interview(new("first_contact", "fr")).await.unwrap();
-        a.record_interview_consent(id, true).await.unwrap();
+        let id = a
+            .interviews()
+            .start_interview(new("first_contact", "fr"))
+            .await
+            .unwrap();
+        a.interviews()
+            .record_interview_consent(id, true)
+            .await
+            .unwrap();
         let before = count(&db, "SELECT version FROM interviews").await;
         let cases: &[(&str, &[&str], &str, &str)] = &[
             ("no_such_question", &["yes"], "question", "unknown_question"),
@@ -189,7 +211,7 @@ async fn bad_answers_are_refused_with_the_field_and_nothing_is_written() {
         ];
         for (q, vals, field, code) in cases {
             let vals: Vec<String> = vals.iter().map(|s| s.to_string()).collect();
-            match a.answer_interview(id, q, &vals, false).await {
+            match a.interviews().answer_interview(id, q, &vals, false).await {
                 Err(StoreError::Invalid(f)) => {
                     assert_eq!((f[0].field, f[0].code), (*field, *code), "{q}")
                 }
@@ -200,30 +222,38 @@ async fn bad_answers_are_refused_with_the_field_and_nothing_is_written() {
         // Bad starts: unknown questionnaire, unknown language, a person of nobody.
         let mut bad = new("nope", "fr");
         assert!(matches!(
-            a.start_interview(bad.clone()).await,
+            a.interviews().start_interview(bad.clone()).await,
             Err(StoreError::Invalid(_))
         ));
         bad = new("first_contact", "xx");
         assert!(matches!(
-            a.start_interview(bad.clone()).await,
+            a.interviews().start_interview(bad.clone()).await,
             Err(StoreError::Invalid(_))
         ));
         bad = new("first_contact", "fr");
         bad.person_id = Some(ally_core::PersonId::new());
         assert!(matches!(
-            a.start_interview(bad).await,
+            a.interviews().start_interview(bad).await,
             Err(StoreError::Invalid(_))
         ));
         // Unknown fact at finish.
         let r = a
+            .interviews()
             .finish_interview(id, &[("made_up".into(), Answer::Yes)])
             .await;
         assert!(r.is_err());
         assert_eq!(count(&db, "SELECT COUNT(*) FROM interviews").await, 1);
         // Refusing consent stops the interview.
-        let id2 = a.start_interview(new("child", "ti")).await.unwrap();
-        a.record_interview_consent(id2, false).await.unwrap();
-        let (rec, _) = a.interview_to_conduct(id2).await.unwrap();
+        let id2 = a
+            .interviews()
+            .start_interview(new("child", "ti"))
+            .await
+            .unwrap();
+        a.interviews()
+            .record_interview_consent(id2, false)
+            .await
+            .unwrap();
+        let (rec, _) = a.interviews().interview_to_conduct(id2).await.unwrap();
         assert_eq!(rec.state, InterviewState::Stopped);
         assert!(rec.consent_at_ms.is_none() && rec.answers.is_empty());
         w.store.close().await;
@@ -236,15 +266,19 @@ async fn interviews_belong_to_their_organisation_and_roles_are_enforced() {
     for db in testing::all().await {
         let w = world(&db).await;
         let a = w.store.access(w.user("interviewer"), None);
-        let id = a.start_interview(new("first_contact", "es")).await.unwrap();
+        let id = a
+            .interviews()
+            .start_interview(new("first_contact", "es"))
+            .await
+            .unwrap();
 
         // Another organisation: not found, for reading and for conducting.
         let o = w.store.access(w.user("other_org"), None);
         for r in [
-            o.get_interview(id).await.map(|_| ()),
-            o.interview_to_conduct(id).await.map(|_| ()),
-            o.record_interview_consent(id, true).await,
-            o.stop_interview(id).await,
+            o.interviews().get_interview(id).await.map(|_| ()),
+            o.interviews().interview_to_conduct(id).await.map(|_| ()),
+            o.interviews().record_interview_consent(id, true).await,
+            o.interviews().stop_interview(id).await,
         ] {
             assert!(
                 matches!(r, Err(StoreError::Denied(Denied::OtherOrganisation))),
@@ -252,7 +286,8 @@ async fn interviews_belong_to_their_organisation_and_roles_are_enforced() {
             );
         }
         assert_eq!(
-            o.list_interviews(Page::default())
+            o.interviews()
+                .list_interviews(Page::default())
                 .await
                 .unwrap()
                 .items
@@ -264,44 +299,55 @@ async fn interviews_belong_to_their_organisation_and_roles_are_enforced() {
         // organisation's list, only their own interviews.
         let au = w.store.access(w.user("auditor"), None);
         assert!(matches!(
-            au.get_interview(id).await,
+            au.interviews().get_interview(id).await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
         ));
         assert!(matches!(
-            au.start_interview(new("first_contact", "es")).await,
+            au.interviews()
+                .start_interview(new("first_contact", "es"))
+                .await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
         ));
         let fp = w.store.access(w.user("focal_point"), None);
         assert!(matches!(
-            fp.list_interviews(Page::default()).await,
+            fp.interviews().list_interviews(Page::default()).await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
         ));
         let mine = fp
+            .interviews()
             .start_interview(new("first_contact", "tl"))
             .await
             .unwrap();
-        let own = fp.list_my_interviews(Page::default()).await.unwrap();
+        let own = fp
+            .interviews()
+            .list_my_interviews(Page::default())
+            .await
+            .unwrap();
         assert_eq!(
             own.items.iter().map(|i| i.id).collect::<Vec<_>>(),
             vec![mine]
         );
-        let all = a.list_interviews(Page::default()).await.unwrap();
+        let all = a
+            .interviews()
+            .list_interviews(Page::default())
+            .await
+            .unwrap();
         assert_eq!(all.items.len(), 2);
         // The focal point conducts their own interview, but cannot open a colleague's (its
         // answers and result), while the interviewer, who reads interviews, can open both.
-        assert!(fp.interview_to_conduct(mine).await.is_ok());
+        assert!(fp.interviews().interview_to_conduct(mine).await.is_ok());
         assert!(matches!(
-            fp.interview_to_conduct(id).await,
+            fp.interviews().interview_to_conduct(id).await,
             Err(StoreError::NotFound)
         ));
         assert!(matches!(
-            fp.record_interview_consent(id, true).await,
+            fp.interviews().record_interview_consent(id, true).await,
             Err(StoreError::NotFound)
         ));
-        assert!(a.interview_to_conduct(mine).await.is_ok());
+        assert!(a.interviews().interview_to_conduct(mine).await.is_ok());
         // An unknown id answers not found.
         assert!(matches!(
-            a.get_interview(uuid::Uuid::now_v7()).await,
+            a.interviews().get_interview(uuid::Uuid::now_v7()).await,
             Err(StoreError::NotFound)
         ));
         w.store.close().await;
@@ -314,25 +360,39 @@ async fn translation_reviews_are_per_organisation_audited_and_used_by_the_flow()
     for db in testing::all().await {
         let w = world(&db).await;
         let a = w.store.access(w.user("interviewer"), None);
-        let before = a.questionnaire("first_contact").await.unwrap();
+        let before = a
+            .questionnaires()
+            .questionnaire("first_contact")
+            .await
+            .unwrap();
         let key = "fc_migrated.label";
         assert!(
             before.unreviewed("ar").contains(&key.to_string()),
             "shipped Arabic is a machine translation"
         );
-        a.review_translation("first_contact", "ar", key, "هل جئت من بلد آخر لهذا العمل؟")
+        a.reviews()
+            .review_translation("first_contact", "ar", key, "هل جئت من بلد آخر لهذا العمل؟")
             .await
             .unwrap();
-        let after = a.questionnaire("first_contact").await.unwrap();
+        let after = a
+            .questionnaires()
+            .questionnaire("first_contact")
+            .await
+            .unwrap();
         let label = &after.question("fc_migrated").unwrap().label;
         assert_eq!(label.get("ar"), Some("هل جئت من بلد آخر لهذا العمل؟"));
         assert!(label.is_reviewed("ar"));
-        let reviews = a.translation_reviews("first_contact", "ar").await.unwrap();
+        let reviews = a
+            .reviews()
+            .translation_reviews("first_contact", "ar")
+            .await
+            .unwrap();
         assert_eq!(reviews.len(), 1);
         // Another organisation still sees the shipped text.
         let other = w
             .store
             .access(w.user("other_org"), None)
+            .questionnaires()
             .questionnaire("first_contact")
             .await
             .unwrap();
@@ -353,7 +413,7 @@ async fn translation_reviews_are_per_organisation_audited_and_used_by_the_flow()
         ] {
             assert!(
                 matches!(
-                    a.review_translation(q, lang, k, t).await,
+                    a.reviews().review_translation(q, lang, k, t).await,
                     Err(StoreError::Invalid(_))
                 ),
                 "{q} {lang} {k}"
@@ -362,6 +422,7 @@ async fn translation_reviews_are_per_organisation_audited_and_used_by_the_flow()
         assert!(matches!(
             w.store
                 .access(w.user("auditor"), None)
+                .reviews()
                 .review_translation("first_contact", "ar", key, "x")
                 .await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
@@ -398,6 +459,7 @@ async fn an_organisation_adds_its_own_question_mapped_to_an_indicator() {
         let c = w.store.access(w.user("coordinator"), None);
         let ind = "adult_labour.coercion_at_destination.withholding_of_wages";
         let qid = c
+            .questionnaires()
             .add_questionnaire_question(
                 "first_contact",
                 "Does someone else keep your bank card?",
@@ -420,7 +482,9 @@ async fn an_organisation_adds_its_own_question_mapped_to_an_indicator() {
         ] {
             assert!(
                 matches!(
-                    c.add_questionnaire_question(q, label, i, true).await,
+                    c.questionnaires()
+                        .add_questionnaire_question(q, label, i, true)
+                        .await,
                     Err(StoreError::Invalid(_))
                 ),
                 "{q} {i}"
@@ -430,6 +494,7 @@ async fn an_organisation_adds_its_own_question_mapped_to_an_indicator() {
         assert!(matches!(
             w.store
                 .access(w.user("interviewer"), None)
+                .questionnaires()
                 .add_questionnaire_question("first_contact", "x", ind, true)
                 .await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
@@ -437,20 +502,28 @@ async fn an_organisation_adds_its_own_question_mapped_to_an_indicator() {
         // The organisation's interviews ask it (after the shipped questions); a "yes" counts
         // for the indicator. Another organisation does not see it.
         let a = w.store.access(w.user("interviewer"), None);
-        let id = a.start_interview(new("first_contact", "en")).await.unwrap();
-        a.record_interview_consent(id, true).await.unwrap();
+        let id = a
+            .interviews()
+            .start_interview(new("first_contact", "en"))
+            .await
+            .unwrap();
+        a.interviews()
+            .record_interview_consent(id, true)
+            .await
+            .unwrap();
         loop {
-            let (rec, q) = a.interview_to_conduct(id).await.unwrap();
+            let (rec, q) = a.interviews().interview_to_conduct(id).await.unwrap();
             let Some(next) = next_question(&q, &rec.answers) else {
                 break;
             };
             let v = if next == "org_1" { Some("yes") } else { None };
             let vals: Vec<String> = v.map(|s| vec![s.to_owned()]).unwrap_or_default();
-            a.answer_interview(id, next, &vals, v.is_none())
+            a.interviews()
+                .answer_interview(id, next, &vals, v.is_none())
                 .await
                 .unwrap();
         }
-        let (rec, q) = a.interview_to_conduct(id).await.unwrap();
+        let (rec, q) = a.interviews().interview_to_conduct(id).await.unwrap();
         assert_eq!(
             rec.answers.get("org_1"),
             Some(&AnswerValue::Choice("yes".into()))
@@ -462,6 +535,7 @@ async fn an_organisation_adds_its_own_question_mapped_to_an_indicator() {
         let other = w
             .store
             .access(w.user("other_org"), None)
+            .questionnaires()
             .questionnaire("first_contact")
             .await
             .unwrap();
@@ -477,7 +551,7 @@ async fn consent_and_guidance_translations_are_reviewed_per_organisation() {
     for db in testing::all().await {
         let w = world(&db).await;
         let a = w.store.access(w.user("interviewer"), None);
-        let before = a.interview_texts().await.unwrap();
+        let before = a.questionnaires().interview_texts().await.unwrap();
         let access = before.consent.iter().find(|s| s.id == "access").unwrap();
         assert!(
             access.body.get("fr").is_some() && !access.body.is_reviewed("fr"),
@@ -486,31 +560,33 @@ async fn consent_and_guidance_translations_are_reviewed_per_organisation() {
         let unreviewed_before = before.language_status(&["fr"])[0].unreviewed;
 
         // A correction and a confirmation (same text).
-        a.review_translation(
-            INTERVIEW_TEXTS_ID,
-            "fr",
-            "consent.access.body",
-            "Seules les personnes formées de notre organisation voient vos réponses.",
-        )
-        .await
-        .unwrap();
+        a.reviews()
+            .review_translation(
+                INTERVIEW_TEXTS_ID,
+                "fr",
+                "consent.access.body",
+                "Seules les personnes formées de notre organisation voient vos réponses.",
+            )
+            .await
+            .unwrap();
         let safe = before
             .guidance
             .iter()
             .find(|s| s.id == "safe_contact")
             .unwrap();
         let shipped_title = safe.title.get("fr").unwrap().to_owned();
-        a.review_translation(
-            INTERVIEW_TEXTS_ID,
-            "fr",
-            "guidance.safe_contact.title",
-            &shipped_title,
-        )
-        .await
-        .unwrap();
+        a.reviews()
+            .review_translation(
+                INTERVIEW_TEXTS_ID,
+                "fr",
+                "guidance.safe_contact.title",
+                &shipped_title,
+            )
+            .await
+            .unwrap();
 
         // This process shows them at once.
-        let after = a.interview_texts().await.unwrap();
+        let after = a.questionnaires().interview_texts().await.unwrap();
         let access = after.consent.iter().find(|s| s.id == "access").unwrap();
         assert_eq!(
             access.body.get("fr"),
@@ -529,6 +605,7 @@ async fn consent_and_guidance_translations_are_reviewed_per_organisation() {
             unreviewed_before - 2
         );
         let reviews = a
+            .reviews()
             .translation_reviews(INTERVIEW_TEXTS_ID, "fr")
             .await
             .unwrap();
@@ -536,7 +613,8 @@ async fn consent_and_guidance_translations_are_reviewed_per_organisation() {
         assert_eq!(keys, ["consent.access.body", "guidance.safe_contact.title"]);
         // The questionnaires are not touched; another organisation keeps the shipped texts.
         assert!(
-            a.translation_reviews("first_contact", "fr")
+            a.reviews()
+                .translation_reviews("first_contact", "fr")
                 .await
                 .unwrap()
                 .is_empty()
@@ -544,6 +622,7 @@ async fn consent_and_guidance_translations_are_reviewed_per_organisation() {
         let other = w
             .store
             .access(w.user("other_org"), None)
+            .questionnaires()
             .interview_texts()
             .await
             .unwrap();
@@ -560,7 +639,8 @@ async fn consent_and_guidance_translations_are_reviewed_per_organisation() {
         ] {
             assert!(
                 matches!(
-                    a.review_translation(INTERVIEW_TEXTS_ID, lang, key, text)
+                    a.reviews()
+                        .review_translation(INTERVIEW_TEXTS_ID, lang, key, text)
                         .await,
                     Err(StoreError::Invalid(_))
                 ),
@@ -570,6 +650,7 @@ async fn consent_and_guidance_translations_are_reviewed_per_organisation() {
         assert!(matches!(
             w.store
                 .access(w.user("auditor"), None)
+                .reviews()
                 .review_translation(INTERVIEW_TEXTS_ID, "fr", "consent.access.body", "x")
                 .await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
@@ -588,17 +669,25 @@ async fn the_organisations_questionnaire_is_built_once_and_follows_its_reviews_a
     for db in testing::all().await {
         let w = world(&db).await;
         let a = w.store.access(w.user("interviewer"), None);
-        let id = a.start_interview(new("adult_labour", "ar")).await.unwrap();
-        a.record_interview_consent(id, true).await.unwrap();
+        let id = a
+            .interviews()
+            .start_interview(new("adult_labour", "ar"))
+            .await
+            .unwrap();
+        a.interviews()
+            .record_interview_consent(id, true)
+            .await
+            .unwrap();
         let started = std::time::Instant::now();
         let loads_before = w.store.identification_cache_loads();
         // Twenty page loads of an interview in progress, with answers saved in between
         // (an answer does not invalidate the questionnaire).
         for (q, v) in PRESUMED_VICTIM_ADULT_LABOUR.iter().take(10) {
-            let (_, q_) = a.interview_to_conduct(id).await.unwrap();
+            let (_, q_) = a.interviews().interview_to_conduct(id).await.unwrap();
             assert_eq!(q_.id, "adult_labour");
-            a.interview_texts().await.unwrap();
-            a.answer_interview(id, q, &[(*v).to_owned()], false)
+            a.questionnaires().interview_texts().await.unwrap();
+            a.interviews()
+                .answer_interview(id, q, &[(*v).to_owned()], false)
                 .await
                 .unwrap();
         }
@@ -609,10 +698,11 @@ async fn the_organisations_questionnaire_is_built_once_and_follows_its_reviews_a
         assert!(loads <= bound, "{loads} loads, at most {bound} expected");
 
         // A review saved through this process shows in the next read, not a second later.
-        a.review_translation("adult_labour", "ar", "al_migrated.label", "سؤال مُراجَع")
+        a.reviews()
+            .review_translation("adult_labour", "ar", "al_migrated.label", "سؤال مُراجَع")
             .await
             .unwrap();
-        let (_, q) = a.interview_to_conduct(id).await.unwrap();
+        let (_, q) = a.interviews().interview_to_conduct(id).await.unwrap();
         let label = &q.question("al_migrated").unwrap().label;
         assert_eq!(label.get("ar"), Some("سؤال مُراجَع"));
         assert!(label.is_reviewed("ar"));

@@ -28,12 +28,8 @@ fn assemble() -> Routes {
         .get("/static/{file}", public(), assets::asset)
         .api(public(), routes!(openapi_json))
         .merge(foundation::routes())
+        .merge(identification::routes())
         // Modules not yet declared with the route builder: their rows, router and OpenAPI part.
-        .merge(Routes::legacy(
-            identification::ROUTES,
-            identification::router(),
-            identification::ApiDoc::openapi(),
-        ))
         .merge(Routes::legacy(
             protection::ROUTES,
             protection::router(),

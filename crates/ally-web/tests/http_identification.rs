@@ -10,7 +10,6 @@ use ally_core::authz::{Principal, Role};
 use ally_core::questionnaire::answer::NOT_IDENTIFIED_CHILD;
 use ally_core::screening::Answer;
 use ally_store::{InterviewId, NewInterview, Store, testing};
-use ally_web::identification::ROUTES;
 use ally_web::route::{Auth, Route};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -42,6 +41,7 @@ async fn interview(
     };
     let a = store.access(&p, None);
     let id = a
+        .interviews()
         .start_interview(NewInterview {
             questionnaire_id: "child".into(),
             interviewer_lang: "fr".into(),
@@ -54,17 +54,22 @@ async fn interview(
     if matches!(stage, Stage::Fresh) {
         return id;
     }
-    a.record_interview_consent(id, true).await.unwrap();
+    a.interviews()
+        .record_interview_consent(id, true)
+        .await
+        .unwrap();
     if matches!(stage, Stage::Consented) {
         return id;
     }
     for (q, v) in NOT_IDENTIFIED_CHILD {
-        a.answer_interview(id, q, &[(*v).to_owned()], false)
+        a.interviews()
+            .answer_interview(id, q, &[(*v).to_owned()], false)
             .await
             .unwrap();
     }
     if matches!(stage, Stage::Finished) {
-        a.finish_interview(id, &[("act_of_trafficking_established".into(), Answer::No)])
+        a.interviews()
+            .finish_interview(id, &[("act_of_trafficking_established".into(), Answer::No)])
             .await
             .unwrap();
     }
@@ -144,10 +149,12 @@ fn cell(route: &Route, csrf: &str) -> (Stage, Option<(String, &'static str)>) {
 async fn authorisation_matrix_every_role_every_identification_route_own_and_other() {
     for db in testing::all().await {
         let f = fixture(&db).await;
+        let routes = ally_web::identification::routes();
+        let rows = routes.table();
         let mut failures = Vec::new();
         let mut cells = 0;
         for role in Role::ALL {
-            for route in ROUTES {
+            for route in rows {
                 assert!(matches!(route.auth, Auth::Session | Auth::Token));
                 let relations: &[bool] = if route.path.contains("/interviews/{id}") {
                     &[true, false]
@@ -195,7 +202,7 @@ async fn authorisation_matrix_every_role_every_identification_route_own_and_othe
             }
         }
         println!("identification matrix on {:?}: {cells} cells", db.backend);
-        assert!(cells >= 8 * ROUTES.len(), "{cells}");
+        assert!(cells >= 8 * rows.len(), "{cells}");
         assert!(failures.is_empty(), "unexpected:\n{}", failures.join("\n"));
         f.store.close().await;
         db.cleanup().await;
@@ -222,6 +229,7 @@ async fn version(f: &Fixture, id: InterviewId) -> i64 {
     let p = who(f.own.id, &[Role::Coordinator]);
     f.store
         .access(&p, None)
+        .interviews()
         .get_interview(id)
         .await
         .unwrap()
@@ -233,6 +241,7 @@ async fn interview_count(f: &Fixture) -> usize {
     let p = who(f.own.id, &[Role::Coordinator]);
     f.store
         .access(&p, None)
+        .interviews()
         .list_interviews(ally_store::Page::new(0, 100))
         .await
         .unwrap()
@@ -537,6 +546,7 @@ async fn the_result_page_explains_the_outcome_and_links_to_a_protected_case() {
     let p = who(f.own.id, &[Role::Caseworker]);
     let a = f.store.access(&p, None);
     let id = a
+        .interviews()
         .start_interview(NewInterview {
             questionnaire_id: "adult_labour".into(),
             interviewer_lang: "en".into(),
@@ -546,13 +556,17 @@ async fn the_result_page_explains_the_outcome_and_links_to_a_protected_case() {
         })
         .await
         .unwrap();
-    a.record_interview_consent(id, true).await.unwrap();
+    a.interviews()
+        .record_interview_consent(id, true)
+        .await
+        .unwrap();
     for (q, v) in ally_core::questionnaire::answer::PRESUMED_VICTIM_ADULT_LABOUR {
-        a.answer_interview(id, q, &[(*v).to_owned()], false)
+        a.interviews()
+            .answer_interview(id, q, &[(*v).to_owned()], false)
             .await
             .unwrap();
     }
-    a.finish_interview(id, &[]).await.unwrap();
+    a.interviews().finish_interview(id, &[]).await.unwrap();
     let (s, _, body) = send(
         &f.app,
         page(
@@ -637,6 +651,7 @@ async fn a_french_result_page_explains_the_rule_in_french() {
     let p = who(f.own.id, &[Role::Caseworker]);
     let a = f.store.access(&p, None);
     let id = a
+        .interviews()
         .start_interview(NewInterview {
             questionnaire_id: "adult_labour".into(),
             interviewer_lang: "fr".into(),
@@ -646,13 +661,17 @@ async fn a_french_result_page_explains_the_rule_in_french() {
         })
         .await
         .unwrap();
-    a.record_interview_consent(id, true).await.unwrap();
+    a.interviews()
+        .record_interview_consent(id, true)
+        .await
+        .unwrap();
     for (q, v) in ally_core::questionnaire::answer::PRESUMED_VICTIM_ADULT_LABOUR {
-        a.answer_interview(id, q, &[(*v).to_owned()], false)
+        a.interviews()
+            .answer_interview(id, q, &[(*v).to_owned()], false)
             .await
             .unwrap();
     }
-    a.finish_interview(id, &[]).await.unwrap();
+    a.interviews().finish_interview(id, &[]).await.unwrap();
     for path in [
         format!("/interviews/{id}/result"),
         format!("/interviews/{id}"),
@@ -866,6 +885,7 @@ async fn an_undecided_result_names_the_questions_that_would_decide_it_in_the_rea
     let p = who(f.own.id, &[Role::Caseworker]);
     let a = f.store.access(&p, None);
     let id = a
+        .interviews()
         .start_interview(NewInterview {
             questionnaire_id: "first_contact".into(),
             interviewer_lang: "fr".into(),
@@ -875,16 +895,22 @@ async fn an_undecided_result_names_the_questions_that_would_decide_it_in_the_rea
         })
         .await
         .unwrap();
-    a.record_interview_consent(id, true).await.unwrap();
+    a.interviews()
+        .record_interview_consent(id, true)
+        .await
+        .unwrap();
     // Every question declined: nothing is known, so the outcome is undecided.
     loop {
-        let (rec, q) = a.interview_to_conduct(id).await.unwrap();
+        let (rec, q) = a.interviews().interview_to_conduct(id).await.unwrap();
         let Some(next) = ally_core::questionnaire::next_question(&q, &rec.answers) else {
             break;
         };
-        a.answer_interview(id, next, &[], true).await.unwrap();
+        a.interviews()
+            .answer_interview(id, next, &[], true)
+            .await
+            .unwrap();
     }
-    a.finish_interview(id, &[]).await.unwrap();
+    a.interviews().finish_interview(id, &[]).await.unwrap();
     let (s, _, body) = send(
         &f.app,
         page(&f, Role::Caseworker, "GET", &format!("/interviews/{id}"))

@@ -20,6 +20,13 @@ use super::common::{builtin, invalid};
 use crate::access::{Access, Page, id_col};
 use crate::{Result, StoreError, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// The identification module's interviews: start, consent, answer, finish, stop, read and
+    /// list.
+    Interviews,
+    interviews
+);
+
 /// An interview's id.
 pub type InterviewId = Uuid;
 
@@ -73,6 +80,15 @@ pub struct InterviewRecord {
     pub version: i64,
 }
 
+/// An interview as loaded, before authorisation: the clear columns the decision needs, and the
+/// row whose sealed answers are opened only once the principal is allowed to see them.
+struct SealedInterview {
+    id: InterviewId,
+    org_id: OrgId,
+    interviewer_id: UserId,
+    row: sqlx::any::AnyRow,
+}
+
 impl std::fmt::Debug for InterviewRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InterviewRecord")
@@ -115,6 +131,260 @@ fn answer_from_str(s: &str) -> Answer {
 }
 
 impl Access<'_> {
+    /// Loads an interview's row without opening anything: the clear columns the authorisation
+    /// needs (owner organisation, interviewer) are read, the sealed answers stay sealed until
+    /// [`Self::open_interview`].
+    async fn load_interview(&self, id: InterviewId) -> Result<Option<SealedInterview>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM interviews i LEFT JOIN users u ON u.id = i.interviewer_id \
+             WHERE i.id = $1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id.to_string())
+            .fetch_optional(&self.store.db().pool)
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        Ok(Some(SealedInterview {
+            id,
+            org_id: id_col(&row, "org_id")?,
+            interviewer_id: id_col(&row, "interviewer_id")?,
+            row,
+        }))
+    }
+
+    /// Opens a loaded interview with its organisation's key: only once the principal has been
+    /// authorised to see it.
+    async fn open_interview(&self, interview: SealedInterview) -> Result<InterviewRecord> {
+        let SealedInterview {
+            id,
+            org_id: org,
+            interviewer_id,
+            row,
+        } = interview;
+        let keys = self.store.org_keys(org).await?;
+        let sealed: Vec<u8> = row.try_get("sealed")?;
+        let plain = zeroize::Zeroizing::new(keys.open(&interview_aad(org, id), &sealed)?);
+        let s: Sealed =
+            serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt("interview answers"))?;
+        let state: String = row.try_get("state")?;
+        Ok(InterviewRecord {
+            id,
+            org_id: org,
+            questionnaire_id: row.try_get("questionnaire_id")?,
+            questionnaire_version: row.try_get("questionnaire_version")?,
+            interviewer_id,
+            interviewer_name: row.try_get("interviewer_name")?,
+            person_id: row.try_get("person_id")?,
+            inspection_id: row.try_get("inspection_id")?,
+            interviewer_lang: row.try_get("interviewer_lang")?,
+            interviewee_lang: row.try_get("interviewee_lang")?,
+            consent_at_ms: row.try_get("consent_at")?,
+            consent_sections: row
+                .try_get::<Option<String>, _>("consent_sections")?
+                .unwrap_or_default()
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            state: InterviewState::parse(&state).ok_or(StoreError::Corrupt("interview state"))?,
+            answers: s.answers,
+            facts: s
+                .facts
+                .iter()
+                .map(|(k, v)| (k.clone(), answer_from_str(v)))
+                .collect(),
+            outcomes: parse_summary(&row.try_get::<String, _>("outcomes")?),
+            created_at_ms: row.try_get("created_at")?,
+            updated_at_ms: row.try_get("updated_at")?,
+            ended_at_ms: row.try_get("ended_at")?,
+            version: row.try_get("version")?,
+        })
+    }
+
+    /// Loads an interview and authorises `action` on it (a missing interview and another
+    /// organisation's answer the same: not found). The decision is taken on the clear columns;
+    /// the answers are opened only once it is allowed.
+    async fn authorized_interview(
+        &self,
+        id: InterviewId,
+        action: Action,
+    ) -> Result<InterviewRecord> {
+        let target = Some(("interview", id.to_string()));
+        let Some(interview) = self.load_interview(id).await? else {
+            self.authorize(action, self.principal.org_id, target)
+                .await?;
+            return Err(StoreError::NotFound);
+        };
+        self.authorize(action, interview.org_id, target.clone())
+            .await?;
+        // Conducting is not reading: a principal without `InterviewRead` (a community focal
+        // point) reaches only the interviews they hold themselves, not a colleague's answers.
+        if interview.interviewer_id != self.principal.user_id
+            && !self.principal.may(Action::InterviewRead)
+        {
+            self.record(self.event(
+                action.as_str(),
+                target,
+                AuditOutcome::Denied,
+                "not_own_interview".into(),
+            ))
+            .await?;
+            return Err(StoreError::NotFound);
+        }
+        self.open_interview(interview).await
+    }
+
+    /// Writes the new sealed state of an interview if nobody changed it meanwhile.
+    #[allow(clippy::too_many_arguments)]
+    async fn save_interview(
+        &self,
+        rec: &InterviewRecord,
+        q: &Questionnaire,
+        answers: &Answers,
+        facts: &[(String, Answer)],
+        state: InterviewState,
+        consent: Option<(i64, String)>,
+        action: &str,
+        detail: String,
+    ) -> Result<()> {
+        let b = builtin()?;
+        let keys = self.store.org_keys(rec.org_id).await?;
+        let s = Sealed {
+            answers: answers.clone(),
+            facts: facts
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().to_owned()))
+                .collect(),
+        };
+        let sealed = seal(&keys, rec.org_id, rec.id, &s)?;
+        let outcomes = format_summary(&answer::outcome_summary(q, answers, facts, &b.screening));
+        let now = now_ms();
+        let ended = (state != InterviewState::InProgress).then_some(now);
+        let (consent_at, sections) = match consent {
+            Some((at, s)) => (Some(at), Some(s)),
+            None => (
+                rec.consent_at_ms,
+                (!rec.consent_sections.is_empty()).then(|| rec.consent_sections.join(",")),
+            ),
+        };
+        let db = self.store.db();
+        let mut tx = db.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE interviews SET sealed = $1, answered = $2, outcomes = $3, state = $4, \
+             consent_at = $5, consent_sections = $6, updated_at = $7, ended_at = $8, \
+             version = version + 1 WHERE id = $9 AND version = $10",
+        )
+        .bind(sealed)
+        .bind(i64::try_from(answers.len()).unwrap_or(i64::MAX))
+        .bind(outcomes)
+        .bind(state.as_str())
+        .bind(consent_at)
+        .bind(sections)
+        .bind(now)
+        .bind(ended)
+        .bind(rec.id.to_string())
+        .bind(rec.version)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict("changed_meanwhile"));
+        }
+        let ev = self.event(
+            action,
+            Some(("interview", rec.id.to_string())),
+            AuditOutcome::Success,
+            detail,
+        );
+        self.store.commit_audited(tx, &[ev]).await?;
+        Ok(())
+    }
+
+    async fn interview_rows(
+        &self,
+        org: OrgId,
+        mine: Option<UserId>,
+        page: Page,
+    ) -> Result<InterviewPage> {
+        let base = "SELECT i.id, i.questionnaire_id, i.interviewer_id, i.person_id, \
+             i.interviewee_lang, i.state, i.answered, i.outcomes, i.created_at, \
+             COALESCE(u.display_name, '') AS interviewer_name \
+             FROM interviews i LEFT JOIN users u ON u.id = i.interviewer_id WHERE i.org_id = $1";
+        let rows = match mine {
+            None => {
+                let sql =
+                    format!("{base} ORDER BY i.created_at DESC, i.id DESC LIMIT $2 OFFSET $3");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(org.to_string())
+                    .bind(page.limit + 1)
+                    .bind(page.offset)
+                    .fetch_all(&self.store.db().pool)
+                    .await?
+            }
+            Some(user) => {
+                let sql = format!(
+                    "{base} AND i.interviewer_id = $2 ORDER BY i.created_at DESC, i.id DESC \
+                     LIMIT $3 OFFSET $4"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(org.to_string())
+                    .bind(user.to_string())
+                    .bind(page.limit + 1)
+                    .bind(page.offset)
+                    .fetch_all(&self.store.db().pool)
+                    .await?
+            }
+        };
+        let has_more = rows.len() as i64 > page.limit;
+        let items = rows
+            .iter()
+            .take(page.limit as usize)
+            .map(|r| {
+                let state: String = r.try_get("state")?;
+                Ok(InterviewSummary {
+                    id: id_col(r, "id")?,
+                    questionnaire_id: r.try_get("questionnaire_id")?,
+                    interviewer_id: r.try_get("interviewer_id")?,
+                    interviewer_name: r.try_get("interviewer_name")?,
+                    person_id: r.try_get("person_id")?,
+                    interviewee_lang: r.try_get("interviewee_lang")?,
+                    state: InterviewState::parse(&state)
+                        .ok_or(StoreError::Corrupt("interview state"))?,
+                    answered: r.try_get("answered")?,
+                    outcomes: parse_summary(&r.try_get::<String, _>("outcomes")?),
+                    created_at_ms: r.try_get("created_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(InterviewPage {
+            items,
+            offset: page.offset,
+            limit: page.limit,
+            has_more,
+        })
+    }
+}
+
+fn seal(keys: &crate::crypto::OrgKeys, org: OrgId, id: InterviewId, s: &Sealed) -> Result<Vec<u8>> {
+    let json = zeroize::Zeroizing::new(
+        serde_json::to_vec(s).map_err(|_| StoreError::Corrupt("interview answers"))?,
+    );
+    Ok(keys.seal(&interview_aad(org, id), &json)?)
+}
+
+impl crate::Store {
+    /// The id of a user by e-mail (operator use: the demo seeds interviews in a user's name).
+    pub async fn user_id_by_email_operator(&self, email: &str) -> Result<Option<UserId>> {
+        let row = sqlx::query("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(&self.db().pool)
+            .await?;
+        row.map(|r| id_col(&r, "id")).transpose()
+    }
+}
+
+impl Interviews<'_> {
     /// Starts an interview in the principal's organisation; consent comes next.
     pub async fn start_interview(&self, new: NewInterview) -> Result<InterviewId> {
         let org = self.principal.org_id;
@@ -193,90 +463,6 @@ impl Access<'_> {
         Ok(id)
     }
 
-    async fn load_interview(&self, id: InterviewId) -> Result<Option<InterviewRecord>> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM interviews i LEFT JOIN users u ON u.id = i.interviewer_id \
-             WHERE i.id = $1"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id.to_string())
-            .fetch_optional(&self.store.db().pool)
-            .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let org: OrgId = id_col(&row, "org_id")?;
-        let keys = self.store.org_keys(org).await?;
-        let sealed: Vec<u8> = row.try_get("sealed")?;
-        let plain = zeroize::Zeroizing::new(keys.open(&interview_aad(org, id), &sealed)?);
-        let s: Sealed =
-            serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt("interview answers"))?;
-        let state: String = row.try_get("state")?;
-        Ok(Some(InterviewRecord {
-            id,
-            org_id: org,
-            questionnaire_id: row.try_get("questionnaire_id")?,
-            questionnaire_version: row.try_get("questionnaire_version")?,
-            interviewer_id: id_col(&row, "interviewer_id")?,
-            interviewer_name: row.try_get("interviewer_name")?,
-            person_id: row.try_get("person_id")?,
-            inspection_id: row.try_get("inspection_id")?,
-            interviewer_lang: row.try_get("interviewer_lang")?,
-            interviewee_lang: row.try_get("interviewee_lang")?,
-            consent_at_ms: row.try_get("consent_at")?,
-            consent_sections: row
-                .try_get::<Option<String>, _>("consent_sections")?
-                .unwrap_or_default()
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            state: InterviewState::parse(&state).ok_or(StoreError::Corrupt("interview state"))?,
-            answers: s.answers,
-            facts: s
-                .facts
-                .iter()
-                .map(|(k, v)| (k.clone(), answer_from_str(v)))
-                .collect(),
-            outcomes: parse_summary(&row.try_get::<String, _>("outcomes")?),
-            created_at_ms: row.try_get("created_at")?,
-            updated_at_ms: row.try_get("updated_at")?,
-            ended_at_ms: row.try_get("ended_at")?,
-            version: row.try_get("version")?,
-        }))
-    }
-
-    /// Loads an interview and authorises `action` on it (a missing interview and another
-    /// organisation's answer the same: not found).
-    async fn authorized_interview(
-        &self,
-        id: InterviewId,
-        action: Action,
-    ) -> Result<InterviewRecord> {
-        let target = Some(("interview", id.to_string()));
-        let Some(rec) = self.load_interview(id).await? else {
-            self.authorize(action, self.principal.org_id, target)
-                .await?;
-            return Err(StoreError::NotFound);
-        };
-        self.authorize(action, rec.org_id, target.clone()).await?;
-        // Conducting is not reading: a principal without `InterviewRead` (a community focal
-        // point) reaches only the interviews they hold themselves, not a colleague's answers.
-        if rec.interviewer_id != self.principal.user_id
-            && !self.principal.may(Action::InterviewRead)
-        {
-            self.record(self.event(
-                action.as_str(),
-                target,
-                AuditOutcome::Denied,
-                "not_own_interview".into(),
-            ))
-            .await?;
-            return Err(StoreError::NotFound);
-        }
-        Ok(rec)
-    }
-
     /// An interview and its questionnaire, to conduct it (consent, questions, result).
     pub async fn interview_to_conduct(
         &self,
@@ -315,71 +501,6 @@ impl Access<'_> {
         ))
         .await?;
         Ok((rec, q))
-    }
-
-    /// Writes the new sealed state of an interview if nobody changed it meanwhile.
-    #[allow(clippy::too_many_arguments)]
-    async fn save_interview(
-        &self,
-        rec: &InterviewRecord,
-        q: &Questionnaire,
-        answers: &Answers,
-        facts: &[(String, Answer)],
-        state: InterviewState,
-        consent: Option<(i64, String)>,
-        action: &str,
-        detail: String,
-    ) -> Result<()> {
-        let b = builtin()?;
-        let keys = self.store.org_keys(rec.org_id).await?;
-        let s = Sealed {
-            answers: answers.clone(),
-            facts: facts
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().to_owned()))
-                .collect(),
-        };
-        let sealed = seal(&keys, rec.org_id, rec.id, &s)?;
-        let outcomes = format_summary(&answer::outcome_summary(q, answers, facts, &b.screening));
-        let now = now_ms();
-        let ended = (state != InterviewState::InProgress).then_some(now);
-        let (consent_at, sections) = match consent {
-            Some((at, s)) => (Some(at), Some(s)),
-            None => (
-                rec.consent_at_ms,
-                (!rec.consent_sections.is_empty()).then(|| rec.consent_sections.join(",")),
-            ),
-        };
-        let db = self.store.db();
-        let mut tx = db.begin_write().await?;
-        let updated = sqlx::query(
-            "UPDATE interviews SET sealed = $1, answered = $2, outcomes = $3, state = $4, \
-             consent_at = $5, consent_sections = $6, updated_at = $7, ended_at = $8, \
-             version = version + 1 WHERE id = $9 AND version = $10",
-        )
-        .bind(sealed)
-        .bind(i64::try_from(answers.len()).unwrap_or(i64::MAX))
-        .bind(outcomes)
-        .bind(state.as_str())
-        .bind(consent_at)
-        .bind(sections)
-        .bind(now)
-        .bind(ended)
-        .bind(rec.id.to_string())
-        .bind(rec.version)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::Conflict("changed_meanwhile"));
-        }
-        let ev = self.event(
-            action,
-            Some(("interview", rec.id.to_string())),
-            AuditOutcome::Success,
-            detail,
-        );
-        self.store.commit_audited(tx, &[ev]).await?;
-        Ok(())
     }
 
     /// Records the person's answer to the consent step: given (with the sections shown), or
@@ -549,87 +670,5 @@ impl Access<'_> {
         self.record(self.event("interview.list", None, AuditOutcome::Success, detail))
             .await?;
         Ok(result)
-    }
-
-    async fn interview_rows(
-        &self,
-        org: OrgId,
-        mine: Option<UserId>,
-        page: Page,
-    ) -> Result<InterviewPage> {
-        let base = "SELECT i.id, i.questionnaire_id, i.interviewer_id, i.person_id, \
-             i.interviewee_lang, i.state, i.answered, i.outcomes, i.created_at, \
-             COALESCE(u.display_name, '') AS interviewer_name \
-             FROM interviews i LEFT JOIN users u ON u.id = i.interviewer_id WHERE i.org_id = $1";
-        let rows = match mine {
-            None => {
-                let sql =
-                    format!("{base} ORDER BY i.created_at DESC, i.id DESC LIMIT $2 OFFSET $3");
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(org.to_string())
-                    .bind(page.limit + 1)
-                    .bind(page.offset)
-                    .fetch_all(&self.store.db().pool)
-                    .await?
-            }
-            Some(user) => {
-                let sql = format!(
-                    "{base} AND i.interviewer_id = $2 ORDER BY i.created_at DESC, i.id DESC \
-                     LIMIT $3 OFFSET $4"
-                );
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(org.to_string())
-                    .bind(user.to_string())
-                    .bind(page.limit + 1)
-                    .bind(page.offset)
-                    .fetch_all(&self.store.db().pool)
-                    .await?
-            }
-        };
-        let has_more = rows.len() as i64 > page.limit;
-        let items = rows
-            .iter()
-            .take(page.limit as usize)
-            .map(|r| {
-                let state: String = r.try_get("state")?;
-                Ok(InterviewSummary {
-                    id: id_col(r, "id")?,
-                    questionnaire_id: r.try_get("questionnaire_id")?,
-                    interviewer_id: r.try_get("interviewer_id")?,
-                    interviewer_name: r.try_get("interviewer_name")?,
-                    person_id: r.try_get("person_id")?,
-                    interviewee_lang: r.try_get("interviewee_lang")?,
-                    state: InterviewState::parse(&state)
-                        .ok_or(StoreError::Corrupt("interview state"))?,
-                    answered: r.try_get("answered")?,
-                    outcomes: parse_summary(&r.try_get::<String, _>("outcomes")?),
-                    created_at_ms: r.try_get("created_at")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(InterviewPage {
-            items,
-            offset: page.offset,
-            limit: page.limit,
-            has_more,
-        })
-    }
-}
-
-fn seal(keys: &crate::crypto::OrgKeys, org: OrgId, id: InterviewId, s: &Sealed) -> Result<Vec<u8>> {
-    let json = zeroize::Zeroizing::new(
-        serde_json::to_vec(s).map_err(|_| StoreError::Corrupt("interview answers"))?,
-    );
-    Ok(keys.seal(&interview_aad(org, id), &json)?)
-}
-
-impl crate::Store {
-    /// The id of a user by e-mail (operator use: the demo seeds interviews in a user's name).
-    pub async fn user_id_by_email_operator(&self, email: &str) -> Result<Option<UserId>> {
-        let row = sqlx::query("SELECT id FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_optional(&self.db().pool)
-            .await?;
-        row.map(|r| id_col(&r, "id")).transpose()
     }
 }

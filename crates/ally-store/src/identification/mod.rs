@@ -1,13 +1,19 @@
 //! Storage of the identification module (issue 3): detection interviews and their answers,
 //! translators' reviews of the default questionnaires, and organisations' own questions.
-//! The operations are `impl Access` blocks: authorised by `ally_core::authz`, audited, and
-//! encrypted like the foundation's person records.
+//! The operations are listed per aggregate on access handles: `access.interviews()`
+//! ([`Interviews`](interviews::Interviews)), `access.questionnaires()`
+//! ([`Questionnaires`](questionnaires::Questionnaires)) and `access.reviews()`
+//! ([`TranslationReviews`](reviews::TranslationReviews)). Each operation on organisation data
+//! authorises by `ally_core::authz` first, then acts, then audits; sealing is as for the
+//! foundation's person records.
 //!
 //! Tables: `interviews`, `questionnaire_reviews`, `questionnaire_questions`.
 //!
 //! - An interview belongs to the organisation of the interviewer who started it. Its answers and
 //!   recorded facts are one sealed value (organisation key, AAD `interview:<org>:<id>`); the
-//!   clear columns hold ids, languages, state, times and the outcome codes per set.
+//!   clear columns hold ids, languages, state, times and the outcome codes per set. The
+//!   authorisation is decided on the clear columns (owner organisation, interviewer) and the
+//!   sealed value is opened only once it allows the read: a refused request opens nothing.
 //! - Conducting (start, consent, answer, finish, stop, and reading the interview to conduct it)
 //!   is `InterviewConduct`; lists and records are `InterviewRead`. Every read and write appends
 //!   an audit event (ids and codes only).
@@ -25,9 +31,9 @@
 
 mod cache;
 mod common;
-mod interviews;
-mod questionnaires;
-mod reviews;
+pub(crate) mod interviews;
+pub(crate) mod questionnaires;
+pub(crate) mod reviews;
 
 pub(crate) use cache::IdentificationCache;
 pub use common::{Builtin, builtin};

@@ -20,49 +20,17 @@ use super::common::{builtin, invalid};
 use crate::access::Access;
 use crate::{Result, StoreError, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// The identification module's questionnaires: the effective questionnaires and interview
+    /// texts, and an organisation's own questions.
+    Questionnaires,
+    questionnaires
+);
+
 /// The choice list of the organisations' own questions (every default questionnaire has it).
 const ORG_QUESTION_LIST: &str = "yes_no";
 
 impl Access<'_> {
-    /// A default questionnaire with the organisation's reviewed translations and own
-    /// questions applied. Shipped data and translations, no personal data: not audited.
-    pub async fn questionnaire(&self, id: &str) -> Result<Arc<Questionnaire>> {
-        self.questionnaire_for(self.principal.org_id, id).await
-    }
-
-    /// The consent step and interviewer guidance with the organisation's reviewed
-    /// translations applied (shipped texts, no personal data: not audited).
-    pub async fn interview_texts(&self) -> Result<Arc<InterviewTexts>> {
-        let org = self.principal.org_id;
-        let cache = self.store.identification_cache();
-        // Read the generation before the database: a review committed while we read makes
-        // the entry stale at once.
-        let generation = cache.generation();
-        let now = now_ms();
-        if let Some(t) = cache_get(&cache.texts, &org, generation, now) {
-            return Ok(t);
-        }
-        let mut texts = builtin()?.texts.clone();
-        let rows = sqlx::query(
-            "SELECT lang, text_key, text FROM questionnaire_reviews \
-             WHERE org_id = $1 AND questionnaire_id = $2",
-        )
-        .bind(org.to_string())
-        .bind(INTERVIEW_TEXTS_ID)
-        .fetch_all(&self.store.db().pool)
-        .await?;
-        for r in rows {
-            let lang: String = r.try_get("lang")?;
-            let key: String = r.try_get("text_key")?;
-            let text: String = r.try_get("text")?;
-            texts.review_translation(&key, &lang, Some(&text));
-        }
-        let texts = Arc::new(texts);
-        cache.loads.fetch_add(1, Ordering::Relaxed);
-        cache_put(&cache.texts, org, texts.clone(), now, generation);
-        Ok(texts)
-    }
-
     pub(super) async fn questionnaire_for(
         &self,
         org: OrgId,
@@ -134,6 +102,47 @@ impl Access<'_> {
         cache.loads.fetch_add(1, Ordering::Relaxed);
         cache_put(&cache.questionnaires, key, q.clone(), now, generation);
         Ok(q)
+    }
+}
+
+impl Questionnaires<'_> {
+    /// A default questionnaire with the organisation's reviewed translations and own
+    /// questions applied. Shipped data and translations, no personal data: not audited.
+    pub async fn questionnaire(&self, id: &str) -> Result<Arc<Questionnaire>> {
+        self.questionnaire_for(self.principal.org_id, id).await
+    }
+
+    /// The consent step and interviewer guidance with the organisation's reviewed
+    /// translations applied (shipped texts, no personal data: not audited).
+    pub async fn interview_texts(&self) -> Result<Arc<InterviewTexts>> {
+        let org = self.principal.org_id;
+        let cache = self.store.identification_cache();
+        // Read the generation before the database: a review committed while we read makes
+        // the entry stale at once.
+        let generation = cache.generation();
+        let now = now_ms();
+        if let Some(t) = cache_get(&cache.texts, &org, generation, now) {
+            return Ok(t);
+        }
+        let mut texts = builtin()?.texts.clone();
+        let rows = sqlx::query(
+            "SELECT lang, text_key, text FROM questionnaire_reviews \
+             WHERE org_id = $1 AND questionnaire_id = $2",
+        )
+        .bind(org.to_string())
+        .bind(INTERVIEW_TEXTS_ID)
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        for r in rows {
+            let lang: String = r.try_get("lang")?;
+            let key: String = r.try_get("text_key")?;
+            let text: String = r.try_get("text")?;
+            texts.review_translation(&key, &lang, Some(&text));
+        }
+        let texts = Arc::new(texts);
+        cache.loads.fetch_add(1, Ordering::Relaxed);
+        cache_put(&cache.texts, org, texts.clone(), now, generation);
+        Ok(texts)
     }
 
     /// Adds the organisation's own yes/no question to a default questionnaire, mapped to

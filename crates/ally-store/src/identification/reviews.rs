@@ -9,8 +9,14 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::common::{builtin, invalid};
-use crate::access::Access;
 use crate::{Result, now_ms};
+
+crate::foundation::access::access_handle!(
+    /// The identification module's translation reviews: an organisation's confirmed or
+    /// corrected translations of the shipped questionnaires and interview texts.
+    TranslationReviews,
+    reviews
+);
 
 /// One reviewed string of a questionnaire in one language.
 #[derive(Debug, Clone, Serialize)]
@@ -21,7 +27,17 @@ pub struct TranslationReview {
     pub reviewed_at_ms: i64,
 }
 
-impl Access<'_> {
+fn check_questionnaire_lang(questionnaire: &str, lang: &str) -> Result<()> {
+    if !BUILTIN_IDS.contains(&questionnaire) && questionnaire != INTERVIEW_TEXTS_ID {
+        return Err(invalid("questionnaire", "unknown"));
+    }
+    if !REQUIRED_LANGUAGES.contains(&lang) || lang == "en" {
+        return Err(invalid("lang", "unknown"));
+    }
+    Ok(())
+}
+
+impl TranslationReviews<'_> {
     /// The reviews of one questionnaire in one language (for the review page).
     pub async fn translation_reviews(
         &self,
@@ -118,14 +134,4 @@ impl Access<'_> {
         self.store.identification_cache().changed();
         Ok(())
     }
-}
-
-fn check_questionnaire_lang(questionnaire: &str, lang: &str) -> Result<()> {
-    if !BUILTIN_IDS.contains(&questionnaire) && questionnaire != INTERVIEW_TEXTS_ID {
-        return Err(invalid("questionnaire", "unknown"));
-    }
-    if !REQUIRED_LANGUAGES.contains(&lang) || lang == "en" {
-        return Err(invalid("lang", "unknown"));
-    }
-    Ok(())
 }

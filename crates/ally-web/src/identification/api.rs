@@ -80,11 +80,9 @@ pub async fn list_interviews(
     caller: ApiCaller,
     Query(q): Query<ListParams>,
 ) -> ApiResult<Json<InterviewListDto>> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     let page = Page::new(q.offset.unwrap_or(0), q.limit.unwrap_or(50));
-    let res = access.list_interviews(page).await?;
+    let res = access.interviews().list_interviews(page).await?;
     Ok(Json(InterviewListDto {
         items: res
             .items
@@ -136,9 +134,7 @@ pub async fn create_interview(
     caller: ApiCaller,
     JsonBody(input): JsonBody<NewInterviewInput>,
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     access
         .require(ally_core::authz::Action::InterviewConduct)
         .await?;
@@ -157,6 +153,7 @@ pub async fn create_interview(
         ),
     };
     let id = access
+        .interviews()
         .start_interview(NewInterview {
             questionnaire_id: input.questionnaire,
             interviewer_lang: input.interviewer_language.unwrap_or_else(|| "en".into()),
@@ -252,9 +249,9 @@ pub async fn get_interview(
     Path(id): Path<String>,
 ) -> ApiResult<Json<InterviewDto>> {
     let id = parse_id(&id)?;
-    let (rec, q) = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
+    let (rec, q) = caller
+        .access(&state.store)
+        .interviews()
         .get_interview(id)
         .await?;
     Ok(Json(dto(&rec, &q)))
@@ -278,9 +275,9 @@ pub async fn consent(
     JsonBody(input): JsonBody<ConsentInput>,
 ) -> ApiResult<StatusCode> {
     let id = parse_id(&id)?;
-    state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
+    caller
+        .access(&state.store)
+        .interviews()
         .record_interview_consent(id, input.given)
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -331,13 +328,12 @@ pub async fn answer(
             ));
         }
     };
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     access
+        .interviews()
         .answer_interview(id, &input.question, &values, input.declined)
         .await?;
-    let (rec, q) = access.interview_to_conduct(id).await?;
+    let (rec, q) = access.interviews().interview_to_conduct(id).await?;
     Ok(Json(dto(&rec, &q)))
 }
 
@@ -369,10 +365,8 @@ pub async fn finish(
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
-    access.finish_interview(id, &facts).await?;
-    let (rec, q) = access.interview_to_conduct(id).await?;
+    let access = caller.access(&state.store);
+    access.interviews().finish_interview(id, &facts).await?;
+    let (rec, q) = access.interviews().interview_to_conduct(id).await?;
     Ok(Json(dto(&rec, &q)))
 }

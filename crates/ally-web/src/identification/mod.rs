@@ -1,7 +1,5 @@
-//! Pages and API of the identification module (issue 3): detection interviews, questionnaires and their translations.
-//!
-//! The module declares its own rows of the route table ([`ROUTES`]), its router and its part of
-//! the OpenAPI document; `lib.rs`, `routes.rs` and `api.rs` only put them together.
+//! Pages and API of the identification module (issue 3): detection interviews, questionnaires
+//! and their translations.
 //!
 //! - `pages`: the HTML pages, without JavaScript: `pages::interview` (start, consent, one
 //!   question at a time, back and correct, stop, finish, result), `pages::record` (the list and
@@ -10,165 +8,98 @@
 //!   translators' review pages), `pages::common` (what they share).
 //! - `languages`: the interview languages' native names and writing directions.
 //! - `api`: the JSON API (list, get, create, consent, answer, finish).
+//!
+//! [`routes`] declares every route of the module once: router entry, route-table row and, for
+//! the API, OpenAPI path.
 
 mod api;
 mod languages;
 mod pages;
 
 use ally_core::authz::Action as A;
-use axum::Router;
-use axum::routing::{get, post};
+use utoipa_axum::routes;
 
-use crate::AppState;
-use crate::route::Auth::{Session, Token};
-use crate::route::Route;
+use crate::route::{Routes, session, token};
 
-const fn r(method: &'static str, path: &'static str, auth: crate::route::Auth, action: A) -> Route {
-    Route {
-        method,
-        path,
-        auth,
-        action: Some(action),
-    }
-}
-
-/// This module's rows of the route table.
-pub const ROUTES: &[Route] = &[
-    r("GET", "/interviews", Session, A::InterviewConduct),
-    r("GET", "/interviews/new", Session, A::InterviewConduct),
-    r("POST", "/interviews", Session, A::InterviewConduct),
-    r("GET", "/interviews/{id}", Session, A::InterviewRead),
-    r(
-        "GET",
-        "/interviews/{id}/consent",
-        Session,
-        A::InterviewConduct,
-    ),
-    r(
-        "POST",
-        "/interviews/{id}/consent",
-        Session,
-        A::InterviewConduct,
-    ),
-    r(
-        "GET",
-        "/interviews/{id}/question",
-        Session,
-        A::InterviewConduct,
-    ),
-    r(
-        "POST",
-        "/interviews/{id}/answer",
-        Session,
-        A::InterviewConduct,
-    ),
-    r(
-        "POST",
-        "/interviews/{id}/finish",
-        Session,
-        A::InterviewConduct,
-    ),
-    r(
-        "POST",
-        "/interviews/{id}/stop",
-        Session,
-        A::InterviewConduct,
-    ),
-    r(
-        "GET",
-        "/interviews/{id}/result",
-        Session,
-        A::InterviewConduct,
-    ),
-    r("GET", "/questionnaires", Session, A::TranslationReview),
-    r(
-        "GET",
-        "/questionnaires/{id}/{lang}",
-        Session,
-        A::TranslationReview,
-    ),
-    r(
-        "POST",
-        "/questionnaires/{id}/{lang}",
-        Session,
-        A::TranslationReview,
-    ),
-    r(
-        "POST",
-        "/questionnaires/{id}/questions",
-        Session,
-        A::QuestionnaireManage,
-    ),
-    r("GET", "/api/v1/interviews", Token, A::InterviewRead),
-    r("POST", "/api/v1/interviews", Token, A::InterviewConduct),
-    r("GET", "/api/v1/interviews/{id}", Token, A::InterviewRead),
-    r(
-        "POST",
-        "/api/v1/interviews/{id}/consent",
-        Token,
-        A::InterviewConduct,
-    ),
-    r(
-        "POST",
-        "/api/v1/interviews/{id}/answers",
-        Token,
-        A::InterviewConduct,
-    ),
-    r(
-        "POST",
-        "/api/v1/interviews/{id}/finish",
-        Token,
-        A::InterviewConduct,
-    ),
-];
-
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route(
+/// The identification module's routes.
+pub fn routes() -> Routes {
+    use pages::{interview, questionnaires, record};
+    Routes::new()
+        .get("/interviews", session(A::InterviewConduct), record::list)
+        .get(
+            "/interviews/new",
+            session(A::InterviewConduct),
+            interview::new_form,
+        )
+        .post(
             "/interviews",
-            get(pages::record::list).post(pages::interview::create),
+            session(A::InterviewConduct),
+            interview::create,
         )
-        .route("/interviews/new", get(pages::interview::new_form))
-        .route("/interviews/{id}", get(pages::record::record))
-        .route(
+        .get(
+            "/interviews/{id}",
+            session(A::InterviewRead),
+            record::record,
+        )
+        .get(
             "/interviews/{id}/consent",
-            get(pages::interview::consent_page).post(pages::interview::consent_submit),
+            session(A::InterviewConduct),
+            interview::consent_page,
         )
-        .route("/interviews/{id}/question", get(pages::interview::question))
-        .route("/interviews/{id}/answer", post(pages::interview::answer))
-        .route("/interviews/{id}/finish", post(pages::interview::finish))
-        .route("/interviews/{id}/stop", post(pages::interview::stop))
-        .route("/interviews/{id}/result", get(pages::interview::result))
-        .route(
+        .post(
+            "/interviews/{id}/consent",
+            session(A::InterviewConduct),
+            interview::consent_submit,
+        )
+        .get(
+            "/interviews/{id}/question",
+            session(A::InterviewConduct),
+            interview::question,
+        )
+        .post(
+            "/interviews/{id}/answer",
+            session(A::InterviewConduct),
+            interview::answer,
+        )
+        .post(
+            "/interviews/{id}/finish",
+            session(A::InterviewConduct),
+            interview::finish,
+        )
+        .post(
+            "/interviews/{id}/stop",
+            session(A::InterviewConduct),
+            interview::stop,
+        )
+        .get(
+            "/interviews/{id}/result",
+            session(A::InterviewConduct),
+            interview::result,
+        )
+        .get(
             "/questionnaires",
-            get(pages::questionnaires::questionnaires),
+            session(A::TranslationReview),
+            questionnaires::questionnaires,
         )
-        .route(
-            "/questionnaires/{id}/questions",
-            post(pages::questionnaires::add_question),
-        )
-        .route(
+        .get(
             "/questionnaires/{id}/{lang}",
-            get(pages::questionnaires::review_page).post(pages::questionnaires::review_submit),
+            session(A::TranslationReview),
+            questionnaires::review_page,
         )
-        .route(
-            "/api/v1/interviews",
-            get(api::list_interviews).post(api::create_interview),
+        .post(
+            "/questionnaires/{id}/{lang}",
+            session(A::TranslationReview),
+            questionnaires::review_submit,
         )
-        .route("/api/v1/interviews/{id}", get(api::get_interview))
-        .route("/api/v1/interviews/{id}/consent", post(api::consent))
-        .route("/api/v1/interviews/{id}/answers", post(api::answer))
-        .route("/api/v1/interviews/{id}/finish", post(api::finish))
+        .post(
+            "/questionnaires/{id}/questions",
+            session(A::QuestionnaireManage),
+            questionnaires::add_question,
+        )
+        .api(token(A::InterviewRead), routes!(api::list_interviews))
+        .api(token(A::InterviewConduct), routes!(api::create_interview))
+        .api(token(A::InterviewRead), routes!(api::get_interview))
+        .api(token(A::InterviewConduct), routes!(api::consent))
+        .api(token(A::InterviewConduct), routes!(api::answer))
+        .api(token(A::InterviewConduct), routes!(api::finish))
 }
-
-/// This module's part of the OpenAPI document.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    api::list_interviews,
-    api::create_interview,
-    api::get_interview,
-    api::consent,
-    api::answer,
-    api::finish
-))]
-pub(crate) struct ApiDoc;

@@ -17,6 +17,7 @@ use crate::demo::DemoOrgs;
 
 async fn start(a: &Access<'_>, questionnaire: &str, lang: &str) -> anyhow::Result<InterviewId> {
     let id = a
+        .interviews()
         .start_interview(NewInterview {
             questionnaire_id: questionnaire.into(),
             interviewer_lang: "en".into(),
@@ -25,13 +26,15 @@ async fn start(a: &Access<'_>, questionnaire: &str, lang: &str) -> anyhow::Resul
             inspection_id: None,
         })
         .await?;
-    a.record_interview_consent(id, true).await?;
+    a.interviews().record_interview_consent(id, true).await?;
     Ok(id)
 }
 
 async fn answer_list(a: &Access<'_>, id: InterviewId, list: &[(&str, &str)]) -> anyhow::Result<()> {
     for (q, v) in list {
-        a.answer_interview(id, q, &[(*v).to_owned()], false).await?;
+        a.interviews()
+            .answer_interview(id, q, &[(*v).to_owned()], false)
+            .await?;
     }
     Ok(())
 }
@@ -39,12 +42,13 @@ async fn answer_list(a: &Access<'_>, id: InterviewId, list: &[(&str, &str)]) -> 
 /// Answers every remaining question with `value` (or declines when `value` is `None`).
 async fn answer_all(a: &Access<'_>, id: InterviewId, value: Option<&str>) -> anyhow::Result<()> {
     loop {
-        let (rec, q) = a.interview_to_conduct(id).await?;
+        let (rec, q) = a.interviews().interview_to_conduct(id).await?;
         let Some(next) = next_question(&q, &rec.answers) else {
             return Ok(());
         };
         let values: Vec<String> = value.map(|v| vec![v.to_owned()]).unwrap_or_default();
-        a.answer_interview(id, next, &values, value.is_none())
+        a.interviews()
+            .answer_interview(id, next, &values, value.is_none())
             .await?;
     }
 }
@@ -64,23 +68,24 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
 
     let id = start(&a, "adult_labour", "ro").await?;
     answer_list(&a, id, PRESUMED_VICTIM_ADULT_LABOUR).await?;
-    a.finish_interview(id, &[]).await?;
+    a.interviews().finish_interview(id, &[]).await?;
 
     let id = start(&a, "child", "uk").await?;
     answer_list(&a, id, NOT_IDENTIFIED_CHILD).await?;
-    a.finish_interview(
-        id,
-        &[("act_of_trafficking_established".to_owned(), Answer::No)],
-    )
-    .await?;
+    a.interviews()
+        .finish_interview(
+            id,
+            &[("act_of_trafficking_established".to_owned(), Answer::No)],
+        )
+        .await?;
 
     let id = start(&a, "first_contact", "vi").await?;
     answer_all(&a, id, None).await?;
-    a.finish_interview(id, &[]).await?;
+    a.interviews().finish_interview(id, &[]).await?;
 
     let id = start(&a, "adult_sexual", "bg").await?;
     answer_all(&a, id, Some("yes")).await?;
-    a.finish_interview(id, &[]).await?;
+    a.interviews().finish_interview(id, &[]).await?;
 
     let id = start(&a, "first_contact", "ar").await?;
     answer_list(

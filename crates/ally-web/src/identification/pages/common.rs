@@ -74,7 +74,7 @@ pub(super) fn guidance(texts: &InterviewTexts, tr: &Tr) -> Vec<Section> {
 
 /// The consent step and guidance as the viewer's organisation reviewed them.
 pub(super) async fn org_texts(v: &Viewer) -> Result<Arc<InterviewTexts>, PageError> {
-    Ok(v.access().interview_texts().await?)
+    Ok(v.access().questionnaires().interview_texts().await?)
 }
 
 pub(super) fn parse_interview_id(s: &str) -> Result<InterviewId, PageError> {
@@ -159,5 +159,5 @@ pub(super) async fn conduct(
     id: &str,
 ) -> Result<(InterviewRecord, Arc<Questionnaire>), PageError> {
     let id = parse_interview_id(id)?;
-    Ok(v.access().interview_to_conduct(id).await?)
+    Ok(v.access().interviews().interview_to_conduct(id).await?)
 }

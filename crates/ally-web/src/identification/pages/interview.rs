@@ -157,7 +157,7 @@ pub async fn create(v: Viewer, Posted { data, csrf }: Posted<NewForm>) -> PageRe
         person_id: person,
         inspection_id: inspection,
     };
-    match access.start_interview(new).await {
+    match access.interviews().start_interview(new).await {
         Ok(id) => Ok(see_other(&format!("/interviews/{id}/consent"))),
         Err(e) => step_error(&v, e, back),
     }
@@ -229,7 +229,11 @@ pub async fn consent_submit(
         }
     };
     let access = v.access();
-    match access.record_interview_consent(iid, given).await {
+    match access
+        .interviews()
+        .record_interview_consent(iid, given)
+        .await
+    {
         Ok(()) if given => Ok(see_other(&format!("/interviews/{iid}/question"))),
         Ok(()) => Ok(see_other(&format!("/interviews/{iid}/result"))),
         Err(e) => step_error(&v, e, format!("/interviews/{iid}/consent")),
@@ -445,14 +449,15 @@ pub async fn answer(
         .collect();
     let access = v.access();
     match access
+        .interviews()
         .answer_interview(iid, &question, &values, declined)
         .await
     {
         Ok(()) => Ok(see_other(&format!("/interviews/{iid}/question"))),
         Err(StoreError::Invalid(fields)) if fields.iter().all(|f| f.field == "value") => {
             // A missing or malformed value: the same question again, with the reason.
-            let (rec, q) = access.interview_to_conduct(iid).await?;
-            let texts = access.interview_texts().await?;
+            let (rec, q) = access.interviews().interview_to_conduct(iid).await?;
+            let texts = access.questionnaires().interview_texts().await?;
             let tr = &v.ctx.tr;
             let msg = fields
                 .iter()
@@ -500,7 +505,7 @@ pub async fn finish(
         }
     }
     let access = v.access();
-    match access.finish_interview(iid, &facts).await {
+    match access.interviews().finish_interview(iid, &facts).await {
         Ok(()) => Ok(see_other(&format!("/interviews/{iid}/result"))),
         Err(e) => step_error(&v, e, format!("/interviews/{iid}/question")),
     }
@@ -517,7 +522,7 @@ pub async fn stop(
     v.check_csrf(&csrf)?;
     let iid = parse_interview_id(&id)?;
     let access = v.access();
-    match access.stop_interview(iid).await {
+    match access.interviews().stop_interview(iid).await {
         Ok(()) => Ok(see_other(&format!("/interviews/{iid}/result"))),
         Err(e) => step_error(&v, e, format!("/interviews/{iid}/question")),
     }

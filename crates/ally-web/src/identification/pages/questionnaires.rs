@@ -67,6 +67,7 @@ pub async fn questionnaires(v: Viewer, Query(query): Query<AddedQuery>) -> PageR
         .filter(|l| *l != "en")
         .collect();
     let texts = access
+        .questionnaires()
         .interview_texts()
         .await?
         .language_status(&langs)
@@ -80,7 +81,7 @@ pub async fn questionnaires(v: Viewer, Query(query): Query<AddedQuery>) -> PageR
         .collect();
     let mut items = Vec::new();
     for id in BUILTIN_IDS {
-        let q = access.questionnaire(id).await?;
+        let q = access.questionnaires().questionnaire(id).await?;
         let status = q
             .language_status(&langs)
             .into_iter()
@@ -183,6 +184,7 @@ pub async fn add_question(
         }
     };
     match access
+        .questionnaires()
         .add_questionnaire_question(&id, &data.label, &data.indicator, yes_present)
         .await
     {
@@ -227,13 +229,13 @@ pub async fn review_page(
     Query(query): Query<ReviewQuery>,
 ) -> PageResult {
     let access = v.access();
-    let reviews = match access.translation_reviews(&id, &lang).await {
+    let reviews = match access.reviews().translation_reviews(&id, &lang).await {
         Err(StoreError::Invalid(_)) => return Err(PageError::new(Failure::NotFound)),
         other => other?,
     };
     // The consent step and guidance are reviewed like a questionnaire.
     let (title, strings) = if id == INTERVIEW_TEXTS_ID {
-        let texts = access.interview_texts().await?;
+        let texts = access.questionnaires().interview_texts().await?;
         (
             v.ctx.tr.t("identification-interview-texts-title"),
             texts
@@ -243,7 +245,7 @@ pub async fn review_page(
                 .collect::<Vec<_>>(),
         )
     } else {
-        let q = access.questionnaire(&id).await?;
+        let q = access.questionnaires().questionnaire(&id).await?;
         (
             q.title.get_or(v.ctx.tr.locale(), "en").to_owned(),
             q.texts().into_iter().map(|(k, t)| (k, t.clone())).collect(),
@@ -296,6 +298,7 @@ pub async fn review_submit(
     let access = v.access();
     let back = format!("/questionnaires/{id}/{lang}");
     match access
+        .reviews()
         .review_translation(&id, &lang, &data.key, &data.text)
         .await
     {

@@ -62,9 +62,9 @@ pub async fn list(v: Viewer, Query(q): Query<OffsetQuery>) -> PageResult {
     let page = Page::new(q.offset, 50);
     let all = p.may(Action::InterviewRead);
     let result = if all {
-        access.list_interviews(page).await?
+        access.interviews().list_interviews(page).await?
     } else {
-        access.list_my_interviews(page).await?
+        access.interviews().list_my_interviews(page).await?
     };
     let tr = &v.ctx.tr;
     let lang = tr.locale();
@@ -344,6 +344,6 @@ pub(super) fn record_page(
 
 pub async fn record(v: Viewer, Path(id): Path<String>) -> PageResult {
     let iid = parse_interview_id(&id)?;
-    let (rec, q) = v.access().get_interview(iid).await?;
+    let (rec, q) = v.access().interviews().get_interview(iid).await?;
     record_page(&v, &rec, &q, false)
 }
