@@ -6,8 +6,11 @@ use super::vocabulary::{Distribution, EntityRole};
 /// Why a change of distribution is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DistributionRefused {
+    /// The change widens the level and the principal does not hold `DistributionWiden`.
     #[error("widening the distribution needs a coordinator")]
     WidenNeedsCoordinator,
+    /// An entity in the possible-victim role would go beyond the own organisation, and the
+    /// victim's consent to this sharing is not recorded.
     #[error(
         "information about a possible victim is not shared beyond the own organisation until the victim's consent is recorded"
     )]

@@ -9,8 +9,12 @@ use crate::person::FieldError;
 /// One entity as submitted.
 #[derive(Clone, Default, Deserialize, Serialize)]
 pub struct EntityInput {
+    /// An [`EntityKind`] code (`person`, `phone`, `bank_account`...).
     pub kind: String,
+    /// An [`EntityRole`] code; empty means `unknown`.
     pub role: String,
+    /// The name, number, plate, address or URL itself; an entity with an empty value is
+    /// skipped.
     pub value: String,
 }
 
@@ -26,24 +30,31 @@ impl std::fmt::Debug for EntityInput {
 /// The report form as submitted (web form, public form or API), before validation.
 #[derive(Clone, Default, Deserialize, Serialize)]
 pub struct ReportInput {
+    /// What was observed, in the reporter's words; 3 to [`MAX_TEXT`] characters.
     #[serde(default)]
     pub what: String,
     /// `YYYY-MM-DD`, optional.
     #[serde(default)]
     pub observed_on: String,
+    /// Where it was observed, in words; optional, at most [`MAX_VALUE`] characters.
     #[serde(default)]
     pub place: String,
+    /// Decimal degrees, -90 to 90; optional, but given together with `longitude`.
     #[serde(default)]
     pub latitude: String,
+    /// Decimal degrees, -180 to 180; optional, but given together with `latitude`.
     #[serde(default)]
     pub longitude: String,
+    /// An [`Exploitation`] code; empty means `unknown`.
     #[serde(default)]
     pub exploitation: String,
     /// Indicator ids of the identification catalogue, comma or line separated.
     #[serde(default)]
     pub indicators: String,
+    /// A [`Distribution`] code; empty means `own`. Ignored on the public form (always `own`).
     #[serde(default)]
     pub distribution: String,
+    /// The entities involved; at most [`MAX_ENTITIES`] with a value.
     #[serde(default)]
     pub entities: Vec<EntityInput>,
 }
@@ -60,10 +71,15 @@ impl std::fmt::Debug for ReportInput {
 /// The sealed part of a report (free text and location).
 #[derive(Clone, Default, Deserialize, Serialize, PartialEq)]
 pub struct ReportText {
+    /// What was observed, trimmed.
     pub what: String,
+    /// Where, in words; may be empty.
     pub place: String,
+    /// Decimal degrees; `Some` exactly when `longitude` is.
     pub latitude: Option<f64>,
+    /// Decimal degrees; `Some` exactly when `latitude` is.
     pub longitude: Option<f64>,
+    /// When it was observed, `YYYY-MM-DD`; `None` when not given.
     pub observed_on: Option<String>,
 }
 
@@ -76,8 +92,12 @@ impl std::fmt::Debug for ReportText {
 /// A validated entity.
 #[derive(Clone, PartialEq)]
 pub struct ValidEntity {
+    /// What the entity is.
     pub kind: EntityKind,
+    /// Whose it is in the reported situation; an offender's role makes it suspect data.
     pub role: EntityRole,
+    /// The value, trimmed, at most [`MAX_VALUE`] characters; a phone number has 5 to 20
+    /// digits ([`phone_like`]).
     pub value: String,
 }
 
@@ -93,10 +113,16 @@ impl std::fmt::Debug for ValidEntity {
 /// A validated report.
 #[derive(Debug, Clone)]
 pub struct ValidReport {
+    /// The part sealed with the organisation's key.
     pub text: ReportText,
+    /// The kind of exploitation suspected (`Unknown` when not given).
     pub exploitation: Exploitation,
+    /// Indicator ids known to the identification catalogue, sorted, without duplicates (at
+    /// most 100).
     pub indicators: Vec<String>,
+    /// The distribution level chosen (`Own` when not given or on the public form).
     pub distribution: Distribution,
+    /// The entities with a value, validated.
     pub entities: Vec<ValidEntity>,
 }
 

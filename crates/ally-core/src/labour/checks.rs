@@ -26,13 +26,19 @@ pub enum FindingKind {
     WithheldWages,
     /// The worker's debt grew from one payslip to the next.
     DebtGrowth,
+    /// Hours worked in one day above the daily maximum.
     ExcessiveDailyHours,
+    /// Hours worked in one week (Monday to Sunday) above the weekly maximum.
     ExcessiveWeeklyHours,
+    /// Less rest than the minimum between the end of one shift and the start of the next.
     InsufficientDailyRest,
     /// More working days in one week (Monday to Sunday) than the weekly rest allows.
     TooManyWorkingDaysInWeek,
+    /// The worker has no written contract.
     MissingWrittenContract,
+    /// The worker needs a work permit and has none.
     MissingWorkPermit,
+    /// The employer or a third party holds the worker's identity documents.
     IdentityDocumentsRetained,
 }
 
@@ -41,7 +47,9 @@ pub enum FindingKind {
 pub struct RuleRef {
     /// `<rule set id>/<entry>`, e.g. `fr-construction-2025/minimum_wage@2024-11-01`.
     pub id: String,
+    /// Legal text and article, collective agreement, or the employment contract.
     pub citation: String,
+    /// Where the source can be read, if known.
     pub url: Option<String>,
     /// `false` when the figure in the rule set was not checked against its source.
     pub verified: bool,
@@ -50,6 +58,7 @@ pub struct RuleRef {
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// What the finding is about.
     pub kind: FindingKind,
     /// A day (`2025-03-04`), or an ISO 8601 interval (`2025-03-01/2025-03-31`,
     /// open-ended `2025-01-06/..`).
@@ -58,8 +67,12 @@ pub struct Finding {
     /// findings about missing documents.
     #[serde(with = "rust_decimal::serde::str")]
     pub amount: Decimal,
+    /// The currency code, `h` or `days`; `None` for findings about missing documents.
     pub unit: Option<String>,
+    /// The computation in words and figures, each figure with its unit and origin, so that a
+    /// reader can redo it by hand.
     pub arithmetic: String,
+    /// The rule applied, with its citation.
     pub rule: RuleRef,
     /// ILO forced-labour indicator ids (see [`super::indicators`]).
     pub indicators: Vec<String>,
@@ -69,8 +82,13 @@ pub struct Finding {
 /// checked (so that an absence of findings is never mistaken for compliance).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckReport {
+    /// The id of the rule set applied.
     pub rule_set: String,
+    /// The findings: missing documents first, then each pay period's in date order, then
+    /// debt growth and working time.
     pub findings: Vec<Finding>,
+    /// What could not be checked and why (no timesheets for a period, no rule for a
+    /// deduction kind, days no payslip covers...).
     pub notes: Vec<String>,
 }
 

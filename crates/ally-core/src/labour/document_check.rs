@@ -13,12 +13,18 @@ use super::{CheckReport, RuleSet, WorkerRecord, check, payslips_from_csv, timesh
 pub struct CheckInput {
     /// How the organisation refers to the worker (sealed).
     pub worker_label: String,
+    /// The id of a shipped [`RuleSet`] (e.g. `fr-construction-2025`).
     pub rule_set: String,
+    /// The inspection (of the own organisation) during which the documents were collected;
+    /// a case opened from the check then names the site's whole subcontracting chain.
     #[serde(default)]
     pub inspection_id: Option<String>,
+    /// The [`WorkerRecord`] as JSON (contract, payslips, timesheets).
     pub record_json: String,
+    /// More payslips as CSV (see [`payslips_from_csv`]); may be empty.
     #[serde(default)]
     pub payslips_csv: String,
+    /// More timesheet days as CSV (see [`timesheets_from_csv`]); may be empty.
     #[serde(default)]
     pub timesheets_csv: String,
 }
@@ -28,37 +34,60 @@ redacted_debug!(CheckInput);
 /// A stored finding, as the check produced it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StoredFinding {
+    /// The [`FindingKind`](super::FindingKind) in snake case (e.g. `unpaid_overtime`).
     pub kind: String,
+    /// A day (`2025-03-04`) or an ISO 8601 interval (`2025-03-01/2025-03-31`, `2025-01-06/..`).
     pub period: String,
+    /// Decimal text: money, hours or days, as `unit` says.
     pub amount: String,
+    /// The currency code, `h` or `days`; `None` for findings about missing documents.
     pub unit: Option<String>,
+    /// The computation in words and figures, as shown to a court.
     pub arithmetic: String,
+    /// The rule applied.
     pub rule: StoredRule,
+    /// ILO forced-labour indicator ids (see [`indicators`](super::indicators)).
     pub indicators: Vec<String>,
 }
 
 /// The rule a stored finding applies, with its citation.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StoredRule {
+    /// `<rule set id>/<entry>`, e.g. `fr-construction-2025/minimum_wage@2024-11-01`, or
+    /// `contract` when the contract's own rate applied.
     pub id: String,
+    /// Legal text and article, collective agreement, or the employment contract.
     pub citation: String,
+    /// Where the source can be read, if known.
     pub url: Option<String>,
+    /// `false` when the figure was not checked against its source.
     pub verified: bool,
 }
 
 /// A stored document check: the worker's documents and the findings.
 #[derive(Clone, Serialize)]
 pub struct DocumentCheck {
+    /// Record id (a UUID).
     pub id: String,
+    /// How the organisation refers to the worker.
     pub worker_label: String,
+    /// The id of the rule set applied.
     pub rule_set: String,
+    /// The rule set's currency code (e.g. `EUR`): the `unit` of the money findings.
     pub currency: String,
+    /// The inspection during which the documents were collected, if any.
     pub inspection_id: Option<String>,
+    /// The findings, as the check produced them when it ran.
     pub findings: Vec<StoredFinding>,
+    /// What could not be checked, so that few findings are not mistaken for compliance.
     pub notes: Vec<String>,
+    /// The worker's record as submitted (JSON).
     pub record_json: String,
+    /// The extra payslips as submitted (CSV); may be empty.
     pub payslips_csv: String,
+    /// The extra timesheet days as submitted (CSV); may be empty.
     pub timesheets_csv: String,
+    /// When the check ran, in milliseconds since the Unix epoch.
     pub created_at_ms: i64,
 }
 
@@ -87,11 +116,17 @@ impl DocumentCheck {
 /// A document check in a list.
 #[derive(Clone, Serialize)]
 pub struct CheckSummary {
+    /// Record id (a UUID).
     pub id: String,
+    /// How the organisation refers to the worker.
     pub worker_label: String,
+    /// The id of the rule set applied.
     pub rule_set: String,
+    /// Number of findings (kept in clear, for listings).
     pub finding_count: i64,
+    /// The inspection during which the documents were collected, if any.
     pub inspection_id: Option<String>,
+    /// When the check ran, in milliseconds since the Unix epoch.
     pub created_at_ms: i64,
 }
 

@@ -13,18 +13,33 @@ use super::{DeductionKind, parse_date};
 /// Invalid input; the message always names the field (and row or line).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum InputError {
+    /// The text is not JSON at all.
     #[error("input is not valid JSON (line {line}, column {column}): {message}")]
     Json {
+        /// 1-based line of the error.
         line: usize,
+        /// 1-based column of the error.
         column: usize,
+        /// The JSON parser's message.
         message: String,
     },
+    /// A field of the JSON record is missing, unknown or has a wrong value, or records
+    /// contradict each other (overlapping payslips, a day twice in the timesheets).
     #[error("field `{field}`: {message}")]
-    Field { field: String, message: String },
+    Field {
+        /// The field's path, e.g. `payslips[2].gross`.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A cell, row or header of a CSV file is wrong.
     #[error("CSV line {line}, column `{column}`: {message}")]
     Csv {
+        /// 1-based line of the file (the header is line 1).
         line: u64,
+        /// The column's header, or `(header)` / `(row)` for errors of the whole line.
         column: String,
+        /// What is wrong with it.
         message: String,
     },
 }
@@ -39,31 +54,43 @@ fn field_err(field: impl Into<String>, message: impl Into<String>) -> InputError
 /// Contract terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contract {
+    /// The first day of employment.
     pub start_date: Date,
     /// Agreed hourly wage, if the contract states one.
     pub hourly_wage: Option<Decimal>,
     /// Agreed monthly wage, if the contract states one.
     pub monthly_wage: Option<Decimal>,
+    /// Agreed hours per week, more than 0 and at most 168; converts a monthly wage to an
+    /// hourly one (× 52 ÷ 12).
     pub weekly_hours: Decimal,
     /// Grade or level in the collective agreement's wage scale (an id of the rule set).
     pub grade: Option<String>,
+    /// The worker has the terms in writing; `false` is a finding.
     pub written_contract: bool,
     /// Whether the worker needs a work permit (e.g. a third-country national).
     pub work_permit_required: bool,
+    /// The worker holds a valid work permit (only checked when one is required).
     pub work_permit_present: bool,
     /// The employer or a third party holds the worker's passport or identity papers.
     pub identity_documents_retained: bool,
 }
 
+/// One deduction from gross pay on a payslip.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deduction {
+    /// What the deduction is for; the rule set says whether it is allowed and capped.
     pub kind: DeductionKind,
+    /// The amount deducted, non-negative, in the rule set's currency.
     pub amount: Decimal,
 }
 
+/// One payslip: the pay period, hours and pay stated, deductions, and what the worker says
+/// was actually received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payslip {
+    /// First day of the pay period; the rate in force that day applies to the whole period.
     pub period_start: Date,
+    /// Last day of the pay period (inclusive); not before `period_start`.
     pub period_end: Date,
     /// All hours paid in the period, overtime included.
     pub hours_paid: Decimal,
@@ -71,6 +98,7 @@ pub struct Payslip {
     pub gross: Decimal,
     /// The part of `gross` paid as overtime premium (the surcharge only).
     pub overtime_premium_paid: Decimal,
+    /// Deductions listed on the payslip.
     pub deductions: Vec<Deduction>,
     /// Net pay stated on the payslip.
     pub net_paid: Decimal,
@@ -80,10 +108,14 @@ pub struct Payslip {
     pub debt_balance: Option<Decimal>,
 }
 
+/// One day of a timesheet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimesheetEntry {
+    /// The day worked; it appears at most once per worker.
     pub date: Date,
+    /// Hours worked that day, at most 24 and no more than the time between `start` and `end`.
     pub hours: Decimal,
+    /// Start time of the shift, if known; with `end` it allows the daily-rest check.
     pub start: Option<Time>,
     /// End time; earlier than `start` means the shift ended the next day.
     pub end: Option<Time>,
@@ -92,8 +124,11 @@ pub struct TimesheetEntry {
 /// Everything known about one worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerRecord {
+    /// The terms agreed.
     pub contract: Contract,
+    /// Payslips, in any order; their periods do not overlap.
     pub payslips: Vec<Payslip>,
+    /// Days worked, in any order; a day appears once and shifts do not overlap.
     pub timesheets: Vec<TimesheetEntry>,
 }
 

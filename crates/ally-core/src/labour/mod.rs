@@ -42,6 +42,8 @@
 //! only when a figure is stated. The rate for a pay period is the one in force on its
 //! first day (rates rise over time, so this never overstates a claim).
 
+#![warn(missing_docs)]
+
 mod checks;
 mod court_case;
 mod document_check;
@@ -80,16 +82,28 @@ use serde::Serialize;
 use time::Date;
 
 /// ILO forced-labour indicator ids (ILO 2012, the 11 indicators), exactly as in
-/// `shared/data/indicators/ilo-forced-labour-11.toml`.
+/// `data/indicators/ilo-forced-labour-11.toml`.
 pub mod indicators {
+    /// Taking advantage of a worker's lack of papers, language, money or alternatives: supported
+    /// by a missing written contract or work permit.
     pub const ABUSE_OF_VULNERABILITY: &str = "ilo11.abuse_of_vulnerability";
+    /// Promises not kept: supported by pay below the rate the contract itself states.
     pub const DECEPTION: &str = "ilo11.deception";
+    /// Threats and penalties: supported by fines taken from wages.
     pub const INTIMIDATION_AND_THREATS: &str = "ilo11.intimidation_and_threats";
+    /// The employer or a third party holds the worker's passport or identity papers.
     pub const RETENTION_OF_IDENTITY_DOCUMENTS: &str = "ilo11.retention_of_identity_documents";
+    /// Pay owed and not paid: underpayment, unpaid overtime, illegal or excessive deductions,
+    /// net pay not received.
     pub const WITHHOLDING_OF_WAGES: &str = "ilo11.withholding_of_wages";
+    /// A debt that ties the worker to the job: a growing debt balance, recruitment fees and
+    /// loan or advance repayments taken from wages.
     pub const DEBT_BONDAGE: &str = "ilo11.debt_bondage";
+    /// Degrading or unsafe work and housing (not derived from documents by the checks).
     pub const ABUSIVE_WORKING_AND_LIVING_CONDITIONS: &str =
         "ilo11.abusive_working_and_living_conditions";
+    /// Working time beyond the legal limits: long days and weeks, short rest, too many days,
+    /// unpaid overtime.
     pub const EXCESSIVE_OVERTIME: &str = "ilo11.excessive_overtime";
 }
 
@@ -100,9 +114,13 @@ pub enum DeductionKind {
     /// Employee social-security contributions and income tax withheld at source: set by
     /// statute, not checked here.
     SocialSecurityAndTax,
+    /// Rent or lodging provided by the employer or recruiter.
     Housing,
+    /// Meals provided by the employer or recruiter.
     Food,
+    /// Transport to and from the site, or to the country of work.
     Transport,
+    /// A fee for finding or giving the job, charged to the worker.
     RecruitmentFee,
     /// Tools, work clothing, protective equipment.
     Equipment,
@@ -112,6 +130,7 @@ pub enum DeductionKind {
     AdvanceRepayment,
     /// Repayment of a loan or other debt to the employer or recruiter.
     LoanRepayment,
+    /// Anything else; the rule set says whether it is allowed.
     Other,
 }
 
@@ -128,6 +147,8 @@ impl DeductionKind {
         (Self::LoanRepayment, "loan_repayment"),
         (Self::Other, "other"),
     ];
+    /// The snake-case names of every kind, as written in JSON, CSV headers (`deduction_<name>`)
+    /// and rule-set files.
     pub const ALL_NAMES: [&'static str; 10] = [
         "social_security_and_tax",
         "housing",
@@ -141,6 +162,8 @@ impl DeductionKind {
         "other",
     ];
 
+    /// The kind named `text` (one of [`ALL_NAMES`](Self::ALL_NAMES), surrounding spaces
+    /// ignored), or `None`.
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL
             .iter()
@@ -148,6 +171,7 @@ impl DeductionKind {
             .map(|(k, _)| *k)
     }
 
+    /// The snake-case name, as in [`ALL_NAMES`](Self::ALL_NAMES).
     pub fn name(self) -> &'static str {
         Self::ALL
             .iter()

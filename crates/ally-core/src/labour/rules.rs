@@ -26,10 +26,19 @@ const SHIPPED: &[(&str, &str)] = &[
 /// Error while loading or validating a rule set; `entry` names the offending entry.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RuleSetError {
+    /// The text is not TOML, misses a field or has an unknown one (the TOML parser's message).
     #[error("rule set is not valid TOML or misses a field: {0}")]
     Parse(String),
+    /// An entry breaks a rule of the format: a negative or non-decimal figure, a bad date,
+    /// an empty citation, overlapping periods, a duplicate grade or deduction kind...
     #[error("rule set entry `{entry}`: {message}")]
-    Invalid { entry: String, message: String },
+    Invalid {
+        /// The entry's path, e.g. `minimum_wage[1]` or `overtime.band[0]`.
+        entry: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// [`RuleSet::shipped`] was asked for an id that is not built in.
     #[error("no shipped rule set with id `{0}`")]
     UnknownId(String),
 }
@@ -47,10 +56,12 @@ fn invalid(entry: impl Into<String>, message: impl Into<String>) -> RuleSetError
 pub struct Source {
     /// Legal text and article, or collective agreement name and number.
     pub citation: String,
+    /// Where the text can be read, if public.
     #[serde(default)]
     pub url: Option<String>,
     /// `true` only when the figure was checked against a published source.
     pub verified: bool,
+    /// How the figure was checked, or what was not (assumed dates, derogations...).
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -59,17 +70,24 @@ pub struct Source {
 /// or, without `effective_to`, until the day before the next period starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RatePeriod {
+    /// Gross hourly rate in the rule set's currency.
     pub hourly: Decimal,
+    /// First day the rate applies.
     pub effective_from: Date,
+    /// Last day the rate applies, if the source sets one.
     pub effective_to: Option<Date>,
+    /// The legal text or agreement that sets the rate.
     pub source: Source,
 }
 
 /// A limit in hours (or days, for consecutive working days).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limit {
+    /// The limit, greater than zero, in hours (or days).
     pub value: Decimal,
+    /// First day the limit applies; earlier days and weeks are not checked against it.
     pub effective_from: Date,
+    /// The legal text that sets the limit.
     pub source: Source,
 }
 
@@ -77,83 +95,136 @@ pub struct Limit {
 /// no upper bound) carry `premium_percent` on top of the base rate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OvertimeBand {
+    /// Upper end of the band in hours over the threshold (e.g. `8`: the first 8 overtime
+    /// hours of the week); `None` only for the last band.
     pub up_to: Option<Decimal>,
+    /// Surcharge on the base rate, in percent (e.g. `25`).
     pub premium_percent: Decimal,
 }
 
+/// Overtime: hours worked in a week (Monday to Sunday) above a threshold earn a premium, by
+/// bands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OvertimeRule {
+    /// Weekly hours above which overtime starts (e.g. `35`); also the legal weekly hours
+    /// used to read a monthly figure on a payslip.
     pub weekly_threshold_hours: Decimal,
+    /// The bands in increasing order; only the last may have no upper bound.
     pub bands: Vec<OvertimeBand>,
+    /// Date the rule took effect (named in the finding's rule id).
     pub effective_from: Date,
+    /// The legal text or agreement that sets the premium.
     pub source: Source,
 }
 
+/// A grade (level) of a collective agreement's wage scale, with its minimum hourly rates over
+/// time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grade {
+    /// The grade's code in the agreement (e.g. `N1P1`); a contract's `grade` names it.
     pub id: String,
+    /// Its name in the agreement, for display.
     pub label: String,
+    /// Its rates by period, in date order, not overlapping.
     pub rates: Vec<RatePeriod>,
 }
 
+/// The wage scale of the collective agreement that applies to the sector.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WageScale {
+    /// The agreement's name and number.
     pub agreement: String,
+    /// The grades, each id once; may be empty.
     pub grades: Vec<Grade>,
 }
 
 /// Whether a deduction kind may be taken from wages, and its caps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeductionRule {
+    /// The kind of deduction the rule is about (each kind at most once per rule set).
     pub kind: DeductionKind,
+    /// `false`: any such deduction is illegal and owed back in full.
     pub allowed: bool,
+    /// Cap as a percentage of the period's gross pay; with `cap_amount`, the lower cap applies.
     pub cap_percent_of_gross: Option<Decimal>,
+    /// Cap per pay period, in the rule set's currency.
     pub cap_amount: Option<Decimal>,
+    /// First day the rule applies; pay periods starting earlier are noted, not checked.
     pub effective_from: Date,
+    /// The legal text that allows, caps or forbids the deduction.
     pub source: Source,
 }
 
 /// A rule without a figure (e.g. "a written contract is required"), with its source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {
+    /// Date the requirement took effect.
     pub effective_from: Date,
+    /// The legal text (or ILO indicator) that states it.
     pub source: Source,
 }
 
 /// A validated rule set for one country and sector.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleSet {
+    /// E.g. `fr-construction-2025`: what callers pass to choose it, and the prefix of every
+    /// finding's rule id.
     pub id: String,
+    /// Country code, e.g. `FR`.
     pub country: String,
+    /// The sector covered, e.g. `construction`.
     pub sector: String,
+    /// A human title naming the country, sector and sources.
     pub title: String,
+    /// Currency code of every amount, e.g. `EUR`.
     pub currency: String,
+    /// The version of the data, e.g. `2025.1`.
     pub version: String,
     /// Caveats for the whole file (e.g. figures applied as lower bounds).
     pub notes: Option<String>,
+    /// The statutory hourly minimum wage by period, in date order, not overlapping.
     pub minimum_wage: Vec<RatePeriod>,
+    /// Most hours worked in one day.
     pub max_daily_hours: Limit,
+    /// Most hours worked in one week (Monday to Sunday).
     pub max_weekly_hours: Limit,
+    /// Fewest hours of rest between the end of one shift and the start of the next.
     pub min_daily_rest_hours: Limit,
+    /// Most working days in one week (Monday to Sunday), in days.
     pub max_working_days_per_week: Limit,
+    /// The overtime premium.
     pub overtime: OvertimeRule,
+    /// The collective agreement's minimum rates by grade.
     pub wage_scale: WageScale,
+    /// Which deductions from wages are allowed and their caps; a kind not listed is noted,
+    /// not checked.
     pub deductions: Vec<DeductionRule>,
+    /// Terms of employment must be given in writing.
     pub written_contract: Requirement,
+    /// A worker who needs a work permit must hold one.
     pub work_permit: Requirement,
+    /// Wages are paid in full, in money: the net due must reach the worker.
     pub wage_payment: Requirement,
+    /// A growing debt to the employer or recruiter is evidence of debt bondage.
     pub debt: Requirement,
+    /// Identity documents stay with the worker.
     pub identity_documents: Requirement,
 }
 
 /// Summary of a rule set, for listings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleSetSummary {
+    /// The rule set's id, e.g. `fr-construction-2025`.
     pub id: String,
+    /// Country code, e.g. `FR`.
     pub country: String,
+    /// The sector covered.
     pub sector: String,
+    /// A human title naming the country, sector and sources.
     pub title: String,
+    /// The version of the data, e.g. `2025.1`.
     pub version: String,
+    /// Caveats for the whole file.
     pub notes: Option<String>,
     /// Number of figures marked `verified = false` in the file.
     pub unverified_figures: usize,
@@ -533,10 +604,12 @@ impl RuleSet {
             .and_then(|g| rate_on(&g.rates, day))
     }
 
+    /// The rule on deductions of `kind`, if the rule set has one.
     pub fn deduction_rule(&self, kind: DeductionKind) -> Option<&DeductionRule> {
         self.deductions.iter().find(|d| d.kind == kind)
     }
 
+    /// The rule set's summary, counting the figures not checked against their source.
     pub fn summary(&self) -> RuleSetSummary {
         RuleSetSummary {
             id: self.id.clone(),
