@@ -4,6 +4,8 @@
 //! Architecture invariant: this crate does no I/O and no async. Everything here is a plain
 //! function of its inputs, so most of the project's tests live here and run in milliseconds.
 
+#![warn(missing_docs)]
+
 pub mod foundation;
 pub mod identification;
 pub mod information;

@@ -7,7 +7,6 @@
 //! Both submodules are re-exported at the crate root (`ally_core::screening`,
 //! `ally_core::questionnaire`), the paths every other crate uses.
 
-#![warn(missing_docs)]
 
 pub mod questionnaire;
 pub mod screening;
