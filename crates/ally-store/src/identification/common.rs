@@ -11,8 +11,11 @@ use crate::{Result, StoreError};
 
 /// The shipped catalogues, questionnaires and interview texts, parsed once.
 pub struct Builtin {
+    /// The indicator catalogues (ILO/EC Delphi 2009, ILO forced labour) the rules run on.
     pub screening: Screening,
+    /// The shipped questionnaires, checked against the catalogue.
     pub questionnaires: Vec<Questionnaire>,
+    /// The texts around the questions: the consent step and the interviewer guidance.
     pub texts: InterviewTexts,
 }
 

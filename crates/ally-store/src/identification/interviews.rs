@@ -37,12 +37,15 @@ fn interview_aad(org: OrgId, id: InterviewId) -> String {
 /// A new interview.
 #[derive(Debug, Clone)]
 pub struct NewInterview {
+    /// The shipped questionnaire to use (one of `BUILTIN_IDS`).
     pub questionnaire_id: String,
     /// The interviewer's interface language.
     pub interviewer_lang: String,
     /// The language the questions are put to the person in (one of the 12).
     pub interviewee_lang: String,
+    /// The person record of the interviewee, if linked.
     pub person_id: Option<PersonId>,
+    /// The labour inspection during which the interview is held, if any.
     pub inspection_id: Option<Uuid>,
 }
 
@@ -57,26 +60,45 @@ struct Sealed {
 /// One interview with its (opened) answers.
 #[derive(Clone)]
 pub struct InterviewRecord {
+    /// The interview's id.
     pub id: InterviewId,
+    /// The organisation that conducts it; its key seals the answers under `interview:{org}:{id}`.
     pub org_id: OrgId,
+    /// The questionnaire used.
     pub questionnaire_id: String,
+    /// That questionnaire's version when the interview started.
     pub questionnaire_version: String,
+    /// The user who conducts it.
     pub interviewer_id: UserId,
+    /// That user's display name.
     pub interviewer_name: String,
+    /// The interviewee's person record id, if linked.
     pub person_id: Option<String>,
+    /// The labour inspection id, if held during one.
     pub inspection_id: Option<String>,
+    /// The interviewer's interface language.
     pub interviewer_lang: String,
+    /// The language the questions are put to the person in.
     pub interviewee_lang: String,
+    /// When the person gave consent, ms since the epoch; `None` until then (no answers before).
     pub consent_at_ms: Option<i64>,
+    /// Ids of the consent sections shown to the person when consenting.
     pub consent_sections: Vec<String>,
+    /// Where the interview stands: in progress, finished or stopped.
     pub state: InterviewState,
+    /// The answers so far, by question (sealed).
     pub answers: Answers,
     /// Facts recorded by the interviewer (e.g. `act_of_trafficking_established`).
     pub facts: Vec<(String, Answer)>,
+    /// The screening outcome per covered rule set: `(set id, outcome)` (clear, for lists).
     pub outcomes: Vec<(String, Outcome)>,
+    /// Started, ms since the epoch.
     pub created_at_ms: i64,
+    /// Last change, ms since the epoch.
     pub updated_at_ms: i64,
+    /// Finished or stopped, ms since the epoch.
     pub ended_at_ms: Option<i64>,
+    /// Row version for optimistic concurrency: a change made from a stale record is refused.
     pub version: i64,
 }
 
@@ -101,23 +123,38 @@ impl std::fmt::Debug for InterviewRecord {
 /// An interview in a list (no answers).
 #[derive(Debug, Clone, Serialize)]
 pub struct InterviewSummary {
+    /// The interview's id.
     pub id: InterviewId,
+    /// The questionnaire used.
     pub questionnaire_id: String,
+    /// The interviewer's user id.
     pub interviewer_id: String,
+    /// The interviewer's display name.
     pub interviewer_name: String,
+    /// The interviewee's person record id, if linked.
     pub person_id: Option<String>,
+    /// The language the questions are put to the person in.
     pub interviewee_lang: String,
+    /// Where the interview stands.
     pub state: InterviewState,
+    /// How many questions are answered.
     pub answered: i64,
+    /// The screening outcome per covered rule set: `(set id, outcome)`.
     pub outcomes: Vec<(String, Outcome)>,
+    /// Started, ms since the epoch.
     pub created_at_ms: i64,
 }
 
+/// One page of an interview list, newest first.
 #[derive(Debug, Clone, Serialize)]
 pub struct InterviewPage {
+    /// The interviews on this page.
     pub items: Vec<InterviewSummary>,
+    /// Rows skipped before this page.
     pub offset: i64,
+    /// The page's size.
     pub limit: i64,
+    /// Whether more interviews follow.
     pub has_more: bool,
 }
 

@@ -21,9 +21,13 @@ crate::foundation::access::access_handle!(
 /// One reviewed string of a questionnaire in one language.
 #[derive(Debug, Clone, Serialize)]
 pub struct TranslationReview {
+    /// The reviewed string's key in the questionnaire (or the interview texts).
     pub key: String,
+    /// The confirmed or corrected translation.
     pub text: String,
+    /// The reviewer's display name.
     pub reviewed_by: String,
+    /// When it was reviewed, ms since the epoch.
     pub reviewed_at_ms: i64,
 }
 

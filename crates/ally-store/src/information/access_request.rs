@@ -17,10 +17,15 @@ use crate::{Result, StoreError};
 /// One entity in a suspect's access-request extract: what is held, not who said it.
 #[derive(Clone, Serialize)]
 pub struct SuspectEntry {
+    /// The entity's id.
     pub id: Uuid,
+    /// What the entity is (person, phone, vehicle...).
     pub kind: EntityKind,
+    /// Its role in the reports (an offender's role here, or the entity asked about).
     pub role: EntityRole,
+    /// The opened value (a name, a number, a plate...).
     pub value: String,
+    /// Day it was recorded, ISO `YYYY-MM-DD` (UTC).
     pub recorded_on: String,
 }
 
@@ -35,7 +40,9 @@ impl std::fmt::Debug for SuspectEntry {
 /// A report the suspect appears in: only its date and the kind of exploitation suspected.
 #[derive(Debug, Clone, Serialize)]
 pub struct SuspectReportEntry {
+    /// Day of the report, ISO `YYYY-MM-DD` (UTC).
     pub date: String,
+    /// The kind of exploitation suspected.
     pub exploitation: Exploitation,
 }
 
@@ -45,11 +52,15 @@ pub struct SuspectReportEntry {
 /// places, attachments, or who reported (art. 15(4): others' rights).
 #[derive(Debug, Clone, Serialize)]
 pub struct SuspectExtract {
+    /// The entity the request is about.
     pub entity: SuspectEntry,
+    /// The accepted reports it appears in.
     pub reports: Vec<SuspectReportEntry>,
     /// Linked entities (suggested or confirmed, not rejected) in an offender's role.
     pub linked: Vec<SuspectEntry>,
+    /// When the entity is due for deletion, ms since the epoch.
     pub retain_until_ms: i64,
+    /// When it was recorded, ms since the epoch.
     pub created_at_ms: i64,
 }
 

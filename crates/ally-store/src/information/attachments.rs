@@ -19,9 +19,13 @@ use crate::{Result, Store, StoreError, now_ms};
 /// An image attached to a report.
 #[derive(Debug, Clone, Serialize)]
 pub struct AttachmentSummary {
+    /// The attachment's id.
     pub id: Uuid,
+    /// `image/jpeg` or `image/png`, after metadata stripping.
     pub content_type: String,
+    /// Size of the stripped image, in bytes.
     pub size: i64,
+    /// When it was attached, ms since the epoch.
     pub created_at_ms: i64,
 }
 

@@ -20,7 +20,9 @@ use crate::{Result, StoreError, now_ms};
 /// An entity with the reports it appears in and its links.
 #[derive(Debug, Clone, Serialize)]
 pub struct EntityPage {
+    /// The entity itself (value withheld for an offender's role without `SuspectRead`).
     pub entity: EntityView,
+    /// The reports the entity appears in that the reader may read.
     pub reports: Vec<ReportSummary>,
     /// Links with the entity on the other side (withheld values stay withheld).
     pub links: Vec<(LinkView, EntityView)>,

@@ -28,10 +28,13 @@ pub(super) const DAY_MS: i64 = 24 * HOUR_MS;
 /// Why a public report was not taken.
 #[derive(Debug, thiserror::Error)]
 pub enum PublicReportError {
+    /// Too many public reports from this address lately (the intake's rate limit).
     #[error("too many reports from here; try again later")]
     RateLimited,
+    /// No organisation receives public reports at the address used (`to` unknown, or no default).
     #[error("no organisation receives public reports at this address")]
     NoReceiver,
+    /// A failure of the store.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -264,6 +267,7 @@ impl Store {
 /// The organisation's public intake address.
 #[derive(Debug, Clone, Serialize)]
 pub struct IntakeView {
+    /// The address's name: reports sent to `/report?to=<slug>` reach the organisation.
     pub slug: String,
     /// Also receives reports sent without `to` (set by the operator).
     pub is_default: bool,

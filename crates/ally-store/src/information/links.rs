@@ -25,15 +25,20 @@ pub(super) const FUZZY_THRESHOLD: f64 = 4.0;
 /// A suggested link: method, match weight, field contributions.
 pub(super) type Suggestion = (String, f64, Vec<(String, f64)>);
 
+/// Where a link between two entities stands: suggested by the matcher, or decided by a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkStatus {
+    /// Proposed by the matcher (exact key or fuzzy name); awaits a decision.
     Suggested,
+    /// Confirmed by a person holding `EntityLink`: the same real-world entity.
     Confirmed,
+    /// Rejected by a person: not the same; kept so that it is not suggested again.
     Rejected,
 }
 
 impl LinkStatus {
+    /// The code as stored: `suggested`, `confirmed` or `rejected`.
     pub fn as_str(self) -> &'static str {
         match self {
             LinkStatus::Suggested => "suggested",
@@ -55,9 +60,13 @@ impl LinkStatus {
 /// A suggested or decided link between two entities, with each field's contribution.
 #[derive(Debug, Clone, Serialize)]
 pub struct LinkView {
+    /// The link's id.
     pub id: Uuid,
+    /// One entity of the pair.
     pub entity_a: Uuid,
+    /// The other entity of the pair.
     pub entity_b: Uuid,
+    /// Where the link stands.
     pub status: LinkStatus,
     /// `exact` (same blind-index key) or `fuzzy` (name comparison).
     pub method: String,

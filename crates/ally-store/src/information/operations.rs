@@ -21,15 +21,22 @@ use crate::{Result, StoreError, now_ms};
 /// One file of an operation package and its SHA-256.
 #[derive(Debug, Clone, Serialize)]
 pub struct ManifestEntry {
+    /// The file's name in the package (`package.json`).
     pub file: String,
+    /// Its SHA-256, lower-case hex.
     pub sha256: String,
 }
 
+/// An operation package in a list: who exported it to whom, and when.
 #[derive(Debug, Clone, Serialize)]
 pub struct OperationSummary {
+    /// The package's id.
     pub id: Uuid,
+    /// The exporting organisation, whose key seals it.
     pub org_id: OrgId,
+    /// The law-enforcement liaison organisation it is for.
     pub to_org: OrgId,
+    /// When it was exported, ms since the epoch.
     pub created_at_ms: i64,
 }
 
@@ -38,13 +45,19 @@ pub struct OperationSummary {
 /// which lists its hash beside these.
 #[derive(Clone, Serialize)]
 pub struct OperationPackage {
+    /// The package's id.
     pub id: Uuid,
+    /// The exporting organisation, whose key seals it (`info-operation:<org>:<id>`).
     pub org_id: OrgId,
+    /// The law-enforcement liaison organisation it is for.
     pub to_org: OrgId,
+    /// When it was exported, ms since the epoch.
     pub created_at_ms: i64,
+    /// The package as exported, JSON text (sealed at rest).
     pub json: String,
     /// `json` parsed: the structured package the web layer renders.
     pub document: serde_json::Value,
+    /// The files of the package with their SHA-256, as hashed now.
     pub manifest: Vec<ManifestEntry>,
     /// The hashes of the package as read equal the manifest recorded at export.
     pub verified: bool,
@@ -61,9 +74,13 @@ impl std::fmt::Debug for OperationPackage {
 /// What an operation package holds.
 #[derive(Clone, Default)]
 pub struct OperationRequest {
+    /// The law-enforcement liaison organisation the package is for.
     pub to_org: OrgId,
+    /// Why it is disclosed, 3 to 2,000 characters (kept in the sealed package).
     pub reason: String,
+    /// The own organisation's reports to include.
     pub reports: Vec<Uuid>,
+    /// The own organisation's entities to include (a possible victim's only with consent recorded).
     pub entities: Vec<Uuid>,
 }
 

@@ -32,8 +32,11 @@ pub struct PprlRunView {
 /// own record reference, that another member holds a matching record, and whom to contact.
 #[derive(Debug, Clone, Serialize)]
 pub struct PprlMatch {
+    /// The member's own record (an entity id, or the reference it uploaded).
     pub record_ref: Uuid,
+    /// The member that holds the matching record.
     pub other_org: OrgId,
+    /// That member's name.
     pub other_org_name: String,
     /// The other member's contact in the organisation directory (empty when it has none).
     pub other_org_contact: String,

@@ -49,8 +49,11 @@ pub const MAX_PPRL_UPLOAD_BYTES: usize = 6 * 1024 * 1024;
 /// network's encodings, so it travels only to participating members. `Debug` never shows the
 /// secret.
 pub struct PprlKit {
+    /// The network whose members take part.
     pub network_id: OrgId,
+    /// The network's name.
     pub network_name: String,
+    /// The matching run the kit is for.
     pub run_id: Uuid,
     /// The clkhash v3 schema (with Ally's hardening), as JSON text.
     pub schema: String,
@@ -183,6 +186,7 @@ pub enum UploadProblem {
 }
 
 impl UploadProblem {
+    /// The code as shown to the uploader (`too_large`, `header`, `base64`...).
     pub fn code(self) -> &'static str {
         match self {
             UploadProblem::TooLarge => "too_large",
@@ -204,8 +208,15 @@ impl UploadProblem {
 /// failure of the store (authorisation included).
 #[derive(Debug, thiserror::Error)]
 pub enum PprlUploadError {
+    /// The file is refused at `line` because of `problem`.
     #[error("line {line}: {}", problem.code())]
-    Invalid { line: usize, problem: UploadProblem },
+    Invalid {
+        /// The refused line: 1 is the header, 0 the whole file.
+        line: usize,
+        /// Why it is refused.
+        problem: UploadProblem,
+    },
+    /// A failure of the store (authorisation included).
     #[error(transparent)]
     Store(#[from] StoreError),
 }

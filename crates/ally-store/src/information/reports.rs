@@ -22,20 +22,32 @@ use super::{
 use crate::access::Access;
 use crate::{Result, StoreError, now_ms};
 
+/// A report as its reader sees it: clear codes, the opened text, the entities the reader may see.
 #[derive(Clone, Serialize)]
 pub struct ReportView {
+    /// The report's id.
     pub id: Uuid,
+    /// The owning organisation, whose key seals the text (`info-report:<org>:<id>`).
     pub org_id: OrgId,
+    /// A member's report or one from the public form.
     pub source: Source,
+    /// In triage, accepted or spam.
     pub status: ReportStatus,
+    /// The kind of exploitation suspected.
     pub exploitation: Exploitation,
+    /// Ids of the screening catalogue's indicators observed, sorted.
     pub indicators: Vec<String>,
+    /// Who beyond the owner may read it.
     pub distribution: Distribution,
+    /// The opened text: what was observed, where, coordinates, the day observed.
     pub text: ReportText,
+    /// Its entities; offenders' values withheld without `SuspectRead`.
     pub entities: Vec<EntityView>,
     /// Named organisations the report is shared with (owner only; empty for others).
     pub shared_with: Vec<OrgId>,
+    /// When it was filed, ms since the epoch.
     pub created_at_ms: i64,
+    /// When it is due for deletion, ms since the epoch.
     pub retain_until_ms: i64,
     /// Images attached to the report (metadata stripped), without their bytes.
     pub attachments: Vec<AttachmentSummary>,

@@ -21,33 +21,51 @@ use crate::access::id_col;
 use crate::crypto::OrgKeys;
 use crate::{Result, Store, StoreError, now_ms};
 
+/// A report in a list or search result: clear codes and a short opened excerpt.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportSummary {
+    /// The report's id.
     pub id: Uuid,
+    /// The owning organisation.
     pub org_id: OrgId,
+    /// A member's report or one from the public form.
     pub source: Source,
+    /// In triage, accepted or spam.
     pub status: ReportStatus,
+    /// The kind of exploitation suspected.
     pub exploitation: Exploitation,
+    /// Who beyond the owner may read it.
     pub distribution: Distribution,
     /// The first words of the observation (decrypted for the reader).
     pub excerpt: String,
     /// Where, for the map view (decrypted for the reader).
     pub place: String,
+    /// Latitude in decimal degrees, if given (decrypted for the reader).
     pub latitude: Option<f64>,
+    /// Longitude in decimal degrees, if given (decrypted for the reader).
     pub longitude: Option<f64>,
+    /// When it was filed, ms since the epoch.
     pub created_at_ms: i64,
 }
 
+/// An entity (person, company, phone...) as its reader sees it; the value sealed with the owner's key (`info-entity:<org>:<id>`).
 #[derive(Clone, Serialize)]
 pub struct EntityView {
+    /// The entity's id.
     pub id: Uuid,
+    /// The owning organisation.
     pub org_id: OrgId,
+    /// What the entity is.
     pub kind: EntityKind,
+    /// Whose it is in the reported situation (possible victim, witness, offender roles...).
     pub role: EntityRole,
+    /// Whether the role is an offender's (criminal-offence data, GDPR art. 10).
     pub suspect: bool,
+    /// Who beyond the owner may read it (its own level; default its report's).
     pub distribution: Distribution,
     /// `None` when withheld (criminal-offence data and the reader lacks `SuspectRead`).
     pub value: Option<String>,
+    /// When it was recorded, ms since the epoch.
     pub created_at_ms: i64,
 }
 

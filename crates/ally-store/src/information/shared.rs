@@ -21,6 +21,7 @@ use crate::{Result, now_ms};
 /// One entity another organisation shares with the reader's.
 #[derive(Clone, Serialize)]
 pub struct SharedEntity {
+    /// The shared entity (offenders' values withheld without `SuspectRead`).
     pub entity: EntityView,
     /// The owning organisation's name (whom to contact).
     pub owner_name: String,
@@ -37,9 +38,13 @@ impl std::fmt::Debug for SharedEntity {
 /// One page of the "shared with us" list, newest first.
 #[derive(Debug, Clone, Serialize)]
 pub struct SharedEntityPage {
+    /// The entities on this page.
     pub items: Vec<SharedEntity>,
+    /// Rows skipped before this page.
     pub offset: i64,
+    /// The page's size.
     pub limit: i64,
+    /// Whether more entities follow.
     pub has_more: bool,
 }
 

@@ -687,11 +687,17 @@ impl Access<'_> {
 
 // ----- inspection photos -----
 
+/// A photo of a labour inspection, without its bytes (metadata stripped; sealed under
+/// `labour_photo:<org>:<id>`).
 #[derive(Clone, Debug, Serialize)]
 pub struct PhotoSummary {
+    /// The photo's id.
     pub id: String,
+    /// `image/jpeg` or `image/png`, after metadata stripping.
     pub content_type: String,
+    /// Size of the stripped image, in bytes.
     pub size: i64,
+    /// When it was added, ms since the epoch.
     pub created_at_ms: i64,
 }
 

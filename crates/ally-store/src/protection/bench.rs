@@ -26,9 +26,11 @@ const COLLEAGUES: usize = 99;
 /// What was seeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BenchSeeded {
+    /// Cases written.
     pub cases: usize,
     /// Cases the named caseworker works on.
     pub own_cases: usize,
+    /// Audit events written on the chain.
     pub audit_rows: usize,
 }
 
