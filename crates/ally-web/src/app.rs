@@ -34,11 +34,7 @@ fn assemble() -> Routes {
             identification::router(),
             identification::ApiDoc::openapi(),
         ))
-        .merge(Routes::legacy(
-            protection::ROUTES,
-            protection::router(),
-            protection::ApiDoc::openapi(),
-        ))
+        .merge(protection::routes())
         .merge(Routes::legacy(
             information::ROUTES,
             information::router(),
