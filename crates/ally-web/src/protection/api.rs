@@ -98,6 +98,7 @@ pub(crate) async fn list_cases(
         Some(s) => Some(CaseState::parse(s).ok_or_else(|| bad("state", "invalid"))?),
     };
     let items = access
+        .cases()
         .list_cases(st, Page::new(q.offset.unwrap_or(0), q.limit.unwrap_or(50)))
         .await?;
     Ok(Json(
@@ -147,6 +148,7 @@ pub(crate) async fn create_case(
         Some(p) => Some(p.parse().map_err(|_| bad("person_id", "invalid"))?),
     };
     let id = access
+        .cases()
         .create_case(NewCase {
             person_id,
             interview_id: i.interview_id.filter(|s| !s.is_empty()),
@@ -255,7 +257,7 @@ pub(crate) async fn get_case(
 ) -> ApiResult<Json<CaseDto>> {
     let id = case_id(&id)?;
     let access = caller.access(&state.store);
-    Ok(Json(match access.open_case(id).await? {
+    Ok(Json(match access.cases().open_case(id).await? {
         OpenedCase::Full(v) => {
             let c = &v.content;
             CaseDto {
@@ -351,6 +353,7 @@ pub(crate) async fn add_service(
         Some(p) => Some(p.parse().map_err(|_| bad("provider_org", "invalid"))?),
     };
     let sid = access
+        .services()
         .add_service(
             id,
             NewService {
@@ -421,7 +424,7 @@ pub(crate) async fn update_service(
         return Err(bad("outcome", "too_long"));
     }
     let access = caller.access(&state.store);
-    let case = access.update_service(&id, change).await?;
+    let case = access.services().update_service(&id, change).await?;
     Ok(Json(CaseRef {
         case_id: case.to_string(),
     }))
@@ -468,7 +471,7 @@ pub(crate) async fn update_task(
         },
     };
     let access = caller.access(&state.store);
-    let case = access.update_task(&id, change).await?;
+    let case = access.services().update_task(&id, change).await?;
     Ok(Json(CaseRef {
         case_id: case.to_string(),
     }))
@@ -516,6 +519,7 @@ pub(crate) async fn add_consent(
         _ => None,
     };
     let cid = access
+        .consents()
         .record_consent(
             id,
             NewConsent {
@@ -567,6 +571,7 @@ pub(crate) async fn send_referral(
     let id = case_id(&id)?;
     let access = caller.access(&state.store);
     let rid = access
+        .referrals()
         .send_referral(
             id,
             NewReferralForm {
@@ -610,6 +615,7 @@ pub(crate) async fn add_proceedings(
     let id = case_id(&id)?;
     let access = caller.access(&state.store);
     let pid = access
+        .judicial()
         .add_proceedings(
             id,
             ProceedingsStage::parse(&i.stage).ok_or_else(|| bad("stage", "invalid"))?,
@@ -635,7 +641,7 @@ pub(crate) async fn list_referrals(
     caller: ApiCaller,
 ) -> ApiResult<Json<ReferralLists>> {
     let access = caller.access(&state.store);
-    let (i, o) = access.list_referrals().await?;
+    let (i, o) = access.referrals().list_referrals().await?;
     Ok(Json(ReferralLists {
         incoming: i.iter().map(referral_dto).collect(),
         outgoing: o.iter().map(referral_dto).collect(),
@@ -674,7 +680,7 @@ pub(crate) async fn referral_action(
         _ => return Err(bad("action", "invalid")),
     };
     let access = caller.access(&state.store);
-    let case = access.act_on_referral(id, action).await?;
+    let case = access.referrals().act_on_referral(id, action).await?;
     Ok(Json(Created {
         id: case.to_string(),
     }))
@@ -702,7 +708,7 @@ pub(crate) async fn withdraw_consent(
         )
     })?;
     let access = caller.access(&state.store);
-    let (case, n) = access.withdraw_consent(id).await?;
+    let (case, n) = access.consents().withdraw_consent(id).await?;
     Ok(Json(Withdrawn {
         case_id: case.to_string(),
         referrals_revoked: n,

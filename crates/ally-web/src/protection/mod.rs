@@ -9,8 +9,7 @@
 //!   verification.
 //!
 //! [`routes`] declares every route of the module once: router entry, route-table row and, for
-//! the API, OpenAPI path.
-//! Handlers parse and present; every decision (who may see what, whether a referral is
+//! the API, OpenAPI path. Handlers parse and present; every decision (who may see what, whether a referral is
 //! covered by consent) is the store's and the core's.
 
 mod api;
