@@ -5,11 +5,11 @@
 //! function of its inputs, so most of the project's tests live here and run in milliseconds.
 
 pub mod foundation;
+pub mod identification;
 pub mod information;
 pub mod labour;
 pub mod protection;
-pub mod questionnaire;
-pub mod screening;
 
 pub use foundation::{audit, authz, ids, normalize, org, password, person};
+pub use identification::{questionnaire, screening};
 pub use ids::{OrgId, PersonId, UserId};

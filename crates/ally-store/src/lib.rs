@@ -98,6 +98,14 @@ pub enum StoreError {
     Corrupt(&'static str),
 }
 
+/// Field errors of a validator in `ally_core` (e.g. `ally_core::labour::validate`) answer as
+/// invalid input.
+impl From<Vec<FieldError>> for StoreError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        StoreError::Invalid(errors)
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Durations that govern sessions, sign-in throttling and how soon audit events reach the disk.

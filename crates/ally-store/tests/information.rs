@@ -510,7 +510,7 @@ async fn operation_packages_reach_only_the_named_liaison() {
         assert!(pkg.json.contains(PHONE));
         assert!(!pkg.json.contains("Victimova"));
         assert!(!pkg.json.contains("Unrelated observation"));
-        assert!(pkg.html.contains("Planned rescue"));
+        assert!(pkg.json.contains("Planned rescue"));
         // The manifest recorded at export matches the package as read.
         assert!(pkg.verified);
         let manifest = pol.operation_manifest(op).await.unwrap();

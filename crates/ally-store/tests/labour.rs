@@ -4,12 +4,12 @@
 #![allow(clippy::unwrap_used)]
 
 use ally_core::authz::{Denied, Role};
-use ally_core::org::OrgKind;
-use ally_store::StoreError;
-use ally_store::labour::{
+use ally_core::labour::{
     CaseEntry, ChainLinkInput, CheckInput, EmployerInput, InspectionEntry, InspectionPlan,
     NewLabourCase, PartnerInput, WorkplaceInput,
 };
+use ally_core::org::OrgKind;
+use ally_store::StoreError;
 use ally_store::testing::{self, TestDb};
 use sqlx::{Connection, Row};
 

@@ -9,12 +9,10 @@ use std::future::Future;
 
 use ally_core::authz::{Principal, Role};
 use ally_core::information::{EntityInput, ReportInput};
+use ally_core::labour::{CheckInput, EmployerInput, InspectionPlan, NewLabourCase, WorkplaceInput};
 use ally_core::org::OrgKind;
 use ally_core::person::PersonForm;
 use ally_core::{OrgId, UserId};
-use ally_store::labour::{
-    CheckInput, EmployerInput, InspectionPlan, NewLabourCase, WorkplaceInput,
-};
 use ally_store::protection::{CaseContent, NewCase};
 use ally_store::testing::{self, TestDb};
 use ally_store::{MasterKey, NewInterview, Policy, Store, StoreError};
@@ -216,7 +214,6 @@ async fn information_entities() {
 }
 
 #[tokio::test]
-#[ignore = "until load_case/load_employer authorise first (lead merges)"]
 async fn labour_employers() {
     for db in testing::all().await {
         let w = world(&db).await;
@@ -283,7 +280,6 @@ async fn labour_records(w: &World) -> (String, String, String, String) {
 }
 
 #[tokio::test]
-#[ignore = "until labour load_workplace authorises before decrypting (reported to the lead)"]
 async fn labour_workplaces() {
     for db in testing::all().await {
         let w = world(&db).await;
@@ -296,7 +292,6 @@ async fn labour_workplaces() {
 }
 
 #[tokio::test]
-#[ignore = "until labour load_inspection authorises before decrypting (reported to the lead)"]
 async fn labour_inspections() {
     for db in testing::all().await {
         let w = world(&db).await;
@@ -326,7 +321,6 @@ async fn labour_document_checks() {
 }
 
 #[tokio::test]
-#[ignore = "until labour load_labour_case authorises before decrypting (reported to the lead)"]
 async fn labour_cases() {
     for db in testing::all().await {
         let w = world(&db).await;

@@ -6,14 +6,15 @@
 //! authenticate and present; every decision is `ally_store::Access`'s.
 
 use ally_core::authz::Action;
+use ally_core::labour::{
+    ANSWERS, CHAIN_ROLES, CHECKLISTS, CaseEntry, ChainLinkInput, CheckInput, DOCUMENT_KINDS,
+    DocumentCheck, EmployerInput, InspectionEntry, InspectionPlan, InspectionView, LabourCase,
+    NewLabourCase, PARTNER_KINDS, PartnerInput, SECTORS, WorkplaceInput, check_documents,
+};
 use ally_core::labour::{RuleSet, shipped_summaries};
 use ally_core::person::FieldError;
 use ally_store::StoreError;
-use ally_store::labour::{
-    ANSWERS, CHAIN_ROLES, CHECKLISTS, CaseEntry, ChainLinkInput, CheckInput, DOCUMENT_KINDS,
-    DocumentCheck, EmployerInput, InspectionEntry, InspectionPlan, InspectionView, LabourCase,
-    NewLabourCase, PARTNER_KINDS, PartnerInput, SECTORS, WorkplaceInput, check_documents, today,
-};
+use ally_store::labour::today;
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -1778,8 +1779,8 @@ pub struct EmployerDto {
     created_at_ms: i64,
 }
 
-impl From<ally_store::labour::Employer> for EmployerDto {
-    fn from(e: ally_store::labour::Employer) -> Self {
+impl From<ally_core::labour::Employer> for EmployerDto {
+    fn from(e: ally_core::labour::Employer) -> Self {
         EmployerDto {
             id: e.id,
             legal_name: e.legal_name,
@@ -2190,7 +2191,7 @@ pub struct CheckDto {
     inspection_id: Option<String>,
     /// Each with kind, period, amount (decimal string), unit, arithmetic, rule, indicators.
     #[schema(value_type = Vec<Object>)]
-    findings: Vec<ally_store::labour::StoredFinding>,
+    findings: Vec<ally_core::labour::StoredFinding>,
     notes: Vec<String>,
     created_at_ms: i64,
 }

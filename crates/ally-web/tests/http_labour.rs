@@ -10,12 +10,12 @@ mod common;
 
 use ally_core::OrgId;
 use ally_core::authz::{Action, Role, role_allows};
-use ally_core::org::OrgKind;
-use ally_store::Store;
-use ally_store::labour::{
+use ally_core::labour::{
     CheckInput, EmployerInput, InspectionEntry, InspectionPlan, NewLabourCase, PartnerInput,
     WorkplaceInput,
 };
+use ally_core::org::OrgKind;
+use ally_store::Store;
 use ally_store::testing;
 use ally_web::labour::ROUTES;
 use ally_web::route::Auth;

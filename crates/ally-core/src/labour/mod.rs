@@ -1,4 +1,9 @@
-//! Document checks for labour exploitation (issue 6 §3).
+//! The labour module's domain (issue 6): employers, workplaces and subcontracting chains
+//! ([`employer`]), joint inspections ([`inspection`]), document checks ([`document_check`]) and
+//! labour-court cases ([`court_case`]) as entered and as read, with their vocabularies
+//! ([`vocab`]) and field validators ([`validate`]); storage lives in `ally-store`'s `labour`.
+//!
+//! # The document check engine (issue 6 §3)
 //!
 //! This module owns the check engine: it reads one worker's contract terms, payslips and
 //! timesheets ([`WorkerRecord`], from JSON or CSV), applies a country-and-sector
@@ -38,18 +43,38 @@
 //! first day (rates rise over time, so this never overstates a claim).
 
 mod checks;
+mod court_case;
+mod document_check;
+mod employer;
 mod input;
+mod inspection;
+mod redact;
 mod rules;
+pub mod validate;
+mod vocab;
 
 pub use checks::{CheckReport, Finding, FindingKind, RuleRef, check};
+pub use court_case::{
+    CaseEntry, Claim, Claimant, Evidence, Hearing, LabourCase, LabourCaseSummary, LiableEmployer,
+    NewLabourCase, Outcome,
+};
+pub use document_check::{
+    CheckInput, CheckSummary, DocumentCheck, StoredFinding, StoredRule, check_documents,
+};
+pub use employer::{ChainLink, ChainLinkInput, Employer, EmployerInput, Workplace, WorkplaceInput};
 pub use input::{
     Contract, Deduction, InputError, Payslip, TimesheetEntry, WorkerRecord, payslips_from_csv,
     timesheets_from_csv,
+};
+pub use inspection::{
+    ActionView, AnswerView, DocumentView, InspectionEntry, InspectionPlan, InspectionSummary,
+    InspectionView, PartnerInput, PartnerView, WorkerView,
 };
 pub use rules::{
     DeductionRule, Grade, Limit, OvertimeBand, OvertimeRule, RatePeriod, Requirement, RuleSet,
     RuleSetError, RuleSetSummary, Source, WageScale, shipped_summaries,
 };
+pub use vocab::{ANSWERS, CHAIN_ROLES, CHECKLISTS, DOCUMENT_KINDS, PARTNER_KINDS, SECTORS};
 
 use serde::Serialize;
 use time::Date;

@@ -26,9 +26,12 @@ use ally_linkage::pprl::Clk;
 use ally_linkage::pprl::encode::Encoder;
 use ally_linkage::pprl::schema::Schema;
 
-use super::{ENTITY_COLS, PPRL_SCHEMA, PPRL_THRESHOLD, entity_from_row, invalid, lnorm};
+use super::common::invalid;
+use super::pprl_schema::{PPRL_SCHEMA, PPRL_THRESHOLD, platform_encoder};
+use super::rows::{ENTITY_COLS, entity_from_row};
 use crate::access::Access;
 use crate::{Result, StoreError};
+use ally_linkage::normalise as lnorm;
 
 /// The `format` of a participation kit.
 pub const PPRL_KIT_FORMAT: &str = "ally-pprl-kit";
@@ -135,12 +138,6 @@ impl PprlKit {
     fn encoder(&self) -> Result<Encoder> {
         platform_encoder(&self.schema, &self.secret)
     }
-}
-
-/// The encoder of a run: its schema and the network's secret.
-pub(super) fn platform_encoder(schema: &str, secret: &[u8]) -> Result<Encoder> {
-    let schema = Schema::from_json(schema).map_err(|_| StoreError::Corrupt("pprl schema"))?;
-    Encoder::new(&schema, secret).map_err(|_| StoreError::Corrupt("pprl schema"))
 }
 
 /// Encodings as the file a member uploads: `record_id,clk` (base64), one row per record.

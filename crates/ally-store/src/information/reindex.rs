@@ -13,7 +13,7 @@
 use ally_core::audit::{AuditEvent, AuditOutcome};
 use sqlx::Row;
 
-use super::{
+use super::rows::{
     ENTITY_COLS, REPORT_COLS, entity_from_row, insert_entity_tokens, insert_report_tokens,
     report_from_row,
 };

@@ -14,7 +14,7 @@ use ally_core::audit::AuditOutcome;
 use ally_core::authz::Action;
 use serde::Serialize;
 
-use super::{ENTITY_COLS, EntityView, entity_from_row};
+use super::rows::{ENTITY_COLS, EntityView, entity_from_row};
 use crate::access::{Access, Page};
 use crate::{Result, now_ms};
 

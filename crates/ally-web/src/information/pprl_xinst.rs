@@ -13,9 +13,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
-use super::{api_uuid, download, parse_uuid, pprl_run_page};
+use super::common::{api_uuid, download, parse_uuid};
+use super::pages::pprl::pprl_run_page;
 use crate::AppState;
 use crate::ctx::{ApiCaller, Viewer};
 use crate::error::{ApiError, Failure, PageError};
@@ -368,21 +368,11 @@ async fn api_contribute(
         .into_response())
 }
 
-/// Used by the run page: whether a match's record is an entity of this instance.
-pub(super) fn match_row(m: ally_store::PprlMatch) -> (Uuid, String, String, String, bool) {
-    (
-        m.record_ref,
-        m.other_org_name,
-        m.other_org_contact,
-        format!("{:.1} %", m.similarity as f64 / 10.0),
-        m.local,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use uuid::Uuid;
 
     #[test]
     fn results_csv_is_quoted_and_never_formulas() {

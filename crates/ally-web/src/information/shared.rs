@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{ApiResult, EntityDto, label};
+use super::api::EntityDto;
+use super::common::{ApiResult, label};
 use crate::AppState;
 use crate::ctx::{ApiCaller, Viewer};
 use crate::json::ErrorBody;

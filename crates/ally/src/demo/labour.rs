@@ -8,11 +8,11 @@
 
 use ally_core::UserId;
 use ally_core::authz::{Principal, Role};
-use ally_store::Store;
-use ally_store::labour::{
+use ally_core::labour::{
     CaseEntry, ChainLinkInput, CheckInput, EmployerInput, InspectionEntry, InspectionPlan,
     NewLabourCase, PartnerInput, WorkplaceInput,
 };
+use ally_store::Store;
 
 use crate::demo::DemoOrgs;
 
