@@ -54,6 +54,16 @@ pub use information::{
     SharedEntityPage, SuspectEntry, SuspectExtract, SuspectReportEntry,
 };
 pub use jobs::JobRunner;
+pub use protection::cases::Cases;
+pub use protection::consents::Consents;
+pub use protection::deadlines::Deadlines;
+pub use protection::directory::ServiceDirectory;
+pub use protection::judicial::Judicial;
+pub use protection::lifecycle::Lifecycle;
+pub use protection::people::CasePeople;
+pub use protection::referrals::Referrals;
+pub use protection::services::Services;
+pub use protection::transfer::LeadTransfers;
 pub use protection::{CaseContent, CaseView, NewCase, OpenedCase, SafetyPlan, SharedCase};
 
 use ally_core::audit::ChainBroken;

@@ -643,6 +643,7 @@ use ally_store::{CaseContent, NewCase};
 async fn victim_case(store: &Store, p: &Principal) -> CaseId {
     store
         .access(p, None)
+        .cases()
         .create_case(NewCase {
             person_id: None,
             interview_id: None,
@@ -736,12 +737,13 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
             .await
             .unwrap_err();
         assert_eq!(code(e), "victim_consent_required");
-        c.record_consent(
-            case,
-            consent(ConsentPurpose::LawEnforcementSharing, w.org("partner")),
-        )
-        .await
-        .unwrap();
+        c.consents()
+            .record_consent(
+                case,
+                consent(ConsentPurpose::LawEnforcementSharing, w.org("partner")),
+            )
+            .await
+            .unwrap();
         assert!(
             c.set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
                 .await
@@ -749,6 +751,7 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
         );
         // The sharing consent naming the partner: allowed, and the partner reads the victim.
         let given = c
+            .consents()
             .record_consent(case, consent(ConsentPurpose::Referral, w.org("partner")))
             .await
             .unwrap();
@@ -801,6 +804,7 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
             .unwrap_err();
         assert_eq!(code(e), "victim_consent_required");
         let le = c
+            .consents()
             .record_consent(
                 case,
                 consent(ConsentPurpose::LawEnforcementSharing, w.org("police")),
@@ -822,16 +826,17 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
         );
 
         // Withdrawal: the recipients lose access at once; the owner keeps it.
-        c.withdraw_consent(given).await.unwrap();
+        c.consents().withdraw_consent(given).await.unwrap();
         assert!(is_not_found(&p.get_report(id).await.unwrap_err()));
         assert!(is_not_found(&p.get_entity(victim).await.unwrap_err()));
         assert!(p.search_reports("testova").await.unwrap().is_empty());
-        c.withdraw_consent(le).await.unwrap();
+        c.consents().withdraw_consent(le).await.unwrap();
         assert!(is_not_found(&pol.get_operation(op).await.unwrap_err()));
         assert!(c.get_operation(op).await.is_ok());
         assert!(c.get_report(id).await.is_ok());
         // A new consent, then unlinking the case: access ends again.
-        c.record_consent(case, consent(ConsentPurpose::Referral, w.org("partner")))
+        c.consents()
+            .record_consent(case, consent(ConsentPurpose::Referral, w.org("partner")))
             .await
             .unwrap();
         assert!(p.get_report(id).await.is_ok());
@@ -851,7 +856,7 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
         );
         // Erasing the case removes its link to the entity too (no row left pointing at it).
         c.link_victim_case(victim, case).await.unwrap();
-        c.erase_case(case).await.unwrap();
+        c.lifecycle().erase_case(case).await.unwrap();
         let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
             .await
             .unwrap();

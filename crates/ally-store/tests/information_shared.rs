@@ -157,6 +157,7 @@ async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
         // The possible victim: only with the consent on the linked case naming the partner,
         // and gone at once when it is withdrawn.
         let case = c
+            .cases()
             .create_case(NewCase {
                 person_id: None,
                 interview_id: None,
@@ -171,6 +172,7 @@ async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
             .unwrap();
         c.link_victim_case(victim, case).await.unwrap();
         let consent = c
+            .consents()
             .record_consent(
                 case,
                 NewConsent {
@@ -195,7 +197,7 @@ async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
             shared(&w.store, &partner_cw).await,
             vec!["Ilona Brevka", "+40 721 555 019"]
         );
-        c.withdraw_consent(consent).await.unwrap();
+        c.consents().withdraw_consent(consent).await.unwrap();
         assert_eq!(shared(&w.store, &partner_cw).await, vec!["+40 721 555 019"]);
         assert!(is_not_found(&p.get_entity(victim).await.unwrap_err()));
 

@@ -80,19 +80,20 @@ async fn an_external_member_takes_part_with_encodings_made_on_its_own_instance()
         let a = net.access(&a_coord, None);
         let bx_coord = who(union_rep, &[Role::Coordinator]);
         let bx = net.access(&bx_coord, None);
-        a.update_directory_entry(ally_store::protection::DirectoryEntry {
-            org_id: shelter.to_string(),
-            name: String::new(),
-            kind: String::new(),
-            services: vec![],
-            regions: String::new(),
-            languages: String::new(),
-            opening_hours: String::new(),
-            capacity: String::new(),
-            contact: "intake@shelter-a.example, +40 21 000 000".into(),
-        })
-        .await
-        .unwrap();
+        a.service_directory()
+            .update_directory_entry(ally_store::protection::DirectoryEntry {
+                org_id: shelter.to_string(),
+                name: String::new(),
+                kind: String::new(),
+                services: vec![],
+                regions: String::new(),
+                languages: String::new(),
+                opening_hours: String::new(),
+                capacity: String::new(),
+                contact: "intake@shelter-a.example, +40 21 000 000".into(),
+            })
+            .await
+            .unwrap();
         let a_report = a
             .file_report(report(
                 "Recruiter seen again",

@@ -79,6 +79,7 @@ async fn new_case(w: &World, reference: &str) -> ally_core::protection::CaseId {
         .unwrap();
     w.store
         .access(w.user("cw"), None)
+        .cases()
         .create_case(NewCase {
             person_id: Some(person),
             interview_id: Some(uuid::Uuid::now_v7().to_string()),
@@ -119,7 +120,7 @@ async fn lifecycle_sealed_content_services_and_deadlines() {
         let w = world(&db).await;
         let id = new_case(&w, "Case R-17").await;
         let a = w.store.access(w.user("cw"), None);
-        let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
+        let OpenedCase::Full(v) = a.cases().open_case(id).await.unwrap() else {
             panic!("own case must open in full")
         };
         assert_eq!(v.lifecycle.state(), CaseState::Identified);
@@ -129,6 +130,7 @@ async fn lifecycle_sealed_content_services_and_deadlines() {
 
         // A transition the rules refuse is refused, nothing changes.
         let err = a
+            .cases()
             .transition_case(id, CaseAction::StartFollowUp)
             .await
             .unwrap_err();
@@ -137,60 +139,66 @@ async fn lifecycle_sealed_content_services_and_deadlines() {
         let today = time::OffsetDateTime::now_utc().date();
         // Started 25 days ago: the 30-day period ends in 5 days (inside the reminder window).
         let start = today - time::Duration::days(25);
-        a.transition_case(
-            id,
-            CaseAction::StartReflection {
-                start,
-                policy: ReflectionPolicy::new("FR", 30).unwrap(),
-            },
-        )
-        .await
-        .unwrap();
-        a.add_court_date(
-            id,
-            today + time::Duration::days(5),
-            true,
-            "Tribunal, room 4",
-        )
-        .await
-        .unwrap();
-        a.add_task(
-            id,
-            "Book interpreter",
-            Some(w.user("cw").user_id),
-            Some(today + time::Duration::days(2)),
-        )
-        .await
-        .unwrap();
-        a.add_service(
-            id,
-            NewService {
-                kind: ServiceKind::SafeAccommodation,
-                provider_org: Some(w.org("shelter")),
-                start_on: Some(today),
-                end_on: None,
-                status: ServiceStatus::InProgress,
-                outcome: String::new(),
-            },
-        )
-        .await
-        .unwrap();
-        a.add_proceedings(
-            id,
-            ProceedingsStage::ComplaintFiled,
-            VictimRole::Witness,
-            today,
-            "Complaint no. 42",
-        )
-        .await
-        .unwrap();
+        a.cases()
+            .transition_case(
+                id,
+                CaseAction::StartReflection {
+                    start,
+                    policy: ReflectionPolicy::new("FR", 30).unwrap(),
+                },
+            )
+            .await
+            .unwrap();
+        a.judicial()
+            .add_court_date(
+                id,
+                today + time::Duration::days(5),
+                true,
+                "Tribunal, room 4",
+            )
+            .await
+            .unwrap();
+        a.services()
+            .add_task(
+                id,
+                "Book interpreter",
+                Some(w.user("cw").user_id),
+                Some(today + time::Duration::days(2)),
+            )
+            .await
+            .unwrap();
+        a.services()
+            .add_service(
+                id,
+                NewService {
+                    kind: ServiceKind::SafeAccommodation,
+                    provider_org: Some(w.org("shelter")),
+                    start_on: Some(today),
+                    end_on: None,
+                    status: ServiceStatus::InProgress,
+                    outcome: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        a.judicial()
+            .add_proceedings(
+                id,
+                ProceedingsStage::ComplaintFiled,
+                VictimRole::Witness,
+                today,
+                "Complaint no. 42",
+            )
+            .await
+            .unwrap();
         let bad = a
+            .judicial()
             .add_proceedings(id, ProceedingsStage::Trial, VictimRole::Witness, today, "")
             .await
             .unwrap_err();
         assert!(matches!(bad, StoreError::Invalid(_)));
 
-        let d = a.my_deadlines(100).await.unwrap();
+        let d = a.deadlines().my_deadlines(100).await.unwrap();
         let kinds: Vec<&str> = d.iter().map(|d| d.kind.as_str()).collect();
         assert!(kinds.contains(&"reflection_end"), "{kinds:?}");
         assert!(kinds.contains(&"court_date"));
@@ -207,15 +215,20 @@ async fn lifecycle_sealed_content_services_and_deadlines() {
         assert!(
             w.store
                 .access(&colleague, None)
+                .deadlines()
                 .my_deadlines(100)
                 .await
                 .unwrap()
                 .is_empty()
         );
-        a.assign_caseworker(id, colleague.user_id).await.unwrap();
+        a.case_people()
+            .assign_caseworker(id, colleague.user_id)
+            .await
+            .unwrap();
         let theirs = w
             .store
             .access(&colleague, None)
+            .deadlines()
             .my_deadlines(100)
             .await
             .unwrap();
@@ -223,19 +236,21 @@ async fn lifecycle_sealed_content_services_and_deadlines() {
         assert!(kinds2.contains(&"reflection_end"), "{kinds2:?}");
         assert!(kinds2.contains(&"court_date"), "{kinds2:?}");
 
-        a.transition_case(id, CaseAction::StartAssistance)
+        a.cases()
+            .transition_case(id, CaseAction::StartAssistance)
             .await
             .unwrap();
-        a.transition_case(
-            id,
-            CaseAction::Close {
-                reason: "Returned home safely".into(),
-                referred_out: false,
-            },
-        )
-        .await
-        .unwrap();
-        let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
+        a.cases()
+            .transition_case(
+                id,
+                CaseAction::Close {
+                    reason: "Returned home safely".into(),
+                    referred_out: false,
+                },
+            )
+            .await
+            .unwrap();
+        let OpenedCase::Full(v) = a.cases().open_case(id).await.unwrap() else {
             panic!()
         };
         assert_eq!(v.lifecycle.state(), CaseState::Closed);
@@ -245,31 +260,34 @@ async fn lifecycle_sealed_content_services_and_deadlines() {
         );
         assert_eq!(v.history.len(), 4, "open, reflection, assistance, close");
         assert!(
-            a.my_deadlines(100).await.unwrap().is_empty(),
+            a.deadlines().my_deadlines(100).await.unwrap().is_empty(),
             "a closed case has no deadlines"
         );
-        a.transition_case(
-            id,
-            CaseAction::Reopen {
-                reason: "New threat".into(),
-            },
-        )
-        .await
-        .unwrap();
-        let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
+        a.cases()
+            .transition_case(
+                id,
+                CaseAction::Reopen {
+                    reason: "New threat".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let OpenedCase::Full(v) = a.cases().open_case(id).await.unwrap() else {
             panic!()
         };
         assert_eq!(v.lifecycle.state(), CaseState::Assistance);
         assert_eq!(v.lifecycle.reopenings().len(), 1);
 
         let list = a
+            .cases()
             .list_cases(Some(CaseState::Assistance), Page::default())
             .await
             .unwrap();
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].reference, "Case R-17");
         assert!(
-            a.list_cases(Some(CaseState::Closed), Page::default())
+            a.cases()
+                .list_cases(Some(CaseState::Closed), Page::default())
                 .await
                 .unwrap()
                 .is_empty()
@@ -280,6 +298,7 @@ async fn lifecycle_sealed_content_services_and_deadlines() {
         let e = w
             .store
             .access(&interviewer, None)
+            .cases()
             .open_case(id)
             .await
             .unwrap_err();
@@ -291,6 +310,7 @@ async fn lifecycle_sealed_content_services_and_deadlines() {
         let e = w
             .store
             .access(w.user("shelter_cw"), None)
+            .cases()
             .open_case(id)
             .await
             .unwrap_err();
@@ -320,6 +340,7 @@ async fn referral_grants_follow_consent_and_revocation() {
 
         // No consent: the referral is refused with the reason, nothing is written.
         let e = a
+            .referrals()
             .send_referral(
                 id,
                 referral_to(w.org("shelter"), &[FieldGroup::CaseSummary]),
@@ -332,12 +353,13 @@ async fn referral_grants_follow_consent_and_revocation() {
             }
             other => panic!("{other:?}"),
         }
-        let (_, out) = a.list_referrals().await.unwrap();
+        let (_, out) = a.referrals().list_referrals().await.unwrap();
         assert!(out.is_empty());
 
         // Consent to share the summary and needs with the shelter; the referral asks for
         // health too: refused (scope exceeded).
         let consent = a
+            .consents()
             .record_consent(
                 id,
                 consent_to(
@@ -352,6 +374,7 @@ async fn referral_grants_follow_consent_and_revocation() {
             .await
             .unwrap();
         let e = a
+            .referrals()
             .send_referral(
                 id,
                 referral_to(
@@ -372,12 +395,14 @@ async fn referral_grants_follow_consent_and_revocation() {
             .await
             .unwrap();
         let e = a
+            .referrals()
             .send_referral(id, referral_to(police, &[FieldGroup::CaseSummary]))
             .await
             .unwrap_err();
         assert!(matches!(&e, StoreError::Invalid(f) if f[0].code == "no_consent"));
 
         let rid = a
+            .referrals()
             .send_referral(
                 id,
                 referral_to(
@@ -390,7 +415,7 @@ async fn referral_grants_follow_consent_and_revocation() {
 
         // Recipient: sees exactly the selected groups (pending-as-designed: while deciding).
         let s = w.store.access(w.user("shelter_cw"), None);
-        let OpenedCase::Shared(shared) = s.open_case(id).await.unwrap() else {
+        let OpenedCase::Shared(shared) = s.cases().open_case(id).await.unwrap() else {
             panic!("the recipient sees the shared view")
         };
         let groups: BTreeSet<FieldGroup> = shared.fields.keys().copied().collect();
@@ -421,6 +446,7 @@ async fn referral_grants_follow_consent_and_revocation() {
         );
         // The recipient cannot change the case.
         let e = s
+            .cases()
             .transition_case(id, CaseAction::StartAssistance)
             .await
             .unwrap_err();
@@ -430,6 +456,7 @@ async fn referral_grants_follow_consent_and_revocation() {
         let e = w
             .store
             .access(w.user("union_cw"), None)
+            .cases()
             .open_case(id)
             .await
             .unwrap_err();
@@ -437,46 +464,51 @@ async fn referral_grants_follow_consent_and_revocation() {
         let e = w
             .store
             .access(w.user("union_cw"), None)
+            .referrals()
             .act_on_referral(rid, ReferralAction::Accept)
             .await
             .unwrap_err();
         assert!(is_not_found(&e));
         // The sender cannot accept its own referral.
         assert!(
-            a.act_on_referral(rid, ReferralAction::Accept)
+            a.referrals()
+                .act_on_referral(rid, ReferralAction::Accept)
                 .await
                 .is_err()
         );
 
         // Accept; both sides see the history.
-        s.act_on_referral(rid, ReferralAction::Accept)
+        s.referrals()
+            .act_on_referral(rid, ReferralAction::Accept)
             .await
             .unwrap();
-        let (incoming, _) = s.list_referrals().await.unwrap();
+        let (incoming, _) = s.referrals().list_referrals().await.unwrap();
         assert_eq!(incoming.len(), 1);
         assert_eq!(incoming[0].referral.history.len(), 2);
-        let (_, outgoing) = a.list_referrals().await.unwrap();
+        let (_, outgoing) = a.referrals().list_referrals().await.unwrap();
         assert_eq!(outgoing[0].referral.status.as_str(), "accepted");
 
         // Withdrawal of the consent revokes the referral at once: the recipient gets 404.
-        let (_, revoked) = a.withdraw_consent(consent).await.unwrap();
+        let (_, revoked) = a.consents().withdraw_consent(consent).await.unwrap();
         assert_eq!(revoked, 1);
-        let e = s.open_case(id).await.unwrap_err();
+        let e = s.cases().open_case(id).await.unwrap_err();
         assert!(is_not_found(&e), "{e:?}");
-        let (_, outgoing) = a.list_referrals().await.unwrap();
+        let (_, outgoing) = a.referrals().list_referrals().await.unwrap();
         assert_eq!(outgoing[0].referral.status.as_str(), "revoked");
 
         // A new consent and referral, then revocation by the sender: 404 again.
         let consent2 = a
+            .consents()
             .record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
         let rid2 = a
+            .referrals()
             .send_referral(id, referral_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
         assert!(matches!(
-            s.open_case(id).await.unwrap(),
+            s.cases().open_case(id).await.unwrap(),
             OpenedCase::Shared(_)
         ));
         // A consent past the date until which it was given grants nothing any more (the date
@@ -487,30 +519,32 @@ async fn referral_grants_follow_consent_and_revocation() {
             .execute(&mut conn)
             .await
             .unwrap();
-        assert!(is_not_found(&s.open_case(id).await.unwrap_err()));
+        assert!(is_not_found(&s.cases().open_case(id).await.unwrap_err()));
         sqlx::query("UPDATE prot_consents SET valid_until = NULL WHERE id = $1")
             .bind(consent2.to_string())
             .execute(&mut conn)
             .await
             .unwrap();
         assert!(matches!(
-            s.open_case(id).await.unwrap(),
+            s.cases().open_case(id).await.unwrap(),
             OpenedCase::Shared(_)
         ));
         let e = a
+            .referrals()
             .act_on_referral(rid2, ReferralAction::Revoke { reason: " ".into() })
             .await
             .unwrap_err();
         assert!(matches!(&e, StoreError::Invalid(f) if f[0].code == "reason_required"));
-        a.act_on_referral(
-            rid2,
-            ReferralAction::Revoke {
-                reason: "Placed elsewhere".into(),
-            },
-        )
-        .await
-        .unwrap();
-        assert!(is_not_found(&s.open_case(id).await.unwrap_err()));
+        a.referrals()
+            .act_on_referral(
+                rid2,
+                ReferralAction::Revoke {
+                    reason: "Placed elsewhere".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert!(is_not_found(&s.cases().open_case(id).await.unwrap_err()));
         // A declined referral gives no access either.
         w.store.close().await;
         db.cleanup().await;
@@ -523,6 +557,7 @@ async fn child_consent_needs_a_guardian_and_directory_is_searchable() {
         let w = world(&db).await;
         let a = w.store.access(w.user("cw"), None);
         let id = a
+            .cases()
             .create_case(NewCase {
                 may_be_child: true,
                 content: content("Minor M-1"),
@@ -531,14 +566,16 @@ async fn child_consent_needs_a_guardian_and_directory_is_searchable() {
             .await
             .unwrap();
         let e = a
+            .consents()
             .record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap_err();
         assert!(matches!(&e, StoreError::Invalid(f) if f[0].field == "guardian"));
         let mut c = consent_to(w.org("shelter"), &[FieldGroup::Needs]);
         c.guardian = Some(("Aunt Rodica".into(), "aunt".into()));
-        a.record_consent(id, c).await.unwrap();
-        a.send_referral(id, referral_to(w.org("shelter"), &[FieldGroup::Needs]))
+        a.consents().record_consent(id, c).await.unwrap();
+        a.referrals()
+            .send_referral(id, referral_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
 
@@ -556,6 +593,7 @@ async fn child_consent_needs_a_guardian_and_directory_is_searchable() {
         let e = w
             .store
             .access(w.user("shelter_cw"), None)
+            .service_directory()
             .update_directory_entry(entry.clone())
             .await
             .unwrap_err();
@@ -565,18 +603,28 @@ async fn child_consent_needs_a_guardian_and_directory_is_searchable() {
         ));
         w.store
             .access(&coord, None)
+            .service_directory()
             .update_directory_entry(entry)
             .await
             .unwrap();
         let found = a
+            .service_directory()
             .directory_entries("", Some(ServiceKind::SafeAccommodation))
             .await
             .unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].name, "Shelter P");
-        assert_eq!(a.directory_entries("ro", None).await.unwrap().len(), 1);
+        assert_eq!(
+            a.service_directory()
+                .directory_entries("ro", None)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         assert!(
-            a.directory_entries("nowhere", None)
+            a.service_directory()
+                .directory_entries("nowhere", None)
                 .await
                 .unwrap()
                 .is_empty()
@@ -594,10 +642,12 @@ async fn erasure_removes_personal_data_and_keeps_a_tombstone() {
         let w = world(&db).await;
         let id = new_case(&w, "Erase-Me-Ref").await;
         let a = w.store.access(w.user("cw"), None);
-        a.record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
+        a.consents()
+            .record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
-        a.send_referral(id, referral_to(w.org("shelter"), &[FieldGroup::Needs]))
+        a.referrals()
+            .send_referral(id, referral_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
         let mut c = raw(&db).await;
@@ -617,14 +667,19 @@ async fn erasure_removes_personal_data_and_keeps_a_tombstone() {
         drop(c);
 
         // Only a coordinator holds person.erase.
-        let e = a.erase_case(id).await.unwrap_err();
+        let e = a.lifecycle().erase_case(id).await.unwrap_err();
         assert!(matches!(
             e,
             StoreError::Denied(Denied::RoleLacksPermission(_))
         ));
         let coord = who(w.org("ngo"), &[Role::Coordinator]);
-        w.store.access(&coord, None).erase_case(id).await.unwrap();
-        let e = a.open_case(id).await.unwrap_err();
+        w.store
+            .access(&coord, None)
+            .lifecycle()
+            .erase_case(id)
+            .await
+            .unwrap();
+        let e = a.cases().open_case(id).await.unwrap_err();
         assert!(is_not_found(&e));
 
         let mut c = raw(&db).await;
@@ -690,15 +745,16 @@ async fn retention_job_flags_closed_cases_past_their_period() {
         let w = world(&db).await;
         let id = new_case(&w, "Old case").await;
         let a = w.store.access(w.user("cw"), None);
-        a.transition_case(
-            id,
-            CaseAction::Close {
-                reason: "Done".into(),
-                referred_out: false,
-            },
-        )
-        .await
-        .unwrap();
+        a.cases()
+            .transition_case(
+                id,
+                CaseAction::Close {
+                    reason: "Done".into(),
+                    referred_out: false,
+                },
+            )
+            .await
+            .unwrap();
         let keep = ally_core::protection::RetentionPolicy::new()
             .with(ally_core::protection::RecordType::Case, 30);
         assert_eq!(w.store.flag_protection_retention(&keep).await.unwrap(), 0);
@@ -715,7 +771,7 @@ async fn retention_job_flags_closed_cases_past_their_period() {
             0,
             "flagged once"
         );
-        let flags = a.retention_flags().await.unwrap();
+        let flags = a.lifecycle().retention_flags().await.unwrap();
         assert_eq!(flags.len(), 1);
         assert_eq!(flags[0].record_id, id.to_string());
         assert!(parse_date("2020-01-01").is_some());
@@ -731,62 +787,78 @@ async fn lead_transfer_is_a_separate_act_and_moves_the_case() {
         let id = new_case(&w, "Transfer T-1").await;
         let a = w.store.access(w.user("cw"), None);
         let s = w.store.access(w.user("shelter_cw"), None);
-        a.record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
+        a.consents()
+            .record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
-        a.add_service(
-            id,
-            NewService {
-                kind: ServiceKind::MedicalCare,
-                provider_org: None,
-                start_on: None,
-                end_on: None,
-                status: ServiceStatus::Requested,
-                outcome: "Clinic appointment".into(),
-            },
-        )
-        .await
-        .unwrap();
-        a.add_task(
-            id,
-            "Follow-up call",
-            None,
-            Some(time::OffsetDateTime::now_utc().date() + time::Duration::days(3)),
-        )
-        .await
-        .unwrap();
+        a.services()
+            .add_service(
+                id,
+                NewService {
+                    kind: ServiceKind::MedicalCare,
+                    provider_org: None,
+                    start_on: None,
+                    end_on: None,
+                    status: ServiceStatus::Requested,
+                    outcome: "Clinic appointment".into(),
+                },
+            )
+            .await
+            .unwrap();
+        a.services()
+            .add_task(
+                id,
+                "Follow-up call",
+                None,
+                Some(time::OffsetDateTime::now_utc().date() + time::Duration::days(3)),
+            )
+            .await
+            .unwrap();
         let rid = a
+            .referrals()
             .send_referral(id, referral_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
         // Not before the referral is accepted; never by the recipient.
-        let e = a.propose_lead_transfer(rid).await.unwrap_err();
+        let e = a
+            .lead_transfers()
+            .propose_lead_transfer(rid)
+            .await
+            .unwrap_err();
         assert!(
             matches!(&e, StoreError::Invalid(f) if f[0].code == "referral_not_accepted"),
             "{e:?}"
         );
-        s.act_on_referral(rid, ReferralAction::Accept)
+        s.referrals()
+            .act_on_referral(rid, ReferralAction::Accept)
             .await
             .unwrap();
-        assert!(s.propose_lead_transfer(rid).await.is_err());
+        assert!(s.lead_transfers().propose_lead_transfer(rid).await.is_err());
         // Accepting the referral did not move the lead.
         assert!(matches!(
-            a.open_case(id).await.unwrap(),
+            a.cases().open_case(id).await.unwrap(),
             OpenedCase::Full(_)
         ));
-        a.propose_lead_transfer(rid).await.unwrap();
+        a.lead_transfers().propose_lead_transfer(rid).await.unwrap();
         // A decline leaves everything as it was; a new proposal can then be accepted.
-        s.answer_lead_transfer(rid, false).await.unwrap();
+        s.lead_transfers()
+            .answer_lead_transfer(rid, false)
+            .await
+            .unwrap();
         assert!(matches!(
-            s.open_case(id).await.unwrap(),
+            s.cases().open_case(id).await.unwrap(),
             OpenedCase::Shared(_)
         ));
-        a.propose_lead_transfer(rid).await.unwrap();
+        a.lead_transfers().propose_lead_transfer(rid).await.unwrap();
         assert!(
-            a.answer_lead_transfer(rid, true).await.is_err(),
+            a.lead_transfers()
+                .answer_lead_transfer(rid, true)
+                .await
+                .is_err(),
             "only the recipient answers"
         );
         let before: Vec<String> = a
+            .deadlines()
             .my_deadlines(100)
             .await
             .unwrap()
@@ -795,9 +867,13 @@ async fn lead_transfer_is_a_separate_act_and_moves_the_case() {
             .map(|d| d.kind)
             .collect();
         assert!(!before.is_empty(), "the case has deadlines to hand over");
-        s.answer_lead_transfer(rid, true).await.unwrap();
+        s.lead_transfers()
+            .answer_lead_transfer(rid, true)
+            .await
+            .unwrap();
         // The deadlines follow the new team.
         let after: Vec<String> = s
+            .deadlines()
             .my_deadlines(100)
             .await
             .unwrap()
@@ -807,13 +883,14 @@ async fn lead_transfer_is_a_separate_act_and_moves_the_case() {
             .collect();
         assert_eq!(after, before);
         assert!(
-            a.my_deadlines(100)
+            a.deadlines()
+                .my_deadlines(100)
                 .await
                 .unwrap()
                 .iter()
                 .all(|d| d.case_id != id)
         );
-        let OpenedCase::Full(v) = s.open_case(id).await.unwrap() else {
+        let OpenedCase::Full(v) = s.cases().open_case(id).await.unwrap() else {
             panic!("the new lead sees the whole case")
         };
         assert_eq!(v.org_id, w.org("shelter"));
@@ -823,10 +900,11 @@ async fn lead_transfer_is_a_separate_act_and_moves_the_case() {
         );
         assert_eq!(v.services[0].outcome, "Clinic appointment");
         assert!(
-            is_not_found(&a.open_case(id).await.unwrap_err()),
+            is_not_found(&a.cases().open_case(id).await.unwrap_err()),
             "the former lead keeps no access"
         );
-        s.transition_case(id, CaseAction::StartAssistance)
+        s.cases()
+            .transition_case(id, CaseAction::StartAssistance)
             .await
             .unwrap();
         w.store.close().await;
@@ -873,18 +951,22 @@ async fn service_referral_gives_the_provider_that_service_and_nothing_else() {
         let s = w.store.access(w.user("shelter_cw"), None);
         let u = w.store.access(w.user("union_cw"), None);
         let consent = a
+            .consents()
             .record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
         let medical = a
+            .services()
             .add_service(id, service(ServiceKind::MedicalCare))
             .await
             .unwrap();
         let legal = a
+            .services()
             .add_service(id, service(ServiceKind::LegalCounselling))
             .await
             .unwrap();
         let elsewhere = a
+            .services()
             .add_service(other_case, service(ServiceKind::Interpretation))
             .await
             .unwrap();
@@ -894,12 +976,20 @@ async fn service_referral_gives_the_provider_that_service_and_nothing_else() {
         };
         // Only a service of this case, and a real one.
         for bad in [elsewhere.as_str(), "not-an-id"] {
-            let e = a.send_referral(id, to_shelter(bad)).await.unwrap_err();
+            let e = a
+                .referrals()
+                .send_referral(id, to_shelter(bad))
+                .await
+                .unwrap_err();
             assert_eq!(invalid_code(&e), "not_found", "{e:?}");
         }
-        let rid = a.send_referral(id, to_shelter(&medical)).await.unwrap();
+        let rid = a
+            .referrals()
+            .send_referral(id, to_shelter(&medical))
+            .await
+            .unwrap();
         // Sent: the recipient sees the service request, may not update it yet.
-        let OpenedCase::Shared(shared) = s.open_case(id).await.unwrap() else {
+        let OpenedCase::Shared(shared) = s.cases().open_case(id).await.unwrap() else {
             panic!("the recipient sees the shared view")
         };
         assert_eq!(shared.services.len(), 1);
@@ -914,36 +1004,40 @@ async fn service_referral_gives_the_provider_that_service_and_nothing_else() {
             Some(ServiceKind::MedicalCare)
         );
         let e = s
+            .services()
             .update_service(&medical, change(ServiceStatus::InProgress, None))
             .await
             .unwrap_err();
         assert!(is_not_found(&e), "{e:?}");
         // Accepted: the recipient is the provider and updates that service.
-        s.act_on_referral(rid, ReferralAction::Accept)
+        s.referrals()
+            .act_on_referral(rid, ReferralAction::Accept)
             .await
             .unwrap();
-        let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
+        let OpenedCase::Full(v) = a.cases().open_case(id).await.unwrap() else {
             panic!()
         };
         let m = v.services.iter().find(|x| x.id == medical).unwrap();
         assert_eq!(m.provider_org, Some(w.org("shelter")));
-        let OpenedCase::Shared(shared) = s.open_case(id).await.unwrap() else {
+        let OpenedCase::Shared(shared) = s.cases().open_case(id).await.unwrap() else {
             panic!()
         };
         assert!(shared.services[0].1, "the provider may update it");
         assert_eq!(
-            s.update_service(&medical, change(ServiceStatus::InProgress, None))
+            s.services()
+                .update_service(&medical, change(ServiceStatus::InProgress, None))
                 .await
                 .unwrap(),
             id
         );
-        s.update_service(
-            &medical,
-            change(ServiceStatus::Delivered, Some("Treated at the clinic")),
-        )
-        .await
-        .unwrap();
-        let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
+        s.services()
+            .update_service(
+                &medical,
+                change(ServiceStatus::Delivered, Some("Treated at the clinic")),
+            )
+            .await
+            .unwrap();
+        let OpenedCase::Full(v) = a.cases().open_case(id).await.unwrap() else {
             panic!()
         };
         let m = v.services.iter().find(|x| x.id == medical).unwrap();
@@ -952,78 +1046,100 @@ async fn service_referral_gives_the_provider_that_service_and_nothing_else() {
         assert!(m.start_on.is_some() && m.end_on.is_some());
         // A final service does not move again.
         let e = a
+            .services()
             .update_service(&medical, change(ServiceStatus::InProgress, None))
             .await
             .unwrap_err();
         assert_eq!(invalid_code(&e), "service_transition_not_allowed");
         // Nothing else of the case: not the other service, not the case, not its plan.
         let e = s
+            .services()
             .update_service(&legal, change(ServiceStatus::InProgress, None))
             .await
             .unwrap_err();
         assert!(is_not_found(&e), "{e:?}");
         assert!(is_not_found(
-            &s.add_service(id, service(ServiceKind::Interpretation))
+            &s.services()
+                .add_service(id, service(ServiceKind::Interpretation))
                 .await
                 .unwrap_err()
         ));
         assert!(is_not_found(
-            &s.transition_case(id, CaseAction::StartAssistance)
+            &s.cases()
+                .transition_case(id, CaseAction::StartAssistance)
                 .await
                 .unwrap_err()
         ));
         assert!(is_not_found(
-            &s.add_task(id, "Call", None, None).await.unwrap_err()
+            &s.services()
+                .add_task(id, "Call", None, None)
+                .await
+                .unwrap_err()
         ));
         // The lead never moves with a service referral.
-        let e = a.propose_lead_transfer(rid).await.unwrap_err();
+        let e = a
+            .lead_transfers()
+            .propose_lead_transfer(rid)
+            .await
+            .unwrap_err();
         assert_eq!(invalid_code(&e), "service_referral_keeps_lead");
         // A non-recipient: nothing.
         assert!(is_not_found(
-            &u.update_service(&legal, change(ServiceStatus::InProgress, None))
+            &u.services()
+                .update_service(&legal, change(ServiceStatus::InProgress, None))
                 .await
                 .unwrap_err()
         ));
-        assert!(is_not_found(&u.open_case(id).await.unwrap_err()));
+        assert!(is_not_found(&u.cases().open_case(id).await.unwrap_err()));
         // After revocation: nothing.
-        a.act_on_referral(
-            rid,
-            ReferralAction::Revoke {
-                reason: "Moved to another clinic".into(),
-            },
-        )
-        .await
-        .unwrap();
-        assert!(is_not_found(&s.open_case(id).await.unwrap_err()));
+        a.referrals()
+            .act_on_referral(
+                rid,
+                ReferralAction::Revoke {
+                    reason: "Moved to another clinic".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert!(is_not_found(&s.cases().open_case(id).await.unwrap_err()));
         assert!(is_not_found(
-            &s.update_service(&medical, change(ServiceStatus::Delivered, Some("x")))
+            &s.services()
+                .update_service(&medical, change(ServiceStatus::Delivered, Some("x")))
                 .await
                 .unwrap_err()
         ));
         // After consent withdrawal: nothing either.
-        let rid2 = a.send_referral(id, to_shelter(&legal)).await.unwrap();
-        s.act_on_referral(rid2, ReferralAction::Accept)
+        let rid2 = a
+            .referrals()
+            .send_referral(id, to_shelter(&legal))
             .await
             .unwrap();
-        s.update_service(&legal, change(ServiceStatus::InProgress, None))
+        s.referrals()
+            .act_on_referral(rid2, ReferralAction::Accept)
             .await
             .unwrap();
-        a.withdraw_consent(consent).await.unwrap();
-        assert!(is_not_found(&s.open_case(id).await.unwrap_err()));
+        s.services()
+            .update_service(&legal, change(ServiceStatus::InProgress, None))
+            .await
+            .unwrap();
+        a.consents().withdraw_consent(consent).await.unwrap();
+        assert!(is_not_found(&s.cases().open_case(id).await.unwrap_err()));
         assert!(is_not_found(
-            &s.update_service(&legal, change(ServiceStatus::Delivered, None))
+            &s.services()
+                .update_service(&legal, change(ServiceStatus::Delivered, None))
                 .await
                 .unwrap_err()
         ));
         // The lead still manages its service (the consent is the sharing's, not the service's).
         // (An id written in capitals is the same id; the outcome stays readable.)
-        a.update_service(
-            &legal.to_uppercase(),
-            change(ServiceStatus::Cancelled, Some("Withdrawn")),
-        )
-        .await
-        .unwrap();
-        let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
+        a.services()
+            .update_service(
+                &legal.to_uppercase(),
+                change(ServiceStatus::Cancelled, Some("Withdrawn")),
+            )
+            .await
+            .unwrap();
+        let OpenedCase::Full(v) = a.cases().open_case(id).await.unwrap() else {
             panic!()
         };
         let l = v.services.iter().find(|x| x.id == legal).unwrap();
@@ -1061,6 +1177,7 @@ async fn tasks_are_done_reassigned_and_rescheduled() {
         let b = w.store.access(&cw2, None);
         let due = time::OffsetDateTime::now_utc().date() + time::Duration::days(5);
         let task = a
+            .services()
             .add_task(
                 id,
                 "Book the interpreter",
@@ -1075,46 +1192,55 @@ async fn tasks_are_done_reassigned_and_rescheduled() {
                 .map(|r| r.due_on)
                 .collect::<Vec<_>>()
         };
-        assert_eq!(tasks_of(a.my_deadlines(50).await.unwrap()).len(), 1);
+        assert_eq!(
+            tasks_of(a.deadlines().my_deadlines(50).await.unwrap()).len(),
+            1
+        );
         // Reassigned: it leaves the first caseworker's list and joins the second's.
-        a.update_task(
-            &task,
-            TaskChange {
-                assignee: Some(Some(cw2.user_id)),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        assert!(tasks_of(a.my_deadlines(50).await.unwrap()).is_empty());
-        assert_eq!(tasks_of(b.my_deadlines(50).await.unwrap()).len(), 1);
+        a.services()
+            .update_task(
+                &task,
+                TaskChange {
+                    assignee: Some(Some(cw2.user_id)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(tasks_of(a.deadlines().my_deadlines(50).await.unwrap()).is_empty());
+        assert_eq!(
+            tasks_of(b.deadlines().my_deadlines(50).await.unwrap()).len(),
+            1
+        );
         // Rescheduled.
         let later = due + time::Duration::days(10);
-        a.update_task(
-            &task,
-            TaskChange {
-                due_on: Some(Some(later)),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        a.services()
+            .update_task(
+                &task,
+                TaskChange {
+                    due_on: Some(Some(later)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
         assert_eq!(
-            tasks_of(b.my_deadlines(50).await.unwrap()),
+            tasks_of(b.deadlines().my_deadlines(50).await.unwrap()),
             vec![later.to_string()]
         );
         // Done: "my deadlines" drops it; the plan keeps it, marked done.
-        b.update_task(
-            &task,
-            TaskChange {
-                done: Some(true),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        assert!(tasks_of(b.my_deadlines(50).await.unwrap()).is_empty());
-        let OpenedCase::Full(v) = a.open_case(id).await.unwrap() else {
+        b.services()
+            .update_task(
+                &task,
+                TaskChange {
+                    done: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(tasks_of(b.deadlines().my_deadlines(50).await.unwrap()).is_empty());
+        let OpenedCase::Full(v) = a.cases().open_case(id).await.unwrap() else {
             panic!()
         };
         let t = v.tasks.iter().find(|t| t.id == task).unwrap();
@@ -1126,6 +1252,7 @@ async fn tasks_are_done_reassigned_and_rescheduled() {
             .account(w.org("shelter"), &[Role::Caseworker], "s@shelter.test")
             .await;
         let e = a
+            .services()
             .update_task(
                 &task,
                 TaskChange {
@@ -1138,12 +1265,14 @@ async fn tasks_are_done_reassigned_and_rescheduled() {
         assert_eq!(invalid_code(&e), "not_found");
         let s = w.store.access(w.user("shelter_cw"), None);
         assert!(is_not_found(
-            &s.update_task(&task, TaskChange::default())
+            &s.services()
+                .update_task(&task, TaskChange::default())
                 .await
                 .unwrap_err()
         ));
         assert!(is_not_found(
-            &a.update_task("nope", TaskChange::default())
+            &a.services()
+                .update_task("nope", TaskChange::default())
                 .await
                 .unwrap_err()
         ));
@@ -1169,14 +1298,16 @@ async fn retention_job_uses_the_configured_policy() {
         let id = new_case(&w, "Retention R-1").await;
         let a = w.store.access(w.user("cw"), None);
         let consent = a
+            .consents()
             .record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
         let rid = a
+            .referrals()
             .send_referral(id, referral_to(w.org("shelter"), &[FieldGroup::Needs]))
             .await
             .unwrap();
-        a.withdraw_consent(consent).await.unwrap();
+        a.consents().withdraw_consent(consent).await.unwrap();
         let mut c = raw(&db).await;
         sqlx::query("UPDATE prot_consents SET withdrawn_on = '2021-01-01' WHERE id = $1")
             .bind(consent.to_string())
@@ -1206,6 +1337,7 @@ async fn retention_job_uses_the_configured_policy() {
             .with_retention(RetentionPolicy::new().with(RecordType::Referral, 30));
         assert_eq!(job.protection_retention().await.unwrap(), 1);
         let mut flags: Vec<(String, String)> = a
+            .lifecycle()
             .retention_flags()
             .await
             .unwrap()
@@ -1228,18 +1360,24 @@ async fn retention_job_uses_the_configured_policy() {
 async fn transfer(w: &World, new_lead: &Principal, id: ally_core::protection::CaseId) {
     let a = w.store.access(w.user("cw"), None);
     let s = w.store.access(new_lead, None);
-    a.record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
+    a.consents()
+        .record_consent(id, consent_to(w.org("shelter"), &[FieldGroup::Needs]))
         .await
         .unwrap();
     let rid = a
+        .referrals()
         .send_referral(id, referral_to(w.org("shelter"), &[FieldGroup::Needs]))
         .await
         .unwrap();
-    s.act_on_referral(rid, ReferralAction::Accept)
+    s.referrals()
+        .act_on_referral(rid, ReferralAction::Accept)
         .await
         .unwrap();
-    a.propose_lead_transfer(rid).await.unwrap();
-    s.answer_lead_transfer(rid, true).await.unwrap();
+    a.lead_transfers().propose_lead_transfer(rid).await.unwrap();
+    s.lead_transfers()
+        .answer_lead_transfer(rid, true)
+        .await
+        .unwrap();
 }
 
 /// The ids of the persons a search for the demo family name finds.
@@ -1268,7 +1406,7 @@ async fn lead_transfer_hands_the_linked_persons_over() {
         let s = w.store.access(&shelter_lead, None);
         // 1. The person is only this case's: it moves.
         let moved_case = new_case(&w, "Move M-1").await;
-        let OpenedCase::Full(before) = a.open_case(moved_case).await.unwrap() else {
+        let OpenedCase::Full(before) = a.cases().open_case(moved_case).await.unwrap() else {
             panic!()
         };
         let pid = before.person_id.unwrap();
@@ -1276,7 +1414,7 @@ async fn lead_transfer_hands_the_linked_persons_over() {
         assert!(name.contains("Quorvelle"));
         assert!(found(&s).await.is_empty());
         transfer(&w, &shelter_lead, moved_case).await;
-        let OpenedCase::Full(after) = s.open_case(moved_case).await.unwrap() else {
+        let OpenedCase::Full(after) = s.cases().open_case(moved_case).await.unwrap() else {
             panic!("the new lead sees the whole case")
         };
         assert_eq!(after.person_id, Some(pid));
@@ -1297,15 +1435,18 @@ async fn lead_transfer_hands_the_linked_persons_over() {
             found(&a).await.is_empty(),
             "the former lead's index is gone"
         );
-        assert!(is_not_found(&a.open_case(moved_case).await.unwrap_err()));
+        assert!(is_not_found(
+            &a.cases().open_case(moved_case).await.unwrap_err()
+        ));
 
         // 2. The former lead still uses the person for another case of its own: copied.
         let kept_case = new_case(&w, "Copy C-1").await;
-        let OpenedCase::Full(v) = a.open_case(kept_case).await.unwrap() else {
+        let OpenedCase::Full(v) = a.cases().open_case(kept_case).await.unwrap() else {
             panic!()
         };
         let original = v.person_id.unwrap();
         let second = a
+            .cases()
             .create_case(NewCase {
                 person_id: Some(original),
                 content: content("Copy C-2"),
@@ -1314,7 +1455,7 @@ async fn lead_transfer_hands_the_linked_persons_over() {
             .await
             .unwrap();
         transfer(&w, &shelter_lead, kept_case).await;
-        let OpenedCase::Full(after) = s.open_case(kept_case).await.unwrap() else {
+        let OpenedCase::Full(after) = s.cases().open_case(kept_case).await.unwrap() else {
             panic!()
         };
         let copy = after.person_id.unwrap();
@@ -1332,11 +1473,13 @@ async fn lead_transfer_hands_the_linked_persons_over() {
             w.org("ngo")
         );
         assert!(!found(&a).await.contains(&copy));
-        let OpenedCase::Full(v2) = a.open_case(second).await.unwrap() else {
+        let OpenedCase::Full(v2) = a.cases().open_case(second).await.unwrap() else {
             panic!()
         };
         assert_eq!(v2.person_name.as_deref(), Some(name.as_str()));
-        assert!(is_not_found(&a.open_case(kept_case).await.unwrap_err()));
+        assert!(is_not_found(
+            &a.cases().open_case(kept_case).await.unwrap_err()
+        ));
         assert!(is_not_found(
             &a.persons().get_person(copy).await.unwrap_err()
         ));
@@ -1385,7 +1528,8 @@ async fn bench_seed_writes_openable_cases_and_a_valid_audit_chain() {
         assert_eq!(ids.len(), 100);
         let a = w.store.access(w.user("cw"), None);
         for id in &ids {
-            let OpenedCase::Full(v) = a.open_case(id.parse().unwrap()).await.unwrap() else {
+            let OpenedCase::Full(v) = a.cases().open_case(id.parse().unwrap()).await.unwrap()
+            else {
                 panic!()
             };
             assert!(v.content.reference.starts_with("Bench case"));
@@ -1393,7 +1537,7 @@ async fn bench_seed_writes_openable_cases_and_a_valid_audit_chain() {
             assert_eq!(v.tasks.len(), 1);
         }
         // "My deadlines" holds the caseworker's share only.
-        assert_eq!(a.my_deadlines(500).await.unwrap().len(), 3);
+        assert_eq!(a.deadlines().my_deadlines(500).await.unwrap().len(), 3);
         w.store.close().await;
         db.cleanup().await;
     }

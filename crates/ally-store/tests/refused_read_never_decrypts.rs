@@ -121,6 +121,7 @@ async fn protection_cases() {
         let case = w
             .store
             .access(&w.owner, None)
+            .cases()
             .create_case(NewCase {
                 person_id: Some(person),
                 interview_id: None,
@@ -135,7 +136,7 @@ async fn protection_cases() {
             .await
             .unwrap();
         let other = w.store.access(&w.stranger, None);
-        refused_without_opening(&w, "protection case", other.open_case(case)).await;
+        refused_without_opening(&w, "protection case", other.cases().open_case(case)).await;
         w.store.close().await;
         db.cleanup().await;
     }

@@ -29,22 +29,9 @@ fn assemble() -> Routes {
         .api(public(), routes!(openapi_json))
         .merge(foundation::routes())
         .merge(identification::routes())
-        // Modules not yet declared with the route builder: their rows, router and OpenAPI part.
-        .merge(Routes::legacy(
-            protection::ROUTES,
-            protection::router(),
-            protection::ApiDoc::openapi(),
-        ))
-        .merge(Routes::legacy(
-            information::ROUTES,
-            information::router(),
-            information::ApiDoc::openapi().merge_from(information::pprl_xinst::ApiDoc::openapi()),
-        ))
-        .merge(Routes::legacy(
-            labour::ROUTES,
-            labour::router(),
-            labour::ApiDoc::openapi(),
-        ))
+        .merge(protection::routes())
+        .merge(information::routes())
+        .merge(labour::routes())
 }
 
 /// The whole application.

@@ -19,7 +19,6 @@ use ally_store::protection::{
     CaseContent, NewCase, NewConsent, NewReferralForm, NewService, SafetyPlan,
 };
 use ally_store::{NewUser, Page, Store, testing};
-use ally_web::protection::ROUTES;
 use ally_web::route::Auth;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -51,6 +50,7 @@ fn referral(to: OrgId, fields: &[FieldGroup]) -> NewReferralForm {
 async fn new_case(store: &Store, org: OrgId, reference: &str) -> CaseId {
     store
         .access(&coordinator(org), None)
+        .cases()
         .create_case(NewCase {
             content: CaseContent {
                 reference: reference.into(),
@@ -96,6 +96,7 @@ async fn fresh(store: &Store, org: OrgId, partner: OrgId) -> Ids {
     let a = store.access(&b, None);
     let case = new_case(store, org, "Matrix case").await;
     let consent = a
+        .consents()
         .record_consent(
             case,
             consent_to(partner, &[FieldGroup::Needs, FieldGroup::CaseSummary]),
@@ -103,10 +104,12 @@ async fn fresh(store: &Store, org: OrgId, partner: OrgId) -> Ids {
         .await
         .unwrap();
     let referral_out = a
+        .referrals()
         .send_referral(case, referral(partner, &[FieldGroup::Needs]))
         .await
         .unwrap();
     let proceedings = a
+        .judicial()
         .add_proceedings(
             case,
             ProceedingsStage::ComplaintFiled,
@@ -119,10 +122,12 @@ async fn fresh(store: &Store, org: OrgId, partner: OrgId) -> Ids {
     let pb = coordinator(partner);
     let pa = store.access(&pb, None);
     let pcase = new_case(store, partner, "Partner case").await;
-    pa.record_consent(pcase, consent_to(org, &[FieldGroup::Needs]))
+    pa.consents()
+        .record_consent(pcase, consent_to(org, &[FieldGroup::Needs]))
         .await
         .unwrap();
     let referral_in = pa
+        .referrals()
         .send_referral(pcase, referral(org, &[FieldGroup::Needs]))
         .await
         .unwrap();
@@ -148,21 +153,29 @@ async fn fresh(store: &Store, org: OrgId, partner: OrgId) -> Ids {
         .unwrap()
         .to_string();
     let referral_accepted = a
+        .referrals()
         .send_referral(case, referral(partner, &[FieldGroup::Needs]))
         .await
         .unwrap();
-    pa.act_on_referral(referral_accepted, ReferralAction::Accept)
+    pa.referrals()
+        .act_on_referral(referral_accepted, ReferralAction::Accept)
         .await
         .unwrap();
     let referral_lead = pa
+        .referrals()
         .send_referral(pcase, referral(org, &[FieldGroup::Needs]))
         .await
         .unwrap();
-    a.act_on_referral(referral_lead, ReferralAction::Accept)
+    a.referrals()
+        .act_on_referral(referral_lead, ReferralAction::Accept)
         .await
         .unwrap();
-    pa.propose_lead_transfer(referral_lead).await.unwrap();
+    pa.lead_transfers()
+        .propose_lead_transfer(referral_lead)
+        .await
+        .unwrap();
     let service = a
+        .services()
         .add_service(
             case,
             NewService {
@@ -177,6 +190,7 @@ async fn fresh(store: &Store, org: OrgId, partner: OrgId) -> Ids {
         .await
         .unwrap();
     let task = a
+        .services()
         .add_task(case, "Call the lawyer", None, None)
         .await
         .unwrap();
@@ -278,10 +292,12 @@ async fn authorisation_matrix_every_role_every_protection_route_own_and_other() 
     for db in testing::all().await {
         let f = fixture(&db).await;
         let partner = f.add_org("Partner Shelter", OrgKind::Shelter).await;
+        let routes = ally_web::protection::routes();
+        let rows = routes.table();
         let mut failures = Vec::new();
         let mut cells = 0;
         for role in Role::ALL {
-            for route in ROUTES {
+            for route in rows {
                 assert!(matches!(route.auth, Auth::Session | Auth::Token));
                 let relations: &[bool] = if route.path.contains("{id}") {
                     &[true, false]
@@ -324,7 +340,7 @@ async fn authorisation_matrix_every_role_every_protection_route_own_and_other() 
             db.backend,
             failures.len()
         );
-        let expected: usize = ROUTES
+        let expected: usize = rows
             .iter()
             .map(|r| if r.path.contains("{id}") { 2 } else { 1 })
             .sum::<usize>()
@@ -425,7 +441,7 @@ async fn referral_grants_recipient_non_recipient_revocation_and_withdrawal() {
         assert!(body.contains("no consent"), "{body}");
         let ob = coordinator(f.own.id);
         let own = f.store.access(&ob, None);
-        assert!(own.list_referrals().await.unwrap().1.is_empty());
+        assert!(own.referrals().list_referrals().await.unwrap().1.is_empty());
         assert_eq!(
             get(&f.app, &p_session, &path).await.0,
             StatusCode::NOT_FOUND
@@ -517,7 +533,7 @@ async fn referral_grants_recipient_non_recipient_revocation_and_withdrawal() {
         assert_eq!(s, StatusCode::NOT_FOUND);
 
         // The recipient accepts in its inbox; both sides see the status.
-        let (_, out) = own.list_referrals().await.unwrap();
+        let (_, out) = own.referrals().list_referrals().await.unwrap();
         let rid = out[0].referral.id;
         let (s, _) = post(
             &f.app,
@@ -534,6 +550,7 @@ async fn referral_grants_recipient_non_recipient_revocation_and_withdrawal() {
 
         // After consent withdrawal: 404 at once.
         let consent = own
+            .cases()
             .open_case(case)
             .await
             .map(|o| match o {
@@ -555,10 +572,12 @@ async fn referral_grants_recipient_non_recipient_revocation_and_withdrawal() {
         );
 
         // A new consent and referral, then revocation by the sender: 404 again.
-        own.record_consent(case, consent_to(partner, &[FieldGroup::Needs]))
+        own.consents()
+            .record_consent(case, consent_to(partner, &[FieldGroup::Needs]))
             .await
             .unwrap();
         let rid = own
+            .referrals()
             .send_referral(case, referral(partner, &[FieldGroup::Needs]))
             .await
             .unwrap();
@@ -623,7 +642,8 @@ async fn service_referral_and_service_and_task_updates_over_http() {
         let own = f.store.access(&ob, None);
         let case = new_case(&f.store, f.own.id, "Service case").await;
         let path = format!("/cases/{case}");
-        own.record_consent(case, consent_to(partner, &[FieldGroup::Needs]))
+        own.consents()
+            .record_consent(case, consent_to(partner, &[FieldGroup::Needs]))
             .await
             .unwrap();
         let new_service = |kind| NewService {
@@ -635,10 +655,12 @@ async fn service_referral_and_service_and_task_updates_over_http() {
             outcome: String::new(),
         };
         let medical = own
+            .services()
             .add_service(case, new_service(ServiceKind::MedicalCare))
             .await
             .unwrap();
         let legal = own
+            .services()
             .add_service(case, new_service(ServiceKind::LegalCounselling))
             .await
             .unwrap();
@@ -659,7 +681,7 @@ async fn service_referral_and_service_and_task_updates_over_http() {
         )
         .await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-        let (_, out) = own.list_referrals().await.unwrap();
+        let (_, out) = own.referrals().list_referrals().await.unwrap();
         let rid = out[0].referral.id;
         // Before accepting: the request is shown, without an update form.
         let (s, body) = get(&f.app, &p_session, &path).await;
@@ -741,6 +763,7 @@ async fn service_referral_and_service_and_task_updates_over_http() {
         .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
         let task = own
+            .services()
             .add_task(
                 case,
                 "Call the clinic",
@@ -796,14 +819,15 @@ async fn service_referral_and_service_and_task_updates_over_http() {
             .unwrap();
         assert_eq!(it["service_id"], legal.as_str());
         assert_eq!(it["service_kind"], "legal_counselling");
-        own.act_on_referral(
-            rid2,
-            ReferralAction::Revoke {
-                reason: "No".into(),
-            },
-        )
-        .await
-        .unwrap();
+        own.referrals()
+            .act_on_referral(
+                rid2,
+                ReferralAction::Revoke {
+                    reason: "No".into(),
+                },
+            )
+            .await
+            .unwrap();
         let (s, _) = api_post(
             &f.app,
             &p_api,
@@ -851,6 +875,7 @@ async fn bad_input_gets_a_clear_4xx_naming_the_field_and_writes_nothing() {
     let count = || async {
         f.store
             .access(&coordinator(f.own.id), None)
+            .cases()
             .list_cases(None, Page::default())
             .await
             .unwrap()
@@ -954,6 +979,7 @@ async fn bad_input_gets_a_clear_4xx_naming_the_field_and_writes_nothing() {
     let ally_store::OpenedCase::Full(v) = f
         .store
         .access(&coordinator(f.own.id), None)
+        .cases()
         .open_case(case)
         .await
         .unwrap()
@@ -1003,6 +1029,7 @@ async fn dossier_zip_holds_only_consented_fields_and_verifies() {
     let case = new_case(&f.store, f.own.id, "Dossier case").await;
     f.store
         .access(&coordinator(f.own.id), None)
+        .consents()
         .record_consent(case, consent_to(partner, &[FieldGroup::Needs]))
         .await
         .unwrap();
@@ -1020,6 +1047,7 @@ async fn dossier_zip_holds_only_consented_fields_and_verifies() {
     let data = f
         .store
         .access(&coordinator(f.own.id), None)
+        .lifecycle()
         .dossier(case)
         .await
         .unwrap();

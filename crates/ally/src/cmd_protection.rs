@@ -124,6 +124,7 @@ pub async fn export_htcds(store: &Store, a: HtcdsArgs) -> anyhow::Result<ExitCod
     let p = operator(org);
     let (header, rows) = store
         .access(&p, Some("cli"))
+        .lifecycle()
         .htcds_rows(a.identifying)
         .await?;
     let mut w =
@@ -153,7 +154,11 @@ pub async fn export_dossier(store: &Store, a: DossierArgs) -> anyhow::Result<Exi
         .parse()
         .map_err(|_| anyhow::anyhow!("--case: not a case id"))?;
     let p = operator(org);
-    let data = store.access(&p, Some("cli")).dossier(case).await?;
+    let data = store
+        .access(&p, Some("cli"))
+        .lifecycle()
+        .dossier(case)
+        .await?;
     let i18n = ally_web::I18n::load()?;
     let tr = i18n.tr(&a.lang);
     let files = ally_web::protection::dossier::build(&data, &tr);

@@ -22,6 +22,13 @@ use crate::access::id_col;
 use crate::db::WriteTx;
 use crate::{Access, Page, Result, StoreError, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// The protection cases of the caller's organisation: opening, listing, reading, the lifecycle,
+    /// the sealed content and the HTCDS facts.
+    Cases,
+    cases
+);
+
 /// A case row as stored, opened.
 pub(crate) struct CaseRow {
     pub id: CaseId,
@@ -218,6 +225,41 @@ impl Access<'_> {
         Ok(keys.seal(&case_aad(org, id), &json)?)
     }
 
+    async fn case_event(
+        &self,
+        tx: &mut WriteTx,
+        case: CaseId,
+        action: &str,
+        from: &str,
+        to: &str,
+        reason: Option<(&crate::crypto::OrgKeys, OrgId, &str)>,
+    ) -> Result<()> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let sealed = match reason {
+            Some((keys, org, text)) if !text.trim().is_empty() => {
+                Some(keys.seal(&aad("case_event", org, &id), text.as_bytes())?)
+            }
+            _ => None,
+        };
+        sqlx::query(
+            "INSERT INTO prot_case_events (id, case_id, at, actor, action, from_state, to_state, sealed) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id)
+        .bind(case.to_string())
+        .bind(now_ms())
+        .bind(self.principal.user_id.to_string())
+        .bind(action)
+        .bind(from)
+        .bind(to)
+        .bind(sealed)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+impl Cases<'_> {
     /// Opens a case for a presumed victim; the principal becomes its caseworker.
     pub async fn create_case(&self, new: NewCase) -> Result<CaseId> {
         let org = self.principal.org_id;
@@ -305,39 +347,6 @@ impl Access<'_> {
         );
         self.store.commit_audited(tx, &[ev]).await?;
         Ok(id)
-    }
-
-    async fn case_event(
-        &self,
-        tx: &mut WriteTx,
-        case: CaseId,
-        action: &str,
-        from: &str,
-        to: &str,
-        reason: Option<(&crate::crypto::OrgKeys, OrgId, &str)>,
-    ) -> Result<()> {
-        let id = uuid::Uuid::now_v7().to_string();
-        let sealed = match reason {
-            Some((keys, org, text)) if !text.trim().is_empty() => {
-                Some(keys.seal(&aad("case_event", org, &id), text.as_bytes())?)
-            }
-            _ => None,
-        };
-        sqlx::query(
-            "INSERT INTO prot_case_events (id, case_id, at, actor, action, from_state, to_state, sealed) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(id)
-        .bind(case.to_string())
-        .bind(now_ms())
-        .bind(self.principal.user_id.to_string())
-        .bind(action)
-        .bind(from)
-        .bind(to)
-        .bind(sealed)
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
     }
 
     /// The organisation's cases, newest change first, optionally in one state.

@@ -21,6 +21,12 @@ use super::model::*;
 use crate::access::id_col;
 use crate::{Access, Result, StoreError, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// The consents of a case's victim and the legal bases for sharing without consent.
+    Consents,
+    consents
+);
+
 #[derive(Serialize, Deserialize)]
 struct GuardianSealed {
     name: String,
@@ -133,7 +139,9 @@ impl Access<'_> {
             })
             .collect()
     }
+}
 
+impl Consents<'_> {
     /// Records a consent given or refused (for a child, by a guardian).
     pub async fn record_consent(&self, case: CaseId, c: NewConsent) -> Result<ConsentId> {
         let row = self.case_for(case, Action::ConsentRecord).await?;

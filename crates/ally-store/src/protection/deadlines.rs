@@ -9,52 +9,15 @@ use sqlx::Row;
 
 use super::common::{col_date, d2s, today};
 use super::model::*;
+use crate::Result;
 use crate::access::id_col;
 use crate::db::WriteTx;
-use crate::{Access, Result};
 
-impl Access<'_> {
-    /// "My deadlines": reflection period ends, court dates, permit expiries and plan tasks of
-    /// the cases the principal works on (and tasks assigned to them), soonest first.
-    pub async fn my_deadlines(&self, limit: i64) -> Result<Vec<DeadlineRow>> {
-        let org = self.principal.org_id;
-        self.authorize_granted(Action::CaseRead, org, &[], None)
-            .await?;
-        let me = self.principal.user_id.to_string();
-        let rows = sqlx::query(
-            // One index range from the user, in date order (see migration 0010): never the
-            // organisation's deadlines, nor every case the user works on.
-            "SELECT case_id, kind, due_on, id FROM prot_deadlines \
-             WHERE watcher = $1 AND done = 0 AND org_id = $2 \
-             ORDER BY due_on, id LIMIT $3",
-        )
-        .bind(me)
-        .bind(org.to_string())
-        .bind(limit.clamp(1, 500))
-        .fetch_all(&self.store.db().pool)
-        .await?;
-        let today = today();
-        let out = rows
-            .iter()
-            .map(|r| {
-                let kind: String = r.try_get("kind")?;
-                let due = col_date(&r.try_get::<String, _>("due_on")?)?;
-                Ok(DeadlineRow {
-                    case_id: id_col(r, "case_id")?,
-                    expulsion_sensitive: ally_core::protection::DeadlineKind::parse(&kind)
-                        .is_some_and(|k| k.expulsion_sensitive()),
-                    kind,
-                    due_on: d2s(due),
-                    days_left: (due - today).whole_days(),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let detail = format!("count={}", out.len());
-        self.record(self.event("case.deadlines", None, AuditOutcome::Success, detail))
-            .await?;
-        Ok(out)
-    }
-}
+crate::foundation::access::access_handle!(
+    /// "My deadlines": the caller's coming deadlines across the cases it works on.
+    Deadlines,
+    deadlines
+);
 
 /// Recomputes a case's rows in `prot_deadlines` (none while the case is closed).
 pub(crate) async fn refresh_deadlines(tx: &mut WriteTx, case: CaseId) -> Result<()> {
@@ -138,4 +101,47 @@ pub(crate) async fn refresh_deadlines(tx: &mut WriteTx, case: CaseId) -> Result<
         }
     }
     Ok(())
+}
+
+impl Deadlines<'_> {
+    /// "My deadlines": reflection period ends, court dates, permit expiries and plan tasks of
+    /// the cases the principal works on (and tasks assigned to them), soonest first.
+    pub async fn my_deadlines(&self, limit: i64) -> Result<Vec<DeadlineRow>> {
+        let org = self.principal.org_id;
+        self.authorize_granted(Action::CaseRead, org, &[], None)
+            .await?;
+        let me = self.principal.user_id.to_string();
+        let rows = sqlx::query(
+            // One index range from the user, in date order (see migration 0010): never the
+            // organisation's deadlines, nor every case the user works on.
+            "SELECT case_id, kind, due_on, id FROM prot_deadlines \
+             WHERE watcher = $1 AND done = 0 AND org_id = $2 \
+             ORDER BY due_on, id LIMIT $3",
+        )
+        .bind(me)
+        .bind(org.to_string())
+        .bind(limit.clamp(1, 500))
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        let today = today();
+        let out = rows
+            .iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                let due = col_date(&r.try_get::<String, _>("due_on")?)?;
+                Ok(DeadlineRow {
+                    case_id: id_col(r, "case_id")?,
+                    expulsion_sensitive: ally_core::protection::DeadlineKind::parse(&kind)
+                        .is_some_and(|k| k.expulsion_sensitive()),
+                    kind,
+                    due_on: d2s(due),
+                    days_left: (due - today).whole_days(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let detail = format!("count={}", out.len());
+        self.record(self.event("case.deadlines", None, AuditOutcome::Success, detail))
+            .await?;
+        Ok(out)
+    }
 }

@@ -10,9 +10,15 @@ use sqlx::Row;
 
 use super::common::invalid;
 use super::model::DirectoryEntry;
-use crate::{Access, Result, now_ms};
+use crate::{Result, now_ms};
+crate::foundation::access::access_handle!(
+    /// The directory of the services organisations offer: searched by everyone signed in, each
+    /// organisation editing its own entry.
+    ServiceDirectory,
+    service_directory
+);
 
-impl Access<'_> {
+impl ServiceDirectory<'_> {
     /// Every organisation with its entry (empty fields when it has none), filtered by a
     /// case-insensitive text and/or a service.
     pub async fn directory_entries(

@@ -10,9 +10,38 @@ use time::Date;
 use super::common::{d2s, invalid};
 use super::deadlines::refresh_deadlines;
 use super::model::*;
-use crate::{Access, Result, StoreError, now_ms};
+use crate::{Result, StoreError, now_ms};
 
-impl Access<'_> {
+crate::foundation::access::access_handle!(
+    /// The judicial and immigration records of a case: proceedings, court dates, residence permits
+    /// and compensation claims.
+    Judicial,
+    judicial
+);
+
+/// Validates an exact decimal amount (non-negative, at most 2 decimals) and returns it as text.
+fn decimal(s: &str, field: &'static str) -> Result<String> {
+    let s = s.trim();
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let ok = !int.is_empty()
+        && int.len() <= 15
+        && int.chars().all(|c| c.is_ascii_digit())
+        && frac.len() <= 2
+        && frac.chars().all(|c| c.is_ascii_digit())
+        && !(s.contains('.') && frac.is_empty());
+    if !ok {
+        return Err(invalid(field, "invalid_amount"));
+    }
+    let int = int.trim_start_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    Ok(if frac.is_empty() {
+        int.to_owned()
+    } else {
+        format!("{int}.{frac:0<2}")
+    })
+}
+
+impl Judicial<'_> {
     /// Opens proceedings (complaint or investigation) and marks the case's proceedings open.
     pub async fn add_proceedings(
         &self,
@@ -197,28 +226,6 @@ impl Access<'_> {
         self.store.commit_audited(tx, &[ev]).await?;
         Ok(id)
     }
-}
-
-/// Validates an exact decimal amount (non-negative, at most 2 decimals) and returns it as text.
-fn decimal(s: &str, field: &'static str) -> Result<String> {
-    let s = s.trim();
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    let ok = !int.is_empty()
-        && int.len() <= 15
-        && int.chars().all(|c| c.is_ascii_digit())
-        && frac.len() <= 2
-        && frac.chars().all(|c| c.is_ascii_digit())
-        && !(s.contains('.') && frac.is_empty());
-    if !ok {
-        return Err(invalid(field, "invalid_amount"));
-    }
-    let int = int.trim_start_matches('0');
-    let int = if int.is_empty() { "0" } else { int };
-    Ok(if frac.is_empty() {
-        int.to_owned()
-    } else {
-        format!("{int}.{frac:0<2}")
-    })
 }
 
 #[cfg(test)]

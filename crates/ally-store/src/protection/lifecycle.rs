@@ -9,7 +9,14 @@ use super::common::{d2s, opt_date, today};
 use super::disclosure::{case_groups, consented_groups};
 use super::model::*;
 use crate::audit::{self, AuditQuery};
-use crate::{Access, Result, Store, StoreError, now_ms};
+use crate::{Result, Store, StoreError, now_ms};
+
+crate::foundation::access::access_handle!(
+    /// The end of a case's life and its exports: erasure on request, retention flags, the dossier's
+    /// content and the HTCDS rows.
+    Lifecycle,
+    lifecycle
+);
 
 /// Tables holding a case's records, by their case column.
 const CASE_TABLES: &[&str] = &[
@@ -34,7 +41,106 @@ pub fn default_retention() -> RetentionPolicy {
     RetentionPolicy::new().with(RecordType::Case, 3650)
 }
 
-impl Access<'_> {
+impl Store {
+    /// The scheduled retention job: flags the records past the retention period of their
+    /// type in `policy`: closed cases (no legal hold while proceedings are open), consents that
+    /// ended (withdrawn, refused, or past their validity) and finished referrals (declined,
+    /// revoked, completed). Types without a period are never flagged. Returns how many new
+    /// flags were set.
+    pub async fn flag_protection_retention(&self, policy: &RetentionPolicy) -> Result<usize> {
+        let pool = &self.db().pool;
+        let mut candidates = Vec::new();
+        if policy.days(RecordType::Case).is_some() {
+            for r in sqlx::query(
+                "SELECT id, org_id, closed_on, proceedings_open FROM prot_cases WHERE closed_on IS NOT NULL",
+            )
+            .fetch_all(pool)
+            .await?
+            {
+                candidates.push(RetentionCandidate {
+                    key: (
+                        RecordType::Case,
+                        r.try_get::<String, _>("id")?,
+                        r.try_get::<String, _>("org_id")?,
+                    ),
+                    record_type: RecordType::Case,
+                    closed_on: opt_date(r.try_get("closed_on")?)?,
+                    legal_hold: r.try_get::<i64, _>("proceedings_open")? != 0,
+                });
+            }
+        }
+        if policy.days(RecordType::Consent).is_some() {
+            for r in sqlx::query(
+                "SELECT id, org_id, status, consent_on, valid_until, withdrawn_on FROM prot_consents \
+                 WHERE status <> 'given' OR valid_until IS NOT NULL",
+            )
+            .fetch_all(pool)
+            .await?
+            {
+                let status: String = r.try_get("status")?;
+                let ended = match status.as_str() {
+                    "withdrawn" => r.try_get("withdrawn_on")?,
+                    "refused" => Some(r.try_get::<String, _>("consent_on")?),
+                    _ => r.try_get("valid_until")?,
+                };
+                candidates.push(RetentionCandidate {
+                    key: (
+                        RecordType::Consent,
+                        r.try_get::<String, _>("id")?,
+                        r.try_get::<String, _>("org_id")?,
+                    ),
+                    record_type: RecordType::Consent,
+                    // A consent still valid today has not ended.
+                    closed_on: opt_date(ended)?.filter(|d| *d < today()),
+                    legal_hold: false,
+                });
+            }
+        }
+        if policy.days(RecordType::Referral).is_some() {
+            for r in sqlx::query(
+                "SELECT id, from_org, updated_at FROM prot_referrals \
+                 WHERE status IN ('declined', 'revoked', 'completed')",
+            )
+            .fetch_all(pool)
+            .await?
+            {
+                let at: i64 = r.try_get("updated_at")?;
+                let on =
+                    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
+                        .map_err(|_| StoreError::Corrupt("referral time"))?
+                        .date();
+                candidates.push(RetentionCandidate {
+                    key: (
+                        RecordType::Referral,
+                        r.try_get::<String, _>("id")?,
+                        r.try_get::<String, _>("from_org")?,
+                    ),
+                    record_type: RecordType::Referral,
+                    closed_on: Some(on),
+                    legal_hold: false,
+                });
+            }
+        }
+        let due = ally_core::protection::records_past_retention(&candidates, today(), policy);
+        let mut n = 0;
+        for (rt, id, org) in due {
+            let done = sqlx::query(
+                "INSERT INTO prot_retention_flags (record_type, record_id, org_id, flagged_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (record_type, record_id) DO NOTHING",
+            )
+            .bind(rt.as_str())
+            .bind(id)
+            .bind(org)
+            .bind(now_ms())
+            .execute(pool)
+            .await?;
+            n += done.rows_affected() as usize;
+        }
+        Ok(n)
+    }
+}
+
+impl Lifecycle<'_> {
     /// Erases a case on the person's request: the case, every record of it, its referrals, and
     /// the linked victim's person record and search tokens are deleted (not hidden). The audit
     /// keeps a tombstone with ids and counts only.
@@ -286,104 +392,5 @@ impl Access<'_> {
         ))
         .await?;
         Ok((header, rows))
-    }
-}
-
-impl Store {
-    /// The scheduled retention job: flags the records past the retention period of their
-    /// type in `policy`: closed cases (no legal hold while proceedings are open), consents that
-    /// ended (withdrawn, refused, or past their validity) and finished referrals (declined,
-    /// revoked, completed). Types without a period are never flagged. Returns how many new
-    /// flags were set.
-    pub async fn flag_protection_retention(&self, policy: &RetentionPolicy) -> Result<usize> {
-        let pool = &self.db().pool;
-        let mut candidates = Vec::new();
-        if policy.days(RecordType::Case).is_some() {
-            for r in sqlx::query(
-                "SELECT id, org_id, closed_on, proceedings_open FROM prot_cases WHERE closed_on IS NOT NULL",
-            )
-            .fetch_all(pool)
-            .await?
-            {
-                candidates.push(RetentionCandidate {
-                    key: (
-                        RecordType::Case,
-                        r.try_get::<String, _>("id")?,
-                        r.try_get::<String, _>("org_id")?,
-                    ),
-                    record_type: RecordType::Case,
-                    closed_on: opt_date(r.try_get("closed_on")?)?,
-                    legal_hold: r.try_get::<i64, _>("proceedings_open")? != 0,
-                });
-            }
-        }
-        if policy.days(RecordType::Consent).is_some() {
-            for r in sqlx::query(
-                "SELECT id, org_id, status, consent_on, valid_until, withdrawn_on FROM prot_consents \
-                 WHERE status <> 'given' OR valid_until IS NOT NULL",
-            )
-            .fetch_all(pool)
-            .await?
-            {
-                let status: String = r.try_get("status")?;
-                let ended = match status.as_str() {
-                    "withdrawn" => r.try_get("withdrawn_on")?,
-                    "refused" => Some(r.try_get::<String, _>("consent_on")?),
-                    _ => r.try_get("valid_until")?,
-                };
-                candidates.push(RetentionCandidate {
-                    key: (
-                        RecordType::Consent,
-                        r.try_get::<String, _>("id")?,
-                        r.try_get::<String, _>("org_id")?,
-                    ),
-                    record_type: RecordType::Consent,
-                    // A consent still valid today has not ended.
-                    closed_on: opt_date(ended)?.filter(|d| *d < today()),
-                    legal_hold: false,
-                });
-            }
-        }
-        if policy.days(RecordType::Referral).is_some() {
-            for r in sqlx::query(
-                "SELECT id, from_org, updated_at FROM prot_referrals \
-                 WHERE status IN ('declined', 'revoked', 'completed')",
-            )
-            .fetch_all(pool)
-            .await?
-            {
-                let at: i64 = r.try_get("updated_at")?;
-                let on =
-                    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
-                        .map_err(|_| StoreError::Corrupt("referral time"))?
-                        .date();
-                candidates.push(RetentionCandidate {
-                    key: (
-                        RecordType::Referral,
-                        r.try_get::<String, _>("id")?,
-                        r.try_get::<String, _>("from_org")?,
-                    ),
-                    record_type: RecordType::Referral,
-                    closed_on: Some(on),
-                    legal_hold: false,
-                });
-            }
-        }
-        let due = ally_core::protection::records_past_retention(&candidates, today(), policy);
-        let mut n = 0;
-        for (rt, id, org) in due {
-            let done = sqlx::query(
-                "INSERT INTO prot_retention_flags (record_type, record_id, org_id, flagged_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (record_type, record_id) DO NOTHING",
-            )
-            .bind(rt.as_str())
-            .bind(id)
-            .bind(org)
-            .bind(now_ms())
-            .execute(pool)
-            .await?;
-            n += done.rows_affected() as usize;
-        }
-        Ok(n)
     }
 }

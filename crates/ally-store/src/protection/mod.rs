@@ -1,8 +1,12 @@
 //! Storage of the protection module (issue 4): protection cases, services, consent, referrals,
 //! proceedings, deadlines, the organisation directory, erasure and retention.
-//! Everything here is an `impl Access` block: authorised by `ally_core::authz` (with the grants
+//! Every operation goes through `Access`: authorised by `ally_core::authz` (with the grants
 //! that referrals give, see [`Access::case_grants`]), audited, and encrypted like the
-//! foundation's person records.
+//! foundation's person records. The operations the module offers are listed per aggregate on
+//! access handles (`access.cases()`, `.case_people()`, `.services()`, `.judicial()`,
+//! `.deadlines()`, `.consents()`, `.referrals()`, `.lead_transfers()`,
+//! `.service_directory()`, `.lifecycle()`), each declared in its aggregate's file; the
+//! `pub(crate)` helpers they share stay on `Access`.
 //!
 //! Tables: `prot_cases` and its records (`prot_case_events`, `prot_case_workers`,
 //! `prot_case_persons`, `prot_services`, `prot_tasks`, `prot_proceedings`, `prot_court_dates`,
@@ -70,30 +74,32 @@
 //! manifest, only consented groups) is built in `ally-web::protection::dossier` and checked by
 //! `ally dossier verify`.
 //!
-//! Files: [`model`] (the values), [`common`] (shared helpers), one file per aggregate:
-//! [`cases`] (with [`case_view`], the full read model), [`people`] (caseworkers, linked
-//! persons), [`services`] (services and plan tasks, written through [`child_records`]),
-//! [`judicial`] (proceedings, court dates, permits, compensation), [`deadlines`],
-//! [`consents`] (and legal bases), [`referrals`] (and their grants), [`disclosure`] (what a
-//! recipient or a dossier may see), [`transfer`] (lead transfers), [`directory`],
-//! [`lifecycle`] (erasure, retention, dossier data, HTCDS rows), [`bench`].
+//! Files: [`model`] (the values), [`common`] (shared helpers), one file per aggregate, each
+//! with its handle: [`cases`] (`Cases`; with [`case_view`], the full read model), [`people`]
+//! (`CasePeople`: caseworkers, linked persons), [`services`] (`Services`: services and plan
+//! tasks, written through [`child_records`]), [`judicial`] (`Judicial`: proceedings, court
+//! dates, permits, compensation), [`deadlines`] (`Deadlines`), [`consents`] (`Consents`; and
+//! legal bases), [`referrals`] (`Referrals`; and their grants), [`disclosure`] (what a
+//! recipient or a dossier may see), [`transfer`] (`LeadTransfers`), [`directory`]
+//! (`ServiceDirectory`), [`lifecycle`] (`Lifecycle`: erasure, retention, dossier data, HTCDS
+//! rows), [`bench`].
 
 mod bench;
 mod case_view;
-mod cases;
+pub(crate) mod cases;
 mod child_records;
 mod common;
-mod consents;
-mod deadlines;
-mod directory;
+pub(crate) mod consents;
+pub(crate) mod deadlines;
+pub(crate) mod directory;
 mod disclosure;
-mod judicial;
-mod lifecycle;
+pub(crate) mod judicial;
+pub(crate) mod lifecycle;
 pub mod model;
-mod people;
-mod referrals;
-mod services;
-mod transfer;
+pub(crate) mod people;
+pub(crate) mod referrals;
+pub(crate) mod services;
+pub(crate) mod transfer;
 
 pub use bench::BenchSeeded;
 pub use common::parse_date;

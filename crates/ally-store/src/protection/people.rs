@@ -12,7 +12,54 @@ use super::deadlines::refresh_deadlines;
 use crate::access::id_col;
 use crate::{Access, Result};
 
+crate::foundation::access::access_handle!(
+    /// The people of a case: its caseworkers and the persons linked to it with a role.
+    CasePeople,
+    case_people
+);
+
 impl Access<'_> {
+    /// The persons linked to a case, with their roles and names (the lead organisation's).
+    pub(crate) async fn linked_persons(
+        &self,
+        case: CaseId,
+        org: OrgId,
+    ) -> Result<Vec<(PersonId, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT person_id, role FROM prot_case_persons WHERE case_id = $1 ORDER BY role, person_id",
+        )
+        .bind(case.to_string())
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let id: PersonId = id_col(&r, "person_id")?;
+            let name = self
+                .person_identity(org, id)
+                .await?
+                .map(|i| i.display_name())
+                .unwrap_or_default();
+            out.push((id, r.try_get("role")?, name));
+        }
+        Ok(out)
+    }
+}
+
+/// The roles a person can have in a case.
+pub const PERSON_ROLES: &[&str] = &["victim", "relative", "witness", "suspect", "other"];
+
+impl crate::Store {
+    /// The id of the user with this e-mail (operator tooling and the demo).
+    pub async fn user_id_operator(&self, email: &str) -> crate::Result<Option<ally_core::UserId>> {
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(&self.db().pool)
+            .await?;
+        Ok(id.and_then(|s| s.parse().ok()))
+    }
+}
+
+impl CasePeople<'_> {
     /// Assigns a caseworker of the organisation to the case.
     pub async fn assign_caseworker(&self, id: CaseId, user: UserId) -> Result<()> {
         let case = self.case_for(id, Action::CaseUpdate).await?;
@@ -107,44 +154,5 @@ impl Access<'_> {
         );
         self.store.commit_audited(tx, &[ev]).await?;
         Ok(())
-    }
-
-    /// The persons linked to a case, with their roles and names (the lead organisation's).
-    pub(crate) async fn linked_persons(
-        &self,
-        case: CaseId,
-        org: OrgId,
-    ) -> Result<Vec<(PersonId, String, String)>> {
-        let rows = sqlx::query(
-            "SELECT person_id, role FROM prot_case_persons WHERE case_id = $1 ORDER BY role, person_id",
-        )
-        .bind(case.to_string())
-        .fetch_all(&self.store.db().pool)
-        .await?;
-        let mut out = Vec::new();
-        for r in rows {
-            let id: PersonId = id_col(&r, "person_id")?;
-            let name = self
-                .person_identity(org, id)
-                .await?
-                .map(|i| i.display_name())
-                .unwrap_or_default();
-            out.push((id, r.try_get("role")?, name));
-        }
-        Ok(out)
-    }
-}
-
-/// The roles a person can have in a case.
-pub const PERSON_ROLES: &[&str] = &["victim", "relative", "witness", "suspect", "other"];
-
-impl crate::Store {
-    /// The id of the user with this e-mail (operator tooling and the demo).
-    pub async fn user_id_operator(&self, email: &str) -> crate::Result<Option<ally_core::UserId>> {
-        let id: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-            .bind(email.trim().to_lowercase())
-            .fetch_optional(&self.db().pool)
-            .await?;
-        Ok(id.and_then(|s| s.parse().ok()))
     }
 }

@@ -28,6 +28,12 @@ use crate::access::id_col;
 use crate::db::WriteTx;
 use crate::{Access, Result, StoreError, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// Referrals of cases and services to other organisations, and the answers to them.
+    Referrals,
+    referrals
+);
+
 #[derive(Serialize, Deserialize, Default)]
 struct ReferralSealed {
     details: String,
@@ -324,7 +330,9 @@ impl Access<'_> {
         }
         Ok(())
     }
+}
 
+impl Referrals<'_> {
     /// Sends a referral with the selected field groups, if a consent (or legal basis) covers
     /// the recipient and every selected group; otherwise nothing is written and the error
     /// names why (`no_consent`, `scope_exceeded`, `consent_withdrawn`...).

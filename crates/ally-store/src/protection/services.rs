@@ -15,9 +15,14 @@ use super::common::{aad, d2s, invalid, opt_date, today};
 use super::deadlines::refresh_deadlines;
 use super::model::*;
 use crate::access::id_col;
-use crate::{Access, Result, StoreError, now_ms};
+use crate::{Result, StoreError, now_ms};
+crate::foundation::access::access_handle!(
+    /// The services of a case and the tasks of its plan.
+    Services,
+    services
+);
 
-impl Access<'_> {
+impl Services<'_> {
     pub async fn add_service(&self, case: CaseId, s: NewService) -> Result<String> {
         let case = self.case_for(case, Action::CaseUpdate).await?;
         if let (Some(a), Some(b)) = (s.start_on, s.end_on)

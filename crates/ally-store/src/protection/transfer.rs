@@ -29,6 +29,12 @@ use crate::crypto::OrgKeys;
 use crate::db::WriteTx;
 use crate::{Access, Result, StoreError, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// Transfers of a case's lead responsibility to the organisation of an accepted referral.
+    LeadTransfers,
+    lead_transfers
+);
+
 /// Sealed columns of a case's records: (table, key column, AAD kind).
 const SEALED: &[(&str, &str, &str)] = &[
     ("prot_case_events", "case_id", "case_event"),
@@ -168,7 +174,9 @@ impl Access<'_> {
         .fetch_optional(&self.store.db().pool)
         .await?)
     }
+}
 
+impl LeadTransfers<'_> {
     /// The lead proposes to hand the case over to the recipient of an accepted referral.
     pub async fn propose_lead_transfer(&self, id: ReferralId) -> Result<()> {
         let target = Some(("referral", id.to_string()));

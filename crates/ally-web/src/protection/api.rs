@@ -14,11 +14,10 @@ use ally_store::protection::{
     CaseContent, NewCase, NewConsent, NewReferralForm, NewService, OpenedCase, ReferralView,
     ServiceChange, ServiceRecord, TaskChange, parse_date,
 };
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -28,21 +27,6 @@ use crate::error::{ApiError, Failure};
 use crate::json::{ErrorBody, JsonBody};
 
 type ApiResult<T> = Result<T, ApiError>;
-
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/cases", get(list_cases).post(create_case))
-        .route("/api/v1/cases/{id}", get(get_case))
-        .route("/api/v1/cases/{id}/services", post(add_service))
-        .route("/api/v1/services/{id}", post(update_service))
-        .route("/api/v1/tasks/{id}", post(update_task))
-        .route("/api/v1/cases/{id}/consents", post(add_consent))
-        .route("/api/v1/cases/{id}/referrals", post(send_referral))
-        .route("/api/v1/cases/{id}/proceedings", post(add_proceedings))
-        .route("/api/v1/referrals", get(list_referrals))
-        .route("/api/v1/referrals/{id}/actions", post(referral_action))
-        .route("/api/v1/consents/{id}/withdraw", post(withdraw_consent))
-}
 
 fn bad(field: &'static str, code: &'static str) -> ApiError {
     let mut e = ApiError::new(Failure::BadRequest, format!("{field}: {code}"));
@@ -108,14 +92,13 @@ pub(crate) async fn list_cases(
     caller: ApiCaller,
     Query(q): Query<CaseListParams>,
 ) -> ApiResult<Json<Vec<CaseSummaryDto>>> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     let st = match q.state.as_deref() {
         None | Some("") => None,
         Some(s) => Some(CaseState::parse(s).ok_or_else(|| bad("state", "invalid"))?),
     };
     let items = access
+        .cases()
         .list_cases(st, Page::new(q.offset.unwrap_or(0), q.limit.unwrap_or(50)))
         .await?;
     Ok(Json(
@@ -158,15 +141,14 @@ pub(crate) async fn create_case(
     caller: ApiCaller,
     JsonBody(i): JsonBody<CaseInput>,
 ) -> ApiResult<Response> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     access.require(Action::CaseCreate).await?;
     let person_id = match i.person_id.as_deref() {
         None | Some("") => None,
         Some(p) => Some(p.parse().map_err(|_| bad("person_id", "invalid"))?),
     };
     let id = access
+        .cases()
         .create_case(NewCase {
             person_id,
             interview_id: i.interview_id.filter(|s| !s.is_empty()),
@@ -274,10 +256,8 @@ pub(crate) async fn get_case(
     Path(id): Path<String>,
 ) -> ApiResult<Json<CaseDto>> {
     let id = case_id(&id)?;
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
-    Ok(Json(match access.open_case(id).await? {
+    let access = caller.access(&state.store);
+    Ok(Json(match access.cases().open_case(id).await? {
         OpenedCase::Full(v) => {
             let c = &v.content;
             CaseDto {
@@ -367,14 +347,13 @@ pub(crate) async fn add_service(
     JsonBody(i): JsonBody<ServiceInput>,
 ) -> ApiResult<Response> {
     let id = case_id(&id)?;
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     let provider_org = match i.provider_org.as_deref() {
         None | Some("") => None,
         Some(p) => Some(p.parse().map_err(|_| bad("provider_org", "invalid"))?),
     };
     let sid = access
+        .services()
         .add_service(
             id,
             NewService {
@@ -444,10 +423,8 @@ pub(crate) async fn update_service(
     {
         return Err(bad("outcome", "too_long"));
     }
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
-    let case = access.update_service(&id, change).await?;
+    let access = caller.access(&state.store);
+    let case = access.services().update_service(&id, change).await?;
     Ok(Json(CaseRef {
         case_id: case.to_string(),
     }))
@@ -493,10 +470,8 @@ pub(crate) async fn update_task(
             )),
         },
     };
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
-    let case = access.update_task(&id, change).await?;
+    let access = caller.access(&state.store);
+    let case = access.services().update_task(&id, change).await?;
     Ok(Json(CaseRef {
         case_id: case.to_string(),
     }))
@@ -533,9 +508,7 @@ pub(crate) async fn add_consent(
     JsonBody(i): JsonBody<ConsentInput>,
 ) -> ApiResult<Response> {
     let id = case_id(&id)?;
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     let recipients = i
         .recipients
         .iter()
@@ -546,6 +519,7 @@ pub(crate) async fn add_consent(
         _ => None,
     };
     let cid = access
+        .consents()
         .record_consent(
             id,
             NewConsent {
@@ -595,10 +569,9 @@ pub(crate) async fn send_referral(
     JsonBody(i): JsonBody<ReferralInput>,
 ) -> ApiResult<Response> {
     let id = case_id(&id)?;
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     let rid = access
+        .referrals()
         .send_referral(
             id,
             NewReferralForm {
@@ -640,10 +613,9 @@ pub(crate) async fn add_proceedings(
     JsonBody(i): JsonBody<ProceedingsInput>,
 ) -> ApiResult<Response> {
     let id = case_id(&id)?;
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     let pid = access
+        .judicial()
         .add_proceedings(
             id,
             ProceedingsStage::parse(&i.stage).ok_or_else(|| bad("stage", "invalid"))?,
@@ -668,10 +640,8 @@ pub(crate) async fn list_referrals(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<ReferralLists>> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
-    let (i, o) = access.list_referrals().await?;
+    let access = caller.access(&state.store);
+    let (i, o) = access.referrals().list_referrals().await?;
     Ok(Json(ReferralLists {
         incoming: i.iter().map(referral_dto).collect(),
         outgoing: o.iter().map(referral_dto).collect(),
@@ -709,10 +679,8 @@ pub(crate) async fn referral_action(
         "complete" => ally_core::protection::ReferralAction::Complete,
         _ => return Err(bad("action", "invalid")),
     };
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
-    let case = access.act_on_referral(id, action).await?;
+    let access = caller.access(&state.store);
+    let case = access.referrals().act_on_referral(id, action).await?;
     Ok(Json(Created {
         id: case.to_string(),
     }))
@@ -739,10 +707,8 @@ pub(crate) async fn withdraw_consent(
             crate::error::default_message(Failure::NotFound),
         )
     })?;
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
-    let (case, n) = access.withdraw_consent(id).await?;
+    let access = caller.access(&state.store);
+    let (case, n) = access.consents().withdraw_consent(id).await?;
     Ok(Json(Withdrawn {
         case_id: case.to_string(),
         referrals_revoked: n,

@@ -257,6 +257,7 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
         .map(|e| e.id)
         .context("demo victim entity")?;
     let case = cw
+        .cases()
         .list_cases(None, Page::new(0, 20))
         .await?
         .into_iter()
@@ -264,22 +265,23 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
         .map(|c| c.id)
         .context("demo case DEMO-02")?;
     cw.link_victim_case(victim, case).await?;
-    cw.record_consent(
-        case,
-        NewConsent {
-            purpose: ConsentPurpose::Referral,
-            recipients: [orgs.shelter].into_iter().collect(),
-            scope: [FieldGroup::Identity, FieldGroup::Exploitation]
-                .into_iter()
-                .collect(),
-            language: "ro".into(),
-            given: true,
-            date: None,
-            valid_until: None,
-            guardian: None,
-        },
-    )
-    .await?;
+    cw.consents()
+        .record_consent(
+            case,
+            NewConsent {
+                purpose: ConsentPurpose::Referral,
+                recipients: [orgs.shelter].into_iter().collect(),
+                scope: [FieldGroup::Identity, FieldGroup::Exploitation]
+                    .into_iter()
+                    .collect(),
+                language: "ro".into(),
+                given: true,
+                date: None,
+                valid_until: None,
+                guardian: None,
+            },
+        )
+        .await?;
     co.set_entity_distribution(victim, Distribution::Partners, vec![orgs.shelter])
         .await?;
     // The shelter holds a record of the same recruiter, spelt another way: a privacy-preserving

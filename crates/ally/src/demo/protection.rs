@@ -61,7 +61,7 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
     let policy = ReflectionPolicy::new("FR", 30)?;
 
     // Identified, just opened.
-    a.create_case(NewCase {
+    a.cases().create_case(NewCase {
         person_id: person(0),
         identified_on: Some(today),
         content: content(
@@ -76,6 +76,7 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
     // Recovery and reflection period ending in 6 days; consent and a pending referral to the
     // shelter.
     let reflection = a
+        .cases()
         .create_case(NewCase {
             person_id: person(1),
             identified_on: Some(days_ago(25)),
@@ -98,50 +99,54 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
             ..Default::default()
         })
         .await?;
-    a.transition_case(
-        reflection,
-        CaseAction::StartReflection {
-            start: days_ago(24),
-            policy: policy.clone(),
-        },
-    )
-    .await?;
-    a.record_consent(
-        reflection,
-        NewConsent {
-            purpose: ConsentPurpose::Referral,
-            recipients: [orgs.shelter].into_iter().collect(),
-            scope: [
-                FieldGroup::CaseSummary,
-                FieldGroup::Needs,
-                FieldGroup::Contact,
-            ]
-            .into_iter()
-            .collect(),
-            language: "ro".into(),
-            given: true,
-            date: Some(days_ago(2)),
-            valid_until: None,
-            guardian: None,
-        },
-    )
-    .await?;
-    a.send_referral(
-        reflection,
-        NewReferralForm {
-            to_org: orgs.shelter,
-            service: None,
-            reason: ReferralReason::AdditionalServicesRequired,
-            details: "Needs a bed from Friday; speaks Romanian and some English.".into(),
-            fields: [FieldGroup::CaseSummary, FieldGroup::Needs]
+    a.cases()
+        .transition_case(
+            reflection,
+            CaseAction::StartReflection {
+                start: days_ago(24),
+                policy: policy.clone(),
+            },
+        )
+        .await?;
+    a.consents()
+        .record_consent(
+            reflection,
+            NewConsent {
+                purpose: ConsentPurpose::Referral,
+                recipients: [orgs.shelter].into_iter().collect(),
+                scope: [
+                    FieldGroup::CaseSummary,
+                    FieldGroup::Needs,
+                    FieldGroup::Contact,
+                ]
                 .into_iter()
                 .collect(),
-        },
-    )
-    .await?;
+                language: "ro".into(),
+                given: true,
+                date: Some(days_ago(2)),
+                valid_until: None,
+                guardian: None,
+            },
+        )
+        .await?;
+    a.referrals()
+        .send_referral(
+            reflection,
+            NewReferralForm {
+                to_org: orgs.shelter,
+                service: None,
+                reason: ReferralReason::AdditionalServicesRequired,
+                details: "Needs a bed from Friday; speaks Romanian and some English.".into(),
+                fields: [FieldGroup::CaseSummary, FieldGroup::Needs]
+                    .into_iter()
+                    .collect(),
+            },
+        )
+        .await?;
 
     // Assistance: services, a task, proceedings with a court date, a permit, compensation.
     let assisted = a
+        .cases()
         .create_case(NewCase {
             person_id: person(2),
             identified_on: Some(days_ago(90)),
@@ -153,91 +158,102 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
             ..Default::default()
         })
         .await?;
-    a.transition_case(
-        assisted,
-        CaseAction::StartReflection {
-            start: days_ago(88),
-            policy: policy.clone(),
-        },
-    )
-    .await?;
-    a.transition_case(assisted, CaseAction::StartAssistance)
+    a.cases()
+        .transition_case(
+            assisted,
+            CaseAction::StartReflection {
+                start: days_ago(88),
+                policy: policy.clone(),
+            },
+        )
         .await?;
-    a.transition_case(assisted, CaseAction::OpenProceedings)
+    a.cases()
+        .transition_case(assisted, CaseAction::StartAssistance)
         .await?;
-    a.add_service(
-        assisted,
-        NewService {
-            kind: ServiceKind::SafeAccommodation,
-            provider_org: Some(orgs.shelter),
-            start_on: Some(days_ago(80)),
-            end_on: None,
-            status: ServiceStatus::InProgress,
-            outcome: String::new(),
-        },
-    )
-    .await?;
-    a.add_service(
-        assisted,
-        NewService {
-            kind: ServiceKind::LegalCounselling,
-            provider_org: None,
-            start_on: Some(days_ago(60)),
-            end_on: Some(days_ago(30)),
-            status: ServiceStatus::Delivered,
-            outcome: "Complaint prepared with the lawyer".into(),
-        },
-    )
-    .await?;
-    a.add_task(
-        assisted,
-        "Book an interpreter for the hearing",
-        Some(user),
-        Some(today + Duration::days(3)),
-    )
-    .await?;
-    a.add_proceedings(
-        assisted,
-        ProceedingsStage::ComplaintFiled,
-        VictimRole::Witness,
-        days_ago(45),
-        "Regional court; protection measure requested: testimony by video",
-    )
-    .await?;
-    a.add_court_date(
-        assisted,
-        today + Duration::days(10),
-        true,
-        "Hearing of the witness",
-    )
-    .await?;
-    a.add_permit(
-        assisted,
-        PermitRecord {
-            id: String::new(),
-            applied_on: days_ago(70),
-            renewal: false,
-            decision: "granted".into(),
-            decided_on: Some(days_ago(50)),
-            expires_on: Some(today + Duration::days(20)),
-        },
-    )
-    .await?;
-    a.add_compensation(
-        assisted,
-        CompensationRecord {
-            id: String::new(),
-            currency: "EUR".into(),
-            claimed: "8450.00".into(),
-            awarded: None,
-            received: "0".into(),
-            filed_on: days_ago(40),
-        },
-    )
-    .await?;
+    a.cases()
+        .transition_case(assisted, CaseAction::OpenProceedings)
+        .await?;
+    a.services()
+        .add_service(
+            assisted,
+            NewService {
+                kind: ServiceKind::SafeAccommodation,
+                provider_org: Some(orgs.shelter),
+                start_on: Some(days_ago(80)),
+                end_on: None,
+                status: ServiceStatus::InProgress,
+                outcome: String::new(),
+            },
+        )
+        .await?;
+    a.services()
+        .add_service(
+            assisted,
+            NewService {
+                kind: ServiceKind::LegalCounselling,
+                provider_org: None,
+                start_on: Some(days_ago(60)),
+                end_on: Some(days_ago(30)),
+                status: ServiceStatus::Delivered,
+                outcome: "Complaint prepared with the lawyer".into(),
+            },
+        )
+        .await?;
+    a.services()
+        .add_task(
+            assisted,
+            "Book an interpreter for the hearing",
+            Some(user),
+            Some(today + Duration::days(3)),
+        )
+        .await?;
+    a.judicial()
+        .add_proceedings(
+            assisted,
+            ProceedingsStage::ComplaintFiled,
+            VictimRole::Witness,
+            days_ago(45),
+            "Regional court; protection measure requested: testimony by video",
+        )
+        .await?;
+    a.judicial()
+        .add_court_date(
+            assisted,
+            today + Duration::days(10),
+            true,
+            "Hearing of the witness",
+        )
+        .await?;
+    a.judicial()
+        .add_permit(
+            assisted,
+            PermitRecord {
+                id: String::new(),
+                applied_on: days_ago(70),
+                renewal: false,
+                decision: "granted".into(),
+                decided_on: Some(days_ago(50)),
+                expires_on: Some(today + Duration::days(20)),
+            },
+        )
+        .await?;
+    a.judicial()
+        .add_compensation(
+            assisted,
+            CompensationRecord {
+                id: String::new(),
+                currency: "EUR".into(),
+                claimed: "8450.00".into(),
+                awarded: None,
+                received: "0".into(),
+                filed_on: days_ago(40),
+            },
+        )
+        .await?;
 
     // Follow-up.
     let follow = a
+        .cases()
         .create_case(NewCase {
             person_id: person(3),
             identified_on: Some(days_ago(200)),
@@ -249,12 +265,16 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
             ..Default::default()
         })
         .await?;
-    a.transition_case(follow, CaseAction::StartAssistance)
+    a.cases()
+        .transition_case(follow, CaseAction::StartAssistance)
         .await?;
-    a.transition_case(follow, CaseAction::StartFollowUp).await?;
+    a.cases()
+        .transition_case(follow, CaseAction::StartFollowUp)
+        .await?;
 
     // Closed.
     let closed = a
+        .cases()
         .create_case(NewCase {
             person_id: person(4),
             identified_on: Some(days_ago(400)),
@@ -266,16 +286,18 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
             ..Default::default()
         })
         .await?;
-    a.transition_case(closed, CaseAction::StartAssistance)
+    a.cases()
+        .transition_case(closed, CaseAction::StartAssistance)
         .await?;
-    a.transition_case(
-        closed,
-        CaseAction::Close {
-            reason: "Returned home; reintegration partner took over".into(),
-            referred_out: false,
-        },
-    )
-    .await?;
+    a.cases()
+        .transition_case(
+            closed,
+            CaseAction::Close {
+                reason: "Returned home; reintegration partner took over".into(),
+                referred_out: false,
+            },
+        )
+        .await?;
     Ok(())
 }
 
@@ -317,6 +339,7 @@ async fn directory(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
         let p = coordinator(org);
         store
             .access(&p, None)
+            .service_directory()
             .update_directory_entry(DirectoryEntry {
                 services: services.into_iter().map(str::to_owned).collect(),
                 regions: regions.into(),

@@ -83,7 +83,7 @@ struct CasePage {
 async fn render_case(v: &Viewer, id: CaseId, error: Option<String>) -> PageResult {
     let p = v.session.principal();
     let access = v.access();
-    let opened = access.open_case(id).await?;
+    let opened = access.cases().open_case(id).await?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -92,6 +92,7 @@ async fn render_case(v: &Viewer, id: CaseId, error: Option<String>) -> PageResul
     let res = match opened {
         OpenedCase::Full(view) => {
             let orgs = access
+                .service_directory()
                 .directory_entries("", None)
                 .await?
                 .into_iter()
@@ -100,6 +101,7 @@ async fn render_case(v: &Viewer, id: CaseId, error: Option<String>) -> PageResul
                 .collect();
             let assignable = if p.may(Action::CaseUpdate) {
                 access
+                    .case_people()
                     .case_assignable_users()
                     .await?
                     .into_iter()

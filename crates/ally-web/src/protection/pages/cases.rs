@@ -54,8 +54,9 @@ pub(crate) async fn cases(v: Viewer, Query(q): Query<ListQuery>) -> PageResult {
     let access = v.access();
     let state = CaseState::parse(&q.state);
     let page = Page::new(q.offset, 50);
-    let items = access.list_cases(state, page).await?;
+    let items = access.cases().list_cases(state, page).await?;
     let retention = access
+        .lifecycle()
         .retention_flags()
         .await?
         .into_iter()
@@ -171,7 +172,7 @@ pub(crate) async fn case_create(
                 ..Default::default()
             },
         };
-        Ok::<_, Refused>(access.create_case(new).await?)
+        Ok::<_, Refused>(access.cases().create_case(new).await?)
     };
     match attempt.await {
         Ok(id) => {
@@ -255,7 +256,7 @@ pub(crate) async fn case_transition(
                 reason: f.text("reason", 2000)?,
             },
         };
-        a.transition_case(id, action).await?;
+        a.cases().transition_case(id, action).await?;
         Ok(())
     }
     .await;
@@ -272,7 +273,7 @@ pub(crate) async fn caseworker_add(
     let a = v.access();
     let r: Result<(), Refused> = async {
         let user = f.get("user").parse().map_err(|_| ("user", "required"))?;
-        a.assign_caseworker(id, user).await?;
+        a.case_people().assign_caseworker(id, user).await?;
         Ok(())
     }
     .await;
@@ -293,7 +294,9 @@ pub(crate) async fn person_link(
             .trim()
             .parse()
             .map_err(|_| ("person", "invalid"))?;
-        a.link_person(id, person, f.get("role")).await?;
+        a.case_people()
+            .link_person(id, person, f.get("role"))
+            .await?;
         Ok(())
     }
     .await;
@@ -315,7 +318,7 @@ pub(crate) async fn case_edit(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = case_id(&id)?;
     let access = v.access();
     access.require(Action::CaseUpdate).await?;
-    let OpenedCase::Full(view) = access.open_case(id).await? else {
+    let OpenedCase::Full(view) = access.cases().open_case(id).await? else {
         return Err(PageError::new(Failure::NotFound));
     };
     let tr = &v.ctx.tr;
@@ -359,7 +362,7 @@ pub(crate) async fn case_details(
             .get("version")
             .parse()
             .map_err(|_| ("version", "invalid"))?;
-        a.update_case_content(id, version, c).await?;
+        a.cases().update_case_content(id, version, c).await?;
         Ok(())
     }
     .await;

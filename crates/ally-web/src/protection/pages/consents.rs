@@ -20,41 +20,43 @@ pub(crate) async fn consent_add(
     let a = v.access();
     let r: Result<(), Refused> = async {
         if f.get("kind") == "legal_basis" {
-            a.record_legal_basis(
-                id,
-                NewLegalBasis {
-                    basis: f.code("basis", LegalBasis::parse)?,
-                    recipients: f.orgs("recipients")?,
-                    scope: f.groups("scope")?,
-                    reference: f.text("reference", 500)?,
-                    valid_until: f.date("valid_until")?,
-                },
-            )
-            .await?;
+            a.consents()
+                .record_legal_basis(
+                    id,
+                    NewLegalBasis {
+                        basis: f.code("basis", LegalBasis::parse)?,
+                        recipients: f.orgs("recipients")?,
+                        scope: f.groups("scope")?,
+                        reference: f.text("reference", 500)?,
+                        valid_until: f.date("valid_until")?,
+                    },
+                )
+                .await?;
             return Ok(());
         }
         let guardian_name = f.text("guardian_name", 200)?;
         let guardian = (!guardian_name.is_empty())
             .then(|| Ok::<_, Bad>((guardian_name, f.text("guardian_relationship", 100)?)))
             .transpose()?;
-        a.record_consent(
-            id,
-            NewConsent {
-                purpose: f.code("purpose", ConsentPurpose::parse)?,
-                recipients: f.orgs("recipients")?,
-                scope: f.groups("scope")?,
-                language: f.text("language", 20)?,
-                given: match f.get("decision") {
-                    "given" => true,
-                    "refused" => false,
-                    _ => return Err(("decision", "required").into()),
+        a.consents()
+            .record_consent(
+                id,
+                NewConsent {
+                    purpose: f.code("purpose", ConsentPurpose::parse)?,
+                    recipients: f.orgs("recipients")?,
+                    scope: f.groups("scope")?,
+                    language: f.text("language", 20)?,
+                    given: match f.get("decision") {
+                        "given" => true,
+                        "refused" => false,
+                        _ => return Err(("decision", "required").into()),
+                    },
+                    date: f.date("date")?,
+                    valid_until: f.date("valid_until")?,
+                    guardian,
                 },
-                date: f.date("date")?,
-                valid_until: f.date("valid_until")?,
-                guardian,
-            },
-        )
-        .await?;
+            )
+            .await?;
         Ok(())
     }
     .await;
@@ -70,6 +72,6 @@ pub(crate) async fn consent_withdraw(
     let id: ally_core::protection::ConsentId =
         id.parse().map_err(|_| PageError::new(Failure::NotFound))?;
     let access = v.access();
-    let (case, _) = access.withdraw_consent(id).await?;
+    let (case, _) = access.consents().withdraw_consent(id).await?;
     Ok(see_other(&format!("/cases/{case}")))
 }

@@ -16,7 +16,7 @@ struct DeadlinesPage {
 
 pub(crate) async fn deadlines(v: Viewer) -> PageResult {
     let access = v.access();
-    let items = access.my_deadlines(200).await?;
+    let items = access.deadlines().my_deadlines(200).await?;
     let tr = &v.ctx.tr;
     html(&DeadlinesPage {
         l: layout(&v.ctx, tr.t("prot-deadlines-title"), "/cases"),

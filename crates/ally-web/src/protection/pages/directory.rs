@@ -39,9 +39,13 @@ async fn directory_page(v: &Viewer, q: DirQuery, error: Option<String>) -> PageR
     let access = v.access();
     let service = ServiceKind::parse(&q.service);
     let query: String = q.q.trim().chars().take(100).collect();
-    let entries = access.directory_entries(&query, service).await?;
+    let entries = access
+        .service_directory()
+        .directory_entries(&query, service)
+        .await?;
     let mine = if p.may(Action::DirectoryManage) {
         access
+            .service_directory()
             .directory_entries("", None)
             .await?
             .into_iter()
@@ -97,7 +101,10 @@ pub(crate) async fn directory_update(v: Viewer, Posted { data, csrf }: Body) -> 
             contact: f.text("contact", 500)?,
             ..Default::default()
         };
-        access.update_directory_entry(entry).await?;
+        access
+            .service_directory()
+            .update_directory_entry(entry)
+            .await?;
         Ok::<(), Refused>(())
     };
     match attempt.await {

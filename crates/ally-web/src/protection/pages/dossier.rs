@@ -15,7 +15,7 @@ use crate::layout::{PageResult, see_other};
 pub(crate) async fn dossier_download(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = case_id(&id)?;
     let access = v.access();
-    let data = access.dossier(id).await?;
+    let data = access.lifecycle().dossier(id).await?;
     let zip = crate::protection::dossier::zip(&crate::protection::dossier::build(&data, &v.ctx.tr))
         .map_err(|e| {
             tracing::error!(error = %e, "dossier zip");
@@ -48,7 +48,7 @@ pub(crate) async fn case_erase(
         if !confirm {
             return Err(("confirm", "required").into());
         }
-        a.erase_case(id).await?;
+        a.lifecycle().erase_case(id).await?;
         Ok(())
     }
     .await;

@@ -19,14 +19,15 @@ pub(crate) async fn proceedings_add(
     let id = begin(&v, &id, &csrf)?;
     let a = v.access();
     let r: Result<(), Refused> = async {
-        a.add_proceedings(
-            id,
-            f.code("stage", ProceedingsStage::parse)?,
-            f.code("victim_role", VictimRole::parse)?,
-            f.req_date("opened_on")?,
-            &f.text("notes", 4000)?,
-        )
-        .await?;
+        a.judicial()
+            .add_proceedings(
+                id,
+                f.code("stage", ProceedingsStage::parse)?,
+                f.code("victim_role", VictimRole::parse)?,
+                f.req_date("opened_on")?,
+                &f.text("notes", 4000)?,
+            )
+            .await?;
         Ok(())
     }
     .await;
@@ -46,13 +47,14 @@ pub(crate) async fn proceedings_advance(
             "" => None,
             o => Some(ProceedingsOutcome::parse(o).ok_or(("outcome", "invalid"))?),
         };
-        a.advance_proceedings(
-            id,
-            f.get("proceedings"),
-            f.code("stage", ProceedingsStage::parse)?,
-            outcome,
-        )
-        .await?;
+        a.judicial()
+            .advance_proceedings(
+                id,
+                f.get("proceedings"),
+                f.code("stage", ProceedingsStage::parse)?,
+                outcome,
+            )
+            .await?;
         Ok(())
     }
     .await;
@@ -68,13 +70,14 @@ pub(crate) async fn court_date_add(
     let id = begin(&v, &id, &csrf)?;
     let a = v.access();
     let r: Result<(), Refused> = async {
-        a.add_court_date(
-            id,
-            f.req_date("on")?,
-            f.flag("accompanied"),
-            &f.text("note", 2000)?,
-        )
-        .await?;
+        a.judicial()
+            .add_court_date(
+                id,
+                f.req_date("on")?,
+                f.flag("accompanied"),
+                &f.text("note", 2000)?,
+            )
+            .await?;
         Ok(())
     }
     .await;
@@ -90,18 +93,19 @@ pub(crate) async fn permit_add(
     let id = begin(&v, &id, &csrf)?;
     let a = v.access();
     let r: Result<(), Refused> = async {
-        a.add_permit(
-            id,
-            PermitRecord {
-                id: String::new(),
-                applied_on: f.req_date("applied_on")?,
-                renewal: f.flag("renewal"),
-                decision: f.text("decision", 20)?,
-                decided_on: f.date("decided_on")?,
-                expires_on: f.date("expires_on")?,
-            },
-        )
-        .await?;
+        a.judicial()
+            .add_permit(
+                id,
+                PermitRecord {
+                    id: String::new(),
+                    applied_on: f.req_date("applied_on")?,
+                    renewal: f.flag("renewal"),
+                    decision: f.text("decision", 20)?,
+                    decided_on: f.date("decided_on")?,
+                    expires_on: f.date("expires_on")?,
+                },
+            )
+            .await?;
         Ok(())
     }
     .await;
@@ -117,18 +121,19 @@ pub(crate) async fn compensation_add(
     let id = begin(&v, &id, &csrf)?;
     let a = v.access();
     let r: Result<(), Refused> = async {
-        a.add_compensation(
-            id,
-            CompensationRecord {
-                id: String::new(),
-                currency: f.text("currency", 3)?,
-                claimed: f.text("claimed", 20)?,
-                awarded: Some(f.text("awarded", 20)?),
-                received: f.text("received", 20)?,
-                filed_on: f.req_date("filed_on")?,
-            },
-        )
-        .await?;
+        a.judicial()
+            .add_compensation(
+                id,
+                CompensationRecord {
+                    id: String::new(),
+                    currency: f.text("currency", 3)?,
+                    claimed: f.text("claimed", 20)?,
+                    awarded: Some(f.text("awarded", 20)?),
+                    received: f.text("received", 20)?,
+                    filed_on: f.req_date("filed_on")?,
+                },
+            )
+            .await?;
         Ok(())
     }
     .await;

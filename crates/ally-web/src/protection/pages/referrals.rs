@@ -37,11 +37,12 @@ async fn refer_page(v: &Viewer, id: CaseId, error: Option<String>) -> PageResult
     let p = v.session.principal();
     let access = v.access();
     access.require(Action::ReferralManage).await?;
-    let OpenedCase::Full(view) = access.open_case(id).await? else {
+    let OpenedCase::Full(view) = access.cases().open_case(id).await? else {
         return Err(PageError::new(Failure::NotFound));
     };
     let tr = &v.ctx.tr;
     let orgs = access
+        .service_directory()
         .directory_entries("", None)
         .await?
         .into_iter()
@@ -127,6 +128,7 @@ pub(crate) async fn referral_send(
             .parse()
             .map_err(|_| ("to_org", "required"))?;
         access
+            .referrals()
             .send_referral(
                 id,
                 NewReferralForm {
@@ -166,7 +168,7 @@ pub(crate) async fn referrals(v: Viewer) -> PageResult {
 /// The referrals page; with a refusal, its message and a 422 (nothing was written).
 async fn referrals_page(v: &Viewer, refusal: Option<Bad>) -> PageResult {
     let org = v.principal().org_id;
-    let (incoming, outgoing) = v.access().list_referrals().await?;
+    let (incoming, outgoing) = v.access().referrals().list_referrals().await?;
     let tr = &v.ctx.tr;
     let failed = refusal.is_some();
     let page = html(&ReferralsPage {
@@ -192,7 +194,11 @@ async fn on_referral(
     let id: ReferralId = id.parse().map_err(|_| PageError::new(Failure::NotFound))?;
     let access = v.access();
     let result = match action {
-        Ok(a) => access.act_on_referral(id, a).await.map_err(Refused::from),
+        Ok(a) => access
+            .referrals()
+            .act_on_referral(id, a)
+            .await
+            .map_err(Refused::from),
         Err(b) => Err(Refused::Field(b)),
     };
     match result {
@@ -213,8 +219,13 @@ async fn on_lead(v: Viewer, id: &str, csrf: &str, act: LeadAct) -> PageResult {
     let id: ReferralId = id.parse().map_err(|_| PageError::new(Failure::NotFound))?;
     let access = v.access();
     let result = match act {
-        LeadAct::Propose => access.propose_lead_transfer(id).await,
-        LeadAct::Answer(accept) => access.answer_lead_transfer(id, accept).await,
+        LeadAct::Propose => access.lead_transfers().propose_lead_transfer(id).await,
+        LeadAct::Answer(accept) => {
+            access
+                .lead_transfers()
+                .answer_lead_transfer(id, accept)
+                .await
+        }
     };
     match result.map_err(Refused::from) {
         Ok(()) => Ok(see_other("/referrals")),

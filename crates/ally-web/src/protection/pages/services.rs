@@ -23,18 +23,19 @@ pub(crate) async fn service_add(
             "" => None,
             s => Some(s.parse().map_err(|_| ("provider_org", "invalid"))?),
         };
-        a.add_service(
-            id,
-            NewService {
-                kind: f.code("kind", ServiceKind::parse)?,
-                provider_org: provider,
-                start_on: f.date("start_on")?,
-                end_on: f.date("end_on")?,
-                status: f.code("status", ServiceStatus::parse)?,
-                outcome: f.text("outcome", 2000)?,
-            },
-        )
-        .await?;
+        a.services()
+            .add_service(
+                id,
+                NewService {
+                    kind: f.code("kind", ServiceKind::parse)?,
+                    provider_org: provider,
+                    start_on: f.date("start_on")?,
+                    end_on: f.date("end_on")?,
+                    status: f.code("status", ServiceStatus::parse)?,
+                    outcome: f.text("outcome", 2000)?,
+                },
+            )
+            .await?;
         Ok(())
     }
     .await;
@@ -54,7 +55,8 @@ pub(crate) async fn task_add(
             "" => None,
             s => Some(s.parse().map_err(|_| ("assignee", "invalid"))?),
         };
-        a.add_task(id, &f.text("task", 1000)?, assignee, f.date("due_on")?)
+        a.services()
+            .add_task(id, &f.text("task", 1000)?, assignee, f.date("due_on")?)
             .await?;
         Ok(())
     }
@@ -79,7 +81,7 @@ pub(crate) async fn service_update(
             on: f.date("on")?,
             outcome: (!outcome.is_empty()).then_some(outcome),
         };
-        Ok(a.update_service(&id, change).await?)
+        Ok(a.services().update_service(&id, change).await?)
     }
     .await;
     finish_record(&v, f.get("case"), r).await
@@ -119,7 +121,7 @@ pub(crate) async fn task_update(
                 None
             },
         };
-        Ok(a.update_task(&id, change).await?)
+        Ok(a.services().update_task(&id, change).await?)
     }
     .await;
     finish_record(&v, f.get("case"), r).await
