@@ -44,11 +44,7 @@ fn assemble() -> Routes {
             information::router(),
             information::ApiDoc::openapi().merge_from(information::pprl_xinst::ApiDoc::openapi()),
         ))
-        .merge(Routes::legacy(
-            labour::ROUTES,
-            labour::router(),
-            labour::ApiDoc::openapi(),
-        ))
+        .merge(labour::routes())
 }
 
 /// The whole application.
