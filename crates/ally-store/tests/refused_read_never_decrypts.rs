@@ -187,7 +187,6 @@ async fn filed_report(w: &World) -> (uuid::Uuid, uuid::Uuid) {
 }
 
 #[tokio::test]
-#[ignore = "until information load_report authorises before decrypting (reported to the lead)"]
 async fn information_reports() {
     for db in testing::all().await {
         let w = world(&db).await;
@@ -200,7 +199,6 @@ async fn information_reports() {
 }
 
 #[tokio::test]
-#[ignore = "until information load_entity, and get_entity reading its reports, authorise before decrypting (reported to the lead)"]
 async fn information_entities() {
     for db in testing::all().await {
         let w = world(&db).await;

@@ -39,11 +39,7 @@ fn assemble() -> Routes {
             protection::router(),
             protection::ApiDoc::openapi(),
         ))
-        .merge(Routes::legacy(
-            information::ROUTES,
-            information::router(),
-            information::ApiDoc::openapi().merge_from(information::pprl_xinst::ApiDoc::openapi()),
-        ))
+        .merge(information::routes())
         .merge(Routes::legacy(
             labour::ROUTES,
             labour::router(),
