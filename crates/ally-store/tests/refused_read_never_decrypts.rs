@@ -191,7 +191,6 @@ async fn filed_report(w: &World) -> (uuid::Uuid, uuid::Uuid) {
 }
 
 #[tokio::test]
-#[ignore = "until information load_report authorises before decrypting (reported to the lead)"]
 async fn information_reports() {
     for db in testing::all().await {
         let w = world(&db).await;
@@ -204,7 +203,6 @@ async fn information_reports() {
 }
 
 #[tokio::test]
-#[ignore = "until information load_entity, and get_entity reading its reports, authorise before decrypting (reported to the lead)"]
 async fn information_entities() {
     for db in testing::all().await {
         let w = world(&db).await;

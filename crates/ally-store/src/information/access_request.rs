@@ -79,6 +79,7 @@ impl Access<'_> {
         if !e.role.is_suspect() {
             return Err(invalid("entity", "not_a_suspect"));
         }
+        let e = e.open(self.store).await?;
         let entry = |x: &EntityRow| SuspectEntry {
             id: x.id,
             kind: x.kind,
@@ -121,7 +122,7 @@ impl Access<'_> {
                 && o.org_id == e.org_id
                 && o.role.is_suspect()
             {
-                linked.push(entry(&o));
+                linked.push(entry(&o.open(self.store).await?));
             }
         }
         let retain: i64 =

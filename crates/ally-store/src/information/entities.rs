@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{
     common::{grants_as, invalid},
     links::LinkView,
-    rows::{EntityRow, EntityView, REPORT_COLS, ReportSummary, report_from_row, summary},
+    rows::{EntityView, REPORT_COLS, ReportSummary, SealedEntity, sealed_report, summary},
 };
 use crate::access::Access;
 use crate::{Result, StoreError, now_ms};
@@ -43,22 +43,9 @@ impl Access<'_> {
                 .await?;
             return Err(StoreError::NotFound);
         };
-        // The entity's own level decides (for a possible victim, with the victim's consent).
+        // The entity's own level decides (for a possible victim, with the victim's consent),
+        // on its clear columns: nothing is opened before the reader is authorised.
         let grants = self.entity_grants(&e).await?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {REPORT_COLS} FROM info_reports WHERE id IN \
-               (SELECT report_id FROM info_report_entities WHERE entity_id = $1) ORDER BY created_at DESC"
-        )))
-        .bind(id.to_string())
-        .fetch_all(&self.store.db().pool)
-        .await?;
-        let mut reports = Vec::new();
-        for r in &rows {
-            let rep = report_from_row(self.store, r).await?;
-            if self.may_read_report(&rep).await? {
-                reports.push(summary(&rep));
-            }
-        }
         self.authorize_granted(Action::ReportRead, e.org_id, &grants, target.clone())
             .await?;
         if e.role.is_suspect() {
@@ -69,6 +56,20 @@ impl Access<'_> {
                 target.clone(),
             )
             .await?;
+        }
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REPORT_COLS} FROM info_reports WHERE id IN \
+               (SELECT report_id FROM info_report_entities WHERE entity_id = $1) ORDER BY created_at DESC"
+        )))
+        .bind(id.to_string())
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        let mut reports = Vec::new();
+        for r in &rows {
+            let rep = sealed_report(r)?;
+            if self.may_read_report(&rep).await? {
+                reports.push(summary(&rep.open(self.store).await?));
+            }
         }
         let may_suspect = self.principal.may(Action::SuspectRead);
         let own = e.org_id == self.principal.org_id;
@@ -87,6 +88,7 @@ impl Access<'_> {
         };
         self.record(self.event("entity.read", target, AuditOutcome::Success, String::new()))
             .await?;
+        let e = e.open(self.store).await?;
         Ok(EntityPage {
             entity: e.view(may_suspect),
             reports,
@@ -144,7 +146,7 @@ impl Access<'_> {
     }
 
     /// A possible victim's entity of the principal's own organisation, readable by it.
-    pub(super) async fn victim_entity_for_link(&self, entity: Uuid) -> Result<EntityRow> {
+    pub(super) async fn victim_entity_for_link(&self, entity: Uuid) -> Result<SealedEntity> {
         let target = Some(("entity", entity.to_string()));
         let Some(e) = self.load_entity(entity).await? else {
             self.authorize_granted(Action::ReportRead, self.principal.org_id, &[], target)

@@ -14,7 +14,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::rows::{
-    ENTITY_COLS, EntityRow, REPORT_COLS, ReportRow, entity_from_row, report_from_row,
+    ENTITY_COLS, REPORT_COLS, SealedEntity, SealedReport, sealed_entity, sealed_report,
 };
 use crate::access::{Access, id_col};
 use crate::{Result, StoreError, now_ms};
@@ -98,7 +98,8 @@ impl Access<'_> {
             .collect())
     }
 
-    pub(super) async fn load_report(&self, id: Uuid) -> Result<Option<ReportRow>> {
+    /// A report's clear columns (nothing opened): authorise on these, then `open` it.
+    pub(super) async fn load_report(&self, id: Uuid) -> Result<Option<SealedReport>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {REPORT_COLS} FROM info_reports WHERE id = $1"
         )))
@@ -107,11 +108,12 @@ impl Access<'_> {
         .await?;
         match row {
             None => Ok(None),
-            Some(r) => Ok(Some(report_from_row(self.store, &r).await?)),
+            Some(r) => Ok(Some(sealed_report(&r)?)),
         }
     }
 
-    pub(super) async fn load_entity(&self, id: Uuid) -> Result<Option<EntityRow>> {
+    /// An entity's clear columns (nothing opened): authorise on these, then `open` it.
+    pub(super) async fn load_entity(&self, id: Uuid) -> Result<Option<SealedEntity>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ENTITY_COLS} FROM info_entities WHERE id = $1"
         )))
@@ -120,11 +122,12 @@ impl Access<'_> {
         .await?;
         match row {
             None => Ok(None),
-            Some(r) => Ok(Some(entity_from_row(self.store, &r).await?)),
+            Some(r) => Ok(Some(sealed_entity(&r)?)),
         }
     }
 
-    pub(super) async fn report_entities(&self, report: Uuid) -> Result<Vec<EntityRow>> {
+    /// The entities of a report, unopened.
+    pub(super) async fn report_entities(&self, report: Uuid) -> Result<Vec<SealedEntity>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ENTITY_COLS} FROM info_entities WHERE id IN \
                (SELECT entity_id FROM info_report_entities WHERE report_id = $1) ORDER BY created_at, id"
@@ -132,15 +135,11 @@ impl Access<'_> {
         .bind(report.to_string())
         .fetch_all(&self.store.db().pool)
         .await?;
-        let mut out = Vec::new();
-        for r in &rows {
-            out.push(entity_from_row(self.store, r).await?);
-        }
-        Ok(out)
+        rows.iter().map(sealed_entity).collect()
     }
 
     /// Whether the principal may read this report (no audit): owner or a grant from its level.
-    pub(super) async fn may_read_report(&self, r: &ReportRow) -> Result<bool> {
+    pub(super) async fn may_read_report(&self, r: &SealedReport) -> Result<bool> {
         if r.status != ReportStatus::Accepted && r.org_id != self.principal.org_id {
             return Ok(false);
         }
@@ -151,7 +150,7 @@ impl Access<'_> {
     /// The read grants of an accepted report, for this principal: those of its level, kept for
     /// another organisation only while the consent of every possible victim named in the report
     /// covers that organisation (checked now, so that a withdrawal takes effect at once).
-    pub(super) async fn report_grants(&self, r: &ReportRow) -> Result<Vec<Grant>> {
+    pub(super) async fn report_grants(&self, r: &SealedReport) -> Result<Vec<Grant>> {
         let reader = self.principal.org_id;
         if r.org_id == reader || r.status != ReportStatus::Accepted {
             return Ok(Vec::new());
@@ -171,7 +170,7 @@ impl Access<'_> {
         .fetch_all(&self.store.db().pool)
         .await?;
         for row in &rows {
-            let victim = entity_from_row(self.store, row).await?;
+            let victim = sealed_entity(row)?;
             if self.victim_sharing(&victim, &[reader]).await?.is_err() {
                 return Ok(Vec::new());
             }
@@ -180,7 +179,7 @@ impl Access<'_> {
     }
 
     /// The protection case a possible victim's entity is linked to (same organisation).
-    pub(super) async fn victim_case(&self, e: &EntityRow) -> Result<Option<CaseId>> {
+    pub(super) async fn victim_case(&self, e: &SealedEntity) -> Result<Option<CaseId>> {
         let row = sqlx::query(
             "SELECT case_id FROM info_victim_cases WHERE entity_id = $1 AND org_id = $2",
         )
@@ -205,7 +204,7 @@ impl Access<'_> {
     /// `Err(code)` says why not. Not linked, or the case is gone: refused.
     pub(super) async fn victim_sharing(
         &self,
-        e: &EntityRow,
+        e: &SealedEntity,
         recipients: &[OrgId],
     ) -> Result<std::result::Result<(), &'static str>> {
         let recipients: Vec<OrgId> = recipients
@@ -254,7 +253,7 @@ impl Access<'_> {
     /// and those of its reports) from `partners` on, the owner's networks from `network` on.
     pub(super) async fn entity_recipients(
         &self,
-        e: &EntityRow,
+        e: &SealedEntity,
         level: Distribution,
     ) -> Result<Vec<OrgId>> {
         let mut orgs = Vec::new();
@@ -283,7 +282,7 @@ impl Access<'_> {
     /// The read grant an entity's own level gives this principal's organisation, if any; for a
     /// possible victim only while the victim's consent covers it (checked at every read); none
     /// once the entity's retention time is over (the daily purge may not have erased it yet).
-    pub(super) async fn entity_grants(&self, e: &EntityRow) -> Result<Vec<Grant>> {
+    pub(super) async fn entity_grants(&self, e: &SealedEntity) -> Result<Vec<Grant>> {
         let reader = self.principal.org_id;
         if e.org_id == reader
             || e.retain_until_ms < now_ms()
@@ -305,7 +304,7 @@ impl Access<'_> {
     }
 
     /// Whether the principal may read this entity (no audit): the owner, or its level's grant.
-    pub(super) async fn may_read_entity(&self, e: &EntityRow) -> Result<bool> {
+    pub(super) async fn may_read_entity(&self, e: &SealedEntity) -> Result<bool> {
         let grants = self.entity_grants(e).await?;
         Ok(authz::authorize(self.principal, Action::ReportRead, e.org_id, &grants).is_ok())
     }

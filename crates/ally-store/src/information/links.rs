@@ -120,6 +120,9 @@ impl Access<'_> {
                 );
             }
             if matches!(e.kind, EntityKind::Person | EntityKind::Company) {
+                // The organisation's own entities, compared by value: opened for the system's
+                // resolution run, never for a reader.
+                let e = e.open(self.store).await?;
                 if fuzzy_pool.is_none() {
                     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                         "SELECT {ENTITY_COLS} FROM info_entities WHERE org_id = $1 AND kind IN ('person', 'company')"
@@ -251,7 +254,7 @@ impl Access<'_> {
                 l.entity_a
             };
             if let Some(o) = self.load_entity(other).await? {
-                out.push((l, o.view(may_suspect)));
+                out.push((l, o.open(self.store).await?.view(may_suspect)));
             }
         }
         Ok(out)

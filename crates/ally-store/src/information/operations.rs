@@ -134,7 +134,9 @@ impl Access<'_> {
         let mut reports = Vec::new();
         for id in &req.reports {
             match self.load_report(*id).await? {
-                Some(r) if r.org_id == org && r.status == ReportStatus::Accepted => reports.push(r),
+                Some(r) if r.org_id == org && r.status == ReportStatus::Accepted => {
+                    reports.push(r.open(self.store).await?);
+                }
                 _ => return Err(StoreError::NotFound),
             }
         }
@@ -163,7 +165,7 @@ impl Access<'_> {
                             Action::SuspectRead,
                         )));
                     }
-                    entities.push(e);
+                    entities.push(e.open(self.store).await?);
                 }
                 _ => return Err(StoreError::NotFound),
             }

@@ -17,7 +17,10 @@ use uuid::Uuid;
 use super::{
     attachments::AttachmentSummary,
     common::{parse_code, refused, report_aad, uuid_col},
-    rows::{EntityView, REPORT_COLS, ReportSummary, insert_report, report_from_row, summary},
+    rows::{
+        EntityView, REPORT_COLS, ReportRow, ReportSummary, insert_report, report_from_row,
+        sealed_report, summary,
+    },
 };
 use crate::access::Access;
 use crate::{Result, StoreError, now_ms};
@@ -144,9 +147,10 @@ impl Access<'_> {
                     continue;
                 }
             }
-            let rep = report_from_row(self.store, r).await?;
+            // Decided on the clear columns; only a readable report is opened.
+            let rep = sealed_report(r)?;
             if self.may_read_report(&rep).await? {
-                out.push(summary(&rep));
+                out.push(summary(&rep.open(self.store).await?));
             }
         }
         let detail = format!("count={}", out.len());
@@ -194,6 +198,7 @@ impl Access<'_> {
             self.authorize_granted(Action::ReportRead, r.org_id, &grants, target.clone())
                 .await?;
         }
+        let ReportRow { head: r, text } = r.open(self.store).await?;
         let may_suspect = self.principal.may(Action::SuspectRead);
         let own = r.org_id == self.principal.org_id;
         let mut entities = Vec::new();
@@ -201,7 +206,7 @@ impl Access<'_> {
             // Another organisation sees an entity only if the entity's own level (and, for a
             // possible victim, the victim's consent) reaches it.
             if own || self.may_read_entity(&e).await? {
-                entities.push(e.view(may_suspect));
+                entities.push(e.open(self.store).await?.view(may_suspect));
             }
         }
         let attachments = self.attachments_of(id).await?;
@@ -221,7 +226,7 @@ impl Access<'_> {
             exploitation: r.exploitation,
             indicators: r.indicators,
             distribution: r.distribution,
-            text: r.text,
+            text,
             entities,
             shared_with: if own {
                 self.shares("report", id).await?

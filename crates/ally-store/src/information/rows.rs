@@ -85,15 +85,31 @@ pub(super) struct EntitySecret {
     pub(super) value: String,
 }
 
-pub(super) struct EntityRow {
+/// An entity as read from its row: the clear columns that decide who may read it, its value
+/// still sealed. Opened (`open`) only once the reader has been authorised.
+pub(super) struct SealedEntity {
     pub(super) id: Uuid,
     pub(super) org_id: OrgId,
     pub(super) kind: EntityKind,
     pub(super) role: EntityRole,
     pub(super) distribution: Distribution,
-    pub(super) value: String,
     pub(super) created_at_ms: i64,
     pub(super) retain_until_ms: i64,
+    sealed: Vec<u8>,
+}
+
+/// An opened entity. It dereferences to its clear columns, so that the authorisation helpers,
+/// which take only a `SealedEntity`, accept it too.
+pub(super) struct EntityRow {
+    pub(super) head: SealedEntity,
+    pub(super) value: String,
+}
+
+impl std::ops::Deref for EntityRow {
+    type Target = SealedEntity;
+    fn deref(&self) -> &SealedEntity {
+        &self.head
+    }
 }
 
 impl EntityRow {
@@ -112,7 +128,9 @@ impl EntityRow {
     }
 }
 
-pub(super) struct ReportRow {
+/// A report as read from its row: the clear columns that decide who may read it, its text
+/// still sealed. Opened (`open`) only once the reader has been authorised.
+pub(super) struct SealedReport {
     pub(super) id: Uuid,
     pub(super) org_id: OrgId,
     pub(super) source: Source,
@@ -120,27 +138,35 @@ pub(super) struct ReportRow {
     pub(super) exploitation: Exploitation,
     pub(super) indicators: Vec<String>,
     pub(super) distribution: Distribution,
-    pub(super) text: ReportText,
     pub(super) created_at_ms: i64,
     pub(super) retain_until_ms: i64,
+    sealed: Vec<u8>,
+}
+
+/// An opened report. It dereferences to its clear columns, so that the authorisation helpers,
+/// which take only a `SealedReport`, accept it too.
+pub(super) struct ReportRow {
+    pub(super) head: SealedReport,
+    pub(super) text: ReportText,
+}
+
+impl std::ops::Deref for ReportRow {
+    type Target = SealedReport;
+    fn deref(&self) -> &SealedReport {
+        &self.head
+    }
 }
 
 pub(super) const REPORT_COLS: &str = "id, org_id, source, status, exploitation, indicators, distribution, sealed, created_at, retain_until";
 pub(super) const ENTITY_COLS: &str =
     "id, org_id, kind, role, distribution, sealed, created_at, retain_until";
 
-pub(super) async fn report_from_row(store: &Store, row: &sqlx::any::AnyRow) -> Result<ReportRow> {
-    let id = uuid_col(row, "id")?;
-    let org_id: OrgId = id_col(row, "org_id")?;
-    let keys = store.org_keys(org_id).await?;
-    let sealed: Vec<u8> = row.try_get("sealed")?;
-    let plain = zeroize::Zeroizing::new(keys.open(&report_aad(org_id, id), &sealed)?);
-    let text: ReportText =
-        serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt("report"))?;
+/// Reads a report's clear columns; nothing is opened.
+pub(super) fn sealed_report(row: &sqlx::any::AnyRow) -> Result<SealedReport> {
     let indicators: String = row.try_get("indicators")?;
-    Ok(ReportRow {
-        id,
-        org_id,
+    Ok(SealedReport {
+        id: uuid_col(row, "id")?,
+        org_id: id_col(row, "org_id")?,
         source: parse_code(&row.try_get::<String, _>("source")?, Source::parse)?,
         status: parse_code(&row.try_get::<String, _>("status")?, ReportStatus::parse)?,
         exploitation: parse_code(
@@ -156,33 +182,66 @@ pub(super) async fn report_from_row(store: &Store, row: &sqlx::any::AnyRow) -> R
             &row.try_get::<String, _>("distribution")?,
             Distribution::parse,
         )?,
-        text,
         created_at_ms: row.try_get("created_at")?,
         retain_until_ms: row.try_get("retain_until")?,
+        sealed: row.try_get("sealed")?,
     })
 }
 
-pub(super) async fn entity_from_row(store: &Store, row: &sqlx::any::AnyRow) -> Result<EntityRow> {
-    let id = uuid_col(row, "id")?;
-    let org_id: OrgId = id_col(row, "org_id")?;
-    let keys = store.org_keys(org_id).await?;
-    let sealed: Vec<u8> = row.try_get("sealed")?;
-    let plain = zeroize::Zeroizing::new(keys.open(&entity_aad(org_id, id), &sealed)?);
-    let secret: EntitySecret =
-        serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt("entity"))?;
-    Ok(EntityRow {
-        id,
-        org_id,
+impl SealedReport {
+    /// Opens the report's text with its organisation's key.
+    pub(super) async fn open(self, store: &Store) -> Result<ReportRow> {
+        let keys = store.org_keys(self.org_id).await?;
+        let plain =
+            zeroize::Zeroizing::new(keys.open(&report_aad(self.org_id, self.id), &self.sealed)?);
+        let text: ReportText =
+            serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt("report"))?;
+        Ok(ReportRow { head: self, text })
+    }
+}
+
+/// Reads a report and opens it: for callers that have already authorised the reader (or act
+/// for the system, as the reindexing does).
+pub(super) async fn report_from_row(store: &Store, row: &sqlx::any::AnyRow) -> Result<ReportRow> {
+    sealed_report(row)?.open(store).await
+}
+
+/// Reads an entity's clear columns; nothing is opened.
+pub(super) fn sealed_entity(row: &sqlx::any::AnyRow) -> Result<SealedEntity> {
+    Ok(SealedEntity {
+        id: uuid_col(row, "id")?,
+        org_id: id_col(row, "org_id")?,
         kind: parse_code(&row.try_get::<String, _>("kind")?, EntityKind::parse)?,
         role: parse_code(&row.try_get::<String, _>("role")?, EntityRole::parse)?,
         distribution: parse_code(
             &row.try_get::<String, _>("distribution")?,
             Distribution::parse,
         )?,
-        value: secret.value,
         created_at_ms: row.try_get("created_at")?,
         retain_until_ms: row.try_get("retain_until")?,
+        sealed: row.try_get("sealed")?,
     })
+}
+
+impl SealedEntity {
+    /// Opens the entity's value with its organisation's key.
+    pub(super) async fn open(self, store: &Store) -> Result<EntityRow> {
+        let keys = store.org_keys(self.org_id).await?;
+        let plain =
+            zeroize::Zeroizing::new(keys.open(&entity_aad(self.org_id, self.id), &self.sealed)?);
+        let secret: EntitySecret =
+            serde_json::from_slice(&plain).map_err(|_| StoreError::Corrupt("entity"))?;
+        Ok(EntityRow {
+            head: self,
+            value: secret.value,
+        })
+    }
+}
+
+/// Reads an entity and opens it: for callers that have already authorised the reader (or act
+/// for the system).
+pub(super) async fn entity_from_row(store: &Store, row: &sqlx::any::AnyRow) -> Result<EntityRow> {
+    sealed_entity(row)?.open(store).await
 }
 
 pub(super) fn summary(r: &ReportRow) -> ReportSummary {

@@ -128,7 +128,7 @@ impl Access<'_> {
                     && rep.status == ReportStatus::Accepted
                     && self.may_read_report(&rep).await?
                 {
-                    out.push(summary(&rep));
+                    out.push(summary(&rep.open(self.store).await?));
                 }
             }
         }

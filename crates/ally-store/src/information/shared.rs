@@ -14,7 +14,7 @@ use ally_core::audit::AuditOutcome;
 use ally_core::authz::Action;
 use serde::Serialize;
 
-use super::rows::{ENTITY_COLS, EntityView, entity_from_row};
+use super::rows::{ENTITY_COLS, EntityView, sealed_entity};
 use crate::access::{Access, Page};
 use crate::{Result, now_ms};
 
@@ -95,7 +95,8 @@ impl Access<'_> {
                 .fetch_all(&self.store.db().pool)
                 .await?;
             for row in &rows {
-                let e = entity_from_row(self.store, row).await?;
+                // Decided on the clear columns; only an entity of the page shown is opened.
+                let e = sealed_entity(row)?;
                 if !self.may_read_entity(&e).await? {
                     continue;
                 }
@@ -118,6 +119,7 @@ impl Access<'_> {
                         n
                     }
                 };
+                let e = e.open(self.store).await?;
                 items.push(SharedEntity {
                     entity: e.view(self.principal.may(Action::SuspectRead)),
                     owner_name,

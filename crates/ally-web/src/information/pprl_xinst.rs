@@ -6,11 +6,10 @@
 use ally_core::authz::Action;
 use ally_store::{MAX_PPRL_UPLOAD_BYTES, PprlKit, PprlUploadError, StoreError, pprl_clks_csv};
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Path};
+use axum::Json;
+use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -24,43 +23,9 @@ use crate::json::ErrorBody;
 use crate::layout::{Layout, PageResult, html, layout, see_other};
 
 /// Uploads carry the file and the form around it.
-const UPLOAD_BODY_LIMIT: usize = MAX_PPRL_UPLOAD_BYTES + 64 * 1024;
+pub(super) const UPLOAD_BODY_LIMIT: usize = MAX_PPRL_UPLOAD_BYTES + 64 * 1024;
 /// A kit is a small JSON document.
-const KIT_BODY_LIMIT: usize = 64 * 1024;
-
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/pprl/{id}/kit", post(kit_download))
-        .route(
-            "/pprl/{id}/upload",
-            post(upload_form).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route("/pprl/{id}/results.csv", get(results_csv))
-        .route(
-            "/pprl/contribute",
-            get(contribute_page)
-                .post(contribute_form)
-                .layer(DefaultBodyLimit::max(KIT_BODY_LIMIT)),
-        )
-        .route("/api/v1/pprl/runs/{id}/kit", post(api_kit))
-        .route(
-            "/api/v1/pprl/runs/{id}/clks",
-            post(api_upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route("/api/v1/pprl/runs/{id}/results", get(api_results))
-        .route(
-            "/api/v1/pprl/contribute",
-            post(api_contribute).layer(DefaultBodyLimit::max(KIT_BODY_LIMIT)),
-        )
-}
-
-/// This part of the OpenAPI document.
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    paths(api_kit, api_upload, api_results, api_contribute),
-    components(schemas(PprlUploadedDto, PprlMatchDto))
-)]
-pub(crate) struct ApiDoc;
+pub(super) const KIT_BODY_LIMIT: usize = 64 * 1024;
 
 // ----- helpers -----
 
@@ -140,7 +105,7 @@ fn csv_response(body: String, name: &str) -> Response {
 // ----- the network's instance: kit, upload, results -----
 
 /// The run's participation kit (holds the network's secret), as a file.
-async fn kit_download(
+pub(super) async fn kit_download(
     v: Viewer,
     Path(id): Path<String>,
     crate::ctx::Posted { csrf, .. }: crate::ctx::Posted<Vec<(String, String)>>,
@@ -156,7 +121,7 @@ async fn kit_download(
 }
 
 /// Encodings made on a member's own instance replace the organisation's encodings of the run.
-async fn upload_form(
+pub(super) async fn upload_form(
     v: Viewer,
     Path(id): Path<String>,
     headers: axum::http::HeaderMap,
@@ -180,7 +145,7 @@ async fn upload_form(
 
 /// The organisation's matches as CSV, for a member that looks its records up on its own
 /// instance.
-async fn results_csv(v: Viewer, Path(id): Path<String>) -> PageResult {
+pub(super) async fn results_csv(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_uuid(&id)?;
     let (_, matches) = v.access().pprl_results(id).await?;
     let body = results_to_csv(&matches).map_err(|_| PageError::Fail(Failure::Internal))?;
@@ -203,14 +168,14 @@ async fn contribute_render(v: &Viewer, error: Option<String>) -> PageResult {
     })
 }
 
-async fn contribute_page(v: Viewer) -> PageResult {
+pub(super) async fn contribute_page(v: Viewer) -> PageResult {
     v.access().require(Action::PprlRun).await?;
     contribute_render(&v, None).await
 }
 
 /// Encodes the organisation's person entities with an uploaded kit and returns the file to
 /// send to the network (`record_id,clk`; no names).
-async fn contribute_form(
+pub(super) async fn contribute_form(
     v: Viewer,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
@@ -267,7 +232,7 @@ pub struct PprlMatchDto {
     params(("id" = String, Path, description = "Run id")),
     responses((status = 200, description = "The kit (JSON)", content_type = "application/json"),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn api_kit(
+pub(super) async fn api_kit(
     caller: ApiCaller,
     axum::extract::State(state): axum::extract::State<AppState>,
     Path(id): Path<String>,
@@ -290,7 +255,7 @@ async fn api_kit(
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = PprlUploadedDto), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
-async fn api_upload(
+pub(super) async fn api_upload(
     caller: ApiCaller,
     axum::extract::State(state): axum::extract::State<AppState>,
     Path(id): Path<String>,
@@ -317,7 +282,7 @@ async fn api_upload(
 #[utoipa::path(get, path = "/api/v1/pprl/runs/{id}/results", tag = "information", security(("bearer" = [])),
     params(("id" = String, Path, description = "Run id")),
     responses((status = 200, body = [PprlMatchDto]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn api_results(
+pub(super) async fn api_results(
     caller: ApiCaller,
     axum::extract::State(state): axum::extract::State<AppState>,
     Path(id): Path<String>,
@@ -350,7 +315,7 @@ async fn api_results(
     request_body(content = String, content_type = "application/json", description = "The participation kit"),
     responses((status = 200, description = "record_id,clk", content_type = "text/csv"),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn api_contribute(
+pub(super) async fn api_contribute(
     caller: ApiCaller,
     axum::extract::State(state): axum::extract::State<AppState>,
     body: axum::body::Bytes,
