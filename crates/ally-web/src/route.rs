@@ -229,16 +229,6 @@ impl Routes {
         self
     }
 
-    /// A module whose routes are still declared the old way: its table rows, router and
-    /// OpenAPI part written separately (until it is converted to this builder).
-    pub fn legacy(table: &[Route], router: Router<AppState>, openapi: OpenApi) -> Routes {
-        Routes {
-            router,
-            table: table.to_vec(),
-            openapi,
-        }
-    }
-
     /// The route-table rows declared so far.
     pub fn table(&self) -> &[Route] {
         &self.table

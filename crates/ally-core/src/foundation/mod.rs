@@ -6,7 +6,6 @@
 //! Each file is re-exported at the crate root (`ally_core::authz`, `ally_core::person`, ...),
 //! the paths the rest of the workspace uses.
 
-
 pub mod audit;
 pub mod authz;
 pub mod ids;

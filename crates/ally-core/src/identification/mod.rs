@@ -7,6 +7,5 @@
 //! Both submodules are re-exported at the crate root (`ally_core::screening`,
 //! `ally_core::questionnaire`), the paths every other crate uses.
 
-
 pub mod questionnaire;
 pub mod screening;

@@ -13,7 +13,6 @@
 //! Files: [`vocabulary`] (code lists, limits and retention times), [`distribution`] (the rule on
 //! changes of distribution level) and [`report`] (the report form's input and its validation).
 
-
 pub mod distribution;
 pub mod report;
 #[cfg(test)]

@@ -42,7 +42,6 @@
 //! only when a figure is stated. The rate for a pay period is the one in force on its
 //! first day (rates rise over time, so this never overstates a claim).
 
-
 mod checks;
 mod court_case;
 mod document_check;

@@ -42,7 +42,6 @@
 //! scope, language, withdrawal) and `con_Consent` is derived from them. HTCDS has no lifecycle
 //! finer than `cas_Status`, no reflection period, and no judicial fields: those are Ally's own.
 
-
 macro_rules! code_enum {
     (
         $(#[$meta:meta])*
