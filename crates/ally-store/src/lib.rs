@@ -7,6 +7,8 @@
 //! operations, and operator commands. Raw SQL and the database pool stay private to this crate,
 //! so no caller can skip authorisation or audit.
 
+#![warn(missing_docs)]
+
 pub mod backup;
 pub mod crypto;
 mod db;

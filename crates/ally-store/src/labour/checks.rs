@@ -95,6 +95,7 @@ impl Access<'_> {
         Ok(id)
     }
 
+    /// Reads one document check (owner organisation only, `document.check`); audited.
     pub async fn get_document_check(&self, id: &str) -> Result<DocumentCheck> {
         let row = sqlx::query(
             "SELECT org_id, inspection_id, rule_set, sealed, created_at FROM labour_checks WHERE id = $1",
@@ -146,6 +147,7 @@ impl Access<'_> {
         })
     }
 
+    /// Lists the organisation's document checks, newest first (`document.check`); audited with a count.
     pub async fn list_document_checks(
         &self,
         inspection: Option<&str>,

@@ -74,6 +74,7 @@ pub fn today() -> String {
 impl Access<'_> {
     // ----- labour-court cases -----
 
+    /// Opens a labour-court case (`labour_case.manage`): validated, sealed under `labour_case:<org>:<id>`, audited; returns its id.
     pub async fn open_labour_case(&self, input: NewLabourCase) -> Result<String> {
         let org = self.principal.org_id;
         self.authorize_granted(Action::LabourCaseManage, org, &[], None)
@@ -316,6 +317,7 @@ impl Access<'_> {
         })
     }
 
+    /// Reads one labour-court case (`labour_case.read`), authorised on clear columns before it is unsealed; audited.
     pub async fn get_labour_case(&self, id: &str) -> Result<LabourCase> {
         let Some((org, row)) = self.load_labour_case(id).await? else {
             return Err(self
@@ -335,6 +337,7 @@ impl Access<'_> {
         self.case_view(id, status, doc, version, created).await
     }
 
+    /// Lists the organisation's labour-court cases (`labour_case.read`); audited with a count.
     pub async fn list_labour_cases(&self) -> Result<Vec<LabourCaseSummary>> {
         let org = self.principal.org_id;
         self.authorize_granted(Action::LabourCaseRead, org, &[], None)
@@ -377,6 +380,7 @@ impl Access<'_> {
         Ok(out)
     }
 
+    /// Adds an entry to a labour-court case (hearing, claim, judgment, closing; `labour_case.manage`); audited.
     pub async fn update_labour_case(&self, id: &str, entry: CaseEntry) -> Result<()> {
         let Some((org, row)) = self.load_labour_case(id).await? else {
             return Err(self

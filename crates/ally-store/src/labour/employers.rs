@@ -54,6 +54,7 @@ impl Access<'_> {
         ))
     }
 
+    /// Records an employer (`employer.manage`): validated, sealed, audited; returns its id.
     pub async fn create_employer(&self, input: EmployerInput) -> Result<String> {
         let org = self.principal.org_id;
         self.authorize_granted(Action::EmployerManage, org, &[], None)
@@ -118,6 +119,7 @@ impl Access<'_> {
         })
     }
 
+    /// Reads one employer (`employer.manage`), authorised on clear columns before it is unsealed; audited.
     pub async fn get_employer(&self, id: &str) -> Result<Employer> {
         let Some((org, row)) = self.load_employer(id).await? else {
             return Err(self
@@ -137,6 +139,7 @@ impl Access<'_> {
         Ok(e)
     }
 
+    /// Lists the organisation's employers (`employer.manage`); audited with a count.
     pub async fn list_employers(&self) -> Result<Vec<Employer>> {
         let org = self.principal.org_id;
         self.authorize_granted(Action::EmployerManage, org, &[], None)
@@ -184,6 +187,7 @@ impl Access<'_> {
         }
     }
 
+    /// Records a workplace with its subcontracting chain and collective agreement (`employer.manage`); returns its id.
     pub async fn create_workplace(&self, input: WorkplaceInput) -> Result<String> {
         let org = self.principal.org_id;
         self.authorize_granted(Action::EmployerManage, org, &[], None)
@@ -292,6 +296,7 @@ impl Access<'_> {
         })
     }
 
+    /// Reads one workplace with its chain (`employer.manage`), authorised before it is unsealed; audited.
     pub async fn get_workplace(&self, id: &str) -> Result<Workplace> {
         let Some((org, row)) = self.load_workplace(id).await? else {
             return Err(self

@@ -122,6 +122,7 @@ impl Access<'_> {
         })
     }
 
+    /// Plans a joint inspection (`inspection.manage`) with its partner organisations, whose rows become `inspection.read` grants; returns its id.
     pub async fn plan_inspection(&self, plan: InspectionPlan) -> Result<String> {
         let org = self.principal.org_id;
         self.authorize_granted(Action::InspectionManage, org, &[], None)
@@ -268,6 +269,7 @@ impl Access<'_> {
             .collect()
     }
 
+    /// Reads an inspection (`inspection.read`): the owner sees everything, a partner what the partner view allows (workers' identities only with their consent, no photos); audited.
     pub async fn get_inspection(&self, id: &str) -> Result<InspectionView> {
         let Some((org, row)) = self.load_inspection(id).await? else {
             return Err(self

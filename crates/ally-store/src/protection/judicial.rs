@@ -118,6 +118,7 @@ impl Judicial<'_> {
         Ok(())
     }
 
+    /// Adds a court date to a case's proceedings (`case.update`), its note sealed; audited.
     pub async fn add_court_date(
         &self,
         case: CaseId,

@@ -23,6 +23,7 @@ crate::foundation::access::access_handle!(
 );
 
 impl Services<'_> {
+    /// Requests a service for a case (`case.update`): its outcome text sealed under `service:<org>:<id>`; audited; returns its id.
     pub async fn add_service(&self, case: CaseId, s: NewService) -> Result<String> {
         let case = self.case_for(case, Action::CaseUpdate).await?;
         if let (Some(a), Some(b)) = (s.start_on, s.end_on)
@@ -58,6 +59,7 @@ impl Services<'_> {
         .await
     }
 
+    /// Adds a task to a case's plan (`case.update`), its text sealed under `task:<org>:<id>`; the case's deadlines are rebuilt; audited; returns its id.
     pub async fn add_task(
         &self,
         case: CaseId,
