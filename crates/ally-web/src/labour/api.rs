@@ -70,11 +70,7 @@ pub(crate) async fn api_employers(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<EmployerDto>>> {
-    let list = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .list_employers()
-        .await?;
+    let list = caller.access(&state.store).list_employers().await?;
     Ok(Json(list.into_iter().map(EmployerDto::from).collect()))
 }
 
@@ -86,9 +82,8 @@ pub(crate) async fn api_employer_create(
     caller: ApiCaller,
     JsonBody(b): JsonBody<EmployerBody>,
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
-    let id = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
+    let id = caller
+        .access(&state.store)
         .create_employer(EmployerInput {
             legal_name: b.legal_name,
             registration_number: b.registration_number,
@@ -107,11 +102,7 @@ pub(crate) async fn api_employer(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<EmployerDto>> {
-    let e = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .get_employer(&id)
-        .await?;
+    let e = caller.access(&state.store).get_employer(&id).await?;
     Ok(Json(e.into()))
 }
 
@@ -132,9 +123,8 @@ pub(crate) async fn api_workplace_create(
     caller: ApiCaller,
     JsonBody(b): JsonBody<WorkplaceBody>,
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
-    let id = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
+    let id = caller
+        .access(&state.store)
         .create_workplace(WorkplaceInput {
             employer_id: b.employer_id,
             name: b.name,
@@ -171,11 +161,7 @@ pub(crate) async fn api_workplace(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<WorkplaceDto>> {
-    let w = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .get_workplace(&id)
-        .await?;
+    let w = caller.access(&state.store).get_workplace(&id).await?;
     Ok(Json(WorkplaceDto {
         id: w.id,
         employer_id: w.employer_id,
@@ -215,9 +201,8 @@ pub(crate) async fn api_workplace_chain(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<ChainLinkBody>,
 ) -> ApiResult<StatusCode> {
-    state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
+    caller
+        .access(&state.store)
         .set_chain_link(
             &id,
             ChainLinkInput {
@@ -248,11 +233,7 @@ pub(crate) async fn api_inspections(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<InspectionSummaryDto>>> {
-    let list = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .list_inspections()
-        .await?;
+    let list = caller.access(&state.store).list_inspections().await?;
     Ok(Json(
         list.into_iter()
             .map(|i| InspectionSummaryDto {
@@ -301,9 +282,8 @@ pub(crate) async fn api_inspection_create(
     caller: ApiCaller,
     JsonBody(b): JsonBody<InspectionBody>,
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
-    let id = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
+    let id = caller
+        .access(&state.store)
         .plan_inspection(InspectionPlan {
             workplace_id: b.workplace_id,
             date: b.date,
@@ -334,11 +314,7 @@ pub(crate) async fn api_inspection(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<InspectionView>> {
-    let i = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .get_inspection(&id)
-        .await?;
+    let i = caller.access(&state.store).get_inspection(&id).await?;
     Ok(Json(i))
 }
 
@@ -389,9 +365,7 @@ pub(crate) async fn api_inspection_entry(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<InspectionEntryBody>,
 ) -> ApiResult<StatusCode> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     let form = EntryForm {
         kind: b.kind,
         item: b.item,
@@ -428,9 +402,8 @@ pub(crate) async fn api_inspection_photo(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
-    let id = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
+    let id = caller
+        .access(&state.store)
         .add_inspection_photo(&id, &body)
         .await?;
     Ok((StatusCode::CREATED, Json(CreatedDto { id })))
@@ -475,9 +448,7 @@ pub(crate) async fn api_check_create(
     caller: ApiCaller,
     JsonBody(b): JsonBody<CheckBody>,
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     access.require(Action::DocumentCheck).await?;
     let record = b.record.to_string();
     if let Ok(rules) = RuleSet::shipped(b.rule_set.trim())
@@ -506,11 +477,7 @@ pub(crate) async fn api_check(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CheckDto>> {
-    let c = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .get_document_check(&id)
-        .await?;
+    let c = caller.access(&state.store).get_document_check(&id).await?;
     Ok(Json(CheckDto {
         id: c.id,
         worker_label: c.worker_label,
@@ -538,11 +505,7 @@ pub(crate) async fn api_cases(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<CaseSummaryDto>>> {
-    let list = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .list_labour_cases()
-        .await?;
+    let list = caller.access(&state.store).list_labour_cases().await?;
     Ok(Json(
         list.into_iter()
             .map(|c| CaseSummaryDto {
@@ -580,9 +543,8 @@ pub(crate) async fn api_case_create(
     caller: ApiCaller,
     JsonBody(b): JsonBody<CaseBody>,
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
-    let id = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
+    let id = caller
+        .access(&state.store)
         .open_labour_case(NewLabourCase {
             title: b.title,
             collective_agreement: b.collective_agreement,
@@ -604,11 +566,7 @@ pub(crate) async fn api_case(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<LabourCase>> {
-    let c = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .get_labour_case(&id)
-        .await?;
+    let c = caller.access(&state.store).get_labour_case(&id).await?;
     Ok(Json(c))
 }
 
@@ -655,9 +613,7 @@ pub(crate) async fn api_case_entry(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<CaseEntryBody>,
 ) -> ApiResult<StatusCode> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     let entry = match b.kind.as_str() {
         "claimant" => CaseEntry::Claimant {
             name: b.name,
