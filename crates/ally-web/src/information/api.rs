@@ -172,9 +172,7 @@ pub(crate) async fn api_reports(
     axum::extract::State(state): axum::extract::State<AppState>,
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<Json<Vec<ReportSummaryDto>>> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     let query: String = q.q.trim().chars().take(200).collect();
     let list = if query.is_empty() {
         access.list_reports().await?
@@ -193,9 +191,7 @@ pub(crate) async fn api_file_report(
     axum::extract::State(state): axum::extract::State<AppState>,
     JsonBody(body): JsonBody<ReportInputDto>,
 ) -> ApiResult<Response> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     access.require(Action::ReportFile).await?;
     let input = ReportInput {
         what: body.what,
@@ -237,11 +233,7 @@ pub(crate) async fn api_report(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ReportDto>> {
     let id = api_uuid(&id)?;
-    let r = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .get_report(id)
-        .await?;
+    let r = caller.access(&state.store).get_report(id).await?;
     Ok(Json(ReportDto {
         id: r.id.to_string(),
         organisation_id: r.org_id.to_string(),
@@ -270,11 +262,7 @@ pub(crate) async fn api_entity(
     Path(id): Path<String>,
 ) -> ApiResult<Json<EntityPageDto>> {
     let id = api_uuid(&id)?;
-    let page = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .get_entity(id)
-        .await?;
+    let page = caller.access(&state.store).get_entity(id).await?;
     Ok(Json(EntityPageDto {
         entity: (&page.entity).into(),
         reports: page.reports.into_iter().map(Into::into).collect(),
@@ -307,9 +295,7 @@ pub(crate) async fn api_attach(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     let Ok(id) = id.parse::<Uuid>() else {
         access.require(Action::ReportFile).await?;
         return Err(ApiError::new(Failure::NotFound, "no such record"));
@@ -366,9 +352,7 @@ pub(crate) async fn api_access_request(
     axum::extract::State(state): axum::extract::State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SuspectExtractDto>> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     let Ok(id) = id.parse::<Uuid>() else {
         access.require(Action::SuspectRead).await?;
         return Err(ApiError::new(Failure::NotFound, "no such record"));
@@ -414,10 +398,6 @@ pub(crate) async fn api_decide_link(
             ));
         }
     };
-    state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .decide_link(id, confirm)
-        .await?;
+    caller.access(&state.store).decide_link(id, confirm).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -238,11 +238,7 @@ pub(super) async fn api_kit(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = api_uuid(&id)?;
-    let kit = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .pprl_kit(id)
-        .await?;
+    let kit = caller.access(&state.store).pprl_kit(id).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], kit.to_json()?).into_response())
 }
 
@@ -262,12 +258,7 @@ pub(super) async fn api_upload(
     body: axum::body::Bytes,
 ) -> Result<Json<PprlUploadedDto>, ApiError> {
     let id = api_uuid(&id)?;
-    match state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .pprl_upload(id, &body)
-        .await
-    {
+    match caller.access(&state.store).pprl_upload(id, &body).await {
         Ok(records) => Ok(Json(PprlUploadedDto { records })),
         Err(PprlUploadError::Invalid { line, problem }) => Err(ApiError::new(
             Failure::BadRequest,
@@ -288,11 +279,7 @@ pub(super) async fn api_results(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<PprlMatchDto>>, ApiError> {
     let id = api_uuid(&id)?;
-    let (_, matches) = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .pprl_results(id)
-        .await?;
+    let (_, matches) = caller.access(&state.store).pprl_results(id).await?;
     Ok(Json(
         matches
             .into_iter()
@@ -320,9 +307,7 @@ pub(super) async fn api_contribute(
     axum::extract::State(state): axum::extract::State<AppState>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let access = state
-        .store
-        .access(&caller.principal, caller.client.as_deref());
+    let access = caller.access(&state.store);
     access.require(Action::PprlRun).await?;
     let kit = PprlKit::from_json(&body)?;
     let rows = access.pprl_contribute(&kit).await?;

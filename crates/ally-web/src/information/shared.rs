@@ -118,11 +118,7 @@ pub(super) async fn api_shared_entities(
     Query(q): Query<SharedParams>,
 ) -> ApiResult<Json<SharedEntityListDto>> {
     let page = Page::new(q.offset.unwrap_or(0), q.limit.unwrap_or(PAGE));
-    let res = state
-        .store
-        .access(&caller.principal, caller.client.as_deref())
-        .shared_entities(page)
-        .await?;
+    let res = caller.access(&state.store).shared_entities(page).await?;
     Ok(Json(SharedEntityListDto {
         items: res
             .items
