@@ -83,7 +83,7 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 async fn iv_actions_n(w: &World, id: &str) -> Vec<usize> {
     w.store
         .access(w.user("inspectorate"), None)
-        .get_inspection(id)
+        .inspections().get_inspection(id)
         .await
         .unwrap()
         .actions
@@ -98,21 +98,21 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         let w = world(&db).await;
         let a = w.store.access(w.user("union"), None);
         // Employers and a subcontracting chain.
-        let principal = a.create_employer(employer(EMPLOYER)).await.unwrap();
+        let principal = a.employers().create_employer(employer(EMPLOYER)).await.unwrap();
         let sub = a
-            .create_employer(employer("Sous-Traitance Fictive SRL"))
+            .employers().create_employer(employer("Sous-Traitance Fictive SRL"))
             .await
             .unwrap();
-        let agency = a.create_employer(employer("Interim Fictif")).await.unwrap();
+        let agency = a.employers().create_employer(employer("Interim Fictif")).await.unwrap();
         let site = a
-            .create_workplace(WorkplaceInput {
+            .employers().create_workplace(WorkplaceInput {
                 employer_id: principal.clone(),
                 name: "Chantier Fictif".into(),
                 address: "1 quai Imaginaire".into(),
             })
             .await
             .unwrap();
-        a.set_chain_link(
+        a.employers().set_chain_link(
             &site,
             ChainLinkInput {
                 employer_id: sub.clone(),
@@ -123,7 +123,7 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         )
         .await
         .unwrap();
-        a.set_chain_link(
+        a.employers().set_chain_link(
             &site,
             ChainLinkInput {
                 employer_id: agency.clone(),
@@ -134,7 +134,7 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         )
         .await
         .unwrap();
-        let wp = a.get_workplace(&site).await.unwrap();
+        let wp = a.employers().get_workplace(&site).await.unwrap();
         assert_eq!(wp.chain.len(), 3);
         assert_eq!(
             wp.chain[2].contracted_by_name.as_deref(),
@@ -142,7 +142,7 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         );
         // A link to an employer outside the chain is refused, nothing written.
         let err = a
-            .set_chain_link(
+            .employers().set_chain_link(
                 &site,
                 ChainLinkInput {
                     employer_id: agency.clone(),
@@ -157,7 +157,7 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
 
         // A joint inspection with the police and the labour inspectorate.
         let id = a
-            .plan_inspection(InspectionPlan {
+            .inspections().plan_inspection(InspectionPlan {
                 workplace_id: site.clone(),
                 date: "2026-12-03".into(),
                 legal_basis: "Code du travail L8271-1".into(),
@@ -215,10 +215,10 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
                 due: None,
             },
         ] {
-            a.record_inspection(&id, entry).await.unwrap();
+            a.inspections().record_inspection(&id, entry).await.unwrap();
         }
         // The owner sees everything.
-        let v = a.get_inspection(&id).await.unwrap();
+        let v = a.inspections().get_inspection(&id).await.unwrap();
         assert!(v.is_owner);
         assert_eq!(v.workers[1].name.as_deref(), Some(HIDDEN_WORKER));
         assert_eq!(v.actions.len(), 2);
@@ -227,7 +227,7 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         let pv = w
             .store
             .access(w.user("police"), None)
-            .get_inspection(&id)
+            .inspections().get_inspection(&id)
             .await
             .unwrap();
         assert!(!pv.is_owner);
@@ -242,19 +242,19 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         let iv = w
             .store
             .access(w.user("inspectorate"), None)
-            .get_inspection(&id)
+            .inspections().get_inspection(&id)
             .await
             .unwrap();
         assert_eq!(iv.actions.len(), 1);
         assert_eq!(iv.actions[0].text, "Audit the payroll");
         // A partner marks its own follow-up action done, not another's.
         let police = w.store.access(w.user("police"), None);
-        police.complete_inspection_action(&id, 1).await.unwrap();
+        police.inspections().complete_inspection_action(&id, 1).await.unwrap();
         assert!(matches!(
-            police.complete_inspection_action(&id, 2).await,
+            police.inspections().complete_inspection_action(&id, 2).await,
             Err(StoreError::Denied(Denied::OtherOrganisation))
         ));
-        let v = a.get_inspection(&id).await.unwrap();
+        let v = a.inspections().get_inspection(&id).await.unwrap();
         assert!(v.actions[0].done_at_ms.is_some());
         assert!(v.actions[1].done_at_ms.is_none());
         assert_eq!(pv.actions[0].n, 1);
@@ -263,21 +263,21 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         let listed = w
             .store
             .access(w.user("police"), None)
-            .list_inspections()
+            .inspections().list_inspections()
             .await
             .unwrap();
         assert!(listed.iter().any(|i| i.id == id && !i.is_owner));
         let out = w.store.access(w.user("outsider"), None);
         assert!(matches!(
-            out.get_inspection(&id).await,
+            out.inspections().get_inspection(&id).await,
             Err(StoreError::Denied(Denied::OtherOrganisation))
         ));
-        assert!(out.list_inspections().await.unwrap().is_empty());
+        assert!(out.inspections().list_inspections().await.unwrap().is_empty());
         // Partners read but never write.
         let err = w
             .store
             .access(w.user("police"), None)
-            .record_inspection(&id, InspectionEntry::Finding { text: "x".into() })
+            .inspections().record_inspection(&id, InspectionEntry::Finding { text: "x".into() })
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Denied(Denied::OtherOrganisation)));
@@ -285,13 +285,13 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         assert!(matches!(
             w.store
                 .access(w.user("auditor"), None)
-                .get_inspection(&id)
+                .inspections().get_inspection(&id)
                 .await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
         ));
         // Adding a partner later grants it read access.
-        assert!(out.get_inspection(&id).await.is_err());
-        a.add_inspection_partner(
+        assert!(out.inspections().get_inspection(&id).await.is_err());
+        a.inspections().add_inspection_partner(
             &id,
             PartnerInput {
                 org_id: w.user("outsider").org_id.to_string(),
@@ -301,11 +301,11 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         )
         .await
         .unwrap();
-        assert!(out.get_inspection(&id).await.is_ok());
+        assert!(out.inspections().get_inspection(&id).await.is_ok());
 
         // A document check flags the underpayment; the case takes its amount.
         let check = a
-            .run_document_check(CheckInput {
+            .document_checks().run_document_check(CheckInput {
                 worker_label: WORKER.into(),
                 rule_set: "fr-construction-2025".into(),
                 inspection_id: Some(id.clone()),
@@ -315,7 +315,7 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
             })
             .await
             .unwrap();
-        let c = a.get_document_check(&check).await.unwrap();
+        let c = a.document_checks().get_document_check(&check).await.unwrap();
         let under = c
             .findings
             .iter()
@@ -324,18 +324,18 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         assert!(under.arithmetic.contains("151.67"), "{}", under.arithmetic);
         let owed: rust_decimal::Decimal = under.amount.parse().unwrap();
         assert!(owed > rust_decimal::Decimal::ZERO);
-        assert_eq!(a.list_document_checks(Some(&id)).await.unwrap().len(), 1);
+        assert_eq!(a.document_checks().list_document_checks(Some(&id)).await.unwrap().len(), 1);
         // Another organisation cannot open it.
         assert!(matches!(
             w.store
                 .access(w.user("inspectorate"), None)
-                .get_document_check(&check)
+                .document_checks().get_document_check(&check)
                 .await,
             Err(StoreError::Denied(Denied::OtherOrganisation))
         ));
 
         let case = a
-            .open_labour_case(NewLabourCase {
+            .labour_cases().open_labour_case(NewLabourCase {
                 title: "Unpaid wages at Chantier Fictif".into(),
                 collective_agreement: "CCN Bâtiment".into(),
                 claimant_name: WORKER.into(),
@@ -345,7 +345,7 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
             })
             .await
             .unwrap();
-        a.update_labour_case(
+        a.labour_cases().update_labour_case(
             &case,
             CaseEntry::Evidence {
                 description: "Payslip March".into(),
@@ -354,7 +354,7 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         )
         .await
         .unwrap();
-        a.update_labour_case(
+        a.labour_cases().update_labour_case(
             &case,
             CaseEntry::Hearing {
                 date: "2099-01-15".into(),
@@ -364,7 +364,7 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         )
         .await
         .unwrap();
-        let lc = a.get_labour_case(&case).await.unwrap();
+        let lc = a.labour_cases().get_labour_case(&case).await.unwrap();
         // The two named, plus the chain of the inspected site (the agency), with their positions.
         assert_eq!(lc.employers.len(), 3);
         let roles: Vec<&str> = lc.employers.iter().map(|e| e.role.as_str()).collect();
@@ -383,9 +383,9 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         assert_eq!(lc.claimed_total, lc.claims[0].amount);
         assert_eq!(lc.evidence[0].sha256, "ab".repeat(32));
         assert_eq!(lc.upcoming_hearings("2026-01-01").len(), 1);
-        let listed = a.list_labour_cases().await.unwrap();
+        let listed = a.labour_cases().list_labour_cases().await.unwrap();
         assert_eq!(listed[0].next_hearing.as_deref(), Some("2099-01-15"));
-        a.update_labour_case(
+        a.labour_cases().update_labour_case(
             &case,
             CaseEntry::Outcome {
                 text: "Settled".into(),
@@ -395,12 +395,12 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         )
         .await
         .unwrap();
-        assert_eq!(a.get_labour_case(&case).await.unwrap().status, "closed");
+        assert_eq!(a.labour_cases().get_labour_case(&case).await.unwrap().status, "closed");
         // The police liaison reads cases but may not manage them; other orgs get not-found.
         assert!(matches!(
             w.store
                 .access(w.user("police"), None)
-                .get_labour_case(&case)
+                .labour_cases().get_labour_case(&case)
                 .await,
             Err(StoreError::Denied(Denied::OtherOrganisation))
         ));
@@ -445,15 +445,15 @@ async fn bad_input_is_refused_by_field_and_writes_nothing() {
         };
         let mut e = employer("X");
         e.sector = "piracy".into();
-        assert_eq!(field(a.create_employer(e).await.unwrap_err()), "sector");
+        assert_eq!(field(a.employers().create_employer(e).await.unwrap_err()), "sector");
         assert_eq!(
-            field(a.create_employer(employer("  ")).await.unwrap_err()),
+            field(a.employers().create_employer(employer("  ")).await.unwrap_err()),
             "legal_name"
         );
-        assert!(a.list_employers().await.unwrap().is_empty());
-        let emp = a.create_employer(employer("Y")).await.unwrap();
+        assert!(a.employers().list_employers().await.unwrap().is_empty());
+        let emp = a.employers().create_employer(employer("Y")).await.unwrap();
         let site = a
-            .create_workplace(WorkplaceInput {
+            .employers().create_workplace(WorkplaceInput {
                 employer_id: emp,
                 name: "Site".into(),
                 address: String::new(),
@@ -474,7 +474,7 @@ async fn bad_input_is_refused_by_field_and_writes_nothing() {
         };
         assert_eq!(
             field(
-                a.plan_inspection(plan("2026-13-01", w.user("police").org_id.to_string()))
+                a.inspections().plan_inspection(plan("2026-13-01", w.user("police").org_id.to_string()))
                     .await
                     .unwrap_err()
             ),
@@ -482,13 +482,13 @@ async fn bad_input_is_refused_by_field_and_writes_nothing() {
         );
         assert_eq!(
             field(
-                a.plan_inspection(plan("2026-12-01", uuid::Uuid::new_v4().to_string()))
+                a.inspections().plan_inspection(plan("2026-12-01", uuid::Uuid::new_v4().to_string()))
                     .await
                     .unwrap_err()
             ),
             "partner_org"
         );
-        assert!(a.list_inspections().await.unwrap().is_empty());
+        assert!(a.inspections().list_inspections().await.unwrap().is_empty());
         // Malformed documents: negative hours, dates out of order.
         let bad = UNDERPAID.replace("\"151.67\"", "\"-3\"");
         let input = |json: &str, csv: &str| CheckInput {
@@ -500,14 +500,14 @@ async fn bad_input_is_refused_by_field_and_writes_nothing() {
             timesheets_csv: String::new(),
         };
         assert_eq!(
-            field(a.run_document_check(input(&bad, "")).await.unwrap_err()),
+            field(a.document_checks().run_document_check(input(&bad, "")).await.unwrap_err()),
             "documents"
         );
         let out_of_order =
             "period_start,period_end,hours_paid,gross,net_paid\n2025-05-31,2025-05-01,10,100,100\n";
         assert_eq!(
             field(
-                a.run_document_check(input(UNDERPAID, out_of_order))
+                a.document_checks().run_document_check(input(UNDERPAID, out_of_order))
                     .await
                     .unwrap_err()
             ),
@@ -516,10 +516,10 @@ async fn bad_input_is_refused_by_field_and_writes_nothing() {
         let mut unknown = input(UNDERPAID, "");
         unknown.rule_set = "xx".into();
         assert_eq!(
-            field(a.run_document_check(unknown).await.unwrap_err()),
+            field(a.document_checks().run_document_check(unknown).await.unwrap_err()),
             "rule_set"
         );
-        assert!(a.list_document_checks(None).await.unwrap().is_empty());
+        assert!(a.document_checks().list_document_checks(None).await.unwrap().is_empty());
         // A case needs the claimant's consent.
         let no_consent = NewLabourCase {
             title: "T".into(),
@@ -528,10 +528,10 @@ async fn bad_input_is_refused_by_field_and_writes_nothing() {
             ..Default::default()
         };
         assert_eq!(
-            field(a.open_labour_case(no_consent).await.unwrap_err()),
+            field(a.labour_cases().open_labour_case(no_consent).await.unwrap_err()),
             "claimant_consent"
         );
-        assert!(a.list_labour_cases().await.unwrap().is_empty());
+        assert!(a.labour_cases().list_labour_cases().await.unwrap().is_empty());
         db.cleanup().await;
     }
 }

@@ -221,11 +221,11 @@ async fn labour_employers() {
         let id = w
             .store
             .access(&w.owner, None)
-            .create_employer(employer())
+            .employers().create_employer(employer())
             .await
             .unwrap();
         let other = w.store.access(&w.stranger, None);
-        refused_without_opening(&w, "labour employer", other.get_employer(&id)).await;
+        refused_without_opening(&w, "labour employer", other.employers().get_employer(&id)).await;
         w.store.close().await;
         db.cleanup().await;
     }
@@ -234,9 +234,9 @@ async fn labour_employers() {
 /// Labour records of the owner: (workplace, inspection, document check, labour case).
 async fn labour_records(w: &World) -> (String, String, String, String) {
     let a = w.store.access(&w.owner, None);
-    let employer = a.create_employer(employer()).await.unwrap();
+    let employer = a.employers().create_employer(employer()).await.unwrap();
     let site = a
-        .create_workplace(WorkplaceInput {
+        .employers().create_workplace(WorkplaceInput {
             employer_id: employer.clone(),
             name: "Chantier Fictif".into(),
             address: "1 quai Imaginaire".into(),
@@ -244,7 +244,7 @@ async fn labour_records(w: &World) -> (String, String, String, String) {
         .await
         .unwrap();
     let inspection = a
-        .plan_inspection(InspectionPlan {
+        .inspections().plan_inspection(InspectionPlan {
             workplace_id: site.clone(),
             date: "2026-12-03".into(),
             legal_basis: "Code du travail L8271-1".into(),
@@ -254,7 +254,7 @@ async fn labour_records(w: &World) -> (String, String, String, String) {
         .await
         .unwrap();
     let check = a
-        .run_document_check(CheckInput {
+        .document_checks().run_document_check(CheckInput {
             worker_label: "Vasile Zamfirescu".into(),
             rule_set: "fr-construction-2025".into(),
             record_json: r#"{"contract": {"start_date": "2025-01-06", "hourly_wage": "10.00", "weekly_hours": "35",
@@ -267,7 +267,7 @@ async fn labour_records(w: &World) -> (String, String, String, String) {
         .await
         .unwrap();
     let case = a
-        .open_labour_case(NewLabourCase {
+        .labour_cases().open_labour_case(NewLabourCase {
             title: "Unpaid wages at Chantier Fictif".into(),
             collective_agreement: "CCN Bâtiment".into(),
             claimant_name: "Vasile Zamfirescu".into(),
@@ -286,7 +286,7 @@ async fn labour_workplaces() {
         let w = world(&db).await;
         let (site, ..) = labour_records(&w).await;
         let other = w.store.access(&w.stranger, None);
-        refused_without_opening(&w, "labour workplace", other.get_workplace(&site)).await;
+        refused_without_opening(&w, "labour workplace", other.employers().get_workplace(&site)).await;
         w.store.close().await;
         db.cleanup().await;
     }
@@ -298,7 +298,7 @@ async fn labour_inspections() {
         let w = world(&db).await;
         let (_, inspection, ..) = labour_records(&w).await;
         let other = w.store.access(&w.stranger, None);
-        refused_without_opening(&w, "labour inspection", other.get_inspection(&inspection)).await;
+        refused_without_opening(&w, "labour inspection", other.inspections().get_inspection(&inspection)).await;
         w.store.close().await;
         db.cleanup().await;
     }
@@ -313,7 +313,7 @@ async fn labour_document_checks() {
         refused_without_opening(
             &w,
             "labour document check",
-            other.get_document_check(&check),
+            other.document_checks().get_document_check(&check),
         )
         .await;
         w.store.close().await;
@@ -327,7 +327,7 @@ async fn labour_cases() {
         let w = world(&db).await;
         let (.., case) = labour_records(&w).await;
         let other = w.store.access(&w.stranger, None);
-        refused_without_opening(&w, "labour case", other.get_labour_case(&case)).await;
+        refused_without_opening(&w, "labour case", other.labour_cases().get_labour_case(&case)).await;
         w.store.close().await;
         db.cleanup().await;
     }

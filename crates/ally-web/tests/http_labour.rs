@@ -89,12 +89,12 @@ async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
         addresses: vec![],
     };
     let employer = a
-        .create_employer(employer_input("Principal SA"))
+        .employers().create_employer(employer_input("Principal SA"))
         .await
         .unwrap();
-    let employer2 = a.create_employer(employer_input("Sub SRL")).await.unwrap();
+    let employer2 = a.employers().create_employer(employer_input("Sub SRL")).await.unwrap();
     let workplace = a
-        .create_workplace(WorkplaceInput {
+        .employers().create_workplace(WorkplaceInput {
             employer_id: employer.clone(),
             name: "Site".into(),
             address: "1 Road".into(),
@@ -102,7 +102,7 @@ async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
         .await
         .unwrap();
     let inspection = a
-        .plan_inspection(InspectionPlan {
+        .inspections().plan_inspection(InspectionPlan {
             workplace_id: workplace.clone(),
             date: "2026-12-01".into(),
             legal_basis: "L8271-1".into(),
@@ -120,7 +120,7 @@ async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
         .await
         .unwrap();
     for (name, consent) in [(SHARED_WORKER, true), (HIDDEN_WORKER, false)] {
-        a.record_inspection(
+        a.inspections().record_inspection(
             &inspection,
             InspectionEntry::Worker {
                 name: name.into(),
@@ -136,7 +136,7 @@ async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
     }
     // A follow-up action (number 1) for the first partner, or for the owner itself.
     let assignee = partners.first().copied().unwrap_or(org);
-    a.record_inspection(
+    a.inspections().record_inspection(
         &inspection,
         InspectionEntry::Action {
             assigned_org: assignee.to_string(),
@@ -147,7 +147,7 @@ async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
     .await
     .unwrap();
     let check = a
-        .run_document_check(CheckInput {
+        .document_checks().run_document_check(CheckInput {
             worker_label: "W1".into(),
             rule_set: "fr-construction-2025".into(),
             inspection_id: None,
@@ -158,7 +158,7 @@ async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
         .await
         .unwrap();
     let case = a
-        .open_labour_case(NewLabourCase {
+        .labour_cases().open_labour_case(NewLabourCase {
             title: "Case".into(),
             claimant_name: "Claimant".into(),
             claimant_consent: true,
@@ -168,7 +168,7 @@ async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
         .await
         .unwrap();
     let photo = a
-        .add_inspection_photo(&inspection, &png_with_gps())
+        .inspections().add_inspection_photo(&inspection, &png_with_gps())
         .await
         .unwrap();
     Records {
@@ -567,7 +567,7 @@ async fn a_partner_sees_consented_identities_only_and_the_owner_sees_all() {
     let photos =
         w.f.store
             .access(&coordinator(w.f.own.id), None)
-            .list_inspection_photos(&w.own.inspection)
+            .inspections().list_inspection_photos(&w.own.inspection)
             .await
             .unwrap();
     assert_eq!(photos.len(), 1, "the refused file was not stored");
@@ -592,7 +592,7 @@ async fn a_partner_sees_consented_identities_only_and_the_owner_sees_all() {
     let photos =
         w.f.store
             .access(&coordinator(w.f.own.id), None)
-            .list_inspection_photos(&w.own.inspection)
+            .inspections().list_inspection_photos(&w.own.inspection)
             .await
             .unwrap();
     assert_eq!(photos.len(), 2);
@@ -644,7 +644,7 @@ async fn a_partner_sees_consented_identities_only_and_the_owner_sees_all() {
 async fn check_count(w: &World) -> usize {
     w.f.store
         .access(&coordinator(w.f.own.id), None)
-        .list_document_checks(None)
+        .document_checks().list_document_checks(None)
         .await
         .unwrap()
         .len()
@@ -740,7 +740,7 @@ async fn bad_input_gets_a_clear_4xx_naming_row_and_field_and_writes_nothing() {
             async move {
                 store
                     .access(&coordinator(org), None)
-                    .list_employers()
+                    .employers().list_employers()
                     .await
                     .unwrap()
                     .len()

@@ -13,6 +13,12 @@ use super::common::{aad, invalid, open_doc, seal_doc};
 use crate::access::id_col;
 use crate::{Access, Result, StoreError, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// Payslip and timesheet checks against the law and collective agreements.
+    DocumentChecks,
+    document_checks
+);
+
 #[derive(Clone, Serialize, Deserialize)]
 struct CheckDoc {
     worker_label: String,
@@ -32,6 +38,9 @@ struct StoredReport {
 impl Access<'_> {
     // ----- document checks -----
 
+}
+
+impl DocumentChecks<'_> {
     /// Parses the worker's documents, runs the checks with the rule set and stores documents
     /// and findings. Invalid input writes nothing.
     pub async fn run_document_check(&self, input: CheckInput) -> Result<String> {

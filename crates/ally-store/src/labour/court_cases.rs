@@ -15,6 +15,12 @@ use super::common::{aad, invalid, open_doc, seal_doc};
 use crate::access::id_col;
 use crate::{Access, Result, StoreError, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// Labour-court cases: claims, hearings, judgments.
+    LabourCases,
+    labour_cases
+);
+
 #[derive(Clone, Serialize, Deserialize)]
 struct CaseDoc {
     title: String,
@@ -74,119 +80,6 @@ pub fn today() -> String {
 impl Access<'_> {
     // ----- labour-court cases -----
 
-    /// Opens a labour-court case (`labour_case.manage`): validated, sealed under `labour_case:<org>:<id>`, audited; returns its id.
-    pub async fn open_labour_case(&self, input: NewLabourCase) -> Result<String> {
-        let org = self.principal.org_id;
-        self.authorize_granted(Action::LabourCaseManage, org, &[], None)
-            .await?;
-        let title = required("title", &input.title, 300)?;
-        let name = required("claimant_name", &input.claimant_name, 200)?;
-        if !input.claimant_consent {
-            return Err(invalid("claimant_consent", "required"));
-        }
-        let mut employers = Vec::new();
-        for e in &input.employer_ids {
-            if e.trim().is_empty() {
-                continue;
-            }
-            let emp = self.own_employer("employer_ids", e).await?;
-            if !employers
-                .iter()
-                .any(|l: &StoredLiable| l.employer_id == emp.id)
-            {
-                employers.push(StoredLiable {
-                    employer_id: emp.id,
-                    role: String::new(),
-                });
-            }
-        }
-        let mut claims = Vec::new();
-        if let Some(check_id) = input
-            .check_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
-            let check_id = uuid_text("check_id", check_id)?;
-            let check = self.own_check(&check_id).await?;
-            // A check made during an inspection names the site: every employer of its
-            // subcontracting chain is jointly liable, with its position in the chain.
-            if let Some(insp) = &check.inspection_id
-                && let Some((o, irow)) = self.load_inspection(insp).await?
-                && o == org
-            {
-                let workplace_id: String = irow.try_get("workplace_id")?;
-                if let Some((wo, wrow)) = self.load_workplace(&workplace_id).await?
-                    && wo == org
-                {
-                    let (_, wdoc, _) = self.unseal_workplace(&workplace_id, wo, &wrow).await?;
-                    for l in wdoc.chain {
-                        match employers
-                            .iter_mut()
-                            .find(|e: &&mut StoredLiable| e.employer_id == l.employer_id)
-                        {
-                            Some(e) => e.role = l.role,
-                            None => employers.push(StoredLiable {
-                                employer_id: l.employer_id,
-                                role: l.role,
-                            }),
-                        }
-                    }
-                }
-            }
-            for (kind, sum) in check.money_by_kind() {
-                claims.push(StoredClaim {
-                    description: kind,
-                    amount: amount("amount", &sum.to_string())?,
-                    check_id: Some(check_id.clone()),
-                });
-            }
-        }
-        let doc = CaseDoc {
-            title,
-            collective_agreement: optional(
-                "collective_agreement",
-                &input.collective_agreement,
-                300,
-            )?,
-            claimants: vec![StoredClaimant {
-                name,
-                consent_at_ms: now_ms(),
-            }],
-            employers,
-            claims,
-            evidence: Vec::new(),
-            hearings: Vec::new(),
-            outcome: None,
-        };
-        let id = uuid::Uuid::now_v7().to_string();
-        let keys = self.store.org_keys(org).await?;
-        let sealed = seal_doc(&keys, &aad("case", org, &id), &doc)?;
-        let now = now_ms();
-        let mut tx = self.store.db().begin_write().await?;
-        sqlx::query(
-            "INSERT INTO labour_cases (id, org_id, status, sealed, version, created_by, created_at, updated_at) \
-             VALUES ($1, $2, 'open', $3, 1, $4, $5, $6)",
-        )
-        .bind(&id)
-        .bind(org.to_string())
-        .bind(sealed)
-        .bind(self.principal.user_id.to_string())
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        self.write_event(
-            tx,
-            "labour_case.open",
-            "labour_case",
-            &id,
-            format!("claims={}", doc.claims.len()),
-        )
-        .await?;
-        Ok(id)
-    }
-
     /// A document check of the principal's own organisation (for claims), without audit of a
     /// separate read: the case write is audited.
     async fn own_check(&self, id: &str) -> Result<DocumentCheck> {
@@ -199,7 +92,7 @@ impl Access<'_> {
             _ => return Err(invalid("check_id", "unknown_record")),
         }
         // Reading a check needs its own permission.
-        match self.get_document_check(id).await {
+        match self.document_checks().get_document_check(id).await {
             Ok(c) => Ok(c),
             Err(StoreError::Denied(_)) => Err(invalid("check_id", "unknown_record")),
             Err(e) => Err(e),
@@ -315,6 +208,133 @@ impl Access<'_> {
             created_at_ms: created,
             version,
         })
+    }
+
+}
+
+fn claims_total(claims: &[StoredClaim]) -> String {
+    let mut sum = Decimal::ZERO;
+    for c in claims {
+        if let Ok(a) = c.amount.parse::<Decimal>() {
+            sum += a;
+        }
+    }
+    sum.rescale(2);
+    sum.to_string()
+}
+
+impl LabourCases<'_> {
+    /// Opens a labour-court case (`labour_case.manage`): validated, sealed under `labour_case:<org>:<id>`, audited; returns its id.
+    pub async fn open_labour_case(&self, input: NewLabourCase) -> Result<String> {
+        let org = self.principal.org_id;
+        self.authorize_granted(Action::LabourCaseManage, org, &[], None)
+            .await?;
+        let title = required("title", &input.title, 300)?;
+        let name = required("claimant_name", &input.claimant_name, 200)?;
+        if !input.claimant_consent {
+            return Err(invalid("claimant_consent", "required"));
+        }
+        let mut employers = Vec::new();
+        for e in &input.employer_ids {
+            if e.trim().is_empty() {
+                continue;
+            }
+            let emp = self.own_employer("employer_ids", e).await?;
+            if !employers
+                .iter()
+                .any(|l: &StoredLiable| l.employer_id == emp.id)
+            {
+                employers.push(StoredLiable {
+                    employer_id: emp.id,
+                    role: String::new(),
+                });
+            }
+        }
+        let mut claims = Vec::new();
+        if let Some(check_id) = input
+            .check_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            let check_id = uuid_text("check_id", check_id)?;
+            let check = self.own_check(&check_id).await?;
+            // A check made during an inspection names the site: every employer of its
+            // subcontracting chain is jointly liable, with its position in the chain.
+            if let Some(insp) = &check.inspection_id
+                && let Some((o, irow)) = self.load_inspection(insp).await?
+                && o == org
+            {
+                let workplace_id: String = irow.try_get("workplace_id")?;
+                if let Some((wo, wrow)) = self.load_workplace(&workplace_id).await?
+                    && wo == org
+                {
+                    let (_, wdoc, _) = self.unseal_workplace(&workplace_id, wo, &wrow).await?;
+                    for l in wdoc.chain {
+                        match employers
+                            .iter_mut()
+                            .find(|e: &&mut StoredLiable| e.employer_id == l.employer_id)
+                        {
+                            Some(e) => e.role = l.role,
+                            None => employers.push(StoredLiable {
+                                employer_id: l.employer_id,
+                                role: l.role,
+                            }),
+                        }
+                    }
+                }
+            }
+            for (kind, sum) in check.money_by_kind() {
+                claims.push(StoredClaim {
+                    description: kind,
+                    amount: amount("amount", &sum.to_string())?,
+                    check_id: Some(check_id.clone()),
+                });
+            }
+        }
+        let doc = CaseDoc {
+            title,
+            collective_agreement: optional(
+                "collective_agreement",
+                &input.collective_agreement,
+                300,
+            )?,
+            claimants: vec![StoredClaimant {
+                name,
+                consent_at_ms: now_ms(),
+            }],
+            employers,
+            claims,
+            evidence: Vec::new(),
+            hearings: Vec::new(),
+            outcome: None,
+        };
+        let id = uuid::Uuid::now_v7().to_string();
+        let keys = self.store.org_keys(org).await?;
+        let sealed = seal_doc(&keys, &aad("case", org, &id), &doc)?;
+        let now = now_ms();
+        let mut tx = self.store.db().begin_write().await?;
+        sqlx::query(
+            "INSERT INTO labour_cases (id, org_id, status, sealed, version, created_by, created_at, updated_at) \
+             VALUES ($1, $2, 'open', $3, 1, $4, $5, $6)",
+        )
+        .bind(&id)
+        .bind(org.to_string())
+        .bind(sealed)
+        .bind(self.principal.user_id.to_string())
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        self.write_event(
+            tx,
+            "labour_case.open",
+            "labour_case",
+            &id,
+            format!("claims={}", doc.claims.len()),
+        )
+        .await?;
+        Ok(id)
     }
 
     /// Reads one labour-court case (`labour_case.read`), authorised on clear columns before it is unsealed; audited.
@@ -525,15 +545,4 @@ impl Access<'_> {
         self.write_event(tx, action, "labour_case", id, String::new())
             .await
     }
-}
-
-fn claims_total(claims: &[StoredClaim]) -> String {
-    let mut sum = Decimal::ZERO;
-    for c in claims {
-        if let Ok(a) = c.amount.parse::<Decimal>() {
-            sum += a;
-        }
-    }
-    sum.rescale(2);
-    sum.to_string()
 }

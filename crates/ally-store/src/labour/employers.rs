@@ -14,6 +14,12 @@ use super::common::{aad, invalid, open_doc, seal_doc};
 use crate::access::id_col;
 use crate::{Access, Result, StoreError, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// The employers, workplaces and subcontracting chains the organisation records.
+    Employers,
+    employers
+);
+
 #[derive(Clone, Serialize, Deserialize)]
 struct EmployerDoc {
     legal_name: String,
@@ -54,35 +60,6 @@ impl Access<'_> {
         ))
     }
 
-    /// Records an employer (`employer.manage`): validated, sealed, audited; returns its id.
-    pub async fn create_employer(&self, input: EmployerInput) -> Result<String> {
-        let org = self.principal.org_id;
-        self.authorize_granted(Action::EmployerManage, org, &[], None)
-            .await?;
-        let (sector, doc) = Self::validate_employer(&input)?;
-        let id = uuid::Uuid::now_v7().to_string();
-        let keys = self.store.org_keys(org).await?;
-        let sealed = seal_doc(&keys, &aad("employer", org, &id), &doc)?;
-        let now = now_ms();
-        let mut tx = self.store.db().begin_write().await?;
-        sqlx::query(
-            "INSERT INTO labour_employers (id, org_id, sector, sealed, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&id)
-        .bind(org.to_string())
-        .bind(&sector)
-        .bind(sealed)
-        .bind(self.principal.user_id.to_string())
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        self.write_event(tx, "employer.create", "employer", &id, String::new())
-            .await?;
-        Ok(id)
-    }
-
     /// Reads an employer's row (no authorisation, no audit): the owner and the clear columns,
     /// the document still sealed. The caller authorises from the owner, then
     /// [`unseal_employer`](Self::unseal_employer)s it.
@@ -119,63 +96,6 @@ impl Access<'_> {
         })
     }
 
-    /// Reads one employer (`employer.manage`), authorised on clear columns before it is unsealed; audited.
-    pub async fn get_employer(&self, id: &str) -> Result<Employer> {
-        let Some((org, row)) = self.load_employer(id).await? else {
-            return Err(self
-                .labour_not_found(Action::EmployerManage, "employer", id)
-                .await);
-        };
-        self.authorize_granted(
-            Action::EmployerManage,
-            org,
-            &[],
-            Some(("employer", id.to_owned())),
-        )
-        .await?;
-        let e = self.unseal_employer(id, org, &row).await?;
-        self.read_event("employer.read", "employer", Some(id), String::new())
-            .await?;
-        Ok(e)
-    }
-
-    /// Lists the organisation's employers (`employer.manage`); audited with a count.
-    pub async fn list_employers(&self) -> Result<Vec<Employer>> {
-        let org = self.principal.org_id;
-        self.authorize_granted(Action::EmployerManage, org, &[], None)
-            .await?;
-        let rows = sqlx::query(
-            "SELECT id, sector, sealed, created_at FROM labour_employers WHERE org_id = $1 \
-             ORDER BY created_at, id",
-        )
-        .bind(org.to_string())
-        .fetch_all(&self.store.db().pool)
-        .await?;
-        let keys = self.store.org_keys(org).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let id: String = row.try_get("id")?;
-            let sealed: Vec<u8> = row.try_get("sealed")?;
-            let doc: EmployerDoc = open_doc(&keys, &aad("employer", org, &id), &sealed)?;
-            out.push(Employer {
-                id,
-                legal_name: doc.legal_name,
-                registration_number: doc.registration_number,
-                sector: row.try_get("sector")?,
-                addresses: doc.addresses,
-                created_at_ms: row.try_get("created_at")?,
-            });
-        }
-        self.read_event(
-            "employer.list",
-            "employer",
-            None,
-            format!("count={}", out.len()),
-        )
-        .await?;
-        Ok(out)
-    }
-
     /// An employer of the principal's own organisation, or an invalid-field error.
     pub(super) async fn own_employer(&self, field: &'static str, id: &str) -> Result<Employer> {
         let id = uuid_text(field, id)?;
@@ -185,45 +105,6 @@ impl Access<'_> {
             }
             _ => Err(invalid(field, "unknown_record")),
         }
-    }
-
-    /// Records a workplace with its subcontracting chain and collective agreement (`employer.manage`); returns its id.
-    pub async fn create_workplace(&self, input: WorkplaceInput) -> Result<String> {
-        let org = self.principal.org_id;
-        self.authorize_granted(Action::EmployerManage, org, &[], None)
-            .await?;
-        let employer = self.own_employer("employer_id", &input.employer_id).await?;
-        let doc = WorkplaceDoc {
-            name: required("name", &input.name, 300)?,
-            address: optional("address", &input.address, 500)?,
-            // The employer running the site heads the chain until the chain is entered.
-            chain: vec![StoredLink {
-                employer_id: employer.id.clone(),
-                role: "principal".into(),
-                contracted_by: None,
-                collective_agreement: String::new(),
-            }],
-        };
-        let id = uuid::Uuid::now_v7().to_string();
-        let keys = self.store.org_keys(org).await?;
-        let sealed = seal_doc(&keys, &aad("workplace", org, &id), &doc)?;
-        let now = now_ms();
-        let mut tx = self.store.db().begin_write().await?;
-        sqlx::query(
-            "INSERT INTO labour_workplaces (id, org_id, employer_id, sealed, version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 1, $5, $6)",
-        )
-        .bind(&id)
-        .bind(org.to_string())
-        .bind(&employer.id)
-        .bind(sealed)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        self.write_event(tx, "workplace.create", "workplace", &id, String::new())
-            .await?;
-        Ok(id)
     }
 
     /// Reads a workplace's row (no authorisation, no audit): the owner and the clear columns,
@@ -294,6 +175,134 @@ impl Access<'_> {
             chain,
             version,
         })
+    }
+
+}
+
+impl Employers<'_> {
+    /// Records an employer (`employer.manage`): validated, sealed, audited; returns its id.
+    pub async fn create_employer(&self, input: EmployerInput) -> Result<String> {
+        let org = self.principal.org_id;
+        self.authorize_granted(Action::EmployerManage, org, &[], None)
+            .await?;
+        let (sector, doc) = Self::validate_employer(&input)?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let keys = self.store.org_keys(org).await?;
+        let sealed = seal_doc(&keys, &aad("employer", org, &id), &doc)?;
+        let now = now_ms();
+        let mut tx = self.store.db().begin_write().await?;
+        sqlx::query(
+            "INSERT INTO labour_employers (id, org_id, sector, sealed, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(org.to_string())
+        .bind(&sector)
+        .bind(sealed)
+        .bind(self.principal.user_id.to_string())
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        self.write_event(tx, "employer.create", "employer", &id, String::new())
+            .await?;
+        Ok(id)
+    }
+
+    /// Reads one employer (`employer.manage`), authorised on clear columns before it is unsealed; audited.
+    pub async fn get_employer(&self, id: &str) -> Result<Employer> {
+        let Some((org, row)) = self.load_employer(id).await? else {
+            return Err(self
+                .labour_not_found(Action::EmployerManage, "employer", id)
+                .await);
+        };
+        self.authorize_granted(
+            Action::EmployerManage,
+            org,
+            &[],
+            Some(("employer", id.to_owned())),
+        )
+        .await?;
+        let e = self.unseal_employer(id, org, &row).await?;
+        self.read_event("employer.read", "employer", Some(id), String::new())
+            .await?;
+        Ok(e)
+    }
+
+    /// Lists the organisation's employers (`employer.manage`); audited with a count.
+    pub async fn list_employers(&self) -> Result<Vec<Employer>> {
+        let org = self.principal.org_id;
+        self.authorize_granted(Action::EmployerManage, org, &[], None)
+            .await?;
+        let rows = sqlx::query(
+            "SELECT id, sector, sealed, created_at FROM labour_employers WHERE org_id = $1 \
+             ORDER BY created_at, id",
+        )
+        .bind(org.to_string())
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        let keys = self.store.org_keys(org).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            let sealed: Vec<u8> = row.try_get("sealed")?;
+            let doc: EmployerDoc = open_doc(&keys, &aad("employer", org, &id), &sealed)?;
+            out.push(Employer {
+                id,
+                legal_name: doc.legal_name,
+                registration_number: doc.registration_number,
+                sector: row.try_get("sector")?,
+                addresses: doc.addresses,
+                created_at_ms: row.try_get("created_at")?,
+            });
+        }
+        self.read_event(
+            "employer.list",
+            "employer",
+            None,
+            format!("count={}", out.len()),
+        )
+        .await?;
+        Ok(out)
+    }
+
+    /// Records a workplace with its subcontracting chain and collective agreement (`employer.manage`); returns its id.
+    pub async fn create_workplace(&self, input: WorkplaceInput) -> Result<String> {
+        let org = self.principal.org_id;
+        self.authorize_granted(Action::EmployerManage, org, &[], None)
+            .await?;
+        let employer = self.own_employer("employer_id", &input.employer_id).await?;
+        let doc = WorkplaceDoc {
+            name: required("name", &input.name, 300)?,
+            address: optional("address", &input.address, 500)?,
+            // The employer running the site heads the chain until the chain is entered.
+            chain: vec![StoredLink {
+                employer_id: employer.id.clone(),
+                role: "principal".into(),
+                contracted_by: None,
+                collective_agreement: String::new(),
+            }],
+        };
+        let id = uuid::Uuid::now_v7().to_string();
+        let keys = self.store.org_keys(org).await?;
+        let sealed = seal_doc(&keys, &aad("workplace", org, &id), &doc)?;
+        let now = now_ms();
+        let mut tx = self.store.db().begin_write().await?;
+        sqlx::query(
+            "INSERT INTO labour_workplaces (id, org_id, employer_id, sealed, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 1, $5, $6)",
+        )
+        .bind(&id)
+        .bind(org.to_string())
+        .bind(&employer.id)
+        .bind(sealed)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        self.write_event(tx, "workplace.create", "workplace", &id, String::new())
+            .await?;
+        Ok(id)
     }
 
     /// Reads one workplace with its chain (`employer.manage`), authorised before it is unsealed; audited.

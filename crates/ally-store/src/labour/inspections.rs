@@ -18,6 +18,12 @@ use super::common::{aad, invalid, open_doc, seal_doc};
 use crate::access::{OrgSummary, id_col, parse_id};
 use crate::{Access, Result, StoreError, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// Joint inspections: plans, partners, entries, photos, follow-up actions.
+    Inspections,
+    inspections
+);
+
 #[derive(Clone, Serialize, Deserialize)]
 struct InspectionDoc {
     workplace_name: String,
@@ -79,6 +85,172 @@ struct StoredAction {
 impl Access<'_> {
     // ----- inspections -----
 
+    async fn validate_partner(&self, p: &PartnerInput) -> Result<StoredPartner> {
+        let org_id = uuid_text("partner_org", &p.org_id)?;
+        if org_id == self.principal.org_id.to_string() {
+            return Err(invalid("partner_org", "own_organisation"));
+        }
+        let Some(org_name) = self.org_name(&org_id).await? else {
+            return Err(invalid("partner_org", "unknown_record"));
+        };
+        Ok(StoredPartner {
+            org_id,
+            org_name,
+            kind: one_of("partner_kind", &p.kind, PARTNER_KINDS)?,
+            members: lines("partner_members", &p.members, 30, 200)?,
+        })
+    }
+
+    /// Reads an inspection's row (no authorisation, no audit): the owner and the clear columns,
+    /// the document still sealed. The caller authorises from the owner (and the partner grants),
+    /// then [`unseal_inspection`](Self::unseal_inspection)s it.
+    pub(super) async fn load_inspection(&self, id: &str) -> Result<Option<(OrgId, AnyRow)>> {
+        let row = sqlx::query(
+            "SELECT org_id, workplace_id, planned_date, status, sealed, version FROM labour_inspections WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.store.db().pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let org: OrgId = id_col(&row, "org_id")?;
+        Ok(Some((org, row)))
+    }
+
+    /// Opens an inspection's row read by [`load_inspection`](Self::load_inspection), once the
+    /// caller may see it: workplace id, planned date, status, document and version.
+    async fn unseal_inspection(
+        &self,
+        id: &str,
+        org: OrgId,
+        row: &AnyRow,
+    ) -> Result<(String, String, String, InspectionDoc, i64)> {
+        let keys = self.store.org_keys(org).await?;
+        let sealed: Vec<u8> = row.try_get("sealed")?;
+        let doc: InspectionDoc = open_doc(&keys, &aad("inspection", org, id), &sealed)?;
+        Ok((
+            row.try_get("workplace_id")?,
+            row.try_get("planned_date")?,
+            row.try_get("status")?,
+            doc,
+            row.try_get("version")?,
+        ))
+    }
+
+    /// The grants that the partner rows of an inspection give: `inspection.read` to each
+    /// organisation taking part.
+    async fn inspection_grants(&self, id: &str) -> Result<Vec<Grant>> {
+        let rows = sqlx::query(
+            "SELECT partner_org_id FROM labour_inspection_partners WHERE inspection_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Grant {
+                    to_org: parse_id(&r.try_get::<String, _>("partner_org_id")?)?,
+                    action: Action::InspectionRead,
+                })
+            })
+            .collect()
+    }
+
+    /// Loads an inspection to change it, authorising `inspection.manage` on its owner
+    /// (partners read; they never write).
+    async fn inspection_for_change(&self, id: &str) -> Result<(OrgId, String, InspectionDoc, i64)> {
+        let Some((org, row)) = self.load_inspection(id).await? else {
+            return Err(self
+                .labour_not_found(Action::InspectionManage, "inspection", id)
+                .await);
+        };
+        self.authorize_granted(
+            Action::InspectionManage,
+            org,
+            &[],
+            Some(("inspection", id.to_owned())),
+        )
+        .await?;
+        let (_, _, status, doc, version) = self.unseal_inspection(id, org, &row).await?;
+        Ok((org, status, doc, version))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn save_inspection(
+        &self,
+        id: &str,
+        org: OrgId,
+        status: &str,
+        doc: &InspectionDoc,
+        version: i64,
+        added_partner: Option<&str>,
+        audit_action: &str,
+    ) -> Result<()> {
+        let keys = self.store.org_keys(org).await?;
+        let sealed = seal_doc(&keys, &aad("inspection", org, id), doc)?;
+        let mut tx = self.store.db().begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE labour_inspections SET sealed = $1, status = $2, version = version + 1, updated_at = $3 \
+             WHERE id = $4 AND version = $5",
+        )
+        .bind(sealed)
+        .bind(status)
+        .bind(now_ms())
+        .bind(id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if n.rows_affected() != 1 {
+            return Err(StoreError::Conflict("changed_meanwhile"));
+        }
+        if let Some(p) = added_partner {
+            sqlx::query(
+                "INSERT INTO labour_inspection_partners (inspection_id, partner_org_id, owner_org_id) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(p)
+            .bind(org.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        self.write_event(tx, audit_action, "inspection", id, String::new())
+            .await
+    }
+}
+
+// ----- inspection photos -----
+
+/// A photo of a labour inspection, without its bytes (metadata stripped; sealed under
+/// `labour_photo:<org>:<id>`).
+#[derive(Clone, Debug, Serialize)]
+pub struct PhotoSummary {
+    /// The photo's id.
+    pub id: String,
+    /// `image/jpeg` or `image/png`, after metadata stripping.
+    pub content_type: String,
+    /// Size of the stripped image, in bytes.
+    pub size: i64,
+    /// When it was added, ms since the epoch.
+    pub created_at_ms: i64,
+}
+
+impl Access<'_> {
+    /// Authorises `action` on an inspection without grants (owner-only parts).
+    async fn inspection_owned(&self, id: &str, action: Action) -> Result<(OrgId,)> {
+        let row = sqlx::query("SELECT org_id FROM labour_inspections WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.store.db().pool)
+            .await?;
+        let Some(row) = row else {
+            return Err(self.labour_not_found(action, "inspection", id).await);
+        };
+        let org: OrgId = id_col(&row, "org_id")?;
+        self.authorize_granted(action, org, &[], Some(("inspection", id.to_owned())))
+            .await?;
+        Ok((org,))
+    }
+}
+
+impl Inspections<'_> {
     /// Organisations that can take part in an inspection: every other organisation of the
     /// instance except networks (names and kinds only).
     pub async fn inspection_partner_candidates(&self) -> Result<Vec<OrgSummary>> {
@@ -104,22 +276,6 @@ impl Access<'_> {
             });
         }
         Ok(out)
-    }
-
-    async fn validate_partner(&self, p: &PartnerInput) -> Result<StoredPartner> {
-        let org_id = uuid_text("partner_org", &p.org_id)?;
-        if org_id == self.principal.org_id.to_string() {
-            return Err(invalid("partner_org", "own_organisation"));
-        }
-        let Some(org_name) = self.org_name(&org_id).await? else {
-            return Err(invalid("partner_org", "unknown_record"));
-        };
-        Ok(StoredPartner {
-            org_id,
-            org_name,
-            kind: one_of("partner_kind", &p.kind, PARTNER_KINDS)?,
-            members: lines("partner_members", &p.members, 30, 200)?,
-        })
     }
 
     /// Plans a joint inspection (`inspection.manage`) with its partner organisations, whose rows become `inspection.read` grants; returns its id.
@@ -213,60 +369,6 @@ impl Access<'_> {
         )
         .await?;
         Ok(id)
-    }
-
-    /// Reads an inspection's row (no authorisation, no audit): the owner and the clear columns,
-    /// the document still sealed. The caller authorises from the owner (and the partner grants),
-    /// then [`unseal_inspection`](Self::unseal_inspection)s it.
-    pub(super) async fn load_inspection(&self, id: &str) -> Result<Option<(OrgId, AnyRow)>> {
-        let row = sqlx::query(
-            "SELECT org_id, workplace_id, planned_date, status, sealed, version FROM labour_inspections WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.store.db().pool)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let org: OrgId = id_col(&row, "org_id")?;
-        Ok(Some((org, row)))
-    }
-
-    /// Opens an inspection's row read by [`load_inspection`](Self::load_inspection), once the
-    /// caller may see it: workplace id, planned date, status, document and version.
-    async fn unseal_inspection(
-        &self,
-        id: &str,
-        org: OrgId,
-        row: &AnyRow,
-    ) -> Result<(String, String, String, InspectionDoc, i64)> {
-        let keys = self.store.org_keys(org).await?;
-        let sealed: Vec<u8> = row.try_get("sealed")?;
-        let doc: InspectionDoc = open_doc(&keys, &aad("inspection", org, id), &sealed)?;
-        Ok((
-            row.try_get("workplace_id")?,
-            row.try_get("planned_date")?,
-            row.try_get("status")?,
-            doc,
-            row.try_get("version")?,
-        ))
-    }
-
-    /// The grants that the partner rows of an inspection give: `inspection.read` to each
-    /// organisation taking part.
-    async fn inspection_grants(&self, id: &str) -> Result<Vec<Grant>> {
-        let rows = sqlx::query(
-            "SELECT partner_org_id FROM labour_inspection_partners WHERE inspection_id = $1",
-        )
-        .bind(id)
-        .fetch_all(&self.store.db().pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Grant {
-                    to_org: parse_id(&r.try_get::<String, _>("partner_org_id")?)?,
-                    action: Action::InspectionRead,
-                })
-            })
-            .collect()
     }
 
     /// Reads an inspection (`inspection.read`): the owner sees everything, a partner what the partner view allows (workers' identities only with their consent, no photos); audited.
@@ -625,85 +727,6 @@ impl Access<'_> {
         .await
     }
 
-    /// Loads an inspection to change it, authorising `inspection.manage` on its owner
-    /// (partners read; they never write).
-    async fn inspection_for_change(&self, id: &str) -> Result<(OrgId, String, InspectionDoc, i64)> {
-        let Some((org, row)) = self.load_inspection(id).await? else {
-            return Err(self
-                .labour_not_found(Action::InspectionManage, "inspection", id)
-                .await);
-        };
-        self.authorize_granted(
-            Action::InspectionManage,
-            org,
-            &[],
-            Some(("inspection", id.to_owned())),
-        )
-        .await?;
-        let (_, _, status, doc, version) = self.unseal_inspection(id, org, &row).await?;
-        Ok((org, status, doc, version))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn save_inspection(
-        &self,
-        id: &str,
-        org: OrgId,
-        status: &str,
-        doc: &InspectionDoc,
-        version: i64,
-        added_partner: Option<&str>,
-        audit_action: &str,
-    ) -> Result<()> {
-        let keys = self.store.org_keys(org).await?;
-        let sealed = seal_doc(&keys, &aad("inspection", org, id), doc)?;
-        let mut tx = self.store.db().begin_write().await?;
-        let n = sqlx::query(
-            "UPDATE labour_inspections SET sealed = $1, status = $2, version = version + 1, updated_at = $3 \
-             WHERE id = $4 AND version = $5",
-        )
-        .bind(sealed)
-        .bind(status)
-        .bind(now_ms())
-        .bind(id)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?;
-        if n.rows_affected() != 1 {
-            return Err(StoreError::Conflict("changed_meanwhile"));
-        }
-        if let Some(p) = added_partner {
-            sqlx::query(
-                "INSERT INTO labour_inspection_partners (inspection_id, partner_org_id, owner_org_id) VALUES ($1, $2, $3)",
-            )
-            .bind(id)
-            .bind(p)
-            .bind(org.to_string())
-            .execute(&mut *tx)
-            .await?;
-        }
-        self.write_event(tx, audit_action, "inspection", id, String::new())
-            .await
-    }
-}
-
-// ----- inspection photos -----
-
-/// A photo of a labour inspection, without its bytes (metadata stripped; sealed under
-/// `labour_photo:<org>:<id>`).
-#[derive(Clone, Debug, Serialize)]
-pub struct PhotoSummary {
-    /// The photo's id.
-    pub id: String,
-    /// `image/jpeg` or `image/png`, after metadata stripping.
-    pub content_type: String,
-    /// Size of the stripped image, in bytes.
-    pub size: i64,
-    /// When it was added, ms since the epoch.
-    pub created_at_ms: i64,
-}
-
-impl Access<'_> {
     /// Adds a photo to an inspection (the owner only): metadata stripped, then sealed.
     pub async fn add_inspection_photo(&self, inspection: &str, bytes: &[u8]) -> Result<String> {
         let (org, ..) = self.inspection_for_change(inspection).await?;
@@ -796,20 +819,5 @@ impl Access<'_> {
         )
         .await?;
         Ok((row.try_get("content_type")?, bytes))
-    }
-
-    /// Authorises `action` on an inspection without grants (owner-only parts).
-    async fn inspection_owned(&self, id: &str, action: Action) -> Result<(OrgId,)> {
-        let row = sqlx::query("SELECT org_id FROM labour_inspections WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.store.db().pool)
-            .await?;
-        let Some(row) = row else {
-            return Err(self.labour_not_found(action, "inspection", id).await);
-        };
-        let org: OrgId = id_col(&row, "org_id")?;
-        self.authorize_granted(action, org, &[], Some(("inspection", id.to_owned())))
-            .await?;
-        Ok((org,))
     }
 }

@@ -1,7 +1,9 @@
 //! Storage of the labour module (issue 6): employers, workplaces and subcontracting chains,
 //! joint inspections, document checks, labour-court cases.
 //!
-//! Everything here is an `impl Access` block: authorised by `ally_core::authz` (with grants for
+//! The operations are grouped in handles on the access layer, one per aggregate file
+//! (`access.employers()`, `access.inspections()`, `access.document_checks()`,
+//! `access.labour_cases()`); each is authorised by `ally_core::authz` (with grants for
 //! the organisations taking part in an inspection), audited (ids and counts only), and sealed
 //! with the owning organisation's key like person records. Each record is one sealed JSON
 //! document bound to `labour_<kind>:<org>:<id>`; only ids, the owner, dates used for sorting,
@@ -29,4 +31,7 @@ mod employers;
 mod inspections;
 
 pub use court_cases::today;
-pub use inspections::PhotoSummary;
+pub use checks::DocumentChecks;
+pub use court_cases::LabourCases;
+pub use employers::Employers;
+pub use inspections::{Inspections, PhotoSummary};

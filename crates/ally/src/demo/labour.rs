@@ -65,7 +65,7 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
     let mut ids = Vec::new();
     for (name, reg, _) in EMPLOYERS {
         ids.push(
-            a.create_employer(EmployerInput {
+            a.employers().create_employer(EmployerInput {
                 legal_name: (*name).into(),
                 registration_number: (*reg).into(),
                 sector: "construction".into(),
@@ -75,14 +75,14 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
         );
     }
     let site = a
-        .create_workplace(WorkplaceInput {
+        .employers().create_workplace(WorkplaceInput {
             employer_id: ids[0].clone(),
             name: "Chantier Résidence des Tilleuls (démo)".into(),
             address: "3 rue Imaginaire, 69007 Lyon".into(),
         })
         .await?;
     for (i, (_, _, role)) in EMPLOYERS.iter().enumerate().skip(1) {
-        a.set_chain_link(
+        a.employers().set_chain_link(
             &site,
             ChainLinkInput {
                 employer_id: ids[i].clone(),
@@ -94,7 +94,7 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
         .await?;
     }
     let inspection = a
-        .plan_inspection(InspectionPlan {
+        .inspections().plan_inspection(InspectionPlan {
             workplace_id: site,
             date: "2026-11-12".into(),
             legal_basis: "Code du travail, art. L8271-1 et L8271-6-1 (contrôle conjoint)".into(),
@@ -159,10 +159,10 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
         );
     }
     for e in entries {
-        a.record_inspection(&inspection, e).await?;
+        a.inspections().record_inspection(&inspection, e).await?;
     }
     let check = a
-        .run_document_check(CheckInput {
+        .document_checks().run_document_check(CheckInput {
             worker_label: WORKERS[0].0.into(),
             rule_set: "fr-construction-2025".into(),
             inspection_id: Some(inspection),
@@ -172,7 +172,7 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
         })
         .await?;
     let case = a
-        .open_labour_case(NewLabourCase {
+        .labour_cases().open_labour_case(NewLabourCase {
             title: "Unpaid wages at Résidence des Tilleuls".into(),
             collective_agreement: "CCN des ouvriers du bâtiment (IDCC 1596)".into(),
             claimant_name: WORKERS[0].0.into(),
@@ -181,7 +181,7 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
             employer_ids: ids.clone(),
         })
         .await?;
-    a.update_labour_case(
+    a.labour_cases().update_labour_case(
         &case,
         CaseEntry::Evidence {
             description: "Payslip March 2025 (scan)".into(),
@@ -189,7 +189,7 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
         },
     )
     .await?;
-    a.update_labour_case(
+    a.labour_cases().update_labour_case(
         &case,
         CaseEntry::Hearing {
             // Always ahead of the demo's start, so that the case page shows the reminder.

@@ -21,7 +21,7 @@ pub(crate) struct ChecksPage {
 }
 
 pub(crate) async fn checks(v: Viewer) -> PageResult {
-    let list = v.access().list_document_checks(None).await?;
+    let list = v.access().document_checks().list_document_checks(None).await?;
     html(&ChecksPage {
         l: layout(&v.ctx, v.ctx.tr.t("labour-checks-title"), "/inspections"),
         items: list
@@ -217,7 +217,7 @@ pub(crate) async fn check_create(
         payslips_csv: data.payslips_csv.clone(),
         timesheets_csv: data.timesheets_csv.clone(),
     };
-    match access.run_document_check(input).await {
+    match access.document_checks().run_document_check(input).await {
         Ok(id) => Ok(see_other(&format!("/document-checks/{id}"))),
         Err(e) => {
             let errors = form_errors(tr, e)?;
@@ -268,7 +268,7 @@ pub(crate) fn finding_rows(tr: &Tr, c: &DocumentCheck) -> Vec<FindingRow> {
 
 pub(crate) async fn check_view(v: Viewer, Path(id): Path<String>) -> PageResult {
     let p = v.session.principal();
-    let c = v.access().get_document_check(&id).await?;
+    let c = v.access().document_checks().get_document_check(&id).await?;
     let tr = &v.ctx.tr;
     html(&CheckPage {
         l: layout(&v.ctx, tr.t("labour-check-title"), "/inspections"),

@@ -25,7 +25,7 @@ pub(crate) struct CasesPage {
 
 pub(crate) async fn cases(v: Viewer) -> PageResult {
     let p = v.session.principal();
-    let list = v.access().list_labour_cases().await?;
+    let list = v.access().labour_cases().list_labour_cases().await?;
     let tr = &v.ctx.tr;
     html(&CasesPage {
         l: layout(&v.ctx, tr.t("labour-cases-title"), "/inspections"),
@@ -80,13 +80,13 @@ pub(crate) async fn case_new_page(v: &Viewer, f: CaseForm, errors: Vec<String>) 
     let access = v.access();
     access.require(Action::LabourCaseManage).await?;
     let employers = if p.may(Action::EmployerManage) {
-        access.list_employers().await?
+        access.employers().list_employers().await?
     } else {
         Vec::new()
     };
     let tr = &v.ctx.tr;
     let check_summary = match opt(&f.check_id) {
-        Some(c) if p.may(Action::DocumentCheck) => match access.get_document_check(&c).await {
+        Some(c) if p.may(Action::DocumentCheck) => match access.document_checks().get_document_check(&c).await {
             Ok(c) => c
                 .money_by_kind()
                 .into_iter()
@@ -137,7 +137,7 @@ pub(crate) async fn case_create(v: Viewer, Posted { data, csrf }: Posted<CaseFor
             .filter_map(|e| opt(e))
             .collect(),
     };
-    match access.open_labour_case(input).await {
+    match access.labour_cases().open_labour_case(input).await {
         Ok(id) => Ok(see_other(&format!("/labour-cases/{id}"))),
         Err(e) => {
             let errors = form_errors(&v.ctx.tr, e)?;
@@ -177,10 +177,10 @@ pub(crate) async fn case_page(
 ) -> PageResult {
     let p = v.session.principal();
     let access = v.access();
-    let c = access.get_labour_case(id).await?;
+    let c = access.labour_cases().get_labour_case(id).await?;
     let may_manage = p.may(Action::LabourCaseManage) && !summary;
     let employers = if may_manage && p.may(Action::EmployerManage) {
-        access.list_employers().await?
+        access.employers().list_employers().await?
     } else {
         Vec::new()
     };
@@ -310,7 +310,7 @@ pub(crate) async fn case_entry(
         access.require(Action::LabourCaseManage).await?;
         return Err(PageError::new(Failure::BadRequest));
     };
-    match access.update_labour_case(&id, entry).await {
+    match access.labour_cases().update_labour_case(&id, entry).await {
         Ok(()) => Ok(see_other(&format!("/labour-cases/{id}"))),
         Err(e) => {
             let errors = form_errors(&v.ctx.tr, e)?;

@@ -44,7 +44,7 @@ pub(crate) struct EmployersPage {
 }
 
 pub(crate) async fn employers_page(v: &Viewer, errors: Vec<String>, f: EmployerForm) -> PageResult {
-    let list = v.access().list_employers().await?;
+    let list = v.access().employers().list_employers().await?;
     let tr = &v.ctx.tr;
     html(&EmployersPage {
         l: layout(&v.ctx, tr.t("labour-employers-title"), "/inspections"),
@@ -82,7 +82,7 @@ pub(crate) async fn employer_create(
         sector: data.sector.clone(),
         addresses: lines_of(&data.addresses),
     };
-    match access.create_employer(input).await {
+    match access.employers().create_employer(input).await {
         Ok(id) => Ok(see_other(&format!("/employers/{id}"))),
         Err(e) => {
             let errors = form_errors(&v.ctx.tr, e)?;
@@ -113,8 +113,8 @@ pub(crate) struct EmployerPage {
 
 pub(crate) async fn employer_page(v: &Viewer, id: &str, errors: Vec<String>) -> PageResult {
     let access = v.access();
-    let e = access.get_employer(id).await?;
-    let wps = access.list_workplaces(Some(id)).await?;
+    let e = access.employers().get_employer(id).await?;
+    let wps = access.employers().list_workplaces(Some(id)).await?;
     let tr = &v.ctx.tr;
     html(&EmployerPage {
         l: layout(&v.ctx, e.legal_name.clone(), "/inspections"),
@@ -162,7 +162,7 @@ pub(crate) async fn workplace_create(
     let access = v.access();
     let employer = data.employer_id.clone();
     match access
-        .create_workplace(WorkplaceInput {
+        .employers().create_workplace(WorkplaceInput {
             employer_id: data.employer_id,
             name: data.name,
             address: data.address,
@@ -204,8 +204,8 @@ pub(crate) struct WorkplacePage {
 pub(crate) async fn workplace_page(v: &Viewer, id: &str, errors: Vec<String>) -> PageResult {
     let p = v.session.principal();
     let access = v.access();
-    let w = access.get_workplace(id).await?;
-    let employers = access.list_employers().await?;
+    let w = access.employers().get_workplace(id).await?;
+    let employers = access.employers().list_employers().await?;
     let tr = &v.ctx.tr;
     html(&WorkplacePage {
         l: layout(&v.ctx, w.name.clone(), "/inspections"),
@@ -269,7 +269,7 @@ pub(crate) async fn workplace_chain(
 ) -> PageResult {
     v.check_csrf(&csrf)?;
     let access = v.access();
-    match access.set_chain_link(&id, data.input()).await {
+    match access.employers().set_chain_link(&id, data.input()).await {
         Ok(()) => Ok(see_other(&format!("/workplaces/{id}"))),
         Err(e) => {
             let errors = form_errors(&v.ctx.tr, e)?;

@@ -38,7 +38,7 @@ pub(crate) struct InspectionsPage {
 
 pub(crate) async fn inspections(v: Viewer) -> PageResult {
     let p = v.session.principal();
-    let list = v.access().list_inspections().await?;
+    let list = v.access().inspections().list_inspections().await?;
     let tr = &v.ctx.tr;
     html(&InspectionsPage {
         l: layout(&v.ctx, tr.t("labour-inspections-title"), "/inspections"),
@@ -119,10 +119,10 @@ pub(crate) async fn inspection_new_page(
 ) -> PageResult {
     let p = v.session.principal();
     let access = v.access();
-    let orgs = access.inspection_partner_candidates().await?;
+    let orgs = access.inspections().inspection_partner_candidates().await?;
     // Workplaces are listed to those who manage employers (all roles that plan inspections).
     let workplaces = if p.may(Action::EmployerManage) {
-        access.list_workplaces(None).await?
+        access.employers().list_workplaces(None).await?
     } else {
         Vec::new()
     };
@@ -191,7 +191,7 @@ pub(crate) async fn inspection_create(
         interpreters_needed: checked(&data.interpreters_needed),
         partners,
     };
-    match access.plan_inspection(plan).await {
+    match access.inspections().plan_inspection(plan).await {
         Ok(id) => Ok(see_other(&format!("/inspections/{id}"))),
         Err(e) => {
             let errors = form_errors(&v.ctx.tr, e)?;
@@ -248,21 +248,21 @@ pub(crate) struct InspectionPage {
 pub(crate) async fn inspection_page(v: &Viewer, id: &str, errors: Vec<String>) -> PageResult {
     let p = v.session.principal();
     let access = v.access();
-    let i = access.get_inspection(id).await?;
+    let i = access.inspections().get_inspection(id).await?;
     let tr = &v.ctx.tr;
     let orgs = if i.is_owner {
-        access.inspection_partner_candidates().await?
+        access.inspections().inspection_partner_candidates().await?
     } else {
         Vec::new()
     };
     let checks = if i.is_owner && p.may(Action::DocumentCheck) {
-        access.list_document_checks(Some(id)).await?
+        access.document_checks().list_document_checks(Some(id)).await?
     } else {
         Vec::new()
     };
     let photos = if i.is_owner {
         access
-            .list_inspection_photos(id)
+            .inspections().list_inspection_photos(id)
             .await?
             .into_iter()
             .map(|ph| ph.id)
@@ -402,7 +402,7 @@ pub(crate) async fn inspection_partner(
         kind: data.kind,
         members: lines_of(&data.members),
     };
-    match access.add_inspection_partner(&id, input).await {
+    match access.inspections().add_inspection_partner(&id, input).await {
         Ok(()) => Ok(see_other(&format!("/inspections/{id}"))),
         Err(e) => {
             let errors = form_errors(&v.ctx.tr, e)?;
@@ -422,7 +422,7 @@ pub(crate) async fn inspection_entry(
         access.require(Action::InspectionManage).await?;
         return Err(PageError::new(Failure::BadRequest));
     };
-    match access.record_inspection(&id, entry).await {
+    match access.inspections().record_inspection(&id, entry).await {
         Ok(()) => Ok(see_other(&format!("/inspections/{id}"))),
         Err(e) => {
             let errors = form_errors(&v.ctx.tr, e)?;
@@ -447,7 +447,7 @@ pub(crate) struct InspectionReportPage {
 
 pub(crate) async fn inspection_report(v: Viewer, Path(id): Path<String>) -> PageResult {
     let p = v.session.principal();
-    let i = v.access().get_inspection(&id).await?;
+    let i = v.access().inspections().get_inspection(&id).await?;
     let tr = &v.ctx.tr;
     html(&InspectionReportPage {
         l: layout(&v.ctx, tr.t("labour-report-title"), "/inspections"),
@@ -511,7 +511,7 @@ pub(crate) async fn inspection_report(v: Viewer, Path(id): Path<String>) -> Page
 }
 
 pub(crate) async fn inspection_report_json(v: Viewer, Path(id): Path<String>) -> PageResult {
-    let i = v.access().get_inspection(&id).await?;
+    let i = v.access().inspections().get_inspection(&id).await?;
     let body = serde_json::to_vec_pretty(&i).map_err(|_| PageError::new(Failure::Internal))?;
     Ok((
         [
@@ -534,7 +534,7 @@ pub(crate) async fn inspection_action_done(
     v.check_csrf(&csrf)?;
     let access = v.access();
     let n: usize = n.parse().map_err(|_| PageError::new(Failure::NotFound))?;
-    access.complete_inspection_action(&id, n).await?;
+    access.inspections().complete_inspection_action(&id, n).await?;
     Ok(see_other(&format!("/inspections/{id}#actions")))
 }
 
@@ -567,7 +567,7 @@ pub(crate) async fn inspection_photo_upload(
         .map(|(_, v)| v)
         .unwrap_or_default();
     let access = v.access();
-    match access.add_inspection_photo(&id, &photo).await {
+    match access.inspections().add_inspection_photo(&id, &photo).await {
         Ok(_) => Ok(see_other(&format!("/inspections/{id}#photos"))),
         Err(e) => {
             let errors = form_errors(&v.ctx.tr, e)?;
@@ -580,7 +580,7 @@ pub(crate) async fn inspection_photo(
     v: Viewer,
     Path((id, photo)): Path<(String, String)>,
 ) -> PageResult {
-    let (ct, bytes) = v.access().get_inspection_photo(&id, &photo).await?;
+    let (ct, bytes) = v.access().inspections().get_inspection_photo(&id, &photo).await?;
     Ok((
         [
             (header::CONTENT_TYPE, ct),
