@@ -43,6 +43,7 @@ async fn report_text_and_entities_are_sealed_and_searchable_without_clear_text()
         let w = world(&db).await;
         let a = w.store.access(w.user("caseworker"), None);
         let id = a
+            .reports()
             .file_report(report(
                 &format!("{MARKER} recruits women at the bus station"),
                 vec![
@@ -52,31 +53,73 @@ async fn report_text_and_entities_are_sealed_and_searchable_without_clear_text()
             ))
             .await
             .unwrap();
-        let view = a.get_report(id).await.unwrap();
+        let view = a.reports().get_report(id).await.unwrap();
         assert!(view.text.what.starts_with(MARKER));
         assert_eq!(view.entities.len(), 2);
         // Search in Latin finds the Cyrillic name (transliterated tokens), and by phone.
-        assert_eq!(a.search_reports("oleg").await.unwrap().len(), 1);
-        assert_eq!(a.search_reports("Олег").await.unwrap().len(), 1);
-        assert_eq!(a.search_reports("0721 555 019").await.unwrap().len(), 1);
         assert_eq!(
-            a.search_reports(&MARKER.to_lowercase())
+            a.report_search()
+                .search_reports("oleg")
                 .await
                 .unwrap()
                 .len(),
             1
         );
-        assert!(a.search_reports("nobody").await.unwrap().is_empty());
+        assert_eq!(
+            a.report_search()
+                .search_reports("Олег")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            a.report_search()
+                .search_reports("0721 555 019")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            a.report_search()
+                .search_reports(&MARKER.to_lowercase())
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            a.report_search()
+                .search_reports("nobody")
+                .await
+                .unwrap()
+                .is_empty()
+        );
         // A role without SuspectRead does not find reports by the suspect's name.
         let union = who(w.org("ngo"), &[Role::UnionRepresentative]);
         let u = w.store.access(&union, None);
-        assert!(u.search_reports("oleg").await.unwrap().is_empty());
-        assert_eq!(u.search_reports(MARKER).await.unwrap().len(), 1);
+        assert!(
+            u.report_search()
+                .search_reports("oleg")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            u.report_search()
+                .search_reports(MARKER)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         // Another organisation's search does not see it.
         let out = who(w.org("outsider"), &[Role::Caseworker]);
         assert!(
             w.store
                 .access(&out, None)
+                .report_search()
                 .search_reports(MARKER)
                 .await
                 .unwrap()
@@ -112,6 +155,7 @@ async fn distribution_levels_decide_who_reads_and_only_coordinators_widen() {
         let a = w.store.access(w.user("caseworker"), None);
         let c = w.store.access(w.user("coordinator"), None);
         let id = a
+            .reports()
             .file_report(report(
                 "Night shifts without pay",
                 vec![entity("company", "employer", "Agro Trans SRL")],
@@ -132,10 +176,11 @@ async fn distribution_levels_decide_who_reads_and_only_coordinators_widen() {
         let agg_id = w
             .store
             .access(&pcoord, None)
+            .reports()
             .file_report(agg)
             .await
             .unwrap();
-        let stats = a.report_statistics().await.unwrap();
+        let stats = a.reports().report_statistics().await.unwrap();
         assert!(
             stats.contains(&(ally_core::information::Exploitation::Sexual, 0, 1)),
             "{stats:?}"
@@ -144,20 +189,31 @@ async fn distribution_levels_decide_who_reads_and_only_coordinators_widen() {
             stats.contains(&(ally_core::information::Exploitation::Labour, 1, 0)),
             "{stats:?}"
         );
-        assert!(is_not_found(&a.get_report(agg_id).await.unwrap_err()));
+        assert!(is_not_found(
+            &a.reports().get_report(agg_id).await.unwrap_err()
+        ));
         assert!(
             w.store
                 .access(&outsider, None)
+                .reports()
                 .report_statistics()
                 .await
                 .unwrap()
                 .is_empty()
         );
         // Own organisation only.
-        assert!(is_not_found(&p.get_report(id).await.unwrap_err()));
-        assert!(p.list_reports().await.unwrap().iter().all(|r| r.id != id));
+        assert!(is_not_found(&p.reports().get_report(id).await.unwrap_err()));
+        assert!(
+            p.reports()
+                .list_reports()
+                .await
+                .unwrap()
+                .iter()
+                .all(|r| r.id != id)
+        );
         // A caseworker cannot widen; a caseworker filing at a wide level neither.
         let e = a
+            .distribution()
             .set_report_distribution(id, Distribution::Network, vec![])
             .await
             .unwrap_err();
@@ -167,34 +223,48 @@ async fn distribution_levels_decide_who_reads_and_only_coordinators_widen() {
         ));
         let mut wide = report("x wide", vec![]);
         wide.distribution = Distribution::Network;
-        assert!(a.file_report(wide).await.is_err());
+        assert!(a.reports().file_report(wide).await.is_err());
         // Named partner.
-        c.set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
+        c.distribution()
+            .set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap();
-        assert_eq!(p.get_report(id).await.unwrap().id, id);
-        assert!(p.list_reports().await.unwrap().iter().any(|r| r.id == id));
-        assert!(is_not_found(&o.get_report(id).await.unwrap_err()));
+        assert_eq!(p.reports().get_report(id).await.unwrap().id, id);
+        assert!(
+            p.reports()
+                .list_reports()
+                .await
+                .unwrap()
+                .iter()
+                .any(|r| r.id == id)
+        );
+        assert!(is_not_found(&o.reports().get_report(id).await.unwrap_err()));
         // The police can only be named at the law-enforcement level.
         let e = c
+            .distribution()
             .set_report_distribution(id, Distribution::Partners, vec![w.org("police")])
             .await
             .unwrap_err();
         assert!(matches!(e, StoreError::Invalid(_)));
-        assert!(is_not_found(&pol.get_report(id).await.unwrap_err()));
+        assert!(is_not_found(
+            &pol.reports().get_report(id).await.unwrap_err()
+        ));
         // Whole network: the partner is a member, the outsider not.
-        c.set_report_distribution(id, Distribution::Network, vec![])
+        c.distribution()
+            .set_report_distribution(id, Distribution::Network, vec![])
             .await
             .unwrap();
-        assert!(p.get_report(id).await.is_ok());
-        assert!(is_not_found(&o.get_report(id).await.unwrap_err()));
+        assert!(p.reports().get_report(id).await.is_ok());
+        assert!(is_not_found(&o.reports().get_report(id).await.unwrap_err()));
         // Lowering is free, also for a caseworker.
-        a.set_report_distribution(id, Distribution::Own, vec![])
+        a.distribution()
+            .set_report_distribution(id, Distribution::Own, vec![])
             .await
             .unwrap();
-        assert!(is_not_found(&p.get_report(id).await.unwrap_err()));
+        assert!(is_not_found(&p.reports().get_report(id).await.unwrap_err()));
         // A report naming a possible victim stays in the organisation without consent.
         let v = a
+            .reports()
             .file_report(report(
                 "Young woman kept in the flat",
                 vec![entity("person", "possible_victim", "Maria Testova")],
@@ -202,6 +272,7 @@ async fn distribution_levels_decide_who_reads_and_only_coordinators_widen() {
             .await
             .unwrap();
         match c
+            .distribution()
             .set_report_distribution(v, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap_err()
@@ -221,7 +292,7 @@ async fn distribution_levels_decide_who_reads_and_only_coordinators_widen() {
         .await
         .unwrap();
         assert_eq!(reasons, vec!["victim_consent".to_owned()]);
-        assert!(is_not_found(&p.get_report(v).await.unwrap_err()));
+        assert!(is_not_found(&p.reports().get_report(v).await.unwrap_err()));
         w.store.close().await;
         db.cleanup().await;
     }
@@ -233,6 +304,7 @@ async fn suspects_data_is_withheld_without_suspect_read() {
         let w = world(&db).await;
         let a = w.store.access(w.user("caseworker"), None);
         let id = a
+            .reports()
             .file_report(report(
                 "Driver collects workers at dawn",
                 vec![
@@ -242,12 +314,12 @@ async fn suspects_data_is_withheld_without_suspect_read() {
             ))
             .await
             .unwrap();
-        let view = a.get_report(id).await.unwrap();
+        let view = a.reports().get_report(id).await.unwrap();
         let suspect = view.entities.iter().find(|e| e.suspect).unwrap();
         assert_eq!(suspect.value.as_deref(), Some("B-123-XYZ"));
         let union = who(w.org("ngo"), &[Role::UnionRepresentative]);
         let u = w.store.access(&union, None);
-        let seen = u.get_report(id).await.unwrap();
+        let seen = u.reports().get_report(id).await.unwrap();
         let hidden = seen.entities.iter().find(|e| e.suspect).unwrap();
         assert_eq!(hidden.value, None, "criminal-offence data shown");
         assert!(
@@ -256,11 +328,11 @@ async fn suspects_data_is_withheld_without_suspect_read() {
                 .any(|e| e.value.as_deref() == Some("Parking Nord"))
         );
         assert!(matches!(
-            u.get_entity(suspect.id).await.unwrap_err(),
+            u.entities().get_entity(suspect.id).await.unwrap_err(),
             StoreError::Denied(Denied::RoleLacksPermission(Action::SuspectRead))
         ));
         // Shorter retention for the suspect's entity than for the report.
-        let page = a.get_entity(suspect.id).await.unwrap();
+        let page = a.entities().get_entity(suspect.id).await.unwrap();
         assert_eq!(page.reports.len(), 1);
         assert!(view.retain_until_ms > page.entity.created_at_ms);
         // Retention: the suspect's entity goes first, then the report with the rest.
@@ -273,22 +345,29 @@ async fn suspects_data_is_withheld_without_suspect_read() {
                 .unwrap(),
             (0, 1)
         );
-        let after = a.get_report(id).await.unwrap();
+        let after = a.reports().get_report(id).await.unwrap();
         assert_eq!(after.entities.len(), 1);
         assert!(after.entities.iter().all(|e| !e.suspect));
-        assert!(is_not_found(&a.get_entity(suspect.id).await.unwrap_err()));
+        assert!(is_not_found(
+            &a.entities().get_entity(suspect.id).await.unwrap_err()
+        ));
         let six_years = created + 6 * 365 * 24 * 3600 * 1000;
         assert_eq!(
             w.store.purge_expired_information(six_years).await.unwrap(),
             (1, 1)
         );
-        assert!(is_not_found(&a.get_report(id).await.unwrap_err()));
+        assert!(is_not_found(&a.reports().get_report(id).await.unwrap_err()));
         // Interviewers file reports but read none.
         let int = who(w.org("ngo"), &[Role::Interviewer]);
-        let kept = a.file_report(report("Kept report", vec![])).await.unwrap();
+        let kept = a
+            .reports()
+            .file_report(report("Kept report", vec![]))
+            .await
+            .unwrap();
         assert!(matches!(
             w.store
                 .access(&int, None)
+                .reports()
                 .get_report(kept)
                 .await
                 .unwrap_err(),
@@ -315,6 +394,7 @@ async fn public_reports_are_rate_limited_triaged_and_matched_with_kept_decisions
             .await
             .unwrap();
         let earlier = a
+            .reports()
             .file_report(report(
                 "Recruiter offers jobs abroad",
                 vec![
@@ -340,9 +420,10 @@ async fn public_reports_are_rate_limited_triaged_and_matched_with_kept_decisions
             .await
             .unwrap();
         // In the triage queue, not among the reports.
-        assert_eq!(a.triage_queue().await.unwrap().len(), 1);
+        assert_eq!(a.reports().triage_queue().await.unwrap().len(), 1);
         assert!(
-            a.list_reports()
+            a.reports()
+                .list_reports()
                 .await
                 .unwrap()
                 .iter()
@@ -352,6 +433,7 @@ async fn public_reports_are_rate_limited_triaged_and_matched_with_kept_decisions
         assert!(
             w.store
                 .access(&union, None)
+                .reports()
                 .get_report(public)
                 .await
                 .is_err()
@@ -368,7 +450,7 @@ async fn public_reports_are_rate_limited_triaged_and_matched_with_kept_decisions
             .file_public_report(None, report("one too many", vec![]), Some("192.0.2.1"))
             .await;
         assert!(matches!(r, Err(PublicReportError::RateLimited)), "{r:?}");
-        let queued = a.triage_queue().await.unwrap().len();
+        let queued = a.reports().triage_queue().await.unwrap().len();
         assert_eq!(queued, ally_store_limit() as usize);
         // Another address is not limited.
         w.store
@@ -376,16 +458,24 @@ async fn public_reports_are_rate_limited_triaged_and_matched_with_kept_decisions
             .await
             .unwrap();
         // Spam: erased.
-        let spam = a.triage_queue().await.unwrap()[0].id;
-        a.triage_report(spam, false).await.unwrap();
-        assert!(a.get_report(spam).await.unwrap().text.what.is_empty());
+        let spam = a.reports().triage_queue().await.unwrap()[0].id;
+        a.reports().triage_report(spam, false).await.unwrap();
+        assert!(
+            a.reports()
+                .get_report(spam)
+                .await
+                .unwrap()
+                .text
+                .what
+                .is_empty()
+        );
         // Accept: links suggested, exact on the phone (Arabic-Indic digits) and fuzzy on the name.
-        a.triage_report(public, true).await.unwrap();
+        a.reports().triage_report(public, true).await.unwrap();
         assert!(matches!(
-            a.triage_report(public, true).await.unwrap_err(),
+            a.reports().triage_report(public, true).await.unwrap_err(),
             StoreError::Conflict(_)
         ));
-        let links = a.report_links(public).await.unwrap();
+        let links = a.links().report_links(public).await.unwrap();
         let phone_link = links
             .iter()
             .find(|(l, _, _)| l.method == "exact")
@@ -397,6 +487,7 @@ async fn public_reports_are_rate_limited_triaged_and_matched_with_kept_decisions
             .expect("name link");
         assert!(name_link.0.contributions.len() >= 2);
         let earlier_entities: Vec<_> = a
+            .reports()
             .get_report(earlier)
             .await
             .unwrap()
@@ -406,10 +497,10 @@ async fn public_reports_are_rate_limited_triaged_and_matched_with_kept_decisions
             .collect();
         assert!(earlier_entities.contains(&phone_link.2.id));
         // Decisions are kept across runs.
-        a.decide_link(phone_link.0.id, true).await.unwrap();
-        a.decide_link(name_link.0.id, false).await.unwrap();
-        assert_eq!(a.resolve_report(public).await.unwrap(), 0);
-        let again = a.report_links(public).await.unwrap();
+        a.links().decide_link(phone_link.0.id, true).await.unwrap();
+        a.links().decide_link(name_link.0.id, false).await.unwrap();
+        assert_eq!(a.links().resolve_report(public).await.unwrap(), 0);
+        let again = a.links().report_links(public).await.unwrap();
         assert!(
             again
                 .iter()
@@ -422,7 +513,7 @@ async fn public_reports_are_rate_limited_triaged_and_matched_with_kept_decisions
         );
         assert_eq!(again.len(), links.len());
         // The entity page shows its reports and links.
-        let page = a.get_entity(phone_link.2.id).await.unwrap();
+        let page = a.entities().get_entity(phone_link.2.id).await.unwrap();
         assert_eq!(page.reports.len(), 1);
         assert_eq!(page.links.len(), 1);
         // Other organisations cannot decide.
@@ -430,6 +521,7 @@ async fn public_reports_are_rate_limited_triaged_and_matched_with_kept_decisions
         assert!(is_not_found(
             &w.store
                 .access(&out, None)
+                .links()
                 .decide_link(phone_link.0.id, false)
                 .await
                 .unwrap_err()
@@ -456,6 +548,7 @@ async fn operation_packages_reach_only_the_named_liaison() {
         let w = world(&db).await;
         let a = w.store.access(w.user("caseworker"), None);
         let id = a
+            .reports()
             .file_report(report(
                 "Flat used to house workers",
                 vec![
@@ -466,14 +559,16 @@ async fn operation_packages_reach_only_the_named_liaison() {
             .await
             .unwrap();
         let other = a
+            .reports()
             .file_report(report("Unrelated observation", vec![]))
             .await
             .unwrap();
-        let view = a.get_report(id).await.unwrap();
+        let view = a.reports().get_report(id).await.unwrap();
         let phone = view.entities.iter().find(|e| e.suspect).unwrap().id;
         let victim = view.entities.iter().find(|e| !e.suspect).unwrap().id;
         // A possible victim's data needs consent.
         let e = a
+            .operations()
             .export_operation(OperationRequest {
                 to_org: w.org("police"),
                 reason: "Planned rescue".into(),
@@ -485,16 +580,18 @@ async fn operation_packages_reach_only_the_named_liaison() {
         assert!(matches!(e, StoreError::Invalid(_)));
         // Only to a law-enforcement liaison.
         assert!(
-            a.export_operation(OperationRequest {
-                to_org: w.org("partner"),
-                reason: "Planned rescue".into(),
-                reports: vec![id],
-                entities: vec![phone],
-            })
-            .await
-            .is_err()
+            a.operations()
+                .export_operation(OperationRequest {
+                    to_org: w.org("partner"),
+                    reason: "Planned rescue".into(),
+                    reports: vec![id],
+                    entities: vec![phone],
+                })
+                .await
+                .is_err()
         );
         let op = a
+            .operations()
             .export_operation(OperationRequest {
                 to_org: w.org("police"),
                 reason: "Planned rescue".into(),
@@ -505,7 +602,7 @@ async fn operation_packages_reach_only_the_named_liaison() {
             .unwrap();
         let police = who(w.org("police"), &[Role::LawEnforcementLiaison]);
         let pol = w.store.access(&police, None);
-        let pkg = pol.get_operation(op).await.unwrap();
+        let pkg = pol.operations().get_operation(op).await.unwrap();
         assert!(pkg.json.contains("Flat used to house workers"));
         assert!(pkg.json.contains(PHONE));
         assert!(!pkg.json.contains("Victimova"));
@@ -513,19 +610,24 @@ async fn operation_packages_reach_only_the_named_liaison() {
         assert!(pkg.json.contains("Planned rescue"));
         // The manifest recorded at export matches the package as read.
         assert!(pkg.verified);
-        let manifest = pol.operation_manifest(op).await.unwrap();
+        let manifest = pol.operations().operation_manifest(op).await.unwrap();
         for m in &pkg.manifest {
             assert!(manifest.contains(&m.sha256), "{} hash differs", m.file);
         }
         // The police sees the package, not the reports themselves.
-        assert!(is_not_found(&pol.get_report(id).await.unwrap_err()));
-        assert!(is_not_found(&pol.get_report(other).await.unwrap_err()));
-        assert_eq!(pol.list_operations().await.unwrap().len(), 1);
+        assert!(is_not_found(
+            &pol.reports().get_report(id).await.unwrap_err()
+        ));
+        assert!(is_not_found(
+            &pol.reports().get_report(other).await.unwrap_err()
+        ));
+        assert_eq!(pol.operations().list_operations().await.unwrap().len(), 1);
         // Nobody else reads the package.
         let partner = who(w.org("partner"), &[Role::Coordinator]);
         assert!(is_not_found(
             &w.store
                 .access(&partner, None)
+                .operations()
                 .get_operation(op)
                 .await
                 .unwrap_err()
@@ -544,51 +646,63 @@ async fn network_members_match_encodings_and_learn_only_their_own_side() {
         let outsider = who(w.org("outsider"), &[Role::Coordinator]);
         let pc = w.store.access(&partner, None);
         let ngo_report = c
+            .reports()
             .file_report(report(
                 "Recruiter seen again",
                 vec![entity("person", "recruiter", "Vasile Popescu")],
             ))
             .await
             .unwrap();
-        c.file_report(report(
-            "Other person",
-            vec![entity("person", "witness", "Ana Ionescu")],
-        ))
-        .await
-        .unwrap();
+        c.reports()
+            .file_report(report(
+                "Other person",
+                vec![entity("person", "witness", "Ana Ionescu")],
+            ))
+            .await
+            .unwrap();
         let partner_report = pc
+            .reports()
             .file_report(report(
                 "Same recruiter at the shelter's door",
                 vec![entity("person", "recruiter", "POPESCU Vasile")],
             ))
             .await
             .unwrap();
-        let ngo_entity = c.get_report(ngo_report).await.unwrap().entities[0].id;
-        let partner_entity = pc.get_report(partner_report).await.unwrap().entities[0].id;
+        let ngo_entity = c.reports().get_report(ngo_report).await.unwrap().entities[0].id;
+        let partner_entity = pc
+            .reports()
+            .get_report(partner_report)
+            .await
+            .unwrap()
+            .entities[0]
+            .id;
         // Caseworkers do not run matching; outsiders do not see the network's runs.
         assert!(matches!(
             w.store
                 .access(w.user("caseworker"), None)
+                .pprl()
                 .start_pprl_run()
                 .await
                 .unwrap_err(),
             StoreError::Denied(Denied::RoleLacksPermission(Action::PprlRun))
         ));
-        let run = c.start_pprl_run().await.unwrap();
-        assert_eq!(pc.pprl_runs().await.unwrap().len(), 1);
-        assert!(!pc.pprl_runs().await.unwrap()[0].joined);
-        assert_eq!(pc.join_pprl_run(run).await.unwrap(), 1);
+        let run = c.pprl().start_pprl_run().await.unwrap();
+        assert_eq!(pc.pprl().pprl_runs().await.unwrap().len(), 1);
+        assert!(!pc.pprl().pprl_runs().await.unwrap()[0].joined);
+        assert_eq!(pc.pprl().join_pprl_run(run).await.unwrap(), 1);
         let o = w.store.access(&outsider, None);
-        assert!(o.pprl_runs().await.unwrap().is_empty());
-        assert!(is_not_found(&o.join_pprl_run(run).await.unwrap_err()));
-        assert!(is_not_found(&o.pprl_results(run).await.unwrap_err()));
-        assert_eq!(c.match_pprl_run(run).await.unwrap(), 1);
-        let (view, mine) = c.pprl_results(run).await.unwrap();
+        assert!(o.pprl().pprl_runs().await.unwrap().is_empty());
+        assert!(is_not_found(
+            &o.pprl().join_pprl_run(run).await.unwrap_err()
+        ));
+        assert!(is_not_found(&o.pprl().pprl_results(run).await.unwrap_err()));
+        assert_eq!(c.pprl().match_pprl_run(run).await.unwrap(), 1);
+        let (view, mine) = c.pprl().pprl_results(run).await.unwrap();
         assert_eq!(view.participants.len(), 2);
         assert_eq!(mine.len(), 1);
         assert_eq!(mine[0].record_ref, ngo_entity);
         assert_eq!(mine[0].other_org, w.org("partner"));
-        let (_, theirs) = pc.pprl_results(run).await.unwrap();
+        let (_, theirs) = pc.pprl().pprl_results(run).await.unwrap();
         assert_eq!(theirs.len(), 1);
         assert_eq!(theirs[0].record_ref, partner_entity);
         assert_eq!(theirs[0].other_org, w.org("ngo"));
@@ -597,8 +711,8 @@ async fn network_members_match_encodings_and_learn_only_their_own_side() {
         // A run is matched once: its encodings are gone, and rejoining, matching again or
         // uploading is refused, so probing the matcher takes a new run that every member sees.
         let closed = |e: StoreError| matches!(e, StoreError::Conflict(_));
-        assert!(closed(pc.join_pprl_run(run).await.unwrap_err()));
-        assert!(closed(c.match_pprl_run(run).await.unwrap_err()));
+        assert!(closed(pc.pprl().join_pprl_run(run).await.unwrap_err()));
+        assert!(closed(c.pprl().match_pprl_run(run).await.unwrap_err()));
         // A well-formed file (1,024 bits, half of them set, as the platform's balancing makes).
         let half: Vec<u8> = [vec![0xFFu8; 64], vec![0u8; 64]].concat();
         let upload = format!(
@@ -606,7 +720,10 @@ async fn network_members_match_encodings_and_learn_only_their_own_side() {
             base64::engine::general_purpose::STANDARD.encode(&half)
         );
         assert!(matches!(
-            pc.pprl_upload(run, upload.as_bytes()).await.unwrap_err(),
+            pc.pprl_members()
+                .pprl_upload(run, upload.as_bytes())
+                .await
+                .unwrap_err(),
             ally_store::PprlUploadError::Store(StoreError::Conflict(_))
         ));
         let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
@@ -622,8 +739,17 @@ async fn network_members_match_encodings_and_learn_only_their_own_side() {
         assert_eq!(left.len(), 3, "the record references stay");
         assert!(left.iter().all(Vec::is_empty), "the encodings are deleted");
         // The participants are still listed, and the results still read.
-        assert_eq!(pc.pprl_results(run).await.unwrap().0.participants.len(), 2);
-        assert_eq!(pc.pprl_results(run).await.unwrap().1.len(), 1);
+        assert_eq!(
+            pc.pprl()
+                .pprl_results(run)
+                .await
+                .unwrap()
+                .0
+                .participants
+                .len(),
+            2
+        );
+        assert_eq!(pc.pprl().pprl_results(run).await.unwrap().1.len(), 1);
         w.store.close().await;
         if let Some(path) = db.sqlite_path() {
             let bytes = std::fs::read(&path).unwrap();
@@ -686,6 +812,7 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
         let w = world(&db).await;
         let c = w.store.access(w.user("coordinator"), None);
         let id = c
+            .reports()
             .file_report(report(
                 "Young woman kept in the flat",
                 vec![
@@ -695,7 +822,7 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
             ))
             .await
             .unwrap();
-        let view = c.get_report(id).await.unwrap();
+        let view = c.reports().get_report(id).await.unwrap();
         let victim = view.entities.iter().find(|e| !e.suspect).unwrap().id;
         let phone = view.entities.iter().find(|e| e.suspect).unwrap().id;
         let partner_cw = who(w.org("partner"), &[Role::Caseworker]);
@@ -703,6 +830,7 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
 
         // No linked case: refused.
         let e = c
+            .distribution()
             .set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap_err();
@@ -710,29 +838,39 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
         let case = victim_case(&w.store, w.user("coordinator")).await;
         // Only the possible victim's entity links, and only someone who reads both.
         assert_eq!(
-            code(c.link_victim_case(phone, case).await.unwrap_err()),
+            code(
+                c.entities()
+                    .link_victim_case(phone, case)
+                    .await
+                    .unwrap_err()
+            ),
             "not_a_possible_victim"
         );
         let outsider = who(w.org("outsider"), &[Role::Coordinator]);
         assert!(is_not_found(
             &w.store
                 .access(&outsider, None)
+                .entities()
                 .link_victim_case(victim, case)
                 .await
                 .unwrap_err()
         ));
         let other_case = victim_case(&w.store, &outsider).await;
         assert!(is_not_found(
-            &c.link_victim_case(victim, other_case).await.unwrap_err()
+            &c.entities()
+                .link_victim_case(victim, other_case)
+                .await
+                .unwrap_err()
         ));
-        c.link_victim_case(victim, case).await.unwrap();
+        c.entities().link_victim_case(victim, case).await.unwrap();
         assert_eq!(
-            c.get_entity(victim).await.unwrap().victim_case,
+            c.entities().get_entity(victim).await.unwrap().victim_case,
             Some(case.as_uuid())
         );
         // Linked, but no consent: still refused; a law-enforcement consent does not cover a
         // shelter.
         let e = c
+            .distribution()
             .set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap_err();
@@ -745,7 +883,8 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
             .await
             .unwrap();
         assert!(
-            c.set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
+            c.distribution()
+                .set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
                 .await
                 .is_err()
         );
@@ -755,17 +894,25 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
             .record_consent(case, consent(ConsentPurpose::Referral, w.org("partner")))
             .await
             .unwrap();
-        c.set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
+        c.distribution()
+            .set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap();
-        let seen = p.get_report(id).await.unwrap();
+        let seen = p.reports().get_report(id).await.unwrap();
         assert!(
             seen.entities
                 .iter()
                 .any(|e| e.value.as_deref() == Some("Maria Testova"))
         );
-        assert!(p.get_entity(victim).await.is_ok());
-        assert_eq!(p.search_reports("testova").await.unwrap().len(), 1);
+        assert!(p.entities().get_entity(victim).await.is_ok());
+        assert_eq!(
+            p.report_search()
+                .search_reports("testova")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         // Network-wide would reach members the consent does not name.
         let network_member = w
             .store
@@ -786,6 +933,7 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
             .await
             .unwrap();
         let e = c
+            .distribution()
             .set_report_distribution(id, Distribution::Network, vec![w.org("partner")])
             .await
             .unwrap_err();
@@ -799,6 +947,7 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
             entities,
         };
         let e = c
+            .operations()
             .export_operation(package(vec![phone, victim]))
             .await
             .unwrap_err();
@@ -812,13 +961,15 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
             .await
             .unwrap();
         let op = c
+            .operations()
             .export_operation(package(vec![phone, victim]))
             .await
             .unwrap();
         let police = who(w.org("police"), &[Role::LawEnforcementLiaison]);
         let pol = w.store.access(&police, None);
         assert!(
-            pol.get_operation(op)
+            pol.operations()
+                .get_operation(op)
                 .await
                 .unwrap()
                 .json
@@ -827,35 +978,52 @@ async fn a_victims_consent_on_the_linked_case_decides_widening_reading_and_packa
 
         // Withdrawal: the recipients lose access at once; the owner keeps it.
         c.consents().withdraw_consent(given).await.unwrap();
-        assert!(is_not_found(&p.get_report(id).await.unwrap_err()));
-        assert!(is_not_found(&p.get_entity(victim).await.unwrap_err()));
-        assert!(p.search_reports("testova").await.unwrap().is_empty());
+        assert!(is_not_found(&p.reports().get_report(id).await.unwrap_err()));
+        assert!(is_not_found(
+            &p.entities().get_entity(victim).await.unwrap_err()
+        ));
+        assert!(
+            p.report_search()
+                .search_reports("testova")
+                .await
+                .unwrap()
+                .is_empty()
+        );
         c.consents().withdraw_consent(le).await.unwrap();
-        assert!(is_not_found(&pol.get_operation(op).await.unwrap_err()));
-        assert!(c.get_operation(op).await.is_ok());
-        assert!(c.get_report(id).await.is_ok());
+        assert!(is_not_found(
+            &pol.operations().get_operation(op).await.unwrap_err()
+        ));
+        assert!(c.operations().get_operation(op).await.is_ok());
+        assert!(c.reports().get_report(id).await.is_ok());
         // A new consent, then unlinking the case: access ends again.
         c.consents()
             .record_consent(case, consent(ConsentPurpose::Referral, w.org("partner")))
             .await
             .unwrap();
-        assert!(p.get_report(id).await.is_ok());
-        c.unlink_victim_case(victim).await.unwrap();
-        assert!(is_not_found(&p.get_report(id).await.unwrap_err()));
+        assert!(p.reports().get_report(id).await.is_ok());
+        c.entities().unlink_victim_case(victim).await.unwrap();
+        assert!(is_not_found(&p.reports().get_report(id).await.unwrap_err()));
         // Lowering stays free for a caseworker, the victim's entity first, then the report.
         let a = w.store.access(w.user("caseworker"), None);
-        a.set_entity_distribution(victim, Distribution::Own, vec![])
+        a.distribution()
+            .set_entity_distribution(victim, Distribution::Own, vec![])
             .await
             .unwrap();
-        a.set_report_distribution(id, Distribution::Aggregate, vec![])
+        a.distribution()
+            .set_report_distribution(id, Distribution::Aggregate, vec![])
             .await
             .unwrap();
         assert_eq!(
-            a.get_entity(victim).await.unwrap().entity.distribution,
+            a.entities()
+                .get_entity(victim)
+                .await
+                .unwrap()
+                .entity
+                .distribution,
             Distribution::Own
         );
         // Erasing the case removes its link to the entity too (no row left pointing at it).
-        c.link_victim_case(victim, case).await.unwrap();
+        c.entities().link_victim_case(victim, case).await.unwrap();
         c.lifecycle().erase_case(case).await.unwrap();
         let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.url)
             .await
@@ -879,6 +1047,7 @@ async fn entities_carry_their_own_distribution_level() {
         let a = w.store.access(w.user("caseworker"), None);
         let c = w.store.access(w.user("coordinator"), None);
         let id = a
+            .reports()
             .file_report(report(
                 "Agency places workers on farms",
                 vec![
@@ -889,7 +1058,7 @@ async fn entities_carry_their_own_distribution_level() {
             ))
             .await
             .unwrap();
-        let view = a.get_report(id).await.unwrap();
+        let view = a.reports().get_report(id).await.unwrap();
         let company = view
             .entities
             .iter()
@@ -912,14 +1081,16 @@ async fn entities_carry_their_own_distribution_level() {
         let p = w.store.access(&partner_cw, None);
         // Widening one entity: a coordinator only, and for a victim only with consent.
         assert!(matches!(
-            a.set_entity_distribution(company, Distribution::Partners, vec![w.org("partner")])
+            a.distribution()
+                .set_entity_distribution(company, Distribution::Partners, vec![w.org("partner")])
                 .await
                 .unwrap_err(),
             StoreError::Denied(Denied::RoleLacksPermission(Action::DistributionWiden))
         ));
         assert_eq!(
             code(
-                c.set_entity_distribution(victim, Distribution::Partners, vec![w.org("partner")])
+                c.distribution()
+                    .set_entity_distribution(victim, Distribution::Partners, vec![w.org("partner")])
                     .await
                     .unwrap_err()
             ),
@@ -927,28 +1098,35 @@ async fn entities_carry_their_own_distribution_level() {
         );
         // A coordinator shares the company alone: the partner reads the entity (and finds
         // it), not the report.
-        c.set_entity_distribution(company, Distribution::Partners, vec![w.org("partner")])
+        c.distribution()
+            .set_entity_distribution(company, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap();
-        let page = p.get_entity(company).await.unwrap();
+        let page = p.entities().get_entity(company).await.unwrap();
         assert_eq!(page.entity.value.as_deref(), Some("Zentravor Logistics"));
         assert!(page.reports.is_empty());
-        assert!(is_not_found(&p.get_report(id).await.unwrap_err()));
-        assert!(is_not_found(&p.get_entity(victim).await.unwrap_err()));
+        assert!(is_not_found(&p.reports().get_report(id).await.unwrap_err()));
+        assert!(is_not_found(
+            &p.entities().get_entity(victim).await.unwrap_err()
+        ));
         assert_eq!(
-            c.get_entity(company).await.unwrap().shared_with,
+            c.entities().get_entity(company).await.unwrap().shared_with,
             vec![w.org("partner")]
         );
         // Lowering is free: back to own, and the partner loses it.
-        a.set_entity_distribution(company, Distribution::Own, vec![])
+        a.distribution()
+            .set_entity_distribution(company, Distribution::Own, vec![])
             .await
             .unwrap();
-        assert!(is_not_found(&p.get_entity(company).await.unwrap_err()));
+        assert!(is_not_found(
+            &p.entities().get_entity(company).await.unwrap_err()
+        ));
         // An unknown entity or another organisation's: not found.
         let outsider = who(w.org("outsider"), &[Role::Coordinator]);
         let out = w.store.access(&outsider, None);
         assert!(is_not_found(
-            &out.set_entity_distribution(company, Distribution::Own, vec![])
+            &out.distribution()
+                .set_entity_distribution(company, Distribution::Own, vec![])
                 .await
                 .unwrap_err()
         ));
@@ -964,6 +1142,7 @@ async fn an_entity_lowered_below_its_report_is_hidden_from_report_and_search() {
         let a = w.store.access(w.user("caseworker"), None);
         let c = w.store.access(w.user("coordinator"), None);
         let id = a
+            .reports()
             .file_report(report(
                 "Agency places workers on farms",
                 vec![
@@ -973,10 +1152,11 @@ async fn an_entity_lowered_below_its_report_is_hidden_from_report_and_search() {
             ))
             .await
             .unwrap();
-        c.set_report_distribution(id, Distribution::Network, vec![])
+        c.distribution()
+            .set_report_distribution(id, Distribution::Network, vec![])
             .await
             .unwrap();
-        let view = a.get_report(id).await.unwrap();
+        let view = a.reports().get_report(id).await.unwrap();
         let company = view
             .entities
             .iter()
@@ -985,31 +1165,65 @@ async fn an_entity_lowered_below_its_report_is_hidden_from_report_and_search() {
             .id;
         let partner_cw = who(w.org("partner"), &[Role::Caseworker]);
         let p = w.store.access(&partner_cw, None);
-        assert_eq!(p.get_report(id).await.unwrap().entities.len(), 2);
-        assert_eq!(p.search_reports("zentravor").await.unwrap().len(), 1);
-        a.set_entity_distribution(company, Distribution::Own, vec![])
+        assert_eq!(p.reports().get_report(id).await.unwrap().entities.len(), 2);
+        assert_eq!(
+            p.report_search()
+                .search_reports("zentravor")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        a.distribution()
+            .set_entity_distribution(company, Distribution::Own, vec![])
             .await
             .unwrap();
-        let seen = p.get_report(id).await.unwrap();
+        let seen = p.reports().get_report(id).await.unwrap();
         assert_eq!(seen.entities.len(), 1);
         assert!(seen.entities.iter().all(|e| e.id != company));
-        assert!(is_not_found(&p.get_entity(company).await.unwrap_err()));
-        assert!(p.search_reports("zentravor").await.unwrap().is_empty());
+        assert!(is_not_found(
+            &p.entities().get_entity(company).await.unwrap_err()
+        ));
+        assert!(
+            p.report_search()
+                .search_reports("zentravor")
+                .await
+                .unwrap()
+                .is_empty()
+        );
         // The owner still finds it; the report itself is still found by its text.
-        assert_eq!(a.search_reports("zentravor").await.unwrap().len(), 1);
-        assert_eq!(p.search_reports("farms").await.unwrap().len(), 1);
+        assert_eq!(
+            a.report_search()
+                .search_reports("zentravor")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            p.report_search()
+                .search_reports("farms")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         // Widening the report again leaves the entity at its own, lower level; the entities
         // still at the report's level follow it.
-        c.set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
+        c.distribution()
+            .set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap();
-        c.set_report_distribution(id, Distribution::Network, vec![w.org("partner")])
+        c.distribution()
+            .set_report_distribution(id, Distribution::Network, vec![w.org("partner")])
             .await
             .unwrap();
-        let seen = p.get_report(id).await.unwrap();
+        let seen = p.reports().get_report(id).await.unwrap();
         assert_eq!(seen.entities.len(), 1);
         assert_eq!(seen.entities[0].distribution, Distribution::Network);
-        assert!(is_not_found(&p.get_entity(company).await.unwrap_err()));
+        assert!(is_not_found(
+            &p.entities().get_entity(company).await.unwrap_err()
+        ));
         w.store.close().await;
         db.cleanup().await;
     }
@@ -1038,49 +1252,66 @@ async fn attachments_lose_their_metadata_are_sealed_and_read_as_the_report() {
         let w = world(&db).await;
         let a = w.store.access(w.user("caseworker"), None);
         let id = a
+            .reports()
             .file_report(report("Photo of the van", vec![]))
             .await
             .unwrap();
-        let att = a.add_report_attachment(id, &jpeg_with_gps()).await.unwrap();
-        let (ct, bytes) = a.get_report_attachment(att).await.unwrap();
+        let att = a
+            .attachments()
+            .add_report_attachment(id, &jpeg_with_gps())
+            .await
+            .unwrap();
+        let (ct, bytes) = a.attachments().get_report_attachment(att).await.unwrap();
         assert_eq!(ct, "image/jpeg");
         assert!(!has(&bytes, b"GPSLatitude"));
         assert!(!has(&bytes, b"Exif"));
         assert!(bytes.ends_with(&[0xFF, 0xD9]));
-        assert_eq!(a.get_report(id).await.unwrap().attachments.len(), 1);
+        assert_eq!(
+            a.reports().get_report(id).await.unwrap().attachments.len(),
+            1
+        );
         // Not an image: a clear refusal, nothing written.
         assert_eq!(
             code(
-                a.add_report_attachment(id, b"%PDF-1.7 GPSLatitude")
+                a.attachments()
+                    .add_report_attachment(id, b"%PDF-1.7 GPSLatitude")
                     .await
                     .unwrap_err()
             ),
             "not_an_image"
         );
-        assert_eq!(a.get_report(id).await.unwrap().attachments.len(), 1);
+        assert_eq!(
+            a.reports().get_report(id).await.unwrap().attachments.len(),
+            1
+        );
         // Read exactly as the report: another organisation does not, until it is shared.
         let partner_cw = who(w.org("partner"), &[Role::Caseworker]);
         let p = w.store.access(&partner_cw, None);
         assert!(is_not_found(
-            &p.get_report_attachment(att).await.unwrap_err()
+            &p.attachments()
+                .get_report_attachment(att)
+                .await
+                .unwrap_err()
         ));
         assert!(is_not_found(
-            &p.add_report_attachment(id, &jpeg_with_gps())
+            &p.attachments()
+                .add_report_attachment(id, &jpeg_with_gps())
                 .await
                 .unwrap_err()
         ));
         w.store
             .access(w.user("coordinator"), None)
+            .distribution()
             .set_report_distribution(id, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap();
-        assert!(p.get_report_attachment(att).await.is_ok());
+        assert!(p.attachments().get_report_attachment(att).await.is_ok());
         // The public form: one small image, stripped too; a non-image refused, nothing filed.
         w.store
             .set_report_intake(w.org("ngo"), "ngo", true)
             .await
             .unwrap();
-        let before = a.triage_queue().await.unwrap().len();
+        let before = a.reports().triage_queue().await.unwrap().len();
         let e = w
             .store
             .file_public_report_with_image(None, report("Van again", vec![]), None, b"hello")
@@ -1090,7 +1321,7 @@ async fn attachments_lose_their_metadata_are_sealed_and_read_as_the_report() {
             e,
             PublicReportError::Store(StoreError::Invalid(_))
         ));
-        assert_eq!(a.triage_queue().await.unwrap().len(), before);
+        assert_eq!(a.reports().triage_queue().await.unwrap().len(), before);
         let pid = w
             .store
             .file_public_report_with_image(
@@ -1101,8 +1332,12 @@ async fn attachments_lose_their_metadata_are_sealed_and_read_as_the_report() {
             )
             .await
             .unwrap();
-        let pv = a.get_report(pid).await.unwrap();
-        let (_, bytes) = a.get_report_attachment(pv.attachments[0].id).await.unwrap();
+        let pv = a.reports().get_report(pid).await.unwrap();
+        let (_, bytes) = a
+            .attachments()
+            .get_report_attachment(pv.attachments[0].id)
+            .await
+            .unwrap();
         assert!(!has(&bytes, b"GPSLatitude"));
         // Sealed at rest: the SQLite file and its WAL hold no clear JPEG header.
         if let Some(path) = db.sqlite_path() {
@@ -1134,6 +1369,7 @@ async fn a_suspects_access_request_shows_no_victim_witness_text_or_reporter() {
             ..Default::default()
         };
         let id = a
+            .reports()
             .file_report(input.clone().validate(|_| true, false).unwrap())
             .await
             .unwrap();
@@ -1143,10 +1379,11 @@ async fn a_suspects_access_request_shows_no_victim_witness_text_or_reporter() {
             entity("person", "driver", "Dragan Velkov"),
             entity("phone", "driver", PHONE),
         ];
-        a.file_report(input.validate(|_| true, false).unwrap())
+        a.reports()
+            .file_report(input.validate(|_| true, false).unwrap())
             .await
             .unwrap();
-        let view = a.get_report(id).await.unwrap();
+        let view = a.reports().get_report(id).await.unwrap();
         let driver = view
             .entities
             .iter()
@@ -1154,7 +1391,11 @@ async fn a_suspects_access_request_shows_no_victim_witness_text_or_reporter() {
             .unwrap()
             .id;
         let victim = view.entities.iter().find(|e| !e.suspect).unwrap().id;
-        let x = a.suspect_access_extract(driver).await.unwrap();
+        let x = a
+            .access_requests()
+            .suspect_access_extract(driver)
+            .await
+            .unwrap();
         assert_eq!(x.entity.value, "Dragan Velkov");
         // Both reports (by the exact name link of the second one), by date and kind only.
         assert_eq!(x.reports.len(), 1);
@@ -1173,13 +1414,19 @@ async fn a_suspects_access_request_shows_no_victim_witness_text_or_reporter() {
         }
         // Only for suspects' entities, only for roles with suspect.read, only the owner.
         assert_eq!(
-            code(a.suspect_access_extract(victim).await.unwrap_err()),
+            code(
+                a.access_requests()
+                    .suspect_access_extract(victim)
+                    .await
+                    .unwrap_err()
+            ),
             "not_a_suspect"
         );
         let union = who(w.org("ngo"), &[Role::UnionRepresentative]);
         assert!(matches!(
             w.store
                 .access(&union, None)
+                .access_requests()
                 .suspect_access_extract(driver)
                 .await
                 .unwrap_err(),
@@ -1189,6 +1436,7 @@ async fn a_suspects_access_request_shows_no_victim_witness_text_or_reporter() {
         assert!(is_not_found(
             &w.store
                 .access(&out, None)
+                .access_requests()
                 .suspect_access_extract(driver)
                 .await
                 .unwrap_err()
@@ -1204,7 +1452,7 @@ async fn administrators_set_their_intake_address_the_default_stays_the_operators
         let w = world(&db).await;
         let admin = who(w.org("ngo"), &[Role::Admin]);
         let ad = w.store.access(&admin, None);
-        assert!(ad.report_intake().await.unwrap().is_none());
+        assert!(ad.intake().report_intake().await.unwrap().is_none());
         for bad in [
             "",
             "a",
@@ -1218,13 +1466,16 @@ async fn administrators_set_their_intake_address_the_default_stays_the_operators
                 continue;
             }
             assert_eq!(
-                code(ad.set_report_intake(Some(bad)).await.unwrap_err()),
+                code(ad.intake().set_report_intake(Some(bad)).await.unwrap_err()),
                 "invalid"
             );
         }
-        ad.set_report_intake(Some("Lilas-Help")).await.unwrap();
+        ad.intake()
+            .set_report_intake(Some("Lilas-Help"))
+            .await
+            .unwrap();
         assert_eq!(
-            ad.report_intake().await.unwrap().unwrap().slug,
+            ad.intake().report_intake().await.unwrap().unwrap().slug,
             "lilas-help"
         );
         assert_eq!(
@@ -1240,13 +1491,19 @@ async fn administrators_set_their_intake_address_the_default_stays_the_operators
         let other = who(w.org("partner"), &[Role::Admin]);
         let o = w.store.access(&other, None);
         assert_eq!(
-            code(o.set_report_intake(Some("lilas-help")).await.unwrap_err()),
+            code(
+                o.intake()
+                    .set_report_intake(Some("lilas-help"))
+                    .await
+                    .unwrap_err()
+            ),
             "taken"
         );
         // Only administrators.
         assert!(matches!(
             w.store
                 .access(w.user("coordinator"), None)
+                .intake()
                 .set_report_intake(Some("mine"))
                 .await
                 .unwrap_err(),
@@ -1267,8 +1524,15 @@ async fn administrators_set_their_intake_address_the_default_stays_the_operators
             .set_default_report_intake(Some("lilas-help"))
             .await
             .unwrap();
-        ad.set_report_intake(Some("lilas")).await.unwrap();
-        assert!(ad.report_intake().await.unwrap().unwrap().is_default);
+        ad.intake().set_report_intake(Some("lilas")).await.unwrap();
+        assert!(
+            ad.intake()
+                .report_intake()
+                .await
+                .unwrap()
+                .unwrap()
+                .is_default
+        );
         assert_eq!(
             w.store.report_receiver(None).await.unwrap().unwrap().0,
             w.org("ngo")
@@ -1280,11 +1544,11 @@ async fn administrators_set_their_intake_address_the_default_stays_the_operators
                 .unwrap()
                 .is_none()
         );
-        ad.set_report_intake(None).await.unwrap();
+        ad.intake().set_report_intake(None).await.unwrap();
         assert!(w.store.report_receiver(None).await.unwrap().is_none());
-        assert!(ad.report_intake().await.unwrap().is_none());
+        assert!(ad.intake().report_intake().await.unwrap().is_none());
         // The freed slug can be taken by the other organisation.
-        o.set_report_intake(Some("lilas")).await.unwrap();
+        o.intake().set_report_intake(Some("lilas")).await.unwrap();
         w.store.close().await;
         db.cleanup().await;
     }

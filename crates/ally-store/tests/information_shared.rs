@@ -38,6 +38,7 @@ async fn world(db: &TestDb) -> World {
 async fn entity_ids(store: &Store, p: &Principal, report: Uuid) -> Vec<(String, Uuid)> {
     store
         .access(p, None)
+        .reports()
         .get_report(report)
         .await
         .unwrap()
@@ -55,6 +56,7 @@ fn id_of(ids: &[(String, Uuid)], value: &str) -> Uuid {
 async fn shared(store: &Store, p: &Principal) -> Vec<String> {
     store
         .access(p, None)
+        .shared_with_us()
         .shared_entities(Page::new(0, 100))
         .await
         .unwrap()
@@ -76,6 +78,7 @@ async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
         let partner_union = who(w.org("partner"), &[Role::UnionRepresentative]);
         let outsider_cw = who(w.org("outsider"), &[Role::Caseworker]);
         let report_id = a
+            .reports()
             .file_report(report(
                 "Agency places workers on farms",
                 &[
@@ -98,15 +101,18 @@ async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
         // The company and the recruiter's phone, shared on their own with the partner by name:
         // the partner lists them (the offender's phone only for a role with suspect.read), the
         // outsider does not, and the report stays with the NGO.
-        c.set_entity_distribution(company, Distribution::Partners, vec![w.org("partner")])
+        c.distribution()
+            .set_entity_distribution(company, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap();
-        c.set_entity_distribution(phone, Distribution::Partners, vec![w.org("partner")])
+        c.distribution()
+            .set_entity_distribution(phone, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap();
         let list = w
             .store
             .access(&partner_cw, None)
+            .shared_with_us()
             .shared_entities(Page::new(0, 100))
             .await
             .unwrap();
@@ -126,22 +132,33 @@ async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
         );
         assert!(shared(&w.store, &outsider_cw).await.is_empty());
         let p = w.store.access(&partner_cw, None);
-        assert!(is_not_found(&p.get_report(report_id).await.unwrap_err()));
+        assert!(is_not_found(
+            &p.reports().get_report(report_id).await.unwrap_err()
+        ));
         // Every entry opens, as a single read would.
         for s in &list.items {
-            assert!(p.get_entity(s.entity.id).await.is_ok());
+            assert!(p.entities().get_entity(s.entity.id).await.is_ok());
         }
 
         // Paged: one at a time, newest first.
-        let first = p.shared_entities(Page::new(0, 1)).await.unwrap();
+        let first = p
+            .shared_with_us()
+            .shared_entities(Page::new(0, 1))
+            .await
+            .unwrap();
         assert_eq!(first.items.len(), 1);
         assert!(first.has_more);
         assert_eq!(first.items[0].entity.id, phone);
-        let second = p.shared_entities(Page::new(1, 1)).await.unwrap();
+        let second = p
+            .shared_with_us()
+            .shared_entities(Page::new(1, 1))
+            .await
+            .unwrap();
         assert_eq!(second.items[0].entity.id, company);
         assert!(!second.has_more);
         assert!(
-            p.shared_entities(Page::new(2, 1))
+            p.shared_with_us()
+                .shared_entities(Page::new(2, 1))
                 .await
                 .unwrap()
                 .items
@@ -149,7 +166,8 @@ async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
         );
 
         // A lowered level removes it at once.
-        a.set_entity_distribution(company, Distribution::Own, vec![])
+        a.distribution()
+            .set_entity_distribution(company, Distribution::Own, vec![])
             .await
             .unwrap();
         assert_eq!(shared(&w.store, &partner_cw).await, vec!["+40 721 555 019"]);
@@ -170,7 +188,7 @@ async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
             })
             .await
             .unwrap();
-        c.link_victim_case(victim, case).await.unwrap();
+        c.entities().link_victim_case(victim, case).await.unwrap();
         let consent = c
             .consents()
             .record_consent(
@@ -190,7 +208,8 @@ async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
             )
             .await
             .unwrap();
-        c.set_entity_distribution(victim, Distribution::Partners, vec![w.org("partner")])
+        c.distribution()
+            .set_entity_distribution(victim, Distribution::Partners, vec![w.org("partner")])
             .await
             .unwrap();
         assert_eq!(
@@ -199,10 +218,13 @@ async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
         );
         c.consents().withdraw_consent(consent).await.unwrap();
         assert_eq!(shared(&w.store, &partner_cw).await, vec!["+40 721 555 019"]);
-        assert!(is_not_found(&p.get_entity(victim).await.unwrap_err()));
+        assert!(is_not_found(
+            &p.entities().get_entity(victim).await.unwrap_err()
+        ));
 
         // The network level reaches the partner (a fellow member), not the outsider.
-        c.set_entity_distribution(company, Distribution::Network, vec![])
+        c.distribution()
+            .set_entity_distribution(company, Distribution::Network, vec![])
             .await
             .unwrap();
         assert_eq!(
@@ -220,14 +242,17 @@ async fn shared_with_us_lists_what_the_partner_may_read_and_drops_it_at_once() {
             .await
             .unwrap();
         assert_eq!(shared(&w.store, &partner_cw).await, vec!["+40 721 555 019"]);
-        assert!(is_not_found(&p.get_entity(company).await.unwrap_err()));
-        assert!(a.get_entity(company).await.is_ok());
+        assert!(is_not_found(
+            &p.entities().get_entity(company).await.unwrap_err()
+        ));
+        assert!(a.entities().get_entity(company).await.is_ok());
 
         // A role without report.read is refused; each list is audited with counts only.
         let focal = who(w.org("partner"), &[Role::CommunityFocalPoint]);
         assert!(matches!(
             w.store
                 .access(&focal, None)
+                .shared_with_us()
                 .shared_entities(Page::default())
                 .await
                 .unwrap_err(),
@@ -283,6 +308,7 @@ async fn reports_filed_before_0007_are_reindexed_so_entity_levels_hold_in_search
         let partner_cw = who(w.org("partner"), &[Role::Caseworker]);
         let c = w.store.access(&coordinator, None);
         let legacy = c
+            .reports()
             .file_report(report(
                 "Workers sleep in the quarry sheds",
                 &[
@@ -292,18 +318,21 @@ async fn reports_filed_before_0007_are_reindexed_so_entity_levels_hold_in_search
             ))
             .await
             .unwrap();
-        c.set_report_distribution(legacy, Distribution::Network, vec![])
+        c.distribution()
+            .set_report_distribution(legacy, Distribution::Network, vec![])
             .await
             .unwrap();
         // Filed with per-entity tokens: nothing to re-index.
-        c.file_report(report(
-            "Another quarry, same agency",
-            &[("company", "unknown", "Zentravor Logistics")],
-        ))
-        .await
-        .unwrap();
+        c.reports()
+            .file_report(report(
+                "Another quarry, same agency",
+                &[("company", "unknown", "Zentravor Logistics")],
+            ))
+            .await
+            .unwrap();
         // Another old report, whose ciphertext will be damaged.
         let damaged = c
+            .reports()
             .file_report(report(
                 "Ferroquartz depot",
                 &[("company", "unknown", "Ferroquartz Bau")],
@@ -312,7 +341,8 @@ async fn reports_filed_before_0007_are_reindexed_so_entity_levels_hold_in_search
             .unwrap();
         let ids = entity_ids(&w.store, &coordinator, legacy).await;
         // The witness is restricted to the NGO: the partner reads the report, not her.
-        c.set_entity_distribution(id_of(&ids, "Ilona Brevka"), Distribution::Own, vec![])
+        c.distribution()
+            .set_entity_distribution(id_of(&ids, "Ilona Brevka"), Distribution::Own, vec![])
             .await
             .unwrap();
         w.store.close().await;
@@ -339,6 +369,7 @@ async fn reports_filed_before_0007_are_reindexed_so_entity_levels_hold_in_search
         assert_eq!(
             store
                 .access(&partner_cw, None)
+                .report_search()
                 .search_reports("brevka")
                 .await
                 .unwrap()
@@ -360,14 +391,48 @@ async fn reports_filed_before_0007_are_reindexed_so_entity_levels_hold_in_search
         // entity's, the report index holds only the text and place.
         let store = common::world::open(&db, 5, Policy::default()).await;
         let p = store.access(&partner_cw, None);
-        assert!(p.search_reports("brevka").await.unwrap().is_empty());
-        assert_eq!(p.search_reports("sheds").await.unwrap().len(), 1);
+        assert!(
+            p.report_search()
+                .search_reports("brevka")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            p.report_search()
+                .search_reports("sheds")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         // The company, still at the report's level, is found through its entity tokens.
-        assert_eq!(p.search_reports("zentravor sheds").await.unwrap().len(), 1);
+        assert_eq!(
+            p.report_search()
+                .search_reports("zentravor sheds")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         // The owner finds everything.
         let a = store.access(&caseworker, None);
-        assert_eq!(a.search_reports("brevka").await.unwrap().len(), 1);
-        assert_eq!(a.search_reports("zentravor").await.unwrap().len(), 2);
+        assert_eq!(
+            a.report_search()
+                .search_reports("brevka")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            a.report_search()
+                .search_reports("zentravor")
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
         // The damaged report did not stop the start: it keeps its old tokens and stays listed.
         let pending: Vec<String> = sqlx::query_scalar("SELECT report_id FROM info_reindex")
             .fetch_all(&mut conn)

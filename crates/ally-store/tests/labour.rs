@@ -83,7 +83,8 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 async fn iv_actions_n(w: &World, id: &str) -> Vec<usize> {
     w.store
         .access(w.user("inspectorate"), None)
-        .inspections().get_inspection(id)
+        .inspections()
+        .get_inspection(id)
         .await
         .unwrap()
         .actions
@@ -98,42 +99,54 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         let w = world(&db).await;
         let a = w.store.access(w.user("union"), None);
         // Employers and a subcontracting chain.
-        let principal = a.employers().create_employer(employer(EMPLOYER)).await.unwrap();
-        let sub = a
-            .employers().create_employer(employer("Sous-Traitance Fictive SRL"))
+        let principal = a
+            .employers()
+            .create_employer(employer(EMPLOYER))
             .await
             .unwrap();
-        let agency = a.employers().create_employer(employer("Interim Fictif")).await.unwrap();
+        let sub = a
+            .employers()
+            .create_employer(employer("Sous-Traitance Fictive SRL"))
+            .await
+            .unwrap();
+        let agency = a
+            .employers()
+            .create_employer(employer("Interim Fictif"))
+            .await
+            .unwrap();
         let site = a
-            .employers().create_workplace(WorkplaceInput {
+            .employers()
+            .create_workplace(WorkplaceInput {
                 employer_id: principal.clone(),
                 name: "Chantier Fictif".into(),
                 address: "1 quai Imaginaire".into(),
             })
             .await
             .unwrap();
-        a.employers().set_chain_link(
-            &site,
-            ChainLinkInput {
-                employer_id: sub.clone(),
-                role: "subcontractor".into(),
-                contracted_by: Some(principal.clone()),
-                collective_agreement: "CCN Bâtiment ouvriers".into(),
-            },
-        )
-        .await
-        .unwrap();
-        a.employers().set_chain_link(
-            &site,
-            ChainLinkInput {
-                employer_id: agency.clone(),
-                role: "temporary_work_agency".into(),
-                contracted_by: Some(sub.clone()),
-                collective_agreement: String::new(),
-            },
-        )
-        .await
-        .unwrap();
+        a.employers()
+            .set_chain_link(
+                &site,
+                ChainLinkInput {
+                    employer_id: sub.clone(),
+                    role: "subcontractor".into(),
+                    contracted_by: Some(principal.clone()),
+                    collective_agreement: "CCN Bâtiment ouvriers".into(),
+                },
+            )
+            .await
+            .unwrap();
+        a.employers()
+            .set_chain_link(
+                &site,
+                ChainLinkInput {
+                    employer_id: agency.clone(),
+                    role: "temporary_work_agency".into(),
+                    contracted_by: Some(sub.clone()),
+                    collective_agreement: String::new(),
+                },
+            )
+            .await
+            .unwrap();
         let wp = a.employers().get_workplace(&site).await.unwrap();
         assert_eq!(wp.chain.len(), 3);
         assert_eq!(
@@ -142,7 +155,8 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         );
         // A link to an employer outside the chain is refused, nothing written.
         let err = a
-            .employers().set_chain_link(
+            .employers()
+            .set_chain_link(
                 &site,
                 ChainLinkInput {
                     employer_id: agency.clone(),
@@ -157,7 +171,8 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
 
         // A joint inspection with the police and the labour inspectorate.
         let id = a
-            .inspections().plan_inspection(InspectionPlan {
+            .inspections()
+            .plan_inspection(InspectionPlan {
                 workplace_id: site.clone(),
                 date: "2026-12-03".into(),
                 legal_basis: "Code du travail L8271-1".into(),
@@ -227,7 +242,8 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         let pv = w
             .store
             .access(w.user("police"), None)
-            .inspections().get_inspection(&id)
+            .inspections()
+            .get_inspection(&id)
             .await
             .unwrap();
         assert!(!pv.is_owner);
@@ -242,16 +258,24 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         let iv = w
             .store
             .access(w.user("inspectorate"), None)
-            .inspections().get_inspection(&id)
+            .inspections()
+            .get_inspection(&id)
             .await
             .unwrap();
         assert_eq!(iv.actions.len(), 1);
         assert_eq!(iv.actions[0].text, "Audit the payroll");
         // A partner marks its own follow-up action done, not another's.
         let police = w.store.access(w.user("police"), None);
-        police.inspections().complete_inspection_action(&id, 1).await.unwrap();
+        police
+            .inspections()
+            .complete_inspection_action(&id, 1)
+            .await
+            .unwrap();
         assert!(matches!(
-            police.inspections().complete_inspection_action(&id, 2).await,
+            police
+                .inspections()
+                .complete_inspection_action(&id, 2)
+                .await,
             Err(StoreError::Denied(Denied::OtherOrganisation))
         ));
         let v = a.inspections().get_inspection(&id).await.unwrap();
@@ -263,7 +287,8 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         let listed = w
             .store
             .access(w.user("police"), None)
-            .inspections().list_inspections()
+            .inspections()
+            .list_inspections()
             .await
             .unwrap();
         assert!(listed.iter().any(|i| i.id == id && !i.is_owner));
@@ -272,12 +297,19 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
             out.inspections().get_inspection(&id).await,
             Err(StoreError::Denied(Denied::OtherOrganisation))
         ));
-        assert!(out.inspections().list_inspections().await.unwrap().is_empty());
+        assert!(
+            out.inspections()
+                .list_inspections()
+                .await
+                .unwrap()
+                .is_empty()
+        );
         // Partners read but never write.
         let err = w
             .store
             .access(w.user("police"), None)
-            .inspections().record_inspection(&id, InspectionEntry::Finding { text: "x".into() })
+            .inspections()
+            .record_inspection(&id, InspectionEntry::Finding { text: "x".into() })
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Denied(Denied::OtherOrganisation)));
@@ -285,27 +317,30 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         assert!(matches!(
             w.store
                 .access(w.user("auditor"), None)
-                .inspections().get_inspection(&id)
+                .inspections()
+                .get_inspection(&id)
                 .await,
             Err(StoreError::Denied(Denied::RoleLacksPermission(_)))
         ));
         // Adding a partner later grants it read access.
         assert!(out.inspections().get_inspection(&id).await.is_err());
-        a.inspections().add_inspection_partner(
-            &id,
-            PartnerInput {
-                org_id: w.user("outsider").org_id.to_string(),
-                kind: "tax_authority".into(),
-                members: vec![],
-            },
-        )
-        .await
-        .unwrap();
+        a.inspections()
+            .add_inspection_partner(
+                &id,
+                PartnerInput {
+                    org_id: w.user("outsider").org_id.to_string(),
+                    kind: "tax_authority".into(),
+                    members: vec![],
+                },
+            )
+            .await
+            .unwrap();
         assert!(out.inspections().get_inspection(&id).await.is_ok());
 
         // A document check flags the underpayment; the case takes its amount.
         let check = a
-            .document_checks().run_document_check(CheckInput {
+            .document_checks()
+            .run_document_check(CheckInput {
                 worker_label: WORKER.into(),
                 rule_set: "fr-construction-2025".into(),
                 inspection_id: Some(id.clone()),
@@ -315,7 +350,11 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
             })
             .await
             .unwrap();
-        let c = a.document_checks().get_document_check(&check).await.unwrap();
+        let c = a
+            .document_checks()
+            .get_document_check(&check)
+            .await
+            .unwrap();
         let under = c
             .findings
             .iter()
@@ -324,18 +363,27 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         assert!(under.arithmetic.contains("151.67"), "{}", under.arithmetic);
         let owed: rust_decimal::Decimal = under.amount.parse().unwrap();
         assert!(owed > rust_decimal::Decimal::ZERO);
-        assert_eq!(a.document_checks().list_document_checks(Some(&id)).await.unwrap().len(), 1);
+        assert_eq!(
+            a.document_checks()
+                .list_document_checks(Some(&id))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         // Another organisation cannot open it.
         assert!(matches!(
             w.store
                 .access(w.user("inspectorate"), None)
-                .document_checks().get_document_check(&check)
+                .document_checks()
+                .get_document_check(&check)
                 .await,
             Err(StoreError::Denied(Denied::OtherOrganisation))
         ));
 
         let case = a
-            .labour_cases().open_labour_case(NewLabourCase {
+            .labour_cases()
+            .open_labour_case(NewLabourCase {
                 title: "Unpaid wages at Chantier Fictif".into(),
                 collective_agreement: "CCN Bâtiment".into(),
                 claimant_name: WORKER.into(),
@@ -345,25 +393,27 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
             })
             .await
             .unwrap();
-        a.labour_cases().update_labour_case(
-            &case,
-            CaseEntry::Evidence {
-                description: "Payslip March".into(),
-                sha256: "AB".repeat(32),
-            },
-        )
-        .await
-        .unwrap();
-        a.labour_cases().update_labour_case(
-            &case,
-            CaseEntry::Hearing {
-                date: "2099-01-15".into(),
-                court: "Conseil de prud'hommes".into(),
-                note: String::new(),
-            },
-        )
-        .await
-        .unwrap();
+        a.labour_cases()
+            .update_labour_case(
+                &case,
+                CaseEntry::Evidence {
+                    description: "Payslip March".into(),
+                    sha256: "AB".repeat(32),
+                },
+            )
+            .await
+            .unwrap();
+        a.labour_cases()
+            .update_labour_case(
+                &case,
+                CaseEntry::Hearing {
+                    date: "2099-01-15".into(),
+                    court: "Conseil de prud'hommes".into(),
+                    note: String::new(),
+                },
+            )
+            .await
+            .unwrap();
         let lc = a.labour_cases().get_labour_case(&case).await.unwrap();
         // The two named, plus the chain of the inspected site (the agency), with their positions.
         assert_eq!(lc.employers.len(), 3);
@@ -385,22 +435,31 @@ async fn the_whole_labour_flow_with_partner_grants_and_sealing() {
         assert_eq!(lc.upcoming_hearings("2026-01-01").len(), 1);
         let listed = a.labour_cases().list_labour_cases().await.unwrap();
         assert_eq!(listed[0].next_hearing.as_deref(), Some("2099-01-15"));
-        a.labour_cases().update_labour_case(
-            &case,
-            CaseEntry::Outcome {
-                text: "Settled".into(),
-                recovered: "150.00".into(),
-                date: "2026-11-01".into(),
-            },
-        )
-        .await
-        .unwrap();
-        assert_eq!(a.labour_cases().get_labour_case(&case).await.unwrap().status, "closed");
+        a.labour_cases()
+            .update_labour_case(
+                &case,
+                CaseEntry::Outcome {
+                    text: "Settled".into(),
+                    recovered: "150.00".into(),
+                    date: "2026-11-01".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            a.labour_cases()
+                .get_labour_case(&case)
+                .await
+                .unwrap()
+                .status,
+            "closed"
+        );
         // The police liaison reads cases but may not manage them; other orgs get not-found.
         assert!(matches!(
             w.store
                 .access(w.user("police"), None)
-                .labour_cases().get_labour_case(&case)
+                .labour_cases()
+                .get_labour_case(&case)
                 .await,
             Err(StoreError::Denied(Denied::OtherOrganisation))
         ));
@@ -445,15 +504,24 @@ async fn bad_input_is_refused_by_field_and_writes_nothing() {
         };
         let mut e = employer("X");
         e.sector = "piracy".into();
-        assert_eq!(field(a.employers().create_employer(e).await.unwrap_err()), "sector");
         assert_eq!(
-            field(a.employers().create_employer(employer("  ")).await.unwrap_err()),
+            field(a.employers().create_employer(e).await.unwrap_err()),
+            "sector"
+        );
+        assert_eq!(
+            field(
+                a.employers()
+                    .create_employer(employer("  "))
+                    .await
+                    .unwrap_err()
+            ),
             "legal_name"
         );
         assert!(a.employers().list_employers().await.unwrap().is_empty());
         let emp = a.employers().create_employer(employer("Y")).await.unwrap();
         let site = a
-            .employers().create_workplace(WorkplaceInput {
+            .employers()
+            .create_workplace(WorkplaceInput {
                 employer_id: emp,
                 name: "Site".into(),
                 address: String::new(),
@@ -474,7 +542,8 @@ async fn bad_input_is_refused_by_field_and_writes_nothing() {
         };
         assert_eq!(
             field(
-                a.inspections().plan_inspection(plan("2026-13-01", w.user("police").org_id.to_string()))
+                a.inspections()
+                    .plan_inspection(plan("2026-13-01", w.user("police").org_id.to_string()))
                     .await
                     .unwrap_err()
             ),
@@ -482,7 +551,8 @@ async fn bad_input_is_refused_by_field_and_writes_nothing() {
         );
         assert_eq!(
             field(
-                a.inspections().plan_inspection(plan("2026-12-01", uuid::Uuid::new_v4().to_string()))
+                a.inspections()
+                    .plan_inspection(plan("2026-12-01", uuid::Uuid::new_v4().to_string()))
                     .await
                     .unwrap_err()
             ),
@@ -500,14 +570,20 @@ async fn bad_input_is_refused_by_field_and_writes_nothing() {
             timesheets_csv: String::new(),
         };
         assert_eq!(
-            field(a.document_checks().run_document_check(input(&bad, "")).await.unwrap_err()),
+            field(
+                a.document_checks()
+                    .run_document_check(input(&bad, ""))
+                    .await
+                    .unwrap_err()
+            ),
             "documents"
         );
         let out_of_order =
             "period_start,period_end,hours_paid,gross,net_paid\n2025-05-31,2025-05-01,10,100,100\n";
         assert_eq!(
             field(
-                a.document_checks().run_document_check(input(UNDERPAID, out_of_order))
+                a.document_checks()
+                    .run_document_check(input(UNDERPAID, out_of_order))
                     .await
                     .unwrap_err()
             ),
@@ -516,10 +592,21 @@ async fn bad_input_is_refused_by_field_and_writes_nothing() {
         let mut unknown = input(UNDERPAID, "");
         unknown.rule_set = "xx".into();
         assert_eq!(
-            field(a.document_checks().run_document_check(unknown).await.unwrap_err()),
+            field(
+                a.document_checks()
+                    .run_document_check(unknown)
+                    .await
+                    .unwrap_err()
+            ),
             "rule_set"
         );
-        assert!(a.document_checks().list_document_checks(None).await.unwrap().is_empty());
+        assert!(
+            a.document_checks()
+                .list_document_checks(None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         // A case needs the claimant's consent.
         let no_consent = NewLabourCase {
             title: "T".into(),
@@ -528,10 +615,21 @@ async fn bad_input_is_refused_by_field_and_writes_nothing() {
             ..Default::default()
         };
         assert_eq!(
-            field(a.labour_cases().open_labour_case(no_consent).await.unwrap_err()),
+            field(
+                a.labour_cases()
+                    .open_labour_case(no_consent)
+                    .await
+                    .unwrap_err()
+            ),
             "claimant_consent"
         );
-        assert!(a.labour_cases().list_labour_cases().await.unwrap().is_empty());
+        assert!(
+            a.labour_cases()
+                .list_labour_cases()
+                .await
+                .unwrap()
+                .is_empty()
+        );
         db.cleanup().await;
     }
 }

@@ -95,13 +95,14 @@ async fn an_external_member_takes_part_with_encodings_made_on_its_own_instance()
             .await
             .unwrap();
         let a_report = a
+            .reports()
             .file_report(report(
                 "Recruiter seen again",
                 &[("recruiter", "Vasile Popescu")],
             ))
             .await
             .unwrap();
-        let a_entity = a.get_report(a_report).await.unwrap().entities[0].id;
+        let a_entity = a.reports().get_report(a_report).await.unwrap().entities[0].id;
 
         // ----- the member's own instance -----
         let member_db = testing::sqlite();
@@ -115,6 +116,7 @@ async fn an_external_member_takes_part_with_encodings_made_on_its_own_instance()
         let (b_org, b_coord) = (mw.org("union"), mw.user("b_coord").clone());
         let b = mem.access(&b_coord, None);
         let b_report = b
+            .reports()
             .file_report(report(
                 "Recruiter at the building site",
                 &[("recruiter", "POPESCU Vasile"), ("witness", "Ana Ionescu")],
@@ -122,6 +124,7 @@ async fn an_external_member_takes_part_with_encodings_made_on_its_own_instance()
             .await
             .unwrap();
         let b_entities: Vec<Uuid> = b
+            .reports()
             .get_report(b_report)
             .await
             .unwrap()
@@ -132,10 +135,11 @@ async fn an_external_member_takes_part_with_encodings_made_on_its_own_instance()
         let b_popescu = b_entities[0];
 
         // A run; the kit for the external member.
-        let run = a.start_pprl_run().await.unwrap();
+        let run = a.pprl().start_pprl_run().await.unwrap();
         let caseworker = who(shelter, &[Role::Caseworker]);
         assert!(matches!(
             net.access(&caseworker, None)
+                .pprl_members()
                 .pprl_kit(run)
                 .await
                 .unwrap_err(),
@@ -143,9 +147,19 @@ async fn an_external_member_takes_part_with_encodings_made_on_its_own_instance()
         ));
         let out = who(outsider, &[Role::Coordinator]);
         assert!(is_not_found(
-            &net.access(&out, None).pprl_kit(run).await.unwrap_err()
+            &net.access(&out, None)
+                .pprl_members()
+                .pprl_kit(run)
+                .await
+                .unwrap_err()
         ));
-        let kit_json = bx.pprl_kit(run).await.unwrap().to_json().unwrap();
+        let kit_json = bx
+            .pprl_members()
+            .pprl_kit(run)
+            .await
+            .unwrap()
+            .to_json()
+            .unwrap();
         assert!(kit_json.contains("ally-pprl-kit"));
         assert!(kit_json.contains("x-ally-hardening"));
         assert!(!kit_json.contains("Popescu"));
@@ -157,12 +171,13 @@ async fn an_external_member_takes_part_with_encodings_made_on_its_own_instance()
         let b_caseworker = who(b_org, &[Role::Caseworker]);
         assert!(matches!(
             mem.access(&b_caseworker, None)
+                .pprl_members()
                 .pprl_contribute(&kit)
                 .await
                 .unwrap_err(),
             StoreError::Denied(Denied::RoleLacksPermission(Action::PprlRun))
         ));
-        let rows = b.pprl_contribute(&kit).await.unwrap();
+        let rows = b.pprl_members().pprl_contribute(&kit).await.unwrap();
         assert_eq!(rows.len(), 2);
         let ids: HashSet<Uuid> = rows.iter().map(|(id, _)| *id).collect();
         assert_eq!(ids, b_entities.iter().copied().collect());
@@ -214,7 +229,12 @@ async fn an_external_member_takes_part_with_encodings_made_on_its_own_instance()
             ("record_id,clk\n".into(), 2, UploadProblem::Empty),
         ];
         for (body, line, problem) in &bad {
-            match bx.pprl_upload(run, body.as_bytes()).await.unwrap_err() {
+            match bx
+                .pprl_members()
+                .pprl_upload(run, body.as_bytes())
+                .await
+                .unwrap_err()
+            {
                 PprlUploadError::Invalid {
                     line: l,
                     problem: p,
@@ -226,7 +246,10 @@ async fn an_external_member_takes_part_with_encodings_made_on_its_own_instance()
         }
         let oversized = vec![b'x'; ally_store::MAX_PPRL_UPLOAD_BYTES + 1];
         assert!(matches!(
-            bx.pprl_upload(run, &oversized).await.unwrap_err(),
+            bx.pprl_members()
+                .pprl_upload(run, &oversized)
+                .await
+                .unwrap_err(),
             PprlUploadError::Invalid {
                 problem: UploadProblem::TooLarge,
                 ..
@@ -236,13 +259,14 @@ async fn an_external_member_takes_part_with_encodings_made_on_its_own_instance()
         // Neither a non-member nor a caseworker uploads.
         assert!(matches!(
             net.access(&out, None)
-                .pprl_upload(run, csv.as_bytes())
+                .pprl_members().pprl_upload(run, csv.as_bytes())
                 .await
                 .unwrap_err(),
             PprlUploadError::Store(ref e) if is_not_found(e)
         ));
         assert!(matches!(
             net.access(&who(union_rep, &[Role::Caseworker]), None)
+                .pprl_members()
                 .pprl_upload(run, csv.as_bytes())
                 .await
                 .unwrap_err(),
@@ -253,19 +277,42 @@ async fn an_external_member_takes_part_with_encodings_made_on_its_own_instance()
         assert!(stored_clks(&net_db, run, union_rep).await.is_empty());
 
         // The upload; a later malformed one leaves it in place; a valid one replaces it.
-        assert_eq!(bx.pprl_upload(run, csv.as_bytes()).await.unwrap(), 2);
+        assert_eq!(
+            bx.pprl_members()
+                .pprl_upload(run, csv.as_bytes())
+                .await
+                .unwrap(),
+            2
+        );
         let stored = stored_clks(&net_db, run, union_rep).await;
         assert_eq!(stored.len(), 2);
-        assert!(bx.pprl_upload(run, bad[1].0.as_bytes()).await.is_err());
+        assert!(
+            bx.pprl_members()
+                .pprl_upload(run, bad[1].0.as_bytes())
+                .await
+                .is_err()
+        );
         assert_eq!(stored_clks(&net_db, run, union_rep).await, stored);
         let only_first = format!("record_id,clk\n{id0},{first_clk}\n");
-        assert_eq!(bx.pprl_upload(run, only_first.as_bytes()).await.unwrap(), 1);
-        assert_eq!(bx.pprl_upload(run, csv.as_bytes()).await.unwrap(), 2);
+        assert_eq!(
+            bx.pprl_members()
+                .pprl_upload(run, only_first.as_bytes())
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            bx.pprl_members()
+                .pprl_upload(run, csv.as_bytes())
+                .await
+                .unwrap(),
+            2
+        );
         assert_eq!(stored_clks(&net_db, run, union_rep).await, stored);
 
         // Both paths give the same encodings: Shelter A's opt-in stored what a contribution of
         // its own entities with the kit gives.
-        let mine = a.pprl_contribute(&kit).await.unwrap();
+        let mine = a.pprl_members().pprl_contribute(&kit).await.unwrap();
         let joined = stored_clks(&net_db, run, shelter).await;
         assert_eq!(mine.len(), 1);
         assert_eq!(
@@ -274,15 +321,15 @@ async fn an_external_member_takes_part_with_encodings_made_on_its_own_instance()
         );
 
         // Matching treats uploaded and local encodings alike.
-        assert_eq!(a.match_pprl_run(run).await.unwrap(), 1);
-        let (view, a_matches) = a.pprl_results(run).await.unwrap();
+        assert_eq!(a.pprl().match_pprl_run(run).await.unwrap(), 1);
+        let (view, a_matches) = a.pprl().pprl_results(run).await.unwrap();
         assert_eq!(view.participants.len(), 2);
         assert_eq!(a_matches.len(), 1);
         assert_eq!(a_matches[0].record_ref, a_entity);
         assert_eq!(a_matches[0].other_org, union_rep);
         assert!(a_matches[0].local);
         assert!(a_matches[0].similarity >= 800);
-        let (_, b_matches) = bx.pprl_results(run).await.unwrap();
+        let (_, b_matches) = bx.pprl().pprl_results(run).await.unwrap();
         assert_eq!(b_matches.len(), 1);
         // B learns only its own record (an id of its own instance) and whom to contact.
         assert_eq!(b_matches[0].record_ref, b_popescu);
@@ -293,7 +340,11 @@ async fn an_external_member_takes_part_with_encodings_made_on_its_own_instance()
         assert!(b_matches.iter().all(|m| b_entities.contains(&m.record_ref)));
         assert!(a_matches.iter().all(|m| m.record_ref != b_popescu));
         // On its own instance, B finds the record by that id.
-        let page = b.get_entity(b_matches[0].record_ref).await.unwrap();
+        let page = b
+            .entities()
+            .get_entity(b_matches[0].record_ref)
+            .await
+            .unwrap();
         assert_eq!(page.entity.value.as_deref(), Some("POPESCU Vasile"));
 
         // Audited, with counts only.

@@ -185,8 +185,8 @@ async fn filed_report(w: &World) -> (uuid::Uuid, uuid::Uuid) {
     }
     .validate(|_| true, false)
     .unwrap();
-    let id = a.file_report(report).await.unwrap();
-    let entity = a.get_report(id).await.unwrap().entities[0].id;
+    let id = a.reports().file_report(report).await.unwrap();
+    let entity = a.reports().get_report(id).await.unwrap().entities[0].id;
     (id, entity)
 }
 
@@ -196,7 +196,7 @@ async fn information_reports() {
         let w = world(&db).await;
         let (id, _) = filed_report(&w).await;
         let other = w.store.access(&w.stranger, None);
-        refused_without_opening(&w, "information report", other.get_report(id)).await;
+        refused_without_opening(&w, "information report", other.reports().get_report(id)).await;
         w.store.close().await;
         db.cleanup().await;
     }
@@ -208,7 +208,12 @@ async fn information_entities() {
         let w = world(&db).await;
         let (_, entity) = filed_report(&w).await;
         let other = w.store.access(&w.stranger, None);
-        refused_without_opening(&w, "information entity", other.get_entity(entity)).await;
+        refused_without_opening(
+            &w,
+            "information entity",
+            other.entities().get_entity(entity),
+        )
+        .await;
         w.store.close().await;
         db.cleanup().await;
     }
@@ -221,7 +226,8 @@ async fn labour_employers() {
         let id = w
             .store
             .access(&w.owner, None)
-            .employers().create_employer(employer())
+            .employers()
+            .create_employer(employer())
             .await
             .unwrap();
         let other = w.store.access(&w.stranger, None);
@@ -236,7 +242,8 @@ async fn labour_records(w: &World) -> (String, String, String, String) {
     let a = w.store.access(&w.owner, None);
     let employer = a.employers().create_employer(employer()).await.unwrap();
     let site = a
-        .employers().create_workplace(WorkplaceInput {
+        .employers()
+        .create_workplace(WorkplaceInput {
             employer_id: employer.clone(),
             name: "Chantier Fictif".into(),
             address: "1 quai Imaginaire".into(),
@@ -244,7 +251,8 @@ async fn labour_records(w: &World) -> (String, String, String, String) {
         .await
         .unwrap();
     let inspection = a
-        .inspections().plan_inspection(InspectionPlan {
+        .inspections()
+        .plan_inspection(InspectionPlan {
             workplace_id: site.clone(),
             date: "2026-12-03".into(),
             legal_basis: "Code du travail L8271-1".into(),
@@ -267,7 +275,8 @@ async fn labour_records(w: &World) -> (String, String, String, String) {
         .await
         .unwrap();
     let case = a
-        .labour_cases().open_labour_case(NewLabourCase {
+        .labour_cases()
+        .open_labour_case(NewLabourCase {
             title: "Unpaid wages at Chantier Fictif".into(),
             collective_agreement: "CCN Bâtiment".into(),
             claimant_name: "Vasile Zamfirescu".into(),
@@ -286,7 +295,12 @@ async fn labour_workplaces() {
         let w = world(&db).await;
         let (site, ..) = labour_records(&w).await;
         let other = w.store.access(&w.stranger, None);
-        refused_without_opening(&w, "labour workplace", other.employers().get_workplace(&site)).await;
+        refused_without_opening(
+            &w,
+            "labour workplace",
+            other.employers().get_workplace(&site),
+        )
+        .await;
         w.store.close().await;
         db.cleanup().await;
     }
@@ -298,7 +312,12 @@ async fn labour_inspections() {
         let w = world(&db).await;
         let (_, inspection, ..) = labour_records(&w).await;
         let other = w.store.access(&w.stranger, None);
-        refused_without_opening(&w, "labour inspection", other.inspections().get_inspection(&inspection)).await;
+        refused_without_opening(
+            &w,
+            "labour inspection",
+            other.inspections().get_inspection(&inspection),
+        )
+        .await;
         w.store.close().await;
         db.cleanup().await;
     }
@@ -327,7 +346,12 @@ async fn labour_cases() {
         let w = world(&db).await;
         let (.., case) = labour_records(&w).await;
         let other = w.store.access(&w.stranger, None);
-        refused_without_opening(&w, "labour case", other.labour_cases().get_labour_case(&case)).await;
+        refused_without_opening(
+            &w,
+            "labour case",
+            other.labour_cases().get_labour_case(&case),
+        )
+        .await;
         w.store.close().await;
         db.cleanup().await;
     }

@@ -118,13 +118,15 @@ async fn records(store: &Store, org: OrgId, slug: &'static str, police: OrgId) -
     store.set_report_intake(org, slug, false).await.unwrap();
     let p = coordinator(org);
     let a = store.access(&p, None);
-    a.file_report(report(
-        "Earlier report on the same recruiter",
-        &[("phone", "recruiter", "+40 721 000 999")],
-    ))
-    .await
-    .unwrap();
+    a.reports()
+        .file_report(report(
+            "Earlier report on the same recruiter",
+            &[("phone", "recruiter", "+40 721 000 999")],
+        ))
+        .await
+        .unwrap();
     let id = a
+        .reports()
         .file_report(report(
             "Workers collected at dawn",
             &[
@@ -135,7 +137,7 @@ async fn records(store: &Store, org: OrgId, slug: &'static str, police: OrgId) -
         ))
         .await
         .unwrap();
-    let view = a.get_report(id).await.unwrap();
+    let view = a.reports().get_report(id).await.unwrap();
     let suspect = view.entities.iter().find(|e| e.suspect).unwrap().id;
     let place = view
         .entities
@@ -149,9 +151,14 @@ async fn records(store: &Store, org: OrgId, slug: &'static str, police: OrgId) -
         .find(|e| e.role == ally_core::information::EntityRole::PossibleVictim)
         .unwrap()
         .id;
-    let attachment = a.add_report_attachment(id, &jpeg_with_gps()).await.unwrap();
-    let link = a.report_links(id).await.unwrap()[0].0.id;
+    let attachment = a
+        .attachments()
+        .add_report_attachment(id, &jpeg_with_gps())
+        .await
+        .unwrap();
+    let link = a.links().report_links(id).await.unwrap()[0].0.id;
     let operation = a
+        .operations()
         .export_operation(OperationRequest {
             to_org: police,
             reason: "Matrix operation".into(),
@@ -165,8 +172,14 @@ async fn records(store: &Store, org: OrgId, slug: &'static str, police: OrgId) -
         .await
         .unwrap();
     store.add_network_member(network, org).await.unwrap();
-    let run = a.start_pprl_run().await.unwrap();
-    let kit = a.pprl_kit(run).await.unwrap().to_json().unwrap();
+    let run = a.pprl().start_pprl_run().await.unwrap();
+    let kit = a
+        .pprl_members()
+        .pprl_kit(run)
+        .await
+        .unwrap()
+        .to_json()
+        .unwrap();
     Records {
         run,
         kit,
@@ -313,6 +326,7 @@ async fn authorisation_matrix_every_role_every_route_own_and_other_organisation(
                         // of the same network (started by the organisation's coordinator).
                         f.store
                             .access(&coordinator(org), None)
+                            .pprl()
                             .start_pprl_run()
                             .await
                             .unwrap()
@@ -361,6 +375,7 @@ async fn authorisation_matrix_every_role_every_route_own_and_other_organisation(
 async fn queued(store: &Store, org: OrgId) -> usize {
     store
         .access(&coordinator(org), None)
+        .reports()
         .triage_queue()
         .await
         .unwrap()
@@ -548,6 +563,7 @@ async fn members_bad_input_suspects_data_and_victims_in_packages() {
         let count = || async {
             f.store
                 .access(&coordinator(f.own.id), None)
+                .reports()
                 .list_reports()
                 .await
                 .unwrap()
@@ -664,6 +680,7 @@ async fn members_bad_input_suspects_data_and_victims_in_packages() {
         let victim_report = f
             .store
             .access(&coordinator(f.own.id), None)
+            .reports()
             .file_report(report(
                 "Girl kept in the flat",
                 &[("person", "possible_victim", "Elena Testova")],
@@ -673,6 +690,7 @@ async fn members_bad_input_suspects_data_and_victims_in_packages() {
         let victim = f
             .store
             .access(&coordinator(f.own.id), None)
+            .reports()
             .get_report(victim_report)
             .await
             .unwrap()
@@ -786,6 +804,7 @@ async fn attachments_public_images_access_requests_victim_links_and_intake_pages
         let view = f
             .store
             .access(&coordinator(f.own.id), None)
+            .reports()
             .get_report(rec.report)
             .await
             .unwrap();
@@ -853,6 +872,7 @@ async fn attachments_public_images_access_requests_victim_links_and_intake_pages
         let reader = f.store.access(&coord, None);
         assert_eq!(
             reader
+                .reports()
                 .get_report(rec.report)
                 .await
                 .unwrap()
@@ -884,11 +904,11 @@ async fn attachments_public_images_access_requests_victim_links_and_intake_pages
         let (status, _, _) = send(&f.app, public(b"")).await;
         assert_eq!(status, StatusCode::OK);
         let triage = f.store.access(&coord, None);
-        let queue = triage.triage_queue().await.unwrap();
+        let queue = triage.reports().triage_queue().await.unwrap();
         let with_image: Vec<_> = {
             let mut v = Vec::new();
             for r in &queue {
-                let view = triage.get_report(r.id).await.unwrap();
+                let view = triage.reports().get_report(r.id).await.unwrap();
                 if let Some(a) = view.attachments.first() {
                     v.push(a.id);
                 }
@@ -896,7 +916,11 @@ async fn attachments_public_images_access_requests_victim_links_and_intake_pages
             v
         };
         assert_eq!(with_image.len(), 1);
-        let (_, bytes) = triage.get_report_attachment(with_image[0]).await.unwrap();
+        let (_, bytes) = triage
+            .attachments()
+            .get_report_attachment(with_image[0])
+            .await
+            .unwrap();
         assert!(!has(&bytes, b"GPSLatitude"));
 
         // A suspect's access request: the recruiter's number, no victim, no reporter.
@@ -1095,20 +1119,22 @@ async fn shared_with_us_page_and_api_list_an_entity_shared_on_its_own() {
         let other = coordinator(f.other.id);
         let o = f.store.access(&other, None);
         let id = o
+            .reports()
             .file_report(report(
                 "Agency recruits at the station",
                 &[("company", "unknown", "Zentravor Logistics")],
             ))
             .await
             .unwrap();
-        let company = o.get_report(id).await.unwrap().entities[0].id;
-        o.set_entity_distribution(
-            company,
-            ally_core::information::Distribution::Partners,
-            vec![f.own.id],
-        )
-        .await
-        .unwrap();
+        let company = o.reports().get_report(id).await.unwrap().entities[0].id;
+        o.distribution()
+            .set_entity_distribution(
+                company,
+                ally_core::information::Distribution::Partners,
+                vec![f.own.id],
+            )
+            .await
+            .unwrap();
         let (session, _, api, _) = f.actors[&Role::Caseworker].clone();
         let get = |path: &str, bearer: bool| {
             let b = Request::get(path);
@@ -1152,7 +1178,8 @@ async fn shared_with_us_page_and_api_list_an_entity_shared_on_its_own() {
         let (status, _, _) = send(&f.app, get("/entities/shared?offset=-", false)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         // Lowered by its owner: gone from the list at once.
-        o.set_entity_distribution(company, ally_core::information::Distribution::Own, vec![])
+        o.distribution()
+            .set_entity_distribution(company, ally_core::information::Distribution::Own, vec![])
             .await
             .unwrap();
         let (_, _, body) = send(&f.app, get("/api/v1/entities/shared", true)).await;

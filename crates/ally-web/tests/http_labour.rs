@@ -89,12 +89,18 @@ async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
         addresses: vec![],
     };
     let employer = a
-        .employers().create_employer(employer_input("Principal SA"))
+        .employers()
+        .create_employer(employer_input("Principal SA"))
         .await
         .unwrap();
-    let employer2 = a.employers().create_employer(employer_input("Sub SRL")).await.unwrap();
+    let employer2 = a
+        .employers()
+        .create_employer(employer_input("Sub SRL"))
+        .await
+        .unwrap();
     let workplace = a
-        .employers().create_workplace(WorkplaceInput {
+        .employers()
+        .create_workplace(WorkplaceInput {
             employer_id: employer.clone(),
             name: "Site".into(),
             address: "1 Road".into(),
@@ -102,7 +108,8 @@ async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
         .await
         .unwrap();
     let inspection = a
-        .inspections().plan_inspection(InspectionPlan {
+        .inspections()
+        .plan_inspection(InspectionPlan {
             workplace_id: workplace.clone(),
             date: "2026-12-01".into(),
             legal_basis: "L8271-1".into(),
@@ -120,34 +127,37 @@ async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
         .await
         .unwrap();
     for (name, consent) in [(SHARED_WORKER, true), (HIDDEN_WORKER, false)] {
-        a.inspections().record_inspection(
+        a.inspections()
+            .record_inspection(
+                &inspection,
+                InspectionEntry::Worker {
+                    name: name.into(),
+                    language: "ro".into(),
+                    person_id: None,
+                    consent_share: consent,
+                    interview_id: None,
+                    note: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    // A follow-up action (number 1) for the first partner, or for the owner itself.
+    let assignee = partners.first().copied().unwrap_or(org);
+    a.inspections()
+        .record_inspection(
             &inspection,
-            InspectionEntry::Worker {
-                name: name.into(),
-                language: "ro".into(),
-                person_id: None,
-                consent_share: consent,
-                interview_id: None,
-                note: String::new(),
+            InspectionEntry::Action {
+                assigned_org: assignee.to_string(),
+                text: "Follow up".into(),
+                due: None,
             },
         )
         .await
         .unwrap();
-    }
-    // A follow-up action (number 1) for the first partner, or for the owner itself.
-    let assignee = partners.first().copied().unwrap_or(org);
-    a.inspections().record_inspection(
-        &inspection,
-        InspectionEntry::Action {
-            assigned_org: assignee.to_string(),
-            text: "Follow up".into(),
-            due: None,
-        },
-    )
-    .await
-    .unwrap();
     let check = a
-        .document_checks().run_document_check(CheckInput {
+        .document_checks()
+        .run_document_check(CheckInput {
             worker_label: "W1".into(),
             rule_set: "fr-construction-2025".into(),
             inspection_id: None,
@@ -158,7 +168,8 @@ async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
         .await
         .unwrap();
     let case = a
-        .labour_cases().open_labour_case(NewLabourCase {
+        .labour_cases()
+        .open_labour_case(NewLabourCase {
             title: "Case".into(),
             claimant_name: "Claimant".into(),
             claimant_consent: true,
@@ -168,7 +179,8 @@ async fn seed(store: &Store, org: OrgId, partners: &[OrgId]) -> Records {
         .await
         .unwrap();
     let photo = a
-        .inspections().add_inspection_photo(&inspection, &png_with_gps())
+        .inspections()
+        .add_inspection_photo(&inspection, &png_with_gps())
         .await
         .unwrap();
     Records {
@@ -567,7 +579,8 @@ async fn a_partner_sees_consented_identities_only_and_the_owner_sees_all() {
     let photos =
         w.f.store
             .access(&coordinator(w.f.own.id), None)
-            .inspections().list_inspection_photos(&w.own.inspection)
+            .inspections()
+            .list_inspection_photos(&w.own.inspection)
             .await
             .unwrap();
     assert_eq!(photos.len(), 1, "the refused file was not stored");
@@ -592,7 +605,8 @@ async fn a_partner_sees_consented_identities_only_and_the_owner_sees_all() {
     let photos =
         w.f.store
             .access(&coordinator(w.f.own.id), None)
-            .inspections().list_inspection_photos(&w.own.inspection)
+            .inspections()
+            .list_inspection_photos(&w.own.inspection)
             .await
             .unwrap();
     assert_eq!(photos.len(), 2);
@@ -644,7 +658,8 @@ async fn a_partner_sees_consented_identities_only_and_the_owner_sees_all() {
 async fn check_count(w: &World) -> usize {
     w.f.store
         .access(&coordinator(w.f.own.id), None)
-        .document_checks().list_document_checks(None)
+        .document_checks()
+        .list_document_checks(None)
         .await
         .unwrap()
         .len()
@@ -740,7 +755,8 @@ async fn bad_input_gets_a_clear_4xx_naming_row_and_field_and_writes_nothing() {
             async move {
                 store
                     .access(&coordinator(org), None)
-                    .employers().list_employers()
+                    .employers()
+                    .list_employers()
                     .await
                     .unwrap()
                     .len()

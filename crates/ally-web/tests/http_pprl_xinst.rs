@@ -74,8 +74,11 @@ async fn an_external_member_uploads_encodings_and_gets_its_own_references_back()
             .unwrap();
         let other = coordinator(f.other.id);
         let o = f.store.access(&other, None);
-        o.file_report(report("Vasile Popescu")).await.unwrap();
-        let run = o.start_pprl_run().await.unwrap();
+        o.reports()
+            .file_report(report("Vasile Popescu"))
+            .await
+            .unwrap();
+        let run = o.pprl().start_pprl_run().await.unwrap();
 
         // The kit, downloaded from the run page's form.
         let (status, headers, kit) = send(
@@ -120,10 +123,14 @@ async fn an_external_member_uploads_encodings_and_gets_its_own_references_back()
             .unwrap();
         let b = coordinator(b_org);
         let ba = mem.access(&b, None);
-        let b_report = ba.file_report(report("POPESCU Vasile")).await.unwrap();
-        let b_entity = ba.get_report(b_report).await.unwrap().entities[0].id;
+        let b_report = ba
+            .reports()
+            .file_report(report("POPESCU Vasile"))
+            .await
+            .unwrap();
+        let b_entity = ba.reports().get_report(b_report).await.unwrap().entities[0].id;
         let kit = PprlKit::from_json(kit.as_bytes()).unwrap();
-        let csv = pprl_clks_csv(&ba.pprl_contribute(&kit).await.unwrap());
+        let csv = pprl_clks_csv(&ba.pprl_members().pprl_contribute(&kit).await.unwrap());
         mem.close().await;
         member_db.cleanup().await;
 
@@ -156,6 +163,7 @@ async fn an_external_member_uploads_encodings_and_gets_its_own_references_back()
         let (view, _) = f
             .store
             .access(&coordinator(f.own.id), None)
+            .pprl()
             .pprl_results(run)
             .await
             .unwrap();
@@ -195,7 +203,7 @@ async fn an_external_member_uploads_encodings_and_gets_its_own_references_back()
             serde_json::from_str::<serde_json::Value>(&body).unwrap()["records"],
             1
         );
-        assert_eq!(o.match_pprl_run(run).await.unwrap(), 1);
+        assert_eq!(o.pprl().match_pprl_run(run).await.unwrap(), 1);
 
         // The external member's results: its own record id, whom to contact.
         let (status, _, body) = send(
@@ -241,7 +249,7 @@ async fn an_external_member_uploads_encodings_and_gets_its_own_references_back()
         assert_eq!(v[0]["local"], false);
         assert_eq!(v[0]["other_member"], "Other");
         // The local member sees its own entity, linked.
-        let (_, mine) = o.pprl_results(run).await.unwrap();
+        let (_, mine) = o.pprl().pprl_results(run).await.unwrap();
         assert!(mine[0].local);
         assert_eq!(mine[0].other_org, f.own.id);
 

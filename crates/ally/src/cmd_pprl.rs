@@ -50,6 +50,7 @@ pub async fn contribute(store: &Store, a: ContributeArgs) -> anyhow::Result<Exit
     let p = operator(org);
     let rows = store
         .access(&p, Some("cli"))
+        .pprl_members()
         .pprl_contribute(&kit)
         .await
         .map_err(crate::describe)?;
@@ -89,7 +90,7 @@ pub async fn results(store: &Store, a: ResultsArgs) -> anyhow::Result<ExitCode> 
             .parse()
             .with_context(|| format!("{}: line {line}: not a record id", a.input.display()))?;
         let field = |i: usize| rec.get(i).unwrap_or_default();
-        match access.get_entity(id).await {
+        match access.entities().get_entity(id).await {
             Ok(page) if page.entity.org_id == org => println!(
                 "{id}\t{}\t{}\t{}\t{}\t{}\t/entities/{id}",
                 page.entity.kind.as_str(),

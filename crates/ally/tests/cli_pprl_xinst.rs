@@ -74,12 +74,18 @@ async fn a_member_encodes_on_its_own_instance_and_finds_its_matched_records() {
     net.add_network_member(network, rep).await.unwrap();
     let a = coordinator(shelter);
     net.access(&a, None)
+        .reports()
         .file_report(report("Vasile Popescu"))
         .await
         .unwrap();
-    let run = net.access(&a, None).start_pprl_run().await.unwrap();
+    let run = net.access(&a, None).pprl().start_pprl_run().await.unwrap();
     let r = coordinator(rep);
-    let kit = net.access(&r, None).pprl_kit(run).await.unwrap();
+    let kit = net
+        .access(&r, None)
+        .pprl_members()
+        .pprl_kit(run)
+        .await
+        .unwrap();
     let kit_path = tmp.path().join("kit.json");
     std::fs::write(&kit_path, kit.to_json().unwrap()).unwrap();
 
@@ -92,10 +98,18 @@ async fn a_member_encodes_on_its_own_instance_and_finds_its_matched_records() {
     let b = coordinator(b_org);
     let rid = mem
         .access(&b, None)
+        .reports()
         .file_report(report("POPESCU Vasile"))
         .await
         .unwrap();
-    let b_entity = mem.access(&b, None).get_report(rid).await.unwrap().entities[0].id;
+    let b_entity = mem
+        .access(&b, None)
+        .reports()
+        .get_report(rid)
+        .await
+        .unwrap()
+        .entities[0]
+        .id;
     mem.close().await;
 
     let mem_s = mem_dir.to_string_lossy().into_owned();
@@ -143,13 +157,21 @@ async fn a_member_encodes_on_its_own_instance_and_finds_its_matched_records() {
     // Upload and match on the network's instance.
     assert_eq!(
         net.access(&r, None)
+            .pprl_members()
             .pprl_upload(run, text.as_bytes())
             .await
             .unwrap(),
         1
     );
-    assert_eq!(net.access(&a, None).match_pprl_run(run).await.unwrap(), 1);
-    let (_, matches) = net.access(&r, None).pprl_results(run).await.unwrap();
+    assert_eq!(
+        net.access(&a, None)
+            .pprl()
+            .match_pprl_run(run)
+            .await
+            .unwrap(),
+        1
+    );
+    let (_, matches) = net.access(&r, None).pprl().pprl_results(run).await.unwrap();
     net.close().await;
     assert_eq!(matches[0].record_ref, b_entity);
 

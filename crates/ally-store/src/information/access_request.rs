@@ -11,8 +11,13 @@ use super::{
     common::{crate_date, invalid, uuid_col},
     rows::{EntityRow, REPORT_COLS, report_from_row},
 };
-use crate::access::Access;
 use crate::{Result, StoreError};
+
+crate::foundation::access::access_handle!(
+    /// Extracts for a data subject's access request, leaving out victims, witnesses and reporters.
+    AccessRequests,
+    access_requests
+);
 
 /// One entity in a suspect's access-request extract: what is held, not who said it.
 #[derive(Clone, Serialize)]
@@ -64,7 +69,7 @@ pub struct SuspectExtract {
     pub created_at_ms: i64,
 }
 
-impl Access<'_> {
+impl AccessRequests<'_> {
     /// Produces the access-request extract for one suspect entity of the principal's
     /// organisation (roles with `SuspectRead`). Audited with counts only.
     pub async fn suspect_access_extract(&self, id: Uuid) -> Result<SuspectExtract> {

@@ -16,6 +16,12 @@ use super::{
 use crate::access::{Access, id_col};
 use crate::{Result, Store, StoreError, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// Photos attached to reports, stripped of metadata and sealed.
+    Attachments,
+    attachments
+);
+
 /// An image attached to a report.
 #[derive(Debug, Clone, Serialize)]
 pub struct AttachmentSummary {
@@ -130,7 +136,9 @@ impl Access<'_> {
             })
             .collect()
     }
+}
 
+impl Attachments<'_> {
     /// Attaches an image to a report of the principal's organisation (a member filing reports):
     /// metadata stripped before anything is stored, then sealed with the owner's key.
     /// A file that is not a JPEG or PNG image is refused (`not_an_image`) and nothing written.

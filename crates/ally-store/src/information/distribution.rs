@@ -14,92 +14,13 @@ use super::common::{invalid, refused};
 use crate::access::Access;
 use crate::{Result, StoreError, now_ms};
 
-impl Access<'_> {
-    /// Changes the distribution of a report (and names the organisations it is shared with).
-    /// Lowering is free for triagers; widening needs `DistributionWiden`; a report naming a
-    /// possible victim is not widened beyond the own organisation without the victim's consent.
-    pub async fn set_report_distribution(
-        &self,
-        id: Uuid,
-        to: Distribution,
-        partners: Vec<OrgId>,
-    ) -> Result<()> {
-        let target = Some(("report", id.to_string()));
-        let Some(r) = self.load_report(id).await? else {
-            self.authorize_granted(Action::ReportTriage, self.principal.org_id, &[], target)
-                .await?;
-            return Err(StoreError::NotFound);
-        };
-        self.authorize_granted(Action::ReportTriage, r.org_id, &[], target.clone())
-            .await?;
-        let may_widen = self.principal.may(Action::DistributionWiden);
-        let effective_from = self
-            .widening_base("report", id, r.distribution, &partners)
-            .await?;
-        if let Err(e) = check_distribution_change(effective_from, to, None, may_widen, false) {
-            return Err(self.refuse_distribution("report", id, e).await?);
-        }
-        self.check_partners(to, &partners).await?;
-        let entities = self.report_entities(id).await?;
-        // Who the report will reach: widening a report that names a possible victim needs the
-        // victim's consent (or a legal basis) covering each of them, whatever the level of the
-        // victim's entity (the report's text may speak of the victim).
-        let mut recipients = partners.clone();
-        if to.reaches_network() {
-            recipients.extend(self.network_peers(r.org_id).await?);
-        }
-        let widening = to.rank() > effective_from.rank();
-        for e in entities
-            .iter()
-            .filter(|e| e.role == EntityRole::PossibleVictim)
-        {
-            let consent = !widening || self.victim_sharing(e, &recipients).await?.is_ok();
-            if let Err(refusal) =
-                check_distribution_change(effective_from, to, Some(e.role), may_widen, consent)
-            {
-                return Err(self.refuse_distribution("report", id, refusal).await?);
-            }
-        }
-        let mut tx = self.store.db().begin_write().await?;
-        sqlx::query("UPDATE info_reports SET distribution = $1, updated_at = $2 WHERE id = $3")
-            .bind(to.as_str())
-            .bind(now_ms())
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        self.replace_shares(&mut tx, "report", id, r.org_id, &partners)
-            .await?;
-        // Entities follow the report down; up only those still at the report's level (the
-        // default): an entity given its own, lower level keeps it.
-        for e in &entities {
-            let level = if to.rank() < e.distribution.rank()
-                || (may_widen && e.distribution == r.distribution)
-            {
-                to
-            } else {
-                e.distribution
-            };
-            sqlx::query("UPDATE info_entities SET distribution = $1 WHERE id = $2")
-                .bind(level.as_str())
-                .bind(e.id.to_string())
-                .execute(&mut *tx)
-                .await?;
-        }
-        let ev = self.ok_event(
-            "report.distribution",
-            "report",
-            id,
-            format!(
-                "from={} to={} partners={}",
-                r.distribution.as_str(),
-                to.as_str(),
-                partners.len()
-            ),
-        );
-        self.store.commit_audited(tx, &[ev]).await?;
-        Ok(())
-    }
+crate::foundation::access::access_handle!(
+    /// Distribution levels of reports and entities: who else may read them.
+    DistributionLevels,
+    distribution
+);
 
+impl Access<'_> {
     /// The level a distribution change starts from: naming an organisation the record is not
     /// yet shared with is a widening even at the same level, so it counts from `own`.
     pub(super) async fn widening_base(
@@ -182,6 +103,93 @@ impl Access<'_> {
                 return Err(invalid("partners", "law_enforcement_level_required"));
             }
         }
+        Ok(())
+    }
+}
+
+impl DistributionLevels<'_> {
+    /// Changes the distribution of a report (and names the organisations it is shared with).
+    /// Lowering is free for triagers; widening needs `DistributionWiden`; a report naming a
+    /// possible victim is not widened beyond the own organisation without the victim's consent.
+    pub async fn set_report_distribution(
+        &self,
+        id: Uuid,
+        to: Distribution,
+        partners: Vec<OrgId>,
+    ) -> Result<()> {
+        let target = Some(("report", id.to_string()));
+        let Some(r) = self.load_report(id).await? else {
+            self.authorize_granted(Action::ReportTriage, self.principal.org_id, &[], target)
+                .await?;
+            return Err(StoreError::NotFound);
+        };
+        self.authorize_granted(Action::ReportTriage, r.org_id, &[], target.clone())
+            .await?;
+        let may_widen = self.principal.may(Action::DistributionWiden);
+        let effective_from = self
+            .widening_base("report", id, r.distribution, &partners)
+            .await?;
+        if let Err(e) = check_distribution_change(effective_from, to, None, may_widen, false) {
+            return Err(self.refuse_distribution("report", id, e).await?);
+        }
+        self.check_partners(to, &partners).await?;
+        let entities = self.report_entities(id).await?;
+        // Who the report will reach: widening a report that names a possible victim needs the
+        // victim's consent (or a legal basis) covering each of them, whatever the level of the
+        // victim's entity (the report's text may speak of the victim).
+        let mut recipients = partners.clone();
+        if to.reaches_network() {
+            recipients.extend(self.network_peers(r.org_id).await?);
+        }
+        let widening = to.rank() > effective_from.rank();
+        for e in entities
+            .iter()
+            .filter(|e| e.role == EntityRole::PossibleVictim)
+        {
+            let consent = !widening || self.victim_sharing(e, &recipients).await?.is_ok();
+            if let Err(refusal) =
+                check_distribution_change(effective_from, to, Some(e.role), may_widen, consent)
+            {
+                return Err(self.refuse_distribution("report", id, refusal).await?);
+            }
+        }
+        let mut tx = self.store.db().begin_write().await?;
+        sqlx::query("UPDATE info_reports SET distribution = $1, updated_at = $2 WHERE id = $3")
+            .bind(to.as_str())
+            .bind(now_ms())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        self.replace_shares(&mut tx, "report", id, r.org_id, &partners)
+            .await?;
+        // Entities follow the report down; up only those still at the report's level (the
+        // default): an entity given its own, lower level keeps it.
+        for e in &entities {
+            let level = if to.rank() < e.distribution.rank()
+                || (may_widen && e.distribution == r.distribution)
+            {
+                to
+            } else {
+                e.distribution
+            };
+            sqlx::query("UPDATE info_entities SET distribution = $1 WHERE id = $2")
+                .bind(level.as_str())
+                .bind(e.id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let ev = self.ok_event(
+            "report.distribution",
+            "report",
+            id,
+            format!(
+                "from={} to={} partners={}",
+                r.distribution.as_str(),
+                to.as_str(),
+                partners.len()
+            ),
+        );
+        self.store.commit_audited(tx, &[ev]).await?;
         Ok(())
     }
 

@@ -17,6 +17,12 @@ use super::{
 use crate::access::Access;
 use crate::{Result, StoreError, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// The entities named in reports (persons, companies, phones, accounts, places...) and what the caller may see of them.
+    Entities,
+    entities
+);
+
 /// An entity with the reports it appears in and its links.
 #[derive(Debug, Clone, Serialize)]
 pub struct EntityPage {
@@ -34,6 +40,26 @@ pub struct EntityPage {
 }
 
 impl Access<'_> {
+    /// A possible victim's entity of the principal's own organisation, readable by it.
+    pub(super) async fn victim_entity_for_link(&self, entity: Uuid) -> Result<SealedEntity> {
+        let target = Some(("entity", entity.to_string()));
+        let Some(e) = self.load_entity(entity).await? else {
+            self.authorize_granted(Action::ReportRead, self.principal.org_id, &[], target)
+                .await?;
+            return Err(StoreError::NotFound);
+        };
+        self.authorize_granted(Action::ReportRead, e.org_id, &[], target)
+            .await?;
+        self.authorize_granted(Action::CaseRead, e.org_id, &[], None)
+            .await?;
+        if e.role != EntityRole::PossibleVictim {
+            return Err(invalid("entity", "not_a_possible_victim"));
+        }
+        Ok(e)
+    }
+}
+
+impl Entities<'_> {
     /// An entity, the reports it appears in (that the principal may read) and its links.
     /// Offenders' entities need `SuspectRead`.
     pub async fn get_entity(&self, id: Uuid) -> Result<EntityPage> {
@@ -143,23 +169,5 @@ impl Access<'_> {
         let ev = self.ok_event("entity.victim_unlink", "entity", entity, String::new());
         self.store.commit_audited(tx, &[ev]).await?;
         Ok(())
-    }
-
-    /// A possible victim's entity of the principal's own organisation, readable by it.
-    pub(super) async fn victim_entity_for_link(&self, entity: Uuid) -> Result<SealedEntity> {
-        let target = Some(("entity", entity.to_string()));
-        let Some(e) = self.load_entity(entity).await? else {
-            self.authorize_granted(Action::ReportRead, self.principal.org_id, &[], target)
-                .await?;
-            return Err(StoreError::NotFound);
-        };
-        self.authorize_granted(Action::ReportRead, e.org_id, &[], target)
-            .await?;
-        self.authorize_granted(Action::CaseRead, e.org_id, &[], None)
-            .await?;
-        if e.role != EntityRole::PossibleVictim {
-            return Err(invalid("entity", "not_a_possible_victim"));
-        }
-        Ok(e)
     }
 }

@@ -15,8 +15,14 @@ use super::{
     common::{invalid, public_event},
     rows::insert_report,
 };
-use crate::access::{Access, id_col};
+use crate::access::id_col;
 use crate::{Result, Store, StoreError, now_ms};
+
+crate::foundation::access::access_handle!(
+    /// The public anonymous report form's settings and the intake it receives.
+    Intake,
+    intake
+);
 
 /// Public submissions per client address (keyed hash) per hour.
 pub const PUBLIC_PER_CLIENT_PER_HOUR: i64 = 5;
@@ -273,7 +279,7 @@ pub struct IntakeView {
     pub is_default: bool,
 }
 
-impl Access<'_> {
+impl Intake<'_> {
     /// The principal's organisation's intake address (administrators).
     pub async fn report_intake(&self) -> Result<Option<IntakeView>> {
         let org = self.principal.org_id;

@@ -19,6 +19,12 @@ use super::{
 use crate::access::{Access, id_col};
 use crate::{Result, StoreError, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// Links between entities: suggested matches and the decisions on them.
+    Links,
+    links
+);
+
 /// A fuzzy name link is suggested from this match weight (log2 odds) on.
 pub(super) const FUZZY_THRESHOLD: f64 = 4.0;
 
@@ -185,25 +191,6 @@ impl Access<'_> {
         Ok(n)
     }
 
-    /// Runs entity resolution again for every entity of a report (e.g. after new reports).
-    pub async fn resolve_report(&self, id: Uuid) -> Result<usize> {
-        let target = Some(("report", id.to_string()));
-        let Some(r) = self.load_report(id).await? else {
-            self.authorize_granted(Action::EntityLink, self.principal.org_id, &[], target)
-                .await?;
-            return Err(StoreError::NotFound);
-        };
-        self.authorize_granted(Action::EntityLink, r.org_id, &[], target)
-            .await?;
-        let ids: Vec<Uuid> = self
-            .report_entities(id)
-            .await?
-            .iter()
-            .map(|e| e.id)
-            .collect();
-        self.suggest_links(r.org_id, &ids).await
-    }
-
     pub(super) fn link_from_row(row: &sqlx::any::AnyRow) -> Result<LinkView> {
         Ok(LinkView {
             id: uuid_col(row, "id")?,
@@ -214,22 +201,6 @@ impl Access<'_> {
             score: row.try_get("score")?,
             contributions: decode_contributions(&row.try_get::<String, _>("explanation")?),
         })
-    }
-
-    /// Links touching the entities of a report (for the report page): (link, this side, other).
-    pub async fn report_links(&self, id: Uuid) -> Result<Vec<(LinkView, EntityView, EntityView)>> {
-        let view = self.get_report(id).await?;
-        if view.org_id != self.principal.org_id {
-            return Ok(Vec::new());
-        }
-        let may_suspect = self.principal.may(Action::SuspectRead);
-        let mut out = Vec::new();
-        for e in &view.entities {
-            for (l, other) in self.links_of(e.id, may_suspect).await? {
-                out.push((l, e.clone(), other));
-            }
-        }
-        Ok(out)
     }
 
     pub(super) async fn links_of(
@@ -255,6 +226,43 @@ impl Access<'_> {
             };
             if let Some(o) = self.load_entity(other).await? {
                 out.push((l, o.open(self.store).await?.view(may_suspect)));
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Links<'_> {
+    /// Runs entity resolution again for every entity of a report (e.g. after new reports).
+    pub async fn resolve_report(&self, id: Uuid) -> Result<usize> {
+        let target = Some(("report", id.to_string()));
+        let Some(r) = self.load_report(id).await? else {
+            self.authorize_granted(Action::EntityLink, self.principal.org_id, &[], target)
+                .await?;
+            return Err(StoreError::NotFound);
+        };
+        self.authorize_granted(Action::EntityLink, r.org_id, &[], target)
+            .await?;
+        let ids: Vec<Uuid> = self
+            .report_entities(id)
+            .await?
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        self.suggest_links(r.org_id, &ids).await
+    }
+
+    /// Links touching the entities of a report (for the report page): (link, this side, other).
+    pub async fn report_links(&self, id: Uuid) -> Result<Vec<(LinkView, EntityView, EntityView)>> {
+        let view = self.reports().get_report(id).await?;
+        if view.org_id != self.principal.org_id {
+            return Ok(Vec::new());
+        }
+        let may_suspect = self.principal.may(Action::SuspectRead);
+        let mut out = Vec::new();
+        for e in &view.entities {
+            for (l, other) in self.links_of(e.id, may_suspect).await? {
+                out.push((l, e.clone(), other));
             }
         }
         Ok(out)

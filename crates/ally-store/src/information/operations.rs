@@ -15,8 +15,14 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::common::{crate_date, invalid, operation_aad, uuid_col};
-use crate::access::{Access, id_col};
+use crate::access::id_col;
 use crate::{Result, StoreError, now_ms};
+
+crate::foundation::access::access_handle!(
+    /// Operation packages: explicit, sealed disclosures to a named law-enforcement liaison.
+    Operations,
+    operations
+);
 
 /// One file of an operation package and its SHA-256.
 #[derive(Debug, Clone, Serialize)]
@@ -97,7 +103,7 @@ pub(super) fn sha256_hex(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }
 
-impl Access<'_> {
+impl Operations<'_> {
     /// Law-enforcement liaison organisations an operation package can be addressed to.
     pub async fn police_liaisons(&self) -> Result<Vec<(OrgId, String)>> {
         self.authorize_granted(Action::OperationExport, self.principal.org_id, &[], None)

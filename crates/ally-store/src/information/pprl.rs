@@ -13,6 +13,12 @@ use super::pprl_schema::{PPRL_SCHEMA, PPRL_THRESHOLD, platform_encoder};
 use crate::access::{Access, id_col};
 use crate::{Result, StoreError, now_ms};
 
+crate::foundation::access::access_handle!(
+    /// Privacy-preserving matching runs between network members.
+    PprlRuns,
+    pprl
+);
+
 /// A pair found by the matcher: (organisation, its record, other organisation, its record, Dice).
 pub(super) type PprlPair = (OrgId, Uuid, OrgId, Uuid, f64);
 
@@ -158,25 +164,6 @@ impl Access<'_> {
         Ok(key)
     }
 
-    /// Runs of the principal's networks.
-    pub async fn pprl_runs(&self) -> Result<Vec<PprlRunView>> {
-        let org = self.principal.org_id;
-        self.authorize_granted(Action::PprlRun, org, &[], None)
-            .await?;
-        let rows = sqlx::query(
-            "SELECT id FROM info_pprl_runs WHERE network_id IN \
-               (SELECT network_id FROM network_members WHERE member_id = $1) ORDER BY created_at DESC LIMIT 50",
-        )
-        .bind(org.to_string())
-        .fetch_all(&self.store.db().pool)
-        .await?;
-        let mut out = Vec::new();
-        for r in &rows {
-            out.push(self.pprl_view(uuid_col(r, "id")?).await?);
-        }
-        Ok(out)
-    }
-
     pub(super) async fn pprl_view(&self, run: Uuid) -> Result<PprlRunView> {
         let pool = &self.store.db().pool;
         let r = sqlx::query(
@@ -208,32 +195,6 @@ impl Access<'_> {
         })
     }
 
-    /// Opens a matching run in the principal's network and takes part in it.
-    pub async fn start_pprl_run(&self) -> Result<Uuid> {
-        let org = self.principal.org_id;
-        self.authorize_granted(Action::PprlRun, org, &[], None)
-            .await?;
-        let network = self
-            .my_network()
-            .await?
-            .ok_or(invalid("network", "not_a_member"))?;
-        let id = Uuid::now_v7();
-        let mut tx = self.store.db().begin_write().await?;
-        sqlx::query(
-            "INSERT INTO info_pprl_runs (id, network_id, created_by_org, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(id.to_string())
-        .bind(network.to_string())
-        .bind(org.to_string())
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?;
-        let ev = self.ok_event("pprl.start", "pprl_run", id, format!("network={network}"));
-        self.store.commit_audited(tx, &[ev]).await?;
-        self.join_pprl_run(id).await?;
-        Ok(id)
-    }
-
     /// Refuses to change a run that has been matched (in the caller's write transaction, which
     /// holds the run's row on PostgreSQL). A run is matched once: its encodings are deleted
     /// then, and matching again with new or changed encodings, the way a member could probe the
@@ -256,27 +217,6 @@ impl Access<'_> {
             None => Ok(()),
             Some(_) => Err(StoreError::Conflict("the run is matched and closed")),
         }
-    }
-
-    /// Opts in: encodes the organisation's person entities with the network's secret (here, in
-    /// the organisation's own request: names never leave it, only the encodings are stored for
-    /// the matcher). Joining again replaces the earlier encodings.
-    pub async fn join_pprl_run(&self, run: Uuid) -> Result<usize> {
-        let network = self.pprl_run_network(run).await?;
-        let org = self.principal.org_id;
-        // The secret (made on first use) in a short transaction of its own: encoding every
-        // person entity takes a while and must not hold the write lock, which every other
-        // write, and on SQLite every read's audit event, waits for.
-        let secret = {
-            let mut tx = self.store.db().begin_write().await?;
-            self.require_open_run(&mut tx, run).await?;
-            let secret = self.network_secret(&mut tx, network).await?;
-            tx.commit().await?;
-            secret
-        };
-        let encoder = platform_encoder(PPRL_SCHEMA, secret.as_slice())?;
-        let clks = self.encode_person_entities(org, &encoder).await?;
-        self.replace_pprl_clks(run, &clks, "pprl.join").await
     }
 
     /// Replaces the principal's organisation's encodings in a run that is still open (one
@@ -311,6 +251,74 @@ impl Access<'_> {
         let ev = self.ok_event(action, "pprl_run", run, format!("records={n}"));
         self.store.commit_audited(tx, &[ev]).await?;
         Ok(n)
+    }
+}
+
+impl PprlRuns<'_> {
+    /// Runs of the principal's networks.
+    pub async fn pprl_runs(&self) -> Result<Vec<PprlRunView>> {
+        let org = self.principal.org_id;
+        self.authorize_granted(Action::PprlRun, org, &[], None)
+            .await?;
+        let rows = sqlx::query(
+            "SELECT id FROM info_pprl_runs WHERE network_id IN \
+               (SELECT network_id FROM network_members WHERE member_id = $1) ORDER BY created_at DESC LIMIT 50",
+        )
+        .bind(org.to_string())
+        .fetch_all(&self.store.db().pool)
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            out.push(self.pprl_view(uuid_col(r, "id")?).await?);
+        }
+        Ok(out)
+    }
+
+    /// Opens a matching run in the principal's network and takes part in it.
+    pub async fn start_pprl_run(&self) -> Result<Uuid> {
+        let org = self.principal.org_id;
+        self.authorize_granted(Action::PprlRun, org, &[], None)
+            .await?;
+        let network = self
+            .my_network()
+            .await?
+            .ok_or(invalid("network", "not_a_member"))?;
+        let id = Uuid::now_v7();
+        let mut tx = self.store.db().begin_write().await?;
+        sqlx::query(
+            "INSERT INTO info_pprl_runs (id, network_id, created_by_org, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id.to_string())
+        .bind(network.to_string())
+        .bind(org.to_string())
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        let ev = self.ok_event("pprl.start", "pprl_run", id, format!("network={network}"));
+        self.store.commit_audited(tx, &[ev]).await?;
+        self.join_pprl_run(id).await?;
+        Ok(id)
+    }
+
+    /// Opts in: encodes the organisation's person entities with the network's secret (here, in
+    /// the organisation's own request: names never leave it, only the encodings are stored for
+    /// the matcher). Joining again replaces the earlier encodings.
+    pub async fn join_pprl_run(&self, run: Uuid) -> Result<usize> {
+        let network = self.pprl_run_network(run).await?;
+        let org = self.principal.org_id;
+        // The secret (made on first use) in a short transaction of its own: encoding every
+        // person entity takes a while and must not hold the write lock, which every other
+        // write, and on SQLite every read's audit event, waits for.
+        let secret = {
+            let mut tx = self.store.db().begin_write().await?;
+            self.require_open_run(&mut tx, run).await?;
+            let secret = self.network_secret(&mut tx, network).await?;
+            tx.commit().await?;
+            secret
+        };
+        let encoder = platform_encoder(PPRL_SCHEMA, secret.as_slice())?;
+        let clks = self.encode_person_entities(org, &encoder).await?;
+        self.replace_pprl_clks(run, &clks, "pprl.join").await
     }
 
     /// Runs the matcher on the encodings submitted so far. The matcher reads encodings and

@@ -33,6 +33,12 @@ use crate::access::Access;
 use crate::{Result, StoreError};
 use ally_linkage::normalise as lnorm;
 
+crate::foundation::access::access_handle!(
+    /// PPRL for members that run their own instance: kits, uploads, results.
+    PprlMembers,
+    pprl_members
+);
+
 /// The `format` of a participation kit.
 pub const PPRL_KIT_FORMAT: &str = "ally-pprl-kit";
 /// The kit format's version.
@@ -321,7 +327,9 @@ impl Access<'_> {
         }
         Ok(out)
     }
+}
 
+impl PprlMembers<'_> {
     /// The participation kit of a run (its network's schema and secret) for a member that runs
     /// its own instance. Members of the run's network with `pprl.run` export it; audited.
     pub async fn pprl_kit(&self, run: Uuid) -> Result<PprlKit> {

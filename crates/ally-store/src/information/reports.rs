@@ -22,8 +22,13 @@ use super::{
         sealed_report, summary,
     },
 };
-use crate::access::Access;
 use crate::{Result, StoreError, now_ms};
+
+crate::foundation::access::access_handle!(
+    /// Reports on trafficking activities: file, read, list, triage, widen their distribution.
+    Reports,
+    reports
+);
 
 /// A report as its reader sees it: clear codes, the opened text, the entities the reader may see.
 #[derive(Clone, Serialize)]
@@ -64,7 +69,7 @@ impl std::fmt::Debug for ReportView {
     }
 }
 
-impl Access<'_> {
+impl Reports<'_> {
     /// Files a report from a member of the principal's organisation, then suggests links for
     /// its entities.
     pub async fn file_report(&self, report: ValidReport) -> Result<Uuid> {

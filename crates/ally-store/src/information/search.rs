@@ -15,9 +15,14 @@ use super::{
     rows::{ReportSummary, summary},
 };
 use crate::Result;
-use crate::access::{Access, id_col};
+use crate::access::id_col;
+crate::foundation::access::access_handle!(
+    /// Search across the reports and entities the caller may read.
+    Search,
+    report_search
+);
 
-impl Access<'_> {
+impl Search<'_> {
     /// Searches the reports the principal may read, in every language: the query's words are
     /// folded and transliterated like the indexed text, blinded with each visible organisation's
     /// key, and matched (all words) against the token table. Offenders' data is searched only

@@ -15,8 +15,14 @@ use ally_core::authz::Action;
 use serde::Serialize;
 
 use super::rows::{ENTITY_COLS, EntityView, sealed_entity};
-use crate::access::{Access, Page};
+use crate::access::Page;
 use crate::{Result, now_ms};
+
+crate::foundation::access::access_handle!(
+    /// What other organisations' distribution levels let the caller read.
+    SharedEntities,
+    shared_with_us
+);
 
 /// One entity another organisation shares with the reader's.
 #[derive(Clone, Serialize)]
@@ -51,7 +57,7 @@ pub struct SharedEntityPage {
 /// Candidate rows read per query while filling a page.
 const BATCH: i64 = 200;
 
-impl Access<'_> {
+impl SharedEntities<'_> {
     /// The entities other organisations share with the principal's organisation, newest
     /// first, one page at a time. Candidates come from the entity's level in SQL (named on the
     /// entity or on one of its reports from `partners` on, a fellow network member from

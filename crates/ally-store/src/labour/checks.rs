@@ -37,7 +37,6 @@ struct StoredReport {
 
 impl Access<'_> {
     // ----- document checks -----
-
 }
 
 impl DocumentChecks<'_> {

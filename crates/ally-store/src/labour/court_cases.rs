@@ -209,7 +209,6 @@ impl Access<'_> {
             version,
         })
     }
-
 }
 
 fn claims_total(claims: &[StoredClaim]) -> String {

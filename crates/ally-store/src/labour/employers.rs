@@ -176,7 +176,6 @@ impl Access<'_> {
             version,
         })
     }
-
 }
 
 impl Employers<'_> {
@@ -185,7 +184,7 @@ impl Employers<'_> {
         let org = self.principal.org_id;
         self.authorize_granted(Action::EmployerManage, org, &[], None)
             .await?;
-        let (sector, doc) = Self::validate_employer(&input)?;
+        let (sector, doc) = Access::validate_employer(&input)?;
         let id = uuid::Uuid::now_v7().to_string();
         let keys = self.store.org_keys(org).await?;
         let sealed = seal_doc(&keys, &aad("employer", org, &id), &doc)?;

@@ -30,8 +30,8 @@ mod court_cases;
 mod employers;
 mod inspections;
 
-pub use court_cases::today;
 pub use checks::DocumentChecks;
 pub use court_cases::LabourCases;
+pub use court_cases::today;
 pub use employers::Employers;
 pub use inspections::{Inspections, PhotoSummary};

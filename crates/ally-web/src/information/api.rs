@@ -175,9 +175,9 @@ pub(crate) async fn api_reports(
     let access = caller.access(&state.store);
     let query: String = q.q.trim().chars().take(200).collect();
     let list = if query.is_empty() {
-        access.list_reports().await?
+        access.reports().list_reports().await?
     } else {
-        access.search_reports(&query).await?
+        access.report_search().search_reports(&query).await?
     };
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
@@ -215,7 +215,7 @@ pub(crate) async fn api_file_report(
     let valid = input
         .validate(known_indicator(), false)
         .map_err(|e| invalid_api(&e))?;
-    let id = match access.file_report(valid).await {
+    let id = match access.reports().file_report(valid).await {
         Ok(id) => id,
         Err(StoreError::Invalid(e)) => return Err(invalid_api(&e)),
         Err(e) => return Err(e.into()),
@@ -233,7 +233,7 @@ pub(crate) async fn api_report(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ReportDto>> {
     let id = api_uuid(&id)?;
-    let r = caller.access(&state.store).get_report(id).await?;
+    let r = caller.access(&state.store).reports().get_report(id).await?;
     Ok(Json(ReportDto {
         id: r.id.to_string(),
         organisation_id: r.org_id.to_string(),
@@ -262,7 +262,11 @@ pub(crate) async fn api_entity(
     Path(id): Path<String>,
 ) -> ApiResult<Json<EntityPageDto>> {
     let id = api_uuid(&id)?;
-    let page = caller.access(&state.store).get_entity(id).await?;
+    let page = caller
+        .access(&state.store)
+        .entities()
+        .get_entity(id)
+        .await?;
     Ok(Json(EntityPageDto {
         entity: (&page.entity).into(),
         reports: page.reports.into_iter().map(Into::into).collect(),
@@ -300,7 +304,7 @@ pub(crate) async fn api_attach(
         access.require(Action::ReportFile).await?;
         return Err(ApiError::new(Failure::NotFound, "no such record"));
     };
-    let id = match access.add_report_attachment(id, &body).await {
+    let id = match access.attachments().add_report_attachment(id, &body).await {
         Ok(id) => id,
         Err(StoreError::Invalid(e)) => return Err(invalid_api(&e)),
         Err(e) => return Err(e.into()),
@@ -357,7 +361,7 @@ pub(crate) async fn api_access_request(
         access.require(Action::SuspectRead).await?;
         return Err(ApiError::new(Failure::NotFound, "no such record"));
     };
-    let x = match access.suspect_access_extract(id).await {
+    let x = match access.access_requests().suspect_access_extract(id).await {
         Ok(x) => x,
         Err(StoreError::Invalid(e)) => return Err(invalid_api(&e)),
         Err(e) => return Err(e.into()),
@@ -398,6 +402,10 @@ pub(crate) async fn api_decide_link(
             ));
         }
     };
-    caller.access(&state.store).decide_link(id, confirm).await?;
+    caller
+        .access(&state.store)
+        .links()
+        .decide_link(id, confirm)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -112,7 +112,7 @@ pub(super) async fn kit_download(
 ) -> PageResult {
     v.check_csrf(&csrf)?;
     let id = parse_uuid(&id)?;
-    let kit = v.access().pprl_kit(id).await?;
+    let kit = v.access().pprl_members().pprl_kit(id).await?;
     Ok(download(
         kit.to_json()?,
         "application/json",
@@ -131,7 +131,12 @@ pub(super) async fn upload_form(
     let fields = multipart(&headers, &body)?;
     let csrf = String::from_utf8(field(&fields, "csrf")).unwrap_or_default();
     v.check_csrf(&csrf)?;
-    match v.access().pprl_upload(id, &field(&fields, "clks")).await {
+    match v
+        .access()
+        .pprl_members()
+        .pprl_upload(id, &field(&fields, "clks"))
+        .await
+    {
         Ok(_) => Ok(see_other(&format!("/pprl/{id}"))),
         Err(PprlUploadError::Invalid { line, problem }) => {
             let msg = upload_message(&v.ctx.tr, line, problem);
@@ -147,7 +152,7 @@ pub(super) async fn upload_form(
 /// instance.
 pub(super) async fn results_csv(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_uuid(&id)?;
-    let (_, matches) = v.access().pprl_results(id).await?;
+    let (_, matches) = v.access().pprl().pprl_results(id).await?;
     let body = results_to_csv(&matches).map_err(|_| PageError::Fail(Failure::Internal))?;
     Ok(csv_response(body, &format!("pprl-results-{id}.csv")))
 }
@@ -194,7 +199,7 @@ pub(super) async fn contribute_form(
                 .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response());
         }
     };
-    let rows = access.pprl_contribute(&kit).await?;
+    let rows = access.pprl_members().pprl_contribute(&kit).await?;
     Ok(csv_response(
         pprl_clks_csv(&rows),
         &format!("pprl-clks-{}.csv", kit.run_id),
@@ -238,7 +243,11 @@ pub(super) async fn api_kit(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = api_uuid(&id)?;
-    let kit = caller.access(&state.store).pprl_kit(id).await?;
+    let kit = caller
+        .access(&state.store)
+        .pprl_members()
+        .pprl_kit(id)
+        .await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], kit.to_json()?).into_response())
 }
 
@@ -258,7 +267,12 @@ pub(super) async fn api_upload(
     body: axum::body::Bytes,
 ) -> Result<Json<PprlUploadedDto>, ApiError> {
     let id = api_uuid(&id)?;
-    match caller.access(&state.store).pprl_upload(id, &body).await {
+    match caller
+        .access(&state.store)
+        .pprl_members()
+        .pprl_upload(id, &body)
+        .await
+    {
         Ok(records) => Ok(Json(PprlUploadedDto { records })),
         Err(PprlUploadError::Invalid { line, problem }) => Err(ApiError::new(
             Failure::BadRequest,
@@ -279,7 +293,7 @@ pub(super) async fn api_results(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<PprlMatchDto>>, ApiError> {
     let id = api_uuid(&id)?;
-    let (_, matches) = caller.access(&state.store).pprl_results(id).await?;
+    let (_, matches) = caller.access(&state.store).pprl().pprl_results(id).await?;
     Ok(Json(
         matches
             .into_iter()
@@ -310,7 +324,7 @@ pub(super) async fn api_contribute(
     let access = caller.access(&state.store);
     access.require(Action::PprlRun).await?;
     let kit = PprlKit::from_json(&body)?;
-    let rows = access.pprl_contribute(&kit).await?;
+    let rows = access.pprl_members().pprl_contribute(&kit).await?;
     Ok((
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
         pprl_clks_csv(&rows),

@@ -49,7 +49,7 @@ const PAGE: i64 = 50;
 
 pub(super) async fn shared_entities(v: Viewer, Query(q): Query<OffsetQuery>) -> PageResult {
     let page = Page::new(q.offset, PAGE);
-    let res: SharedEntityPage = v.access().shared_entities(page).await?;
+    let res: SharedEntityPage = v.access().shared_with_us().shared_entities(page).await?;
     let tr = &v.ctx.tr;
     let items = res
         .items
@@ -118,7 +118,11 @@ pub(super) async fn api_shared_entities(
     Query(q): Query<SharedParams>,
 ) -> ApiResult<Json<SharedEntityListDto>> {
     let page = Page::new(q.offset.unwrap_or(0), q.limit.unwrap_or(PAGE));
-    let res = caller.access(&state.store).shared_entities(page).await?;
+    let res = caller
+        .access(&state.store)
+        .shared_with_us()
+        .shared_entities(page)
+        .await?;
     Ok(Json(SharedEntityListDto {
         items: res
             .items

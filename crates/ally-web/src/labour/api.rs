@@ -70,7 +70,11 @@ pub(crate) async fn api_employers(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<EmployerDto>>> {
-    let list = caller.access(&state.store).employers().list_employers().await?;
+    let list = caller
+        .access(&state.store)
+        .employers()
+        .list_employers()
+        .await?;
     Ok(Json(list.into_iter().map(EmployerDto::from).collect()))
 }
 
@@ -84,7 +88,8 @@ pub(crate) async fn api_employer_create(
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
     let id = caller
         .access(&state.store)
-        .employers().create_employer(EmployerInput {
+        .employers()
+        .create_employer(EmployerInput {
             legal_name: b.legal_name,
             registration_number: b.registration_number,
             sector: b.sector,
@@ -102,7 +107,11 @@ pub(crate) async fn api_employer(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<EmployerDto>> {
-    let e = caller.access(&state.store).employers().get_employer(&id).await?;
+    let e = caller
+        .access(&state.store)
+        .employers()
+        .get_employer(&id)
+        .await?;
     Ok(Json(e.into()))
 }
 
@@ -125,7 +134,8 @@ pub(crate) async fn api_workplace_create(
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
     let id = caller
         .access(&state.store)
-        .employers().create_workplace(WorkplaceInput {
+        .employers()
+        .create_workplace(WorkplaceInput {
             employer_id: b.employer_id,
             name: b.name,
             address: b.address,
@@ -161,7 +171,11 @@ pub(crate) async fn api_workplace(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<WorkplaceDto>> {
-    let w = caller.access(&state.store).employers().get_workplace(&id).await?;
+    let w = caller
+        .access(&state.store)
+        .employers()
+        .get_workplace(&id)
+        .await?;
     Ok(Json(WorkplaceDto {
         id: w.id,
         employer_id: w.employer_id,
@@ -203,7 +217,8 @@ pub(crate) async fn api_workplace_chain(
 ) -> ApiResult<StatusCode> {
     caller
         .access(&state.store)
-        .employers().set_chain_link(
+        .employers()
+        .set_chain_link(
             &id,
             ChainLinkInput {
                 employer_id: b.employer_id,
@@ -233,7 +248,11 @@ pub(crate) async fn api_inspections(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<InspectionSummaryDto>>> {
-    let list = caller.access(&state.store).inspections().list_inspections().await?;
+    let list = caller
+        .access(&state.store)
+        .inspections()
+        .list_inspections()
+        .await?;
     Ok(Json(
         list.into_iter()
             .map(|i| InspectionSummaryDto {
@@ -284,7 +303,8 @@ pub(crate) async fn api_inspection_create(
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
     let id = caller
         .access(&state.store)
-        .inspections().plan_inspection(InspectionPlan {
+        .inspections()
+        .plan_inspection(InspectionPlan {
             workplace_id: b.workplace_id,
             date: b.date,
             legal_basis: b.legal_basis,
@@ -314,7 +334,11 @@ pub(crate) async fn api_inspection(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<InspectionView>> {
-    let i = caller.access(&state.store).inspections().get_inspection(&id).await?;
+    let i = caller
+        .access(&state.store)
+        .inspections()
+        .get_inspection(&id)
+        .await?;
     Ok(Json(i))
 }
 
@@ -404,7 +428,8 @@ pub(crate) async fn api_inspection_photo(
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
     let id = caller
         .access(&state.store)
-        .inspections().add_inspection_photo(&id, &body)
+        .inspections()
+        .add_inspection_photo(&id, &body)
         .await?;
     Ok((StatusCode::CREATED, Json(CreatedDto { id })))
 }
@@ -457,7 +482,8 @@ pub(crate) async fn api_check_create(
         return Err(ApiError::new(Failure::BadRequest, message));
     }
     let id = access
-        .document_checks().run_document_check(CheckInput {
+        .document_checks()
+        .run_document_check(CheckInput {
             worker_label: b.worker_label,
             rule_set: b.rule_set,
             inspection_id: b.inspection_id,
@@ -477,7 +503,11 @@ pub(crate) async fn api_check(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CheckDto>> {
-    let c = caller.access(&state.store).document_checks().get_document_check(&id).await?;
+    let c = caller
+        .access(&state.store)
+        .document_checks()
+        .get_document_check(&id)
+        .await?;
     Ok(Json(CheckDto {
         id: c.id,
         worker_label: c.worker_label,
@@ -505,7 +535,11 @@ pub(crate) async fn api_cases(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<Vec<CaseSummaryDto>>> {
-    let list = caller.access(&state.store).labour_cases().list_labour_cases().await?;
+    let list = caller
+        .access(&state.store)
+        .labour_cases()
+        .list_labour_cases()
+        .await?;
     Ok(Json(
         list.into_iter()
             .map(|c| CaseSummaryDto {
@@ -545,7 +579,8 @@ pub(crate) async fn api_case_create(
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
     let id = caller
         .access(&state.store)
-        .labour_cases().open_labour_case(NewLabourCase {
+        .labour_cases()
+        .open_labour_case(NewLabourCase {
             title: b.title,
             collective_agreement: b.collective_agreement,
             claimant_name: b.claimant_name,
@@ -566,7 +601,11 @@ pub(crate) async fn api_case(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<LabourCase>> {
-    let c = caller.access(&state.store).labour_cases().get_labour_case(&id).await?;
+    let c = caller
+        .access(&state.store)
+        .labour_cases()
+        .get_labour_case(&id)
+        .await?;
     Ok(Json(c))
 }
 

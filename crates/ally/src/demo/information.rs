@@ -213,15 +213,18 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
             .validate(any, false)
             .map_err(|e| anyhow::anyhow!("demo report invalid: {e:?}"))?;
         valid.distribution = level;
-        filed.push(store.access(who, None).file_report(valid).await?);
+        filed.push(store.access(who, None).reports().file_report(valid).await?);
     }
     let cw = store.access(&caseworker, None);
     let co = store.access(&coordinator, None);
     // The first report: a photo, and its recruiter's phone shared with the shelter on its own
     // (the report stays with the NGO).
     let first = *filed.first().context("demo report")?;
-    cw.add_report_attachment(first, &demo_png()).await?;
+    cw.attachments()
+        .add_report_attachment(first, &demo_png())
+        .await?;
     let phone = cw
+        .reports()
         .get_report(first)
         .await?
         .entities
@@ -229,7 +232,8 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
         .find(|e| e.kind == EntityKind::Phone)
         .map(|e| e.id)
         .context("demo phone entity")?;
-    co.set_entity_distribution(phone, Distribution::Partners, vec![orgs.shelter])
+    co.distribution()
+        .set_entity_distribution(phone, Distribution::Partners, vec![orgs.shelter])
         .await?;
     // A possible victim, linked to the protection case DEMO-02 (led by the same caseworker),
     // whose consent names the shelter: her entity alone is shared with it.
@@ -247,8 +251,9 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
     )
     .validate(any, false)
     .map_err(|e| anyhow::anyhow!("demo report invalid: {e:?}"))?;
-    let report = cw.file_report(valid).await?;
+    let report = cw.reports().file_report(valid).await?;
     let victim = cw
+        .reports()
         .get_report(report)
         .await?
         .entities
@@ -264,7 +269,7 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
         .find(|c| c.reference.starts_with("DEMO-02"))
         .map(|c| c.id)
         .context("demo case DEMO-02")?;
-    cw.link_victim_case(victim, case).await?;
+    cw.entities().link_victim_case(victim, case).await?;
     cw.consents()
         .record_consent(
             case,
@@ -282,7 +287,8 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
             },
         )
         .await?;
-    co.set_entity_distribution(victim, Distribution::Partners, vec![orgs.shelter])
+    co.distribution()
+        .set_entity_distribution(victim, Distribution::Partners, vec![orgs.shelter])
         .await?;
     // The shelter holds a record of the same recruiter, spelt another way: a privacy-preserving
     // matching run of the network (coordinator, /pprl) finds it without any name crossing.
@@ -302,7 +308,11 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
     )
     .validate(any, false)
     .map_err(|e| anyhow::anyhow!("demo report invalid: {e:?}"))?;
-    store.access(&shelter, None).file_report(valid).await?;
+    store
+        .access(&shelter, None)
+        .reports()
+        .file_report(valid)
+        .await?;
     Ok(())
 }
 

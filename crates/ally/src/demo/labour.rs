@@ -65,36 +65,40 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
     let mut ids = Vec::new();
     for (name, reg, _) in EMPLOYERS {
         ids.push(
-            a.employers().create_employer(EmployerInput {
-                legal_name: (*name).into(),
-                registration_number: (*reg).into(),
-                sector: "construction".into(),
-                addresses: vec!["14 avenue de l'Exemple, 69000 Lyon".into()],
-            })
-            .await?,
+            a.employers()
+                .create_employer(EmployerInput {
+                    legal_name: (*name).into(),
+                    registration_number: (*reg).into(),
+                    sector: "construction".into(),
+                    addresses: vec!["14 avenue de l'Exemple, 69000 Lyon".into()],
+                })
+                .await?,
         );
     }
     let site = a
-        .employers().create_workplace(WorkplaceInput {
+        .employers()
+        .create_workplace(WorkplaceInput {
             employer_id: ids[0].clone(),
             name: "Chantier Résidence des Tilleuls (démo)".into(),
             address: "3 rue Imaginaire, 69007 Lyon".into(),
         })
         .await?;
     for (i, (_, _, role)) in EMPLOYERS.iter().enumerate().skip(1) {
-        a.employers().set_chain_link(
-            &site,
-            ChainLinkInput {
-                employer_id: ids[i].clone(),
-                role: (*role).into(),
-                contracted_by: Some(ids[i - 1].clone()),
-                collective_agreement: "CCN des ouvriers du bâtiment (IDCC 1596)".into(),
-            },
-        )
-        .await?;
+        a.employers()
+            .set_chain_link(
+                &site,
+                ChainLinkInput {
+                    employer_id: ids[i].clone(),
+                    role: (*role).into(),
+                    contracted_by: Some(ids[i - 1].clone()),
+                    collective_agreement: "CCN des ouvriers du bâtiment (IDCC 1596)".into(),
+                },
+            )
+            .await?;
     }
     let inspection = a
-        .inspections().plan_inspection(InspectionPlan {
+        .inspections()
+        .plan_inspection(InspectionPlan {
             workplace_id: site,
             date: "2026-11-12".into(),
             legal_basis: "Code du travail, art. L8271-1 et L8271-6-1 (contrôle conjoint)".into(),
@@ -162,7 +166,8 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
         a.inspections().record_inspection(&inspection, e).await?;
     }
     let check = a
-        .document_checks().run_document_check(CheckInput {
+        .document_checks()
+        .run_document_check(CheckInput {
             worker_label: WORKERS[0].0.into(),
             rule_set: "fr-construction-2025".into(),
             inspection_id: Some(inspection),
@@ -172,7 +177,8 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
         })
         .await?;
     let case = a
-        .labour_cases().open_labour_case(NewLabourCase {
+        .labour_cases()
+        .open_labour_case(NewLabourCase {
             title: "Unpaid wages at Résidence des Tilleuls".into(),
             collective_agreement: "CCN des ouvriers du bâtiment (IDCC 1596)".into(),
             claimant_name: WORKERS[0].0.into(),
@@ -181,23 +187,26 @@ pub async fn seed(store: &Store, orgs: &DemoOrgs) -> anyhow::Result<()> {
             employer_ids: ids.clone(),
         })
         .await?;
-    a.labour_cases().update_labour_case(
-        &case,
-        CaseEntry::Evidence {
-            description: "Payslip March 2025 (scan)".into(),
-            sha256: "9f2c1d0e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f10".into(),
-        },
-    )
-    .await?;
-    a.labour_cases().update_labour_case(
-        &case,
-        CaseEntry::Hearing {
-            // Always ahead of the demo's start, so that the case page shows the reminder.
-            date: (time::OffsetDateTime::now_utc().date() + time::Duration::days(45)).to_string(),
-            court: "Conseil de prud'hommes de Lyon (demo)".into(),
-            note: "Conciliation".into(),
-        },
-    )
-    .await?;
+    a.labour_cases()
+        .update_labour_case(
+            &case,
+            CaseEntry::Evidence {
+                description: "Payslip March 2025 (scan)".into(),
+                sha256: "9f2c1d0e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f10".into(),
+            },
+        )
+        .await?;
+    a.labour_cases()
+        .update_labour_case(
+            &case,
+            CaseEntry::Hearing {
+                // Always ahead of the demo's start, so that the case page shows the reminder.
+                date: (time::OffsetDateTime::now_utc().date() + time::Duration::days(45))
+                    .to_string(),
+                court: "Conseil de prud'hommes de Lyon (demo)".into(),
+                note: "Conciliation".into(),
+            },
+        )
+        .await?;
     Ok(())
 }

@@ -37,7 +37,11 @@ pub(crate) fn suspect_entry(
 /// report text or reporters (the store builds it that way).
 pub(crate) async fn access_request(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_uuid(&id)?;
-    let x = v.access().suspect_access_extract(id).await?;
+    let x = v
+        .access()
+        .access_requests()
+        .suspect_access_extract(id)
+        .await?;
     let tr = &v.ctx.tr;
     html(&AccessRequestPage {
         l: layout(&v.ctx, tr.t("info-access-request-title"), "/reports"),

@@ -39,7 +39,7 @@ pub(crate) async fn attachment_upload(
         .map(|(_, v)| v)
         .unwrap_or_default();
     let access = v.access();
-    match access.add_report_attachment(id, &image).await {
+    match access.attachments().add_report_attachment(id, &image).await {
         Ok(_) => Ok(see_other(&format!("/reports/{id}#attachments"))),
         Err(StoreError::Invalid(errors)) => {
             let msg = field_messages(&v.ctx.tr, &errors).join(" ");
@@ -54,7 +54,7 @@ pub(crate) async fn attachment_upload(
 /// Downloads an attachment, authorised and audited as reading its report.
 pub(crate) async fn attachment_download(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_uuid(&id)?;
-    let (ct, bytes) = v.access().get_report_attachment(id).await?;
+    let (ct, bytes) = v.access().attachments().get_report_attachment(id).await?;
     let ext = if ct == "image/png" { "png" } else { "jpg" };
     Ok((
         [

@@ -63,7 +63,7 @@ pub(crate) async fn entity_view(v: Viewer, Path(id): Path<String>) -> PageResult
 pub(crate) async fn entity_page(v: &Viewer, id: Uuid, message: Option<String>) -> PageResult {
     let p = v.session.principal();
     let access = v.access();
-    let page = access.get_entity(id).await?;
+    let page = access.entities().get_entity(id).await?;
     let own = page.entity.org_id == p.org_id;
     let partners = if own && p.may(Action::ReportTriage) {
         access
@@ -171,7 +171,11 @@ pub(crate) async fn entity_distribution(
         }
     }
     let access = v.access();
-    match access.set_entity_distribution(id, level, partners).await {
+    match access
+        .distribution()
+        .set_entity_distribution(id, level, partners)
+        .await
+    {
         Ok(()) => Ok(see_other(&format!("/entities/{id}"))),
         Err(StoreError::Invalid(errors)) => {
             let msg = field_messages(&v.ctx.tr, &errors).join(" ");
@@ -202,10 +206,10 @@ pub(crate) async fn entity_victim_case(
     let access = v.access();
     let case = data.case.trim();
     let done = if case.is_empty() {
-        access.unlink_victim_case(id).await
+        access.entities().unlink_victim_case(id).await
     } else {
         match case.parse::<ally_core::protection::CaseId>() {
-            Ok(c) => access.link_victim_case(id, c).await,
+            Ok(c) => access.entities().link_victim_case(id, c).await,
             Err(_) => Err(StoreError::Invalid(vec![FieldError {
                 field: "case",
                 code: "invalid",

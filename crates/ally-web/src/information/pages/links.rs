@@ -67,7 +67,7 @@ pub(crate) async fn link_decide(
         "reject" => false,
         _ => return Err(PageError::new(Failure::BadRequest)),
     };
-    v.access().decide_link(id, confirm).await?;
+    v.access().links().decide_link(id, confirm).await?;
     Ok(see_other(
         crate::ctx::local_path(&data.back).unwrap_or("/reports"),
     ))

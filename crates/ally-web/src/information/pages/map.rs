@@ -25,7 +25,7 @@ pub(crate) struct MapPage {
 /// A map without tiles: the reports' coordinates plotted in their bounding box (equirectangular),
 /// each point a link to its report.
 pub(crate) async fn report_map(v: Viewer) -> PageResult {
-    let list = v.access().list_reports().await?;
+    let list = v.access().reports().list_reports().await?;
     let located: Vec<(&ReportSummary, f64, f64)> = list
         .iter()
         .filter_map(|r| Some((r, r.latitude?, r.longitude?)))

@@ -33,7 +33,7 @@ pub(crate) struct OperationsPage {
 
 pub(crate) async fn operations(v: Viewer) -> PageResult {
     let p = v.session.principal();
-    let list = v.access().list_operations().await?;
+    let list = v.access().operations().list_operations().await?;
     let tr = &v.ctx.tr;
     html(&OperationsPage {
         l: layout(&v.ctx, tr.t("info-operations-title"), "/reports"),
@@ -70,12 +70,12 @@ pub(crate) async fn operation_form(
 ) -> PageResult {
     let p = v.session.principal();
     let access = v.access();
-    let liaisons = access.police_liaisons().await?;
+    let liaisons = access.operations().police_liaisons().await?;
     let tr = &v.ctx.tr;
     let mut reports = Vec::new();
     let mut entities = Vec::new();
     for id in selected_reports {
-        let r = access.get_report(*id).await?;
+        let r = access.reports().get_report(*id).await?;
         if r.org_id != p.org_id {
             return Err(PageError::new(Failure::NotFound));
         }
@@ -146,7 +146,7 @@ pub(crate) async fn operation_create(
         reports: reports.clone(),
         entities: entities.clone(),
     };
-    match access.export_operation(req).await {
+    match access.operations().export_operation(req).await {
         Ok(id) => Ok(see_other(&format!("/operations/{id}"))),
         Err(StoreError::Invalid(errors)) => {
             let msgs = field_messages(&v.ctx.tr, &errors);
@@ -176,7 +176,7 @@ pub(crate) struct OperationPage {
 
 pub(crate) async fn operation_view(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_uuid(&id)?;
-    let pkg = v.access().get_operation(id).await?;
+    let pkg = v.access().operations().get_operation(id).await?;
     let doc: serde_json::Value =
         serde_json::from_str(&pkg.json).map_err(|_| PageError::new(Failure::Internal))?;
     let s = |v: &serde_json::Value| match v {
@@ -240,7 +240,7 @@ pub(crate) async fn operation_view(v: Viewer, Path(id): Path<String>) -> PageRes
 
 pub(crate) async fn operation_json(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_uuid(&id)?;
-    let pkg = v.access().get_operation(id).await?;
+    let pkg = v.access().operations().get_operation(id).await?;
     Ok(download(
         pkg.json,
         "application/json",
@@ -250,7 +250,7 @@ pub(crate) async fn operation_json(v: Viewer, Path(id): Path<String>) -> PageRes
 
 pub(crate) async fn operation_html(v: Viewer, Path(id): Path<String>) -> PageResult {
     let id = parse_uuid(&id)?;
-    let pkg = v.access().get_operation(id).await?;
+    let pkg = v.access().operations().get_operation(id).await?;
     Ok(download(
         package_html(&pkg.document),
         "text/html; charset=utf-8",

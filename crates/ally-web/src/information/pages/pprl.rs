@@ -22,7 +22,7 @@ pub(crate) struct PprlPage {
 }
 
 pub(crate) async fn pprl_page(v: &Viewer, error: Option<String>) -> PageResult {
-    let runs = v.access().pprl_runs().await?;
+    let runs = v.access().pprl().pprl_runs().await?;
     let tr = &v.ctx.tr;
     html(&PprlPage {
         l: layout(&v.ctx, tr.t("info-pprl-title"), "/reports"),
@@ -51,7 +51,7 @@ pub(crate) async fn pprl_start(
     Posted { csrf, .. }: Posted<Vec<(String, String)>>,
 ) -> PageResult {
     v.check_csrf(&csrf)?;
-    match v.access().start_pprl_run().await {
+    match v.access().pprl().start_pprl_run().await {
         Ok(id) => Ok(see_other(&format!("/pprl/{id}"))),
         Err(StoreError::Invalid(_)) => pprl_page(&v, Some(v.ctx.tr.t("info-pprl-no-network")))
             .await
@@ -75,7 +75,7 @@ pub(crate) struct PprlRunPage {
 }
 
 pub(crate) async fn pprl_run_page(v: &Viewer, id: Uuid, error: Option<String>) -> PageResult {
-    let (run, matches) = v.access().pprl_results(id).await?;
+    let (run, matches) = v.access().pprl().pprl_results(id).await?;
     let tr = &v.ctx.tr;
     html(&PprlRunPage {
         l: layout(&v.ctx, tr.t("info-pprl-run"), "/reports"),
@@ -101,7 +101,7 @@ pub(crate) async fn pprl_join(
 ) -> PageResult {
     v.check_csrf(&csrf)?;
     let id = parse_uuid(&id)?;
-    v.access().join_pprl_run(id).await?;
+    v.access().pprl().join_pprl_run(id).await?;
     Ok(see_other(&format!("/pprl/{id}")))
 }
 
@@ -112,7 +112,7 @@ pub(crate) async fn pprl_match_run(
 ) -> PageResult {
     v.check_csrf(&csrf)?;
     let id = parse_uuid(&id)?;
-    v.access().match_pprl_run(id).await?;
+    v.access().pprl().match_pprl_run(id).await?;
     Ok(see_other(&format!("/pprl/{id}")))
 }
 

@@ -180,7 +180,7 @@ pub(crate) async fn intake_page_with(
     slug: Option<String>,
     errors: Vec<String>,
 ) -> PageResult {
-    let current = v.access().report_intake().await?;
+    let current = v.access().intake().report_intake().await?;
     let tr = &v.ctx.tr;
     html(&IntakePage {
         l: layout(&v.ctx, tr.t("info-intake-title"), "/organisation"),
@@ -226,7 +226,7 @@ pub(crate) async fn intake_save(
             .await
             .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response());
     }
-    match access.set_report_intake(slug).await {
+    match access.intake().set_report_intake(slug).await {
         Ok(()) => Ok(see_other("/settings/intake")),
         Err(StoreError::Invalid(errors)) => {
             let msg = field_messages(&v.ctx.tr, &errors);

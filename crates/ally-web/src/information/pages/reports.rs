@@ -43,9 +43,9 @@ pub(crate) async fn reports(v: Viewer, Query(q): Query<SearchQuery>) -> PageResu
     }
     let query: String = q.q.trim().chars().take(200).collect();
     let list = if query.is_empty() {
-        access.list_reports().await?
+        access.reports().list_reports().await?
     } else {
-        access.search_reports(&query).await?
+        access.report_search().search_reports(&query).await?
     };
     let tr = &v.ctx.tr;
     html(&ReportsPage {
@@ -55,6 +55,7 @@ pub(crate) async fn reports(v: Viewer, Query(q): Query<SearchQuery>) -> PageResu
         may_triage: p.may(Action::ReportTriage),
         may_pprl: p.may(Action::PprlRun),
         stats: access
+            .reports()
             .report_statistics()
             .await?
             .into_iter()
@@ -109,7 +110,7 @@ pub(crate) async fn report_create(
     };
     match f.validate(known_indicator(), false) {
         Err(errors) => bad(f, &errors),
-        Ok(valid) => match access.file_report(valid).await {
+        Ok(valid) => match access.reports().file_report(valid).await {
             Ok(id) => Ok(see_other(&if p.may(Action::ReportRead) {
                 format!("/reports/{id}")
             } else {
@@ -156,10 +157,10 @@ pub(crate) struct ReportPage {
 pub(crate) async fn report_page(v: &Viewer, id: Uuid, message: Option<String>) -> PageResult {
     let p = v.session.principal();
     let access = v.access();
-    let r: ReportView = access.get_report(id).await?;
+    let r: ReportView = access.reports().get_report(id).await?;
     let own = r.org_id == p.org_id;
     let links = if own && p.may(Action::EntityLink) {
-        access.report_links(id).await?
+        access.links().report_links(id).await?
     } else {
         Vec::new()
     };
@@ -250,7 +251,11 @@ pub(crate) async fn report_distribution(
         }
     }
     let access = v.access();
-    match access.set_report_distribution(id, level, partners).await {
+    match access
+        .distribution()
+        .set_report_distribution(id, level, partners)
+        .await
+    {
         Ok(()) => Ok(see_other(&format!("/reports/{id}"))),
         Err(StoreError::Invalid(errors)) => {
             let msg = field_messages(&v.ctx.tr, &errors).join(" ");
@@ -269,6 +274,6 @@ pub(crate) async fn report_resolve(
 ) -> PageResult {
     v.check_csrf(&csrf)?;
     let id = parse_uuid(&id)?;
-    v.access().resolve_report(id).await?;
+    v.access().links().resolve_report(id).await?;
     Ok(see_other(&format!("/reports/{id}#links")))
 }

@@ -18,7 +18,7 @@ pub(crate) struct TriagePage {
 }
 
 pub(crate) async fn triage(v: Viewer) -> PageResult {
-    let list = v.access().triage_queue().await?;
+    let list = v.access().reports().triage_queue().await?;
     let tr = &v.ctx.tr;
     html(&TriagePage {
         l: layout(&v.ctx, tr.t("info-triage-title"), "/reports"),
@@ -45,7 +45,7 @@ pub(crate) async fn report_triage(
         _ => return Err(PageError::new(Failure::BadRequest)),
     };
     let access = v.access();
-    access.triage_report(id, accept).await?;
+    access.reports().triage_report(id, accept).await?;
     Ok(see_other(&if accept {
         format!("/reports/{id}")
     } else {

@@ -21,7 +21,11 @@ pub(crate) struct ChecksPage {
 }
 
 pub(crate) async fn checks(v: Viewer) -> PageResult {
-    let list = v.access().document_checks().list_document_checks(None).await?;
+    let list = v
+        .access()
+        .document_checks()
+        .list_document_checks(None)
+        .await?;
     html(&ChecksPage {
         l: layout(&v.ctx, v.ctx.tr.t("labour-checks-title"), "/inspections"),
         items: list

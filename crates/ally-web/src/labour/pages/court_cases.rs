@@ -86,15 +86,17 @@ pub(crate) async fn case_new_page(v: &Viewer, f: CaseForm, errors: Vec<String>) 
     };
     let tr = &v.ctx.tr;
     let check_summary = match opt(&f.check_id) {
-        Some(c) if p.may(Action::DocumentCheck) => match access.document_checks().get_document_check(&c).await {
-            Ok(c) => c
-                .money_by_kind()
-                .into_iter()
-                .map(|(k, a)| (label(tr, "kind", &k), format!("{a} {}", c.currency)))
-                .collect(),
-            Err(StoreError::NotFound | StoreError::Denied(_)) => Vec::new(),
-            Err(e) => return Err(e.into()),
-        },
+        Some(c) if p.may(Action::DocumentCheck) => {
+            match access.document_checks().get_document_check(&c).await {
+                Ok(c) => c
+                    .money_by_kind()
+                    .into_iter()
+                    .map(|(k, a)| (label(tr, "kind", &k), format!("{a} {}", c.currency)))
+                    .collect(),
+                Err(StoreError::NotFound | StoreError::Denied(_)) => Vec::new(),
+                Err(e) => return Err(e.into()),
+            }
+        }
         _ => Vec::new(),
     };
     html(&CaseNewPage {

@@ -162,7 +162,8 @@ pub(crate) async fn workplace_create(
     let access = v.access();
     let employer = data.employer_id.clone();
     match access
-        .employers().create_workplace(WorkplaceInput {
+        .employers()
+        .create_workplace(WorkplaceInput {
             employer_id: data.employer_id,
             name: data.name,
             address: data.address,

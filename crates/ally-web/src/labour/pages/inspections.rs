@@ -256,13 +256,17 @@ pub(crate) async fn inspection_page(v: &Viewer, id: &str, errors: Vec<String>) -
         Vec::new()
     };
     let checks = if i.is_owner && p.may(Action::DocumentCheck) {
-        access.document_checks().list_document_checks(Some(id)).await?
+        access
+            .document_checks()
+            .list_document_checks(Some(id))
+            .await?
     } else {
         Vec::new()
     };
     let photos = if i.is_owner {
         access
-            .inspections().list_inspection_photos(id)
+            .inspections()
+            .list_inspection_photos(id)
             .await?
             .into_iter()
             .map(|ph| ph.id)
@@ -402,7 +406,11 @@ pub(crate) async fn inspection_partner(
         kind: data.kind,
         members: lines_of(&data.members),
     };
-    match access.inspections().add_inspection_partner(&id, input).await {
+    match access
+        .inspections()
+        .add_inspection_partner(&id, input)
+        .await
+    {
         Ok(()) => Ok(see_other(&format!("/inspections/{id}"))),
         Err(e) => {
             let errors = form_errors(&v.ctx.tr, e)?;
@@ -534,7 +542,10 @@ pub(crate) async fn inspection_action_done(
     v.check_csrf(&csrf)?;
     let access = v.access();
     let n: usize = n.parse().map_err(|_| PageError::new(Failure::NotFound))?;
-    access.inspections().complete_inspection_action(&id, n).await?;
+    access
+        .inspections()
+        .complete_inspection_action(&id, n)
+        .await?;
     Ok(see_other(&format!("/inspections/{id}#actions")))
 }
 
@@ -580,7 +591,11 @@ pub(crate) async fn inspection_photo(
     v: Viewer,
     Path((id, photo)): Path<(String, String)>,
 ) -> PageResult {
-    let (ct, bytes) = v.access().inspections().get_inspection_photo(&id, &photo).await?;
+    let (ct, bytes) = v
+        .access()
+        .inspections()
+        .get_inspection_photo(&id, &photo)
+        .await?;
     Ok((
         [
             (header::CONTENT_TYPE, ct),
