@@ -50,6 +50,10 @@ pub use information::pprl_xinst::{
     UploadProblem, parse_clk_upload, pprl_clks_csv,
 };
 pub use information::{
+    AccessRequests, Attachments, DistributionLevels, Entities, Intake, Links, Operations,
+    PprlMembers, PprlRuns, Reports, Search, SharedEntities,
+};
+pub use information::{
     AttachmentSummary, EntityPage, EntityView, IntakeView, LinkStatus, LinkView,
     MAX_ATTACHMENTS_PER_REPORT, MAX_PUBLIC_ATTACHMENT_BYTES, ManifestEntry, OperationPackage,
     OperationRequest, OperationSummary, PublicReportError, ReportSummary, ReportView, SharedEntity,

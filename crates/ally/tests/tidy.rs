@@ -282,6 +282,151 @@ fn top_level_rooms_import_each_other_one_way() {
     );
 }
 
+/// A file's module path inside its crate (`src/a/b.rs` and `src/a/b/mod.rs` are `a::b`; the
+/// crate root is empty).
+fn module_path(src: &Path, file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(src).unwrap_or(file).with_extension("");
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts
+        .last()
+        .is_some_and(|p| p == "mod" || p == "lib" || p == "main")
+    {
+        parts.pop();
+    }
+    parts
+}
+
+/// The paths a file names through `crate::`, `super::` and `self::` (braced groups expanded),
+/// outside comments and its unit tests.
+fn named_module_paths(text: &str) -> Vec<(String, Vec<String>)> {
+    let lines: Vec<&str> = text.lines().collect();
+    // Unit tests start at `#[cfg(test)]`, possibly with more attributes, then `mod`.
+    let end = (0..lines.len())
+        .find(|&i| {
+            lines[i].trim_start() == "#[cfg(test)]"
+                && lines[i + 1..]
+                    .iter()
+                    .find(|l| !l.trim_start().starts_with("#["))
+                    .is_some_and(|l| l.trim_start().starts_with("mod "))
+        })
+        .unwrap_or(lines.len());
+    let code: Vec<&str> = lines[..end]
+        .iter()
+        .copied()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect();
+    let code = code.join("\n");
+    let mut out = Vec::new();
+    for head in ["crate", "super", "self"] {
+        for (i, _) in code.match_indices(&format!("{head}::")) {
+            if code[..i]
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+            {
+                continue;
+            }
+            let rest = &code[i + head.len() + 2..];
+            let path: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            let mut parts: Vec<String> = path
+                .split("::")
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let after = &rest[path.len()..];
+            if after.starts_with('{') || path.ends_with("::") && after.starts_with('{') {
+                let group = after[1..].split('}').next().unwrap_or("");
+                for item in group.split(',') {
+                    let item = item.trim().split(" as ").next().unwrap_or("").trim();
+                    if !item.is_empty() && item != "self" {
+                        let mut p = parts.clone();
+                        p.extend(item.split("::").map(str::to_owned));
+                        out.push((head.to_owned(), p));
+                    }
+                }
+            } else {
+                if parts.is_empty() {
+                    parts.push(String::new());
+                }
+                out.push((head.to_owned(), parts));
+            }
+        }
+    }
+    out
+}
+
+/// Which files of a crate name which other files (the crate root excluded: it declares and
+/// re-exports, it is not a room).
+fn file_graph(krate: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let src = root().join("crates").join(krate).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let modules: BTreeMap<Vec<String>, PathBuf> = files
+        .iter()
+        .map(|f| (module_path(&src, f), f.clone()))
+        .collect();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in &files {
+        let rel = file.strip_prefix(&src).unwrap_or(file);
+        let me = module_path(&src, file);
+        if me.is_empty() || is_test_file(rel) {
+            continue;
+        }
+        let edges = graph.entry(me.join("::")).or_default();
+        for (head, parts) in named_module_paths(&read(file)) {
+            // `super` of `a/b.rs` and of `a/b/mod.rs` are both `a`.
+            let mut path: Vec<String> = match head.as_str() {
+                "crate" => Vec::new(),
+                "self" => me.clone(),
+                _ => me[..me.len().saturating_sub(1)].to_vec(),
+            };
+            let mut parts = parts.as_slice();
+            while parts.first().is_some_and(|p| p == "super") {
+                path.pop();
+                parts = &parts[1..];
+            }
+            path.extend(parts.iter().filter(|p| !p.is_empty()).cloned());
+            let target = (0..=path.len())
+                .rev()
+                .map(|n| path[..n].to_vec())
+                .find(|p| modules.contains_key(p))
+                .unwrap_or_default();
+            if !target.is_empty() && target != me {
+                edges.insert(target.join("::"));
+            }
+        }
+    }
+    graph
+}
+
+#[test]
+fn no_two_files_import_each_other() {
+    let mut loops = Vec::new();
+    for krate in [
+        "ally-core",
+        "ally-store",
+        "ally-web",
+        "ally",
+        "ally-linkage",
+        "ally-forms",
+    ] {
+        if let Some(cycle) = find_cycle(&file_graph(krate)) {
+            loops.push(format!("{krate}: {}", cycle.join(" -> ")));
+        }
+    }
+    assert!(
+        loops.is_empty(),
+        "files that import each other (move what both need into a file of its own):\n{}",
+        loops.join("\n")
+    );
+}
+
 #[test]
 fn the_loop_finder_finds_loops() {
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

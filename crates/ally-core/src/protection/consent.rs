@@ -25,8 +25,7 @@ use std::fmt;
 use thiserror::Error;
 use time::Date;
 
-use super::referral::Referral;
-use super::{ConsentId, FieldGroup, GrantId, LegalBasisId, ReferralId, has_text};
+use super::{ConsentId, FieldGroup, GrantId, LegalBasisId, has_text};
 use crate::ids::{OrgId, UserId};
 use crate::org::OrgKind;
 
@@ -480,49 +479,6 @@ pub struct SharingGrant {
     pub basis: Coverage,
 }
 
-/// The result of a withdrawal: the withdrawn record, and what must be revoked now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Withdrawal {
-    /// The record with its status now withdrawn.
-    pub consent: ConsentRecord,
-    /// Grants that rested on the withdrawn consent.
-    pub revoke_grants: Vec<GrantId>,
-    /// Referrals still giving access (sent or accepted) that rested on it.
-    pub revoke_referrals: Vec<ReferralId>,
-}
-
-/// Withdraws a given consent on `on`, and lists exactly the grants and referrals it covered.
-/// Those resting on another consent or on a legal basis are left alone.
-pub fn withdraw(
-    consent: &ConsentRecord,
-    on: Date,
-    grants: &[SharingGrant],
-    referrals: &[Referral],
-) -> Result<Withdrawal, ConsentError> {
-    if consent.status != ConsentStatus::Given {
-        return Err(ConsentError::NotGiven);
-    }
-    if on < consent.date {
-        return Err(ConsentError::WithdrawalBeforeConsent);
-    }
-    let basis = Coverage::Consent(consent.id);
-    let mut withdrawn = consent.clone();
-    withdrawn.status = ConsentStatus::Withdrawn { on };
-    Ok(Withdrawal {
-        consent: withdrawn,
-        revoke_grants: grants
-            .iter()
-            .filter(|g| g.basis == basis)
-            .map(|g| g.id)
-            .collect(),
-        revoke_referrals: referrals
-            .iter()
-            .filter(|r| r.basis == basis && r.status.gives_access())
-            .map(|r| r.id)
-            .collect(),
-    })
-}
-
 /// Grants no longer permitted on `today` (expired consents or legal bases, refusals recorded
 /// since): to be revoked. A check the store can run daily, in addition to [`withdraw`].
 pub fn grants_no_longer_permitted(
@@ -542,6 +498,7 @@ pub fn grants_no_longer_permitted(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::protection::withdrawal::withdraw;
     use proptest::prelude::*;
     use time::macros::date;
     use uuid::Uuid;

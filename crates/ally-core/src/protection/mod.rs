@@ -132,6 +132,7 @@ pub mod judicial;
 pub mod referral;
 pub mod retention;
 pub mod services;
+pub mod withdrawal;
 
 pub use case::{
     CaseAction, CaseActionKind, CaseFacts, CaseLifecycle, CaseLifecycleParts, CaseState, Closure,
@@ -139,8 +140,8 @@ pub use case::{
 };
 pub use consent::{
     ConsentError, ConsentGiver, ConsentPurpose, ConsentRecord, ConsentStatus, Coverage, LegalBasis,
-    LegalBasisRecord, RecipientKind, SharingGrant, SharingRefused, SharingRequest, Withdrawal,
-    grants_no_longer_permitted, htcds_con_consent, sharing_permitted, withdraw,
+    LegalBasisRecord, RecipientKind, SharingGrant, SharingRefused, SharingRequest,
+    grants_no_longer_permitted, htcds_con_consent, sharing_permitted,
 };
 pub use deadlines::{Deadline, DeadlineFacts, DeadlineKind, ReminderWindows, deadlines};
 pub use judicial::{
@@ -159,6 +160,7 @@ pub use retention::{
 pub use services::{
     RiskLevel, ServiceError, ServiceKind, ServiceProgress, ServiceStatus, ServiceUpdate,
 };
+pub use withdrawal::{Withdrawal, withdraw};
 
 protection_id!(
     /// A protection case (one presumed victim's case at one organisation).

@@ -650,7 +650,8 @@ impl LeadTransfer {
 mod tests {
     use super::*;
     use crate::protection::ConsentId;
-    use crate::protection::consent::{ConsentGiver, ConsentPurpose, ConsentStatus, withdraw};
+    use crate::protection::consent::{ConsentGiver, ConsentPurpose, ConsentStatus};
+    use crate::protection::withdrawal::withdraw;
     use time::macros::date;
     use uuid::Uuid;
 

@@ -5,8 +5,11 @@
 //! `info_report_tokens`, `info_entity_tokens`, `info_links`, `info_shares`, `info_victim_cases`,
 //! `info_attachments`, `info_operations`, `info_intake` (with `info_intake_keys` and
 //! `info_intake_rate`), `info_reindex` and the PPRL tables `info_pprl_*`.
-//! Everything done for a principal is an `impl Access` block: authorised by `ally_core::authz`,
-//! audited, and encrypted like the foundation's person records.
+//! Everything done for a principal goes through a handle on the access layer, one per aggregate
+//! file (`access.reports()`, `.entities()`, `.links()`, `.distribution()`, `.report_search()`,
+//! `.operations()`, `.attachments()`, `.access_requests()`, `.intake()`, `.pprl()`,
+//! `.pprl_members()`, `.shared_with_us()`): authorised by `ally_core::authz`, audited, and
+//! encrypted like the foundation's person records.
 //!
 //! * Reports and entities are sealed with the owning organisation's key (AAD
 //!   `info-report:<org>:<id>`, `info-entity:<org>:<id>`). Kind, role, status, distribution and
@@ -62,13 +65,25 @@ mod shared;
 #[cfg(test)]
 mod tests;
 
+pub use access_request::AccessRequests;
 pub use access_request::{SuspectEntry, SuspectExtract, SuspectReportEntry};
+pub use attachments::Attachments;
 pub use attachments::{AttachmentSummary, MAX_ATTACHMENTS_PER_REPORT, MAX_PUBLIC_ATTACHMENT_BYTES};
+pub use distribution::DistributionLevels;
+pub use entities::Entities;
 pub use entities::EntityPage;
+pub use intake::Intake;
 pub use intake::{IntakeView, PublicReportError};
+pub use links::Links;
 pub use links::{LinkStatus, LinkView};
+pub use operations::Operations;
 pub use operations::{ManifestEntry, OperationPackage, OperationRequest, OperationSummary};
 pub use pprl::PprlMatch;
+pub use pprl::PprlRuns;
+pub use pprl_xinst::PprlMembers;
 pub use reports::ReportView;
+pub use reports::Reports;
 pub use rows::{EntityView, ReportSummary};
+pub use search::Search;
+pub use shared::SharedEntities;
 pub use shared::{SharedEntity, SharedEntityPage};

@@ -6,9 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::catalogue::SCHEMA_VERSION;
-use super::engine::Outcome;
 use super::error::CatalogueError;
 use super::interview::Answer;
+use super::outcome::Outcome;
 
 /// The project's own copy of the ILO 11 catalogue.
 pub const FORCED_LABOUR_11_TOML: &str =

@@ -29,6 +29,7 @@ pub mod error;
 pub mod forced_labour;
 pub mod interview;
 pub mod labels;
+pub mod outcome;
 
 #[cfg(test)]
 mod tests;
