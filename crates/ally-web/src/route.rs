@@ -5,7 +5,24 @@
 //! The guards make a route without authentication or action impossible to write: a page takes
 //! [`public`], [`sign_in_step`], [`session_only`] or [`session`]`(action)`, an API route takes
 //! [`token`]`(action)` (or [`public`], for the OpenAPI document itself), and nothing else
-//! converts into them.
+//! converts into them:
+//!
+//! ```
+//! let _guard = ally_web::route::token(ally_core::authz::Action::CaseRead);
+//! ```
+//!
+//! ```compile_fail
+//! // An API route's guard needs an action.
+//! let _guard = ally_web::route::token();
+//! ```
+//!
+//! ```compile_fail
+//! // A guard cannot be written by hand (its fields are private).
+//! let _guard = ally_web::route::PageGuard {
+//!     auth: ally_web::route::Auth::Session,
+//!     action: None,
+//! };
+//! ```
 
 use std::collections::HashSet;
 use std::sync::{LazyLock, Mutex, PoisonError};
